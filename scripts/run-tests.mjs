@@ -1,0 +1,58 @@
+// Runs every test suite and ends with the one line CI reads: "N passed, N failed[, N skipped]".
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+function findTests(dir, pattern) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...findTests(full, pattern));
+    else if (pattern.test(entry.name)) out.push(path.relative(root, full));
+  }
+  return out.sort();
+}
+
+/** Runs a command, echoing its output, and resolves with its exit code and output. */
+function run(command, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => process.stderr.write(d));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Totals from node's test runner summary (`# pass N` in TAP, `ℹ pass N` in spec). */
+function nodeTotals(output) {
+  const read = (name) => {
+    const matches = [...output.matchAll(new RegExp(`^(?:#|ℹ) ${name} (\\d+)$`, 'gm'))];
+    return matches.length ? Number(matches.at(-1)[1]) : 0;
+  };
+  return { passed: read('pass'), failed: read('fail') + read('cancelled'), skipped: read('skipped') + read('todo') };
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let exitCode = 0;
+
+const nodeSuites = findTests(path.join(root, 'src'), /\.test\.ts$/);
+console.log(`unit and integration: ${nodeSuites.length} files`);
+const node = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...nodeSuites]);
+const nodeResult = nodeTotals(node.output);
+for (const key of Object.keys(totals)) totals[key] += nodeResult[key];
+if (node.code !== 0) exitCode = 1;
+if (nodeResult.passed + nodeResult.failed === 0) {
+  console.error('the node test runner reported no tests');
+  totals.failed++;
+  exitCode = 1;
+}
+
+if (totals.failed > 0) exitCode = 1;
+console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exit(exitCode);

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { SAMPLE_REPO } from '../../../test/support/fixtures.js';
+import { languageOf } from '../files/language.js';
+import { Chunker } from './chunker.js';
+import type { Chunk } from './types.js';
+
+const sample = (rel: string): string => readFileSync(path.join(SAMPLE_REPO, rel), 'utf8');
+
+/** Every non-blank line lies in exactly one chunk, chunks are in order, and their text matches the source. */
+function assertTiles(source: string, chunks: Chunk[]): void {
+  const lines = source.split('\n');
+  const owner = new Map<number, number>();
+  chunks.forEach((chunk, i) => {
+    assert.ok(chunk.startLine <= chunk.endLine);
+    if (i > 0) assert.ok(chunk.startLine > chunks[i - 1]!.endLine, 'chunks do not overlap');
+    assert.equal(chunk.text, lines.slice(chunk.startLine - 1, chunk.endLine).join('\n'));
+    for (let line = chunk.startLine; line <= chunk.endLine; line++) owner.set(line, i);
+  });
+  lines.forEach((text, i) => {
+    if (text.trim() !== '') assert.ok(owner.has(i + 1), `line ${i + 1} (${text.trim()}) is in a chunk`);
+  });
+}
+
+function largeClass(methods: number): string {
+  const body = Array.from(
+    { length: methods },
+    (_, i) => `  /** Method number ${i}. */\n  method${i}(value: number): number {\n    const doubled = value * ${i};\n    return doubled + this.offset;\n  }\n`,
+  ).join('\n');
+  return `import { Base } from './base';\n\nexport class BigService extends Base {\n  private offset = 1;\n\n${body}}\n`;
+}
+
+describe('Chunker', () => {
+  let chunker: Chunker;
+  let small: Chunker;
+  before(async () => {
+    chunker = await Chunker.create();
+    small = await Chunker.create({ maxChars: 300 });
+  });
+
+  const cases: Array<[string, string[]]> = [
+    ['src/http/request-parser.ts', ['RequestParser', 'normalizeHeaderName']],
+    ['src/utils/string_utils.py', ['snake_case_to_camel', 'TextWrapper']],
+    ['server/main.go', ['Config', 'StartServer', 'main']],
+    ['engine/src/lib.rs', ['Checksum', 'compute_checksum']],
+    ['java/src/main/java/com/example/UserService.java', ['UserService']],
+    ['native/vector.c', ['int_vector', 'vector_push']],
+    ['native/matrix.cpp', ['linalg']],
+  ];
+  for (const [file, symbols] of cases) {
+    it(`chunks ${languageOf(file)} along its syntax tree and names the definitions`, async () => {
+      const source = sample(file);
+      const chunks = await chunker.chunk(source, languageOf(file));
+      assertTiles(source, chunks);
+      const names = chunks.flatMap((c) => c.symbols);
+      for (const symbol of symbols) assert.ok(names.includes(symbol), `${symbol} in ${JSON.stringify(names)}`);
+    });
+  }
+
+  it('splits definitions too big for one chunk, keeping the signatures as context', async () => {
+    const source = sample('src/utils/string_utils.py');
+    const chunks = await small.chunk(source, 'python');
+    assertTiles(source, chunks);
+    const wrapParts = chunks.filter((c) => c.context === 'class TextWrapper:\ndef wrap(self, text: str) -> list[str]:');
+    assert.ok(wrapParts.length >= 2, 'the wrap method is split');
+    assert.ok(wrapParts.every((c) => c.symbol === 'wrap'));
+    assert.ok(wrapParts[0]!.text.trimStart().startsWith('def wrap('), 'its first part opens with the signature');
+    const init = chunks.find((c) => c.symbols.includes('__init__'));
+    assert.equal(init?.context, 'class TextWrapper:');
+  });
+
+  it('splits a large class into method-sized chunks under the cap', async () => {
+    const source = largeClass(60);
+    const chunks = await chunker.chunk(source, 'typescript');
+    assertTiles(source, chunks);
+    assert.ok(chunks.length >= 5, `got ${chunks.length} chunks`);
+    for (const chunk of chunks) assert.ok(chunk.text.length <= 1500 * 1.15, `chunk of ${chunk.text.length} chars`);
+    const inner = chunks.slice(1);
+    assert.ok(inner.every((c) => c.context === 'export class BigService extends Base {'));
+    assert.ok(chunks.flatMap((c) => c.symbols).includes('method59'));
+    // A method's doc comment stays with the method.
+    const withMethod7 = chunks.find((c) => c.symbols.includes('method7'))!;
+    assert.ok(withMethod7.text.includes('Method number 7.'));
+  });
+
+  it('falls back to line windows when a single node is too big to split', async () => {
+    const source = `const table = [\n${Array.from({ length: 400 }, (_, i) => `  ${i},`).join('\n')}\n];\n`;
+    const chunks = await chunker.chunk(source, 'javascript');
+    assertTiles(source, chunks);
+    assert.ok(chunks.length > 1);
+  });
+
+  it('chunks Markdown by line windows, breaking at headings and naming chunks by them', async () => {
+    const section = (title: string): string => `## ${title}\n\n${'Some prose about the topic. '.repeat(6)}\n`;
+    const source = `# Guide\n\n${section('Install')}\n${section('Configure')}\n${section('Search')}`;
+    const chunks = await small.chunk(source, 'markdown');
+    assertTiles(source, chunks);
+    assert.ok(chunks.every((c) => c.kind === 'text'));
+    assert.deepEqual(chunks.map((c) => c.symbol), ['Guide', 'Configure', 'Search']);
+  });
+
+  it('keeps a decorator with its function and records the function kind', async () => {
+    const source = '@cache\n@retry(times=3)\ndef fetch_remote_config(url):\n    return get(url)\n';
+    const [chunk] = await chunker.chunk(source, 'python');
+    assert.equal(chunk?.startLine, 1);
+    assert.equal(chunk?.symbol, 'fetch_remote_config');
+    assert.equal(chunk?.kind, 'function');
+  });
+
+  it('returns no chunks for an empty file', async () => {
+    assert.deepEqual(await chunker.chunk('', 'typescript'), []);
+    assert.deepEqual(await chunker.chunk('', 'markdown'), []);
+  });
+});

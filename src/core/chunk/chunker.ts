@@ -1,0 +1,52 @@
+import { fileURLToPath } from 'node:url';
+import { Language, Parser } from 'web-tree-sitter';
+import { SYNTAX_LANGUAGES } from '../files/language.js';
+import { chunkByLines, LineIndex } from './line-chunker.js';
+import { chunkSyntaxTree } from './syntax-chunker.js';
+import { DEFAULT_CHUNK_LIMITS, type Chunk, type ChunkLimits } from './types.js';
+
+/**
+ * Splits source text into chunks, along the syntax tree where a grammar exists and loads, by
+ * line windows otherwise. Grammars load lazily.
+ */
+export class Chunker {
+  private readonly parsers = new Map<string, Promise<Parser>>();
+
+  private constructor(private readonly limits: ChunkLimits) {}
+
+  static async create(limits: ChunkLimits = DEFAULT_CHUNK_LIMITS): Promise<Chunker> {
+    await Parser.init();
+    return new Chunker(limits);
+  }
+
+  async chunk(text: string, language: string): Promise<Chunk[]> {
+    const index = new LineIndex(text);
+    if (!SYNTAX_LANGUAGES.has(language)) return chunkByLines(index, this.limits);
+    const parser = await this.parserFor(language).catch(() => null);
+    const tree = parser?.parse(text);
+    if (!tree) return chunkByLines(index, this.limits);
+    try {
+      return chunkSyntaxTree(tree.rootNode, index, this.limits);
+    } finally {
+      tree.delete(); // WASM memory is not garbage collected
+    }
+  }
+
+  private parserFor(language: string): Promise<Parser> {
+    let parser = this.parsers.get(language);
+    if (!parser) {
+      // Grammars load one at a time: concurrent Language.load calls race in the WASM dynamic linker.
+      const previous = [...this.parsers.values()].at(-1) ?? Promise.resolve(null);
+      parser = previous
+        .catch(() => null)
+        .then(() => Language.load(fileURLToPath(import.meta.resolve(`tree-sitter-wasms/out/tree-sitter-${language}.wasm`))))
+        .then((grammar) => {
+          const p = new Parser();
+          p.setLanguage(grammar);
+          return p;
+        });
+      this.parsers.set(language, parser);
+    }
+    return parser;
+  }
+}

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { addNastyFiles, copySampleRepo, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { QuarryError } from '../shared/errors.js';
+import type { FolderInfo, IndexSummary } from '../shared/types.js';
+import { Engine } from './engine.js';
+import { InProcessFileProcessor } from './indexing/in-process.js';
+
+async function indexAll(engine: Engine, folder: FolderInfo): Promise<IndexSummary> {
+  const run = engine.index(folder);
+  for (;;) {
+    const step = await run.next();
+    if (step.done) return step.value;
+  }
+}
+
+const rejectsWith = (promise: Promise<unknown>, code: string): Promise<void> =>
+  assert.rejects(promise, (e: unknown) => e instanceof QuarryError && e.code === code);
+
+describe('Engine on a real DuckDB file', () => {
+  let workDir: string;
+  let cleanup: () => Promise<void>;
+  let repo: string;
+  let engine: Engine;
+  let folder: FolderInfo;
+  let first: IndexSummary;
+
+  before(async () => {
+    ({ dir: workDir, cleanup } = await tempDir());
+    repo = await copySampleRepo(path.join(workDir, 'repo'));
+    await addNastyFiles(repo);
+    engine = await Engine.open({ dataDir: path.join(workDir, 'data'), processor: await InProcessFileProcessor.create() });
+    folder = await engine.addFolder(repo);
+    first = await indexAll(engine, folder);
+  });
+  after(async () => {
+    engine.close();
+    await cleanup();
+  });
+
+  it('indexes the readable source and records a reason for everything it skips', async () => {
+    assert.ok(first.filesIndexed >= 14, `indexed ${first.filesIndexed}`);
+    assert.ok(first.chunksWritten >= first.filesIndexed);
+    const skipped = new Map((await engine.skipped()).map((s) => [s.path, s.reason]));
+    assert.equal(skipped.get('assets/blob.bin'), 'binary');
+    assert.equal(skipped.get('vendor/huge-bundle.js'), 'too-large');
+    assert.equal(skipped.get('static/app.js'), 'minified');
+    assert.equal(skipped.get('legacy/latin1.txt'), 'invalid-encoding');
+    assert.equal(skipped.get('loop/back-to-root/'), 'symlink-loop');
+  });
+
+  it('ranks the definition of an identifier first, above tests and docs that mention it', async () => {
+    const { hits } = await engine.search('parseHTTPRequest');
+    assert.equal(hits[0]?.path, 'src/http/request-parser.ts');
+    assert.equal(hits[0]?.symbol, 'parseHTTPRequest');
+    const paths = hits.map((h) => h.path);
+    assert.ok(paths.includes('tests/request-parser.test.ts') && paths.includes('docs/guide.md'));
+    const highlighted = hits[0]!.snippet.flatMap((l) => l.highlights.map(([s, e]) => l.text.slice(s, e)));
+    assert.ok(highlighted.includes('parseHTTPRequest'), JSON.stringify(highlighted));
+  });
+
+  it('matches identifier parts: snake_case and camelCase words find their compounds', async () => {
+    const camel = await engine.search('snake camel');
+    assert.equal(camel.hits[0]?.symbol, 'snake_case_to_camel');
+    const checksum = await engine.search('compute checksum');
+    assert.equal(checksum.hits[0]?.path, 'engine/src/lib.rs');
+  });
+
+  it('searches transcoded UTF-16 and reports CRLF files with correct line numbers', async () => {
+    const wide = await engine.search('utf16EncodedFunction');
+    assert.equal(wide.hits[0]?.path, 'legacy/wide.js');
+    const crlf = await engine.search('crlf_line_endings_function');
+    const hit = crlf.hits[0]!;
+    assert.equal(hit.path, 'scripts/crlf_script.py');
+    assert.equal(hit.snippet.find((l) => l.highlights.length > 0)?.lineNumber, 4);
+  });
+
+  it('keeps ignored paths out of the index', async () => {
+    for (const word of ['dropped_log_line', 'generatedThing', 'private_notes_marker', 'local_only_marker', 'dependencyCode']) {
+      assert.deepEqual((await engine.search(word)).hits, [], word);
+    }
+    assert.equal((await engine.search('kept_log_line')).hits[0]?.path, 'logs/keep.log');
+  });
+
+  it('applies lang:, path:, -path: and repo: filters', async () => {
+    const go = await engine.search('lang:go config');
+    assert.ok(go.hits.length > 0 && go.hits.every((h) => h.language === 'go'));
+    const onlyTests = await engine.search('parseHTTPRequest path:tests/');
+    assert.deepEqual(onlyTests.hits.map((h) => h.path), ['tests/request-parser.test.ts']);
+    const noTests = await engine.search('parseHTTPRequest -path:test');
+    assert.ok(noTests.hits.every((h) => !h.path.includes('test')));
+    assert.equal((await engine.search(`repo:${folder.name} StartServer`)).hits[0]?.path, 'server/main.go');
+    assert.deepEqual((await engine.search('repo:no-such-folder StartServer')).hits, []);
+    const globbed = await engine.search('path:*.rs checksum');
+    assert.ok(globbed.hits.length > 0 && globbed.hits.every((h) => h.path.endsWith('.rs')));
+  });
+
+  it('finds exact phrases, case-insensitively unless the phrase has capitals', async () => {
+    const phrase = await engine.search('"Optional.ofNullable(usersById"');
+    assert.deepEqual(phrase.hits.map((h) => h.path), ['java/src/main/java/com/example/UserService.java']);
+    assert.deepEqual((await engine.search('"OPTIONAL.OFNULLABLE"')).hits, []);
+    assert.equal((await engine.search('"optional.ofnullable"')).hits.length, 1);
+  });
+
+  it('runs regex searches verified by the JavaScript engine, in path order', async () => {
+    const { hits } = await engine.search('func\\s+Start\\w+', { mode: 'regex' });
+    assert.deepEqual(hits.map((h) => h.path), ['server/main.go']);
+    const line = hits[0]!.snippet.find((l) => l.highlights.length > 0)!;
+    assert.equal(line.text.slice(...line.highlights[0]!), 'func StartServer');
+    // Lookbehind is JavaScript-only syntax: the RE2 prefilter steps aside and the result is the same.
+    const lookbehind = await engine.search('(?<=fn )compute_\\w+', { mode: 'regex' });
+    assert.deepEqual(lookbehind.hits.map((h) => h.path), ['engine/src/lib.rs']);
+    const inline = await engine.search('/^func main/ lang:go');
+    assert.equal(inline.hits[0]?.path, 'server/main.go');
+    const insensitive = await engine.search('(?i)USERSERVICE', { mode: 'regex' });
+    assert.ok(insensitive.hits.some((h) => h.path.endsWith('UserService.java')));
+  });
+
+  it('rejects bad queries with a clear error', async () => {
+    await rejectsWith(engine.search('"unbalanced'), 'BAD_QUERY');
+    await rejectsWith(engine.search('(unclosed', { mode: 'regex' }), 'BAD_QUERY');
+    await rejectsWith(engine.search('   '), 'BAD_QUERY');
+  });
+
+  it('reports status: counts, skipped reasons, size on disk and the git HEAD', async () => {
+    const status = await engine.status();
+    const [f] = status.folders;
+    assert.equal(f?.files, first.filesIndexed);
+    assert.equal(f?.chunks, first.chunksWritten);
+    assert.equal(f?.gitHead, '0123456789abcdef0123456789abcdef01234567');
+    assert.equal(status.skippedByReason.binary, 1);
+    assert.ok(status.indexBytes > 0);
+  });
+
+  it('re-indexes an unchanged tree without rewriting anything', async () => {
+    const again = await indexAll(engine, folder);
+    assert.equal(again.filesIndexed, 0);
+    assert.equal(again.chunksWritten, 0);
+    assert.equal(again.filesUnchanged, first.filesIndexed);
+  });
+
+  it('only hashes a file whose mtime moved but whose content did not', async () => {
+    const file = path.join(repo, 'server/main.go');
+    const later = new Date(Date.now() + 60_000);
+    await fs.utimes(file, later, later);
+    const run = await indexAll(engine, folder);
+    assert.equal(run.filesIndexed, 0);
+    assert.equal(run.chunksWritten, 0);
+    assert.equal((await indexAll(engine, folder)).filesUnchanged, first.filesIndexed, 'the new mtime was recorded');
+  });
+
+  it('picks up edits, new files and deletions', async () => {
+    await writeFile(repo, 'server/main.go', (await fs.readFile(path.join(repo, 'server/main.go'), 'utf8')).replaceAll('StartServer', 'LaunchServer'));
+    await writeFile(repo, 'src/new_module.ts', 'export function freshlyAddedFunction() { return 42; }\n');
+    await fs.rm(path.join(repo, 'native/vector.c'));
+    const run = await indexAll(engine, folder);
+    assert.equal(run.filesIndexed, 2);
+    assert.equal(run.filesDeleted, 1);
+    assert.equal((await engine.search('LaunchServer')).hits[0]?.path, 'server/main.go');
+    assert.deepEqual((await engine.search('StartServer')).hits, []);
+    assert.equal((await engine.search('freshlyAddedFunction')).hits[0]?.path, 'src/new_module.ts');
+    assert.deepEqual((await engine.search('vector_push')).hits, []);
+  });
+
+  it('refuses folders that are missing, not folders, or already added', async () => {
+    await rejectsWith(engine.addFolder(path.join(workDir, 'nope')), 'FOLDER_NOT_FOUND');
+    await rejectsWith(engine.addFolder(path.join(repo, 'server/main.go')), 'NOT_A_DIRECTORY');
+    await rejectsWith(engine.addFolder(repo), 'FOLDER_ALREADY_ADDED');
+    await rejectsWith(engine.resolveFolder('unknown-name'), 'UNKNOWN_FOLDER');
+  });
+
+  it('names folders uniquely and forgets a removed folder entirely', async () => {
+    const twin = await copySampleRepo(path.join(workDir, 'other', 'repo'));
+    const second = await engine.addFolder(twin);
+    assert.equal(second.name, 'repo-2');
+    await indexAll(engine, second);
+    const both = await engine.search('compute_checksum');
+    assert.deepEqual(new Set(both.hits.map((h) => h.folder)), new Set(['repo', 'repo-2']));
+    await engine.removeFolder('repo-2');
+    const after = await engine.search('compute_checksum');
+    assert.ok(after.hits.every((h) => h.folder === 'repo'));
+    assert.equal((await engine.status()).folders.length, 1);
+  });
+});

@@ -1,0 +1,138 @@
+import { promises as fs } from 'node:fs';
+import { QuarryError } from '../../shared/errors.js';
+import type { FolderInfo, IndexProgress, IndexSummary } from '../../shared/types.js';
+import type { FileRow, FileWrite, FolderBatch, Store } from '../store/store.js';
+import { walkFolder, type WalkedFile } from '../walk/walker.js';
+import { readGitHead } from './git-head.js';
+import type { FileJob, FileOutcome } from './process-file.js';
+
+/** Does the CPU work of indexing one file: chunk workers in the app, or in-process. */
+export interface FileProcessor {
+  process(job: FileJob): Promise<FileOutcome>;
+}
+
+export interface IndexOptions {
+  maxFileBytes: number;
+  /** Files per atomic write; each commit makes its files searchable. */
+  batchFiles?: number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+interface Pending {
+  file: WalkedFile;
+  existing: FileRow | undefined;
+}
+
+/**
+ * Brings one folder's index up to date with the disk. Change detection compares size and mtime,
+ * then the content hash, so an unchanged tree costs one walk. Files are written in atomic batches
+ * as they are processed (and the next batch is processed while one is written), so a folder
+ * becomes searchable progressively and an interrupted run resumes where it stopped.
+ */
+export async function* indexFolder(
+  store: Store,
+  folder: FolderInfo,
+  processor: FileProcessor,
+  options: IndexOptions,
+): AsyncGenerator<IndexProgress, IndexSummary> {
+  const started = performance.now();
+  const stat = await fs.stat(folder.root).catch(() => null);
+  if (!stat?.isDirectory()) throw new QuarryError('FOLDER_NOT_FOUND', `Folder ${folder.name} is gone: ${folder.root} no longer exists`);
+
+  const summary: IndexSummary = {
+    folder: folder.name, filesSeen: 0, filesIndexed: 0, filesUnchanged: 0, filesDeleted: 0, filesSkipped: 0, chunksWritten: 0, elapsedMs: 0,
+  };
+  const progress = (phase: IndexProgress['phase'], total: number, done: number, bytes: number): IndexProgress => {
+    const elapsedMs = performance.now() - started;
+    const rate = done / Math.max(elapsedMs / 1000, 1e-3);
+    return {
+      folder: folder.name, phase, filesTotal: total, filesDone: done, bytesDone: bytes, elapsedMs,
+      filesPerSecond: rate, etaMs: phase === 'done' ? 0 : rate > 0 ? ((total - done) / rate) * 1000 : null,
+    };
+  };
+
+  // Scan: walk and diff against the catalog.
+  yield progress('scanning', 0, 0, 0);
+  const catalog = await store.fileCatalog(folder.id);
+  const seen = new Set<string>();
+  const pending: Pending[] = [];
+  const walkSkips: FileWrite[] = [];
+  const removeForSkips: number[] = [];
+  for await (const item of walkFolder(folder.root, { maxFileBytes: options.maxFileBytes })) {
+    throwIfAborted(options.signal);
+    seen.add(item.relPath);
+    summary.filesSeen++;
+    const existing = catalog.get(item.relPath);
+    if (item.type === 'skip') {
+      summary.filesSkipped++;
+      if (existing?.status === 'skipped' && existing.skipReason === item.reason) continue;
+      if (existing) removeForSkips.push(existing.id);
+      walkSkips.push({ path: item.relPath, size: 0, mtimeMs: 0, hash: null, language: null, skip: { reason: item.reason, detail: item.detail }, chunks: [] });
+      continue;
+    }
+    if (existing && existing.size === item.size && existing.mtimeMs === item.mtimeMs && existing.skipReason !== 'failed') {
+      if (existing.status === 'skipped') summary.filesSkipped++;
+      else summary.filesUnchanged++;
+      continue;
+    }
+    pending.push({ file: item, existing });
+  }
+  const deleted = [...catalog.values()].filter((row) => !seen.has(row.path)).map((row) => row.id);
+  summary.filesDeleted = deleted.length;
+  if (deleted.length > 0 || walkSkips.length > 0) {
+    await store.applyBatch({ folderId: folder.id, removeFileIds: [...deleted, ...removeForSkips], write: walkSkips, touch: [] });
+  }
+
+  // Index: process in windows, writing one window while the next is processed.
+  const total = pending.length;
+  const batchFiles = options.batchFiles ?? 256;
+  let done = 0;
+  let bytes = 0;
+  yield progress('indexing', total, 0, 0);
+  const startWindow = (from: number): Promise<FileOutcome[]> =>
+    Promise.all(
+      pending.slice(from, from + batchFiles).map(({ file, existing }) =>
+        processor
+          .process({ absPath: file.absPath, relPath: file.relPath, knownHash: existing?.hash ?? null })
+          .catch((error: unknown): FileOutcome => ({ type: 'skipped', reason: 'failed', detail: (error as Error).message ?? String(error) })),
+      ),
+    );
+  let window = total > 0 ? startWindow(0) : null;
+  for (let from = 0; window; from += batchFiles) {
+    const outcomes = await window;
+    throwIfAborted(options.signal);
+    window = from + batchFiles < total ? startWindow(from + batchFiles) : null;
+    const batch: FolderBatch = { folderId: folder.id, removeFileIds: [], write: [], touch: [] };
+    outcomes.forEach((outcome, i) => {
+      const { file, existing } = pending[from + i]!;
+      bytes += file.size;
+      if (outcome.type === 'unchanged') {
+        if (existing) batch.touch.push({ id: existing.id, size: file.size, mtimeMs: file.mtimeMs });
+        summary.filesUnchanged++;
+        return;
+      }
+      if (existing) batch.removeFileIds.push(existing.id);
+      if (outcome.type === 'skipped') {
+        summary.filesSkipped++;
+        batch.write.push({ path: file.relPath, size: file.size, mtimeMs: file.mtimeMs, hash: null, language: null, skip: { reason: outcome.reason, detail: outcome.detail }, chunks: [] });
+      } else {
+        summary.filesIndexed++;
+        batch.write.push({ path: file.relPath, size: file.size, mtimeMs: file.mtimeMs, hash: outcome.hash, language: outcome.language, skip: null, chunks: outcome.chunks });
+      }
+    });
+    summary.chunksWritten += (await store.applyBatch(batch)).chunks;
+    done += outcomes.length;
+    yield progress('indexing', total, done, bytes);
+  }
+
+  await store.markFolderIndexed(folder.id, await readGitHead(folder.root));
+  summary.elapsedMs = performance.now() - started;
+  yield progress('done', total, done, bytes);
+  return summary;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new QuarryError('CANCELLED', 'Indexing was cancelled; what was written so far is kept');
+}

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { SkipReason } from '../../shared/types.js';
+import type { Chunker } from '../chunk/chunker.js';
+import type { Chunk } from '../chunk/types.js';
+import { decodeSource } from '../files/decode.js';
+import { languageOf } from '../files/language.js';
+import { termFrequencies, termHash } from '../lexical/tokenize.js';
+import { skipFor } from '../walk/walker.js';
+
+/** One file to (re)index; `knownHash` lets an mtime-only change cost a hash instead of a re-chunk. */
+export interface FileJob {
+  absPath: string;
+  relPath: string;
+  knownHash: string | null;
+}
+
+export interface IndexedChunk extends Chunk {
+  hash: string;
+  /** Postings of this chunk: parallel arrays of term hash and count. */
+  terms: Int32Array;
+  counts: Uint16Array;
+  /** Term occurrences, the document length for BM25. */
+  length: number;
+}
+
+export type FileOutcome =
+  | { type: 'indexed'; hash: string; language: string; size: number; chunks: IndexedChunk[] }
+  | { type: 'unchanged'; hash: string }
+  | { type: 'skipped'; reason: SkipReason; detail: string };
+
+const MAX_TERM_COUNT = 0xffff;
+
+export function contentHash(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex').slice(0, 32);
+}
+
+/**
+ * Reads, decodes, chunks and tokenizes one file: all the CPU work of indexing, with no database.
+ * Runs inside chunk workers; a file that vanished or cannot be read becomes a recorded skip.
+ */
+export async function processFile(job: FileJob, chunker: Chunker): Promise<FileOutcome> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(job.absPath);
+  } catch (error) {
+    const skip = skipFor(job.relPath, error);
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') return { type: 'skipped', reason: 'not-a-file', detail: 'became a directory' };
+    return { type: 'skipped', reason: skip.reason, detail: skip.detail };
+  }
+  const hash = contentHash(bytes);
+  if (hash === job.knownHash) return { type: 'unchanged', hash };
+
+  const decoded = decodeSource(bytes);
+  if (!decoded.ok) return { type: 'skipped', reason: decoded.reason, detail: decoded.detail };
+
+  const language = languageOf(job.relPath);
+  const chunks = (await chunker.chunk(decoded.text, language)).map((chunk): IndexedChunk => {
+    // Definition names and enclosing signatures are searchable too.
+    const { counts, length } = termFrequencies(`${chunk.context ?? ''}\n${chunk.text}`);
+    const terms = new Int32Array(counts.size);
+    const tf = new Uint16Array(counts.size);
+    let i = 0;
+    for (const [term, count] of counts) {
+      terms[i] = termHash(term);
+      tf[i] = Math.min(count, MAX_TERM_COUNT);
+      i++;
+    }
+    return { ...chunk, hash: contentHash(chunk.text), terms, counts: tf, length };
+  });
+  return { type: 'indexed', hash, language, size: bytes.length, chunks };
+}

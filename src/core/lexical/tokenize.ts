@@ -1,0 +1,70 @@
+/**
+ * Identifier-aware tokenization shared by indexing and querying, so both sides agree on terms.
+ * `parseHTTPRequest_v2` yields the whole identifier plus `parse`, `http`, `request`, `v2`;
+ * `max-width` yields `max-width`, `max` and `width`. Terms are lower-cased.
+ */
+
+const WORD = /[\p{L}\p{N}_$]+(?:-[\p{L}\p{N}_$]+)*/gu;
+const PART = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|[\p{L}]+/gu;
+const MAX_TERM_CHARS = 64;
+
+/** Calls `visit` for every term occurrence in `text`, in order. */
+export function forEachTerm(text: string, visit: (term: string) => void): void {
+  for (const match of text.matchAll(WORD)) {
+    const word = match[0];
+    if (word.includes('-')) {
+      if (word.length <= MAX_TERM_CHARS) visit(word.toLowerCase());
+      for (const piece of word.split('-')) identifierTerms(piece, visit);
+    } else {
+      identifierTerms(word, visit);
+    }
+  }
+}
+
+function identifierTerms(identifier: string, visit: (term: string) => void): void {
+  if (identifier.length > MAX_TERM_CHARS) return; // hashes, base64 and other noise
+  const whole = identifier.toLowerCase();
+  const parts = identifier.match(PART);
+  if (!parts) return; // only underscores and dollars
+  visit(whole);
+  if (parts.length === 1) {
+    const part = parts[0]!.toLowerCase();
+    if (part !== whole) visit(part); // __init__ → init
+    return;
+  }
+  for (const part of parts) {
+    // Single letters carry no meaning alone; digits do (v2, utf8, x86).
+    if (part.length > 1 || /\d/.test(part)) visit(part.toLowerCase());
+  }
+}
+
+/** Distinct terms of `text` with their counts, and the total number of occurrences. */
+export function termFrequencies(text: string): { counts: Map<string, number>; length: number } {
+  const counts = new Map<string, number>();
+  let length = 0;
+  forEachTerm(text, (term) => {
+    counts.set(term, (counts.get(term) ?? 0) + 1);
+    length++;
+  });
+  return { counts, length };
+}
+
+/** Distinct terms in order of first appearance. */
+export function distinctTerms(text: string): string[] {
+  const seen = new Set<string>();
+  forEachTerm(text, (term) => seen.add(term));
+  return [...seen];
+}
+
+/**
+ * 32-bit FNV-1a of a term: the postings key. A collision only merges two terms' statistics;
+ * matches are always verified against the text where it matters (phrases, regex, snippets).
+ */
+export function termHash(term: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < term.length; i++) {
+    hash ^= term.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash | 0;
+}

@@ -1,0 +1,50 @@
+import type { ChunkKind, SearchHit } from '../../shared/types.js';
+import { buildSnippet, type LineMatcher } from './snippet.js';
+
+/** A chunk row as the search queries select it. */
+export interface ChunkRow {
+  chunk_id: number;
+  file_id: number;
+  folder: string;
+  path: string;
+  language: string;
+  start_line: number;
+  end_line: number;
+  kind: ChunkKind;
+  symbol: string | null;
+  symbols: string;
+  text: string;
+}
+
+/** Columns selecting a ChunkRow from chunks `c`, files `f` and folders `d`. */
+export const CHUNK_ROW_COLUMNS =
+  'c.id AS chunk_id, c.file_id, d.name AS folder, f.path, f.language, c.start_line, c.end_line, c.kind, c.symbol, c.symbols, c.text';
+
+/**
+ * Keeps the best chunk of each file (rows arrive best first) and counts the rest,
+ * so one long file cannot crowd out the others.
+ */
+export function foldByFile<T extends ChunkRow>(rows: readonly T[], limit: number): Array<{ row: T; more: number }> {
+  const byFile = new Map<number, { row: T; more: number }>();
+  for (const row of rows) {
+    const seen = byFile.get(row.file_id);
+    if (seen) seen.more++;
+    else byFile.set(row.file_id, { row, more: 0 });
+  }
+  return [...byFile.values()].slice(0, limit);
+}
+
+export function toHit(row: ChunkRow, score: number, more: number, match: LineMatcher): SearchHit {
+  return {
+    folder: row.folder,
+    path: row.path,
+    language: row.language,
+    startLine: row.start_line,
+    endLine: row.end_line,
+    kind: row.kind,
+    symbol: row.symbol,
+    score: Math.round(score * 1000) / 1000,
+    snippet: buildSnippet(row.text, row.start_line, match),
+    moreInFile: more,
+  };
+}

@@ -1,0 +1,73 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { SearchHit } from '../../shared/types.js';
+import type { ParsedQuery } from '../query/parse.js';
+import type { Store } from '../store/store.js';
+import { filterClause } from './filters.js';
+import { CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkRow } from './hits.js';
+import { requiredLiterals } from './regex-literals.js';
+import { regexMatcher } from './snippet.js';
+
+const PAGE = 400;
+const MAX_LITERALS = 3;
+
+/**
+ * Regex search, grep-like: results in folder and path order. The index narrows candidates with
+ * the pattern's required literals and, when the pattern is RE2-compatible, DuckDB's RE2 scan;
+ * JavaScript's engine then verifies every hit, so semantics are always JavaScript's.
+ */
+export async function regexSearch(store: Store, query: ParsedQuery, limit: number): Promise<SearchHit[]> {
+  const regex = query.regex!;
+  const ignoreCase = regex.flags.includes('i');
+  const filters = filterClause(query.filters);
+  const literals = requiredLiterals(regex.source)
+    .filter((l) => l.length >= 2)
+    .sort((a, b) => b.length - a.length)
+    .slice(0, MAX_LITERALS);
+  const literalSql = literals.map(() => (ignoreCase ? 'contains(lower(c.text), ?)' : 'contains(c.text, ?)'));
+  const literalParams: DuckDBValue[] = literals.map((l) => (ignoreCase ? l.toLowerCase() : l));
+
+  const select = (useRe2: boolean, offset: number): Promise<ChunkRow[]> =>
+    store.all<ChunkRow>(
+      `SELECT ${CHUNK_ROW_COLUMNS}
+       FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
+       WHERE ${[filters.sql, ...literalSql, ...(useRe2 ? ['regexp_matches(c.text, ?, ?)'] : [])].join(' AND ')}
+       ORDER BY d.name, f.path, c.start_line LIMIT ${PAGE} OFFSET ${offset}`,
+      [...filters.params, ...literalParams, ...(useRe2 ? [re2Pattern(regex), ignoreCase ? 'i' : 'c'] : [])],
+    );
+
+  let useRe2 = true;
+  const verified: ChunkRow[] = [];
+  const files = new Set<number>();
+  for (let offset = 0; files.size <= limit; offset += PAGE) {
+    let page: ChunkRow[];
+    try {
+      page = await select(useRe2, offset);
+    } catch (error) {
+      if (!useRe2) throw error;
+      useRe2 = false; // JavaScript-only syntax (lookbehind, backreferences): verify in JS alone
+      offset -= PAGE;
+      continue;
+    }
+    for (const row of page) {
+      regex.lastIndex = 0;
+      if (regex.test(row.text)) {
+        verified.push(row);
+        files.add(row.file_id);
+      }
+    }
+    if (page.length < PAGE) break;
+  }
+  const matcher = regexMatcher(regex);
+  return foldByFile(verified, limit).map(({ row, more }) => toHit(row, countMatches(regex, row.text), more, matcher));
+}
+
+function countMatches(regex: RegExp, text: string): number {
+  let count = 0;
+  for (const m of text.matchAll(regex)) if (m[0].length > 0 || count === 0) count++;
+  return count;
+}
+
+/** The same pattern for RE2 with JavaScript's flags spelled inline: multi-line always, dot-all if asked. */
+function re2Pattern(regex: RegExp): string {
+  return `(?m${regex.flags.includes('s') ? 's' : ''})${regex.source}`;
+}

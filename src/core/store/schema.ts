@@ -1,0 +1,57 @@
+/**
+ * Versioned migrations: entry i moves the schema from version i to i + 1. Never edit a shipped
+ * entry; append a new one. Large tables have no PRIMARY KEY or UNIQUE constraint, because DuckDB's
+ * ART indexes slow bulk appends; ids are assigned by the single owner (Store).
+ */
+export const MIGRATIONS: readonly string[][] = [
+  [
+    `CREATE TABLE folders (
+       id INTEGER PRIMARY KEY,
+       name VARCHAR NOT NULL UNIQUE,
+       root VARCHAR NOT NULL UNIQUE,
+       added_at BIGINT NOT NULL,
+       git_head VARCHAR,
+       indexed_at BIGINT
+     )`,
+    // status: 'indexed' | 'skipped'. Skipped files keep size/mtime so an unchanged one is not re-read.
+    `CREATE TABLE files (
+       id INTEGER NOT NULL,
+       folder_id INTEGER NOT NULL,
+       path VARCHAR NOT NULL,
+       size BIGINT NOT NULL,
+       mtime_ms BIGINT NOT NULL,
+       hash VARCHAR,
+       language VARCHAR,
+       status VARCHAR NOT NULL,
+       skip_reason VARCHAR,
+       skip_detail VARCHAR,
+       chunk_count INTEGER NOT NULL DEFAULT 0
+     )`,
+    `CREATE TABLE chunks (
+       id INTEGER NOT NULL,
+       file_id INTEGER NOT NULL,
+       folder_id INTEGER NOT NULL,
+       start_line INTEGER NOT NULL,
+       end_line INTEGER NOT NULL,
+       kind VARCHAR NOT NULL,
+       symbol VARCHAR,
+       symbols VARCHAR NOT NULL,
+       context VARCHAR,
+       text VARCHAR NOT NULL,
+       hash VARCHAR NOT NULL,
+       length INTEGER NOT NULL
+     )`,
+    // One row per (term, chunk); term is termHash() of the lower-cased term.
+    `CREATE TABLE postings (
+       term INTEGER NOT NULL,
+       chunk_id INTEGER NOT NULL,
+       tf USMALLINT NOT NULL
+     )`,
+    // Content-addressed embeddings, filled by the embedding issue: one vector per (model, chunk text).
+    `CREATE TABLE vectors (
+       model VARCHAR NOT NULL,
+       chunk_hash VARCHAR NOT NULL,
+       vector FLOAT[] NOT NULL
+     )`,
+  ],
+];

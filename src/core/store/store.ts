@@ -1,0 +1,320 @@
+import { promises as fs } from 'node:fs';
+import type {
+  DuckDBConnection} from '@duckdb/node-api';
+import {
+  type DuckDBAppender,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  BIGINT,
+  INTEGER,
+  USMALLINT,
+  VARCHAR,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { QuarryError } from '../../shared/errors.js';
+import type { FolderInfo, SkipReason } from '../../shared/types.js';
+import type { IndexedChunk } from '../indexing/process-file.js';
+import { MIGRATIONS } from './schema.js';
+
+export interface FileRow {
+  id: number;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  hash: string | null;
+  status: 'indexed' | 'skipped';
+  skipReason: SkipReason | null;
+}
+
+/** A file's new state; `chunks` is empty for skipped files. */
+export interface FileWrite {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  hash: string | null;
+  language: string | null;
+  skip: { reason: SkipReason; detail: string } | null;
+  chunks: IndexedChunk[];
+}
+
+/** One atomic change to a folder's index. */
+export interface FolderBatch {
+  folderId: number;
+  /** Files whose rows, chunks and postings are removed (deleted, or about to be rewritten). */
+  removeFileIds: number[];
+  write: FileWrite[];
+  /** Files whose content is unchanged but whose size or mtime moved. */
+  touch: Array<{ id: number; size: number; mtimeMs: number }>;
+}
+
+const APPEND_ROWS = 2048;
+
+type Row = Record<string, DuckDBValue>;
+
+/**
+ * The one owner of the DuckDB database: schema, migrations and every write. DuckDB does not
+ * lock between threads of one process, so nothing else may open the file.
+ */
+export class Store {
+  private nextFileId = 1;
+  private nextChunkId = 1;
+  /** Bumped on every committed write; caches and cursors key on it. */
+  generation = 0;
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    private readonly db: DuckDBConnection,
+  ) {}
+
+  static async open(path: string): Promise<Store> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, {
+        autoinstall_known_extensions: 'false',
+        autoload_known_extensions: 'false',
+      });
+    } catch (error) {
+      throw openError(path, error);
+    }
+    const db = await instance.connect();
+    const store = new Store(path, instance, db);
+    await store.migrate();
+    await store.loadCounters();
+    return store;
+  }
+
+  close(): void {
+    this.db.closeSync();
+    this.instance.closeSync();
+  }
+
+  async all<T extends object = Row>(sql: string, params: DuckDBValue[] = []): Promise<T[]> {
+    const reader = await this.db.runAndReadAll(sql, params);
+    return reader.getRowObjects() as T[];
+  }
+
+  async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
+    await this.db.run(sql, params);
+  }
+
+  private async migrate(): Promise<void> {
+    await this.db.run('CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
+    const rows = await this.all<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
+    let version = rows[0] ? Number(rows[0].value) : 0;
+    if (version > MIGRATIONS.length) {
+      throw new QuarryError('DATABASE_ERROR', `${this.path} was written by a newer Quarry (schema ${version}); upgrade Quarry to open it`);
+    }
+    while (version < MIGRATIONS.length) {
+      await this.transaction(async () => {
+        for (const statement of MIGRATIONS[version]!) await this.db.run(statement);
+        version++;
+        await this.db.run("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [String(version)]);
+      });
+    }
+  }
+
+  private async loadCounters(): Promise<void> {
+    const [row] = await this.all<{ f: number; c: number }>(
+      'SELECT (SELECT coalesce(max(id), 0) FROM files)::INTEGER AS f, (SELECT coalesce(max(id), 0) FROM chunks)::INTEGER AS c',
+    );
+    this.nextFileId = (row?.f ?? 0) + 1;
+    this.nextChunkId = (row?.c ?? 0) + 1;
+  }
+
+  private async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.db.run('BEGIN TRANSACTION');
+    try {
+      const result = await work();
+      await this.db.run('COMMIT');
+      this.generation++;
+      return result;
+    } catch (error) {
+      await this.db.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  // Folders
+
+  async addFolder(root: string, name: string): Promise<FolderInfo> {
+    const [row] = await this.all<{ id: number }>('SELECT coalesce(max(id), 0)::INTEGER + 1 AS id FROM folders');
+    const id = row!.id;
+    const addedAt = Date.now();
+    await this.run('INSERT INTO folders (id, name, root, added_at) VALUES (?, ?, ?, ?)', [id, name, root, addedAt]);
+    return { id, name, root, addedAt, gitHead: null, lastIndexedAt: null };
+  }
+
+  async listFolders(): Promise<FolderInfo[]> {
+    const rows = await this.all<{ id: number; name: string; root: string; added_at: bigint; git_head: string | null; indexed_at: bigint | null }>(
+      'SELECT * FROM folders ORDER BY name',
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      root: r.root,
+      addedAt: Number(r.added_at),
+      gitHead: r.git_head,
+      lastIndexedAt: r.indexed_at === null ? null : Number(r.indexed_at),
+    }));
+  }
+
+  async markFolderIndexed(folderId: number, gitHead: string | null): Promise<void> {
+    await this.run('UPDATE folders SET git_head = ?, indexed_at = ? WHERE id = ?', [gitHead, Date.now(), folderId]);
+    this.generation++;
+  }
+
+  async removeFolder(folderId: number): Promise<void> {
+    await this.transaction(async () => {
+      await this.db.run('DELETE FROM postings WHERE chunk_id IN (SELECT id FROM chunks WHERE folder_id = ?)', [folderId]);
+      await this.db.run('DELETE FROM chunks WHERE folder_id = ?', [folderId]);
+      await this.db.run('DELETE FROM files WHERE folder_id = ?', [folderId]);
+      await this.db.run('DELETE FROM folders WHERE id = ?', [folderId]);
+    });
+  }
+
+  // Files
+
+  /** Everything change detection needs about a folder's files, keyed by relative path. */
+  async fileCatalog(folderId: number): Promise<Map<string, FileRow>> {
+    const reader = await this.db.runAndReadAll(
+      'SELECT id, path, size, mtime_ms, hash, status, skip_reason FROM files WHERE folder_id = ?',
+      [folderId],
+    );
+    const catalog = new Map<string, FileRow>();
+    if (reader.currentRowCount === 0) return catalog;
+    const [ids, paths, sizes, mtimes, hashes, statuses, reasons] = reader.getColumnsJS() as [
+      number[], string[], bigint[], bigint[], (string | null)[], FileRow['status'][], (SkipReason | null)[],
+    ];
+    for (let i = 0; i < paths.length; i++) {
+      catalog.set(paths[i]!, {
+        id: ids[i]!,
+        path: paths[i]!,
+        size: Number(sizes[i]),
+        mtimeMs: Number(mtimes[i]),
+        hash: hashes[i]!,
+        status: statuses[i]!,
+        skipReason: reasons[i]!,
+      });
+    }
+    return catalog;
+  }
+
+  /** Applies one batch atomically: a crash leaves every file in it either old or new, never half. */
+  async applyBatch(batch: FolderBatch): Promise<{ chunks: number }> {
+    const fileIdsBefore = this.nextFileId;
+    const chunkIdsBefore = this.nextChunkId;
+    try {
+      return await this.transaction(async () => {
+        if (batch.removeFileIds.length > 0) {
+          const ids = `[${batch.removeFileIds.join(',')}]`;
+          await this.db.run(`DELETE FROM postings WHERE chunk_id IN (SELECT id FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id))`);
+          await this.db.run(`DELETE FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id)`);
+          await this.db.run(`DELETE FROM files WHERE list_contains(${ids}::INTEGER[], id)`);
+        }
+        for (const t of batch.touch) {
+          await this.db.run('UPDATE files SET size = ?, mtime_ms = ? WHERE id = ?', [t.size, t.mtimeMs, t.id]);
+        }
+        return { chunks: await this.appendFiles(batch.folderId, batch.write) };
+      });
+    } catch (error) {
+      this.nextFileId = fileIdsBefore;
+      this.nextChunkId = chunkIdsBefore;
+      throw error;
+    }
+  }
+
+  private async appendFiles(folderId: number, writes: FileWrite[]): Promise<number> {
+    const files = await ColumnBuffer.open(this.db, 'files', [INTEGER, INTEGER, VARCHAR, BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER]);
+    const chunks = await ColumnBuffer.open(this.db, 'chunks', [INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER]);
+    const postings = await ColumnBuffer.open(this.db, 'postings', [INTEGER, INTEGER, USMALLINT]);
+    let chunkCount = 0;
+    for (const write of writes) {
+      const fileId = this.nextFileId++;
+      files.push([
+        fileId, folderId, write.path, BigInt(write.size), BigInt(write.mtimeMs), write.hash, write.language,
+        write.skip ? 'skipped' : 'indexed', write.skip?.reason ?? null, write.skip?.detail ?? null, write.chunks.length,
+      ]);
+      for (const chunk of write.chunks) {
+        const chunkId = this.nextChunkId++;
+        chunkCount++;
+        chunks.push([
+          chunkId, fileId, folderId, chunk.startLine, chunk.endLine, chunk.kind, chunk.symbol,
+          chunk.symbols.join(' '), chunk.context, chunk.text, chunk.hash, chunk.length,
+        ]);
+        for (let i = 0; i < chunk.terms.length; i++) postings.push([chunk.terms[i]!, chunkId, chunk.counts[i]!]);
+      }
+    }
+    files.close();
+    chunks.close();
+    postings.close();
+    return chunkCount;
+  }
+
+  /** Bytes of the database file and its write-ahead log. */
+  async sizeOnDisk(): Promise<number> {
+    let total = 0;
+    for (const file of [this.path, `${this.path}.wal`]) {
+      total += await fs.stat(file).then((s) => s.size, () => 0);
+    }
+    return total;
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.db.run('CHECKPOINT');
+  }
+}
+
+/**
+ * Buffers rows column-wise and appends them in DataChunks of 2,048 rows, the fast path
+ * (row-by-row appends cost far more memory and time: ARCHITECTURE.md).
+ */
+class ColumnBuffer {
+  private readonly columns: DuckDBValue[][];
+  private rows = 0;
+
+  private constructor(
+    private readonly appender: DuckDBAppender,
+    private readonly types: DuckDBType[],
+  ) {
+    this.columns = types.map(() => new Array<DuckDBValue>(APPEND_ROWS));
+  }
+
+  static async open(db: DuckDBConnection, table: string, types: DuckDBType[]): Promise<ColumnBuffer> {
+    return new ColumnBuffer(await db.createAppender(table), types);
+  }
+
+  push(values: DuckDBValue[]): void {
+    for (let c = 0; c < values.length; c++) this.columns[c]![this.rows] = values[c]!;
+    if (++this.rows === APPEND_ROWS) this.flush();
+  }
+
+  private flush(): void {
+    if (this.rows === 0) return;
+    const chunk = DuckDBDataChunk.create(this.types, this.rows);
+    chunk.setColumns(this.rows === APPEND_ROWS ? this.columns : this.columns.map((col) => col.slice(0, this.rows)));
+    this.appender.appendDataChunk(chunk);
+    this.rows = 0;
+  }
+
+  close(): void {
+    this.flush();
+    this.appender.closeSync();
+  }
+}
+
+function openError(path: string, error: unknown): QuarryError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/lock/i.test(message)) {
+    const holder = /PID (\d+)/.exec(message)?.[1];
+    return new QuarryError(
+      'DATABASE_LOCKED',
+      `The index at ${path} is in use by another Quarry process${holder ? ` (pid ${holder})` : ''}. Close it and try again.`,
+    );
+  }
+  if (/permission|read-only|cannot open|IO Error/i.test(message)) {
+    return new QuarryError('DATA_DIR_UNWRITABLE', `Cannot open the index at ${path}: ${message.split('\n')[0]}`);
+  }
+  return new QuarryError('DATABASE_ERROR', `Cannot open the index at ${path}: ${message.split('\n')[0]}`);
+}

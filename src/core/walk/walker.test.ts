@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { addNastyFiles, copySampleRepo, tempDir, writeFile } from '../../../test/support/fixtures.js';
+import { walkFolder, type WalkItem } from './walker.js';
+
+async function walk(root: string, maxFileBytes = 1024 * 1024): Promise<WalkItem[]> {
+  const items: WalkItem[] = [];
+  for await (const item of walkFolder(root, { maxFileBytes })) items.push(item);
+  return items;
+}
+
+describe('walkFolder', () => {
+  let root: string;
+  let cleanup: () => Promise<void>;
+  let items: WalkItem[];
+  const files = (): string[] => items.filter((i) => i.type === 'file').map((i) => i.relPath).sort();
+  const skips = (): Map<string, string> => new Map(items.flatMap((i) => (i.type === 'skip' ? [[i.relPath, i.reason]] : [])));
+
+  before(async () => {
+    ({ dir: root, cleanup } = await tempDir());
+    await copySampleRepo(root);
+    await addNastyFiles(root);
+    items = await walk(root);
+  });
+  after(() => cleanup());
+
+  it('finds the source files of every language', () => {
+    for (const file of ['src/http/request-parser.ts', 'server/main.go', 'engine/src/lib.rs', 'native/matrix.cpp', 'docs/guide.md']) {
+      assert.ok(files().includes(file), `${file} should be walked`);
+    }
+  });
+
+  it('honours .gitignore at every level, with negation', () => {
+    assert.ok(files().includes('logs/keep.log'), 'nested !keep.log re-includes the file');
+    assert.ok(!files().includes('logs/drop.log'), '*.log from the root .gitignore applies below');
+    assert.ok(!files().some((f) => f.startsWith('generated/')));
+  });
+
+  it('honours .quarryignore, .git/info/exclude and the defaults', () => {
+    assert.ok(!files().some((f) => f.startsWith('private/')));
+    assert.ok(!files().includes('local-only.txt'));
+    assert.ok(!files().some((f) => f.startsWith('node_modules/') || f.startsWith('.git/')));
+    assert.ok(!files().includes('package-lock.json'));
+  });
+
+  it('records oversized files without reading them, and a symlink loop once', () => {
+    assert.equal(skips().get('vendor/huge-bundle.js'), 'too-large');
+    assert.equal(skips().get('loop/back-to-root/'), 'symlink-loop');
+    // The loop is not followed: no file appears twice under the link.
+    assert.ok(!files().some((f) => f.startsWith('loop/')));
+  });
+
+  it('walks in a stable order', async () => {
+    const again = await walk(root);
+    assert.deepEqual(again.map((i) => i.relPath), items.map((i) => i.relPath));
+  });
+
+  it('walks a directory reached through a second link only once', async () => {
+    const { dir, cleanup: done } = await tempDir();
+    try {
+      await writeFile(dir, 'real/code.ts', 'export const x = 1;\n');
+      await fs.symlink(path.join(dir, 'real'), path.join(dir, 'alias'));
+      const walked = (await walk(dir)).filter((i) => i.type === 'file').map((i) => i.relPath);
+      assert.equal(walked.length, 1);
+    } finally {
+      await done();
+    }
+  });
+
+  it('records an unreadable directory and keeps going (run as an unprivileged user)', async () => {
+    // Root reads anything, so the walk runs in a child that drops to nobody after loading its code.
+    const script = fileURLToPath(new URL('../../../test/support/walk-as-nobody.ts', import.meta.url));
+    await fs.chmod(root, 0o755);
+    const child = spawnSync(process.execPath, [...process.execArgv, script, root], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    const walked = JSON.parse(child.stdout) as WalkItem[];
+    const locked = walked.find((i) => i.relPath === 'locked/');
+    assert.equal(locked?.type === 'skip' && locked.reason, 'unreadable');
+    assert.ok(walked.some((i) => i.relPath === 'server/main.go'), 'the rest of the tree is still walked');
+  });
+});

@@ -1,0 +1,38 @@
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { FileProcessor } from '../core/indexing/indexer.js';
+import type { FileJob, FileOutcome } from '../core/indexing/process-file.js';
+
+/** Run from source (tsx) the worker is the .ts file; built, it sits beside this bundle. */
+function workerFile(): string {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return fileURLToPath(new URL(fromSource ? '../workers/chunk.worker.ts' : './chunk.worker.js', import.meta.url));
+}
+
+/** Chunk workers (piscina): file reading, decoding, parsing and tokenizing off the main thread. */
+export class ChunkPool implements FileProcessor {
+  private pool: Piscina<FileJob, FileOutcome> | null = null;
+  private lastError: Error | null = null;
+
+  constructor(private readonly threads = Math.max(1, os.availableParallelism())) {}
+
+  process(job: FileJob): Promise<FileOutcome> {
+    // Threads start on first use, so commands that only search never pay for them.
+    if (!this.pool) {
+      this.pool = new Piscina({ filename: workerFile(), minThreads: this.threads, maxThreads: this.threads, idleTimeout: 30_000 });
+      // A worker that dies outside a task (it failed to load) must not take the process down;
+      // its tasks reject and the files are recorded as failed.
+      this.pool.on('error', (error: Error) => {
+        this.lastError = error;
+      });
+    }
+    if (this.lastError) return Promise.reject(this.lastError);
+    return this.pool.run(job);
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.destroy();
+    this.pool = null;
+  }
+}

@@ -1,0 +1,80 @@
+import type { IndexProgress, IndexSummary, SearchHit, SnippetLine, StatusReport } from '../shared/types.js';
+
+const BOLD = '\x1b[1m';
+const DIM = '\x1b[2m';
+const CYAN = '\x1b[36m';
+const RESET = '\x1b[0m';
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** One progress line; on a terminal it is redrawn in place as a bar. */
+export function formatProgress(p: IndexProgress, tty: boolean): string {
+  if (p.phase === 'scanning') return `${p.folder}: scanning…`;
+  const ratio = p.filesTotal === 0 ? 1 : p.filesDone / p.filesTotal;
+  const rate = `${Math.round(p.filesPerSecond)} files/s`;
+  const eta = p.etaMs === null ? '' : `, ETA ${formatDuration(p.etaMs)}`;
+  const counts = `${p.filesDone}/${p.filesTotal} files`;
+  if (!tty) return `${p.folder}: ${p.phase} ${counts} (${Math.round(ratio * 100)}%, ${rate}${eta})`;
+  const width = 24;
+  const filled = Math.round(ratio * width);
+  return `${p.folder} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(ratio * 100)}% ${counts} ${rate}${eta}`;
+}
+
+export function formatSummary(s: IndexSummary): string {
+  return (
+    `${s.folder}: ${s.filesIndexed} indexed, ${s.filesUnchanged} unchanged, ${s.filesDeleted} deleted, ` +
+    `${s.filesSkipped} skipped, ${s.chunksWritten} chunks written in ${formatDuration(s.elapsedMs)}`
+  );
+}
+
+function highlight(line: SnippetLine, color: boolean): string {
+  if (!color || line.highlights.length === 0) return line.text;
+  let out = '';
+  let at = 0;
+  for (const [start, end] of line.highlights) {
+    if (start < at) continue;
+    out += line.text.slice(at, start) + BOLD + line.text.slice(start, end) + RESET;
+    at = end;
+  }
+  return out + line.text.slice(at);
+}
+
+export function formatHit(hit: SearchHit, color: boolean): string {
+  const where = `${hit.folder}/${hit.path}:${hit.startLine}-${hit.endLine}`;
+  const symbol = hit.symbol ? ` ${hit.symbol}` : '';
+  const more = hit.moreInFile > 0 ? ` (+${hit.moreInFile} more in file)` : '';
+  const head = color ? `${CYAN}${where}${RESET}${symbol}${DIM} ${hit.score}${more}${RESET}` : `${where}${symbol} ${hit.score}${more}`;
+  const width = String(hit.snippet[hit.snippet.length - 1]?.lineNumber ?? 0).length;
+  const body = hit.snippet.map((l) => `  ${String(l.lineNumber).padStart(width)}  ${highlight(l, color)}`);
+  return [head, ...body].join('\n');
+}
+
+export function formatStatus(report: StatusReport): string {
+  const lines = [`data: ${report.dataDir} (index ${formatBytes(report.indexBytes)} on disk)`];
+  if (report.folders.length === 0) lines.push('no folders yet: add one with `quarry add <dir>`');
+  for (const f of report.folders) {
+    const indexed = f.lastIndexedAt ? `indexed ${new Date(f.lastIndexedAt).toISOString()}` : 'not indexed yet';
+    lines.push(
+      `${f.name}  ${f.root}\n  ${f.files} files (${formatBytes(f.sourceBytes)}), ${f.chunks} chunks, ${f.skipped} skipped, ${indexed}` +
+        (f.gitHead ? `, git ${f.gitHead.slice(0, 12)}` : ''),
+    );
+  }
+  const reasons = Object.entries(report.skippedByReason);
+  if (reasons.length > 0) lines.push(`skipped: ${reasons.map(([reason, n]) => `${reason} ${n}`).join(', ')}`);
+  return lines.join('\n');
+}

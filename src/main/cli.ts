@@ -1,0 +1,172 @@
+import { parseArgs } from 'node:util';
+import { Engine } from '../core/engine.js';
+import { isQuarryError } from '../shared/errors.js';
+import type { FolderInfo, SearchMode } from '../shared/types.js';
+import { ChunkPool } from './chunk-pool.js';
+import { formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
+import { defaultDataDir } from './data-dir.js';
+
+const USAGE = `Usage: quarry <command> [options]
+
+Commands:
+  add <dir>                 add a folder to search
+  remove <name|dir>         forget a folder and its index
+  index [<dir>]             index one folder (adding it if new) or all folders
+  search <query>            search; query syntax: words "exact phrase" /regex/ lang:ts path:src/ -path:test repo:NAME
+      --mode lexical|regex  (default lexical; /regex/ in the query also switches to regex)
+      --regex               same as --mode regex
+      --limit N             results to show (default 20)
+  status                    folders, file and chunk counts, skipped files by reason, index size
+  skipped [<name>]          skipped files with their reasons
+  folders                   list the added folders
+
+Options:
+  --data-dir DIR            where the index lives (default: per-user data dir; env QUARRY_DATA_DIR)
+  --json                    machine-readable output (JSON lines for search and skipped)
+  -h, --help                this help`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      mode: { type: 'string' },
+      regex: { type: 'boolean', default: false },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const pool = new ChunkPool();
+  const engine = await Engine.open({ dataDir, processor: pool });
+  try {
+    switch (command) {
+      case 'add': {
+        const folder = await engine.addFolder(requireArg(args, 'add <dir>'));
+        print(values.json, folder, `added ${folder.name} (${folder.root}); run \`quarry index\` to index it`);
+        return 0;
+      }
+      case 'remove': {
+        await engine.removeFolder(requireArg(args, 'remove <name|dir>'));
+        return 0;
+      }
+      case 'folders': {
+        const folders = await engine.listFolders();
+        if (values.json) for (const f of folders) console.log(JSON.stringify(f));
+        else for (const f of folders) console.log(`${f.name}\t${f.root}`);
+        return 0;
+      }
+      case 'index': {
+        const folders = args[0] ? [await folderForIndex(engine, args[0])] : await engine.listFolders();
+        if (folders.length === 0) throw new UsageError('No folders yet: `quarry index <dir>` or `quarry add <dir>` first');
+        for (const folder of folders) await runIndex(engine, folder, values.json);
+        await engine.checkpoint();
+        return 0;
+      }
+      case 'search': {
+        const mode: SearchMode = values.regex ? 'regex' : parseMode(values.mode);
+        const limit = values.limit === undefined ? 20 : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit needs a positive whole number');
+        const result = await engine.search(args.join(' '), { mode, limit });
+        if (values.json) {
+          for (const hit of result.hits) console.log(JSON.stringify(hit));
+        } else {
+          const color = Boolean(process.stdout.isTTY);
+          for (const hit of result.hits) console.log(formatHit(hit, color) + '\n');
+          console.error(`${result.hits.length} results in ${result.tookMs.toFixed(1)} ms`);
+        }
+        return 0;
+      }
+      case 'status': {
+        const report = await engine.status();
+        console.log(values.json ? JSON.stringify(report) : formatStatus(report));
+        return 0;
+      }
+      case 'skipped': {
+        const skipped = await engine.skipped(args[0]);
+        if (values.json) for (const s of skipped) console.log(JSON.stringify(s));
+        else for (const s of skipped) console.log(`${s.folder}/${s.path}\t${s.reason}\t${s.detail}`);
+        if (!values.json && skipped.length === 0) console.error('no skipped files');
+        return 0;
+      }
+      default:
+        throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
+    }
+  } finally {
+    engine.close();
+    await pool.close();
+  }
+}
+
+async function folderForIndex(engine: Engine, dir: string): Promise<FolderInfo> {
+  try {
+    return await engine.resolveFolder(dir);
+  } catch (error) {
+    if (isQuarryError(error) && error.code === 'UNKNOWN_FOLDER') return engine.addFolder(dir);
+    throw error;
+  }
+}
+
+async function runIndex(engine: Engine, folder: FolderInfo, json: boolean): Promise<void> {
+  const tty = Boolean(process.stderr.isTTY) && !json;
+  const run = engine.index(folder);
+  let lastPrinted = 0;
+  for (;;) {
+    const step = await run.next();
+    if (step.done) {
+      if (tty) process.stderr.write('\r\x1b[2K');
+      console.log(json ? JSON.stringify(step.value) : formatSummary(step.value));
+      return;
+    }
+    const now = performance.now();
+    const p = step.value;
+    if (tty) {
+      process.stderr.write(`\r\x1b[2K${formatProgress(p, true)}`);
+    } else if (!json && (p.phase !== 'indexing' || now - lastPrinted > 2000)) {
+      console.error(formatProgress(p, false));
+      lastPrinted = now;
+    }
+  }
+}
+
+function parseMode(mode: string | undefined): SearchMode {
+  if (mode === undefined || mode === 'lexical' || mode === 'regex') return mode ?? 'lexical';
+  throw new UsageError(`Unknown --mode "${mode}": use lexical or regex`);
+}
+
+function requireArg(args: string[], usage: string): string {
+  if (!args[0]) throw new UsageError(`Usage: quarry ${usage}`);
+  return args[0];
+}
+
+function print(json: boolean, value: unknown, text: string): void {
+  console.log(json ? JSON.stringify(value) : text);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (isQuarryError(error)) {
+      console.error(`quarry: ${error.message}`);
+      process.exitCode = error.code === 'BAD_QUERY' ? 2 : 1;
+    } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`quarry: ${(error as Error).message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`quarry: unexpected error: ${(error as Error).message ?? String(error)}`);
+      if (process.env.QUARRY_DEBUG) console.error(error);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,29 @@
+/** Stable error codes: front ends map them to messages and exit codes, never to stack traces. */
+export const ERROR_CODES = [
+  'FOLDER_NOT_FOUND',
+  'NOT_A_DIRECTORY',
+  'FOLDER_ALREADY_ADDED',
+  'UNKNOWN_FOLDER',
+  'DATA_DIR_UNWRITABLE',
+  'DATABASE_LOCKED',
+  'DATABASE_ERROR',
+  'BAD_QUERY',
+  'CANCELLED',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** An expected failure with a stable code; only its code and message cross process boundaries. */
+export class QuarryError extends Error {
+  override readonly name = 'QuarryError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isQuarryError(error: unknown): error is QuarryError {
+  return error instanceof QuarryError;
+}
