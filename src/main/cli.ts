@@ -120,6 +120,7 @@ async function runIndex(engine: Engine, folder: FolderInfo, json: boolean): Prom
   const tty = Boolean(process.stderr.isTTY) && !json;
   const run = engine.index(folder);
   let lastPrinted = 0;
+  let lastPhase = '';
   for (;;) {
     const step = await run.next();
     if (step.done) {
@@ -131,9 +132,10 @@ async function runIndex(engine: Engine, folder: FolderInfo, json: boolean): Prom
     const p = step.value;
     if (tty) {
       process.stderr.write(`\r\x1b[2K${formatProgress(p, true)}`);
-    } else if (!json && (p.phase !== 'indexing' || now - lastPrinted > 2000)) {
+    } else if (!json && (p.phase !== lastPhase || now - lastPrinted > 2000)) {
       console.error(formatProgress(p, false));
       lastPrinted = now;
+      lastPhase = p.phase;
     }
   }
 }

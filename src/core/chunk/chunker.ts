@@ -1,9 +1,12 @@
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { Language, Parser } from 'web-tree-sitter';
 import { SYNTAX_LANGUAGES } from '../files/language.js';
 import { chunkByLines, LineIndex } from './line-chunker.js';
 import { chunkSyntaxTree } from './syntax-chunker.js';
 import { DEFAULT_CHUNK_LIMITS, type Chunk, type ChunkLimits } from './types.js';
+
+// Not named `require`: bundlers inject their own binding of that name into ESM output.
+const resolveModule = createRequire(import.meta.url);
 
 /**
  * Splits source text into chunks, along the syntax tree where a grammar exists and loads, by
@@ -22,7 +25,10 @@ export class Chunker {
   async chunk(text: string, language: string): Promise<Chunk[]> {
     const index = new LineIndex(text);
     if (!SYNTAX_LANGUAGES.has(language)) return chunkByLines(index, this.limits);
-    const parser = await this.parserFor(language).catch(() => null);
+    const parser = await this.parserFor(language).catch((error: unknown) => {
+      this.warnOnce(language, error);
+      return null;
+    });
     const tree = parser?.parse(text);
     if (!tree) return chunkByLines(index, this.limits);
     try {
@@ -32,6 +38,14 @@ export class Chunker {
     }
   }
 
+  private readonly warned = new Set<string>();
+
+  private warnOnce(language: string, error: unknown): void {
+    if (this.warned.has(language)) return;
+    this.warned.add(language);
+    console.warn(`quarry: the ${language} grammar did not load (${(error as Error).message}); chunking ${language} files by lines`);
+  }
+
   private parserFor(language: string): Promise<Parser> {
     let parser = this.parsers.get(language);
     if (!parser) {
@@ -39,7 +53,7 @@ export class Chunker {
       const previous = [...this.parsers.values()].at(-1) ?? Promise.resolve(null);
       parser = previous
         .catch(() => null)
-        .then(() => Language.load(fileURLToPath(import.meta.resolve(`tree-sitter-wasms/out/tree-sitter-${language}.wasm`))))
+        .then(() => Language.load(resolveModule.resolve(`tree-sitter-wasms/out/tree-sitter-${language}.wasm`)))
         .then((grammar) => {
           const p = new Parser();
           p.setLanguage(grammar);

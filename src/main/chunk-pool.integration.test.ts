@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SAMPLE_REPO, tempDir, writeFile } from '../../test/support/fixtures.js';
+import type { FileOutcome } from '../core/indexing/process-file.js';
+import { ChunkPool } from './chunk-pool.js';
+
+describe('ChunkPool (piscina workers)', () => {
+  let pool: ChunkPool;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    pool = new ChunkPool(2);
+    ({ dir, cleanup } = await tempDir());
+  });
+  after(async () => {
+    await pool.close();
+    await cleanup();
+  });
+
+  const run = (rel: string, root = SAMPLE_REPO, knownHash: string | null = null): Promise<FileOutcome> =>
+    pool.process({ absPath: path.join(root, rel), relPath: rel, knownHash });
+
+  it('chunks source along its syntax tree inside a worker, with postings', async () => {
+    const outcome = await run('src/http/request-parser.ts');
+    assert.equal(outcome.type, 'indexed');
+    if (outcome.type !== 'indexed') return;
+    assert.equal(outcome.language, 'typescript');
+    const chunk = outcome.chunks[0]!;
+    assert.notEqual(chunk.kind, 'text', 'the grammar loaded in the worker');
+    assert.ok(chunk.symbols.includes('parseHTTPRequest'));
+    assert.ok(chunk.terms instanceof Int32Array && chunk.terms.length === chunk.counts.length && chunk.terms.length > 20);
+    assert.match(chunk.hash, /^[0-9a-f]{32}$/);
+  });
+
+  it('processes files of many languages concurrently', async () => {
+    const files = ['server/main.go', 'engine/src/lib.rs', 'native/vector.c', 'native/matrix.cpp', 'src/utils/string_utils.py', 'java/src/main/java/com/example/UserService.java'];
+    const outcomes = await Promise.all(files.map((f) => run(f)));
+    for (const [i, outcome] of outcomes.entries()) {
+      assert.equal(outcome.type, 'indexed', files[i]);
+      if (outcome.type === 'indexed') assert.ok(outcome.chunks.every((c) => c.kind !== 'text'), files[i]);
+    }
+  });
+
+  it('reports an unchanged hash without chunking again', async () => {
+    const first = await run('server/main.go');
+    assert.equal(first.type, 'indexed');
+    const again = await run('server/main.go', SAMPLE_REPO, first.type === 'indexed' ? first.hash : null);
+    assert.equal(again.type, 'unchanged');
+  });
+
+  it('turns a vanished or binary file into a recorded skip', async () => {
+    assert.deepEqual(await run('gone.ts', dir), { type: 'skipped', reason: 'vanished', detail: 'removed while indexing' });
+    await writeFile(dir, 'data.bin', Uint8Array.from([1, 0, 2, 0]));
+    const binary = await run('data.bin', dir);
+    assert.equal(binary.type === 'skipped' && binary.reason, 'binary');
+  });
+});

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { quarry, startQuarry } from '../../test/support/cli.js';
+import { addNastyFiles, copySampleRepo, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { Store } from '../core/store/store.js';
+import type { SearchHit, StatusReport } from '../shared/types.js';
+
+describe('quarry CLI', () => {
+  let work: string;
+  let cleanup: () => Promise<void>;
+  let repo: string;
+  let dataDir: string;
+  const q = (...args: string[]) => quarry(['--data-dir', dataDir, ...args]);
+
+  before(async () => {
+    ({ dir: work, cleanup } = await tempDir());
+    repo = await copySampleRepo(path.join(work, 'repo'));
+    await addNastyFiles(repo);
+    dataDir = path.join(work, 'data');
+  });
+  after(() => cleanup());
+
+  it('adds and indexes a folder, printing progress and a summary', () => {
+    const added = q('add', repo);
+    assert.equal(added.status, 0, added.stderr);
+    assert.match(added.stdout, /added repo/);
+    const indexed = q('index');
+    assert.equal(indexed.status, 0, indexed.stderr);
+    assert.match(indexed.stdout, /repo: \d+ indexed, 0 unchanged, 0 deleted, \d+ skipped/);
+    assert.match(indexed.stderr, /repo: done \d+\/\d+ files \(100%/);
+  });
+
+  it('searches with --json, one hit per line with folder-relative paths', () => {
+    const result = q('search', 'vector_push', '--json');
+    assert.equal(result.status, 0, result.stderr);
+    const hits = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as SearchHit);
+    assert.equal(hits[0]?.path, 'native/vector.c');
+    assert.equal(hits[0]?.folder, 'repo');
+    assert.equal(hits[0]?.symbol, 'vector_push');
+    assert.ok(hits[0]!.startLine >= 1 && hits[0]!.endLine >= hits[0]!.startLine);
+    assert.ok(hits[0]!.score > 0 && hits[0]!.snippet.length > 0);
+  });
+
+  it('searches by regex with --regex and limits results with --limit', () => {
+    const regex = q('search', '--regex', 'fn \\w+\\(', '--json');
+    assert.equal(regex.status, 0, regex.stderr);
+    assert.ok(regex.stdout.includes('engine/src/lib.rs'));
+    const limited = q('search', 'return', '--limit', '2', '--json');
+    assert.equal(limited.stdout.trim().split('\n').length, 2);
+  });
+
+  it('prints human-readable hits with line numbers', () => {
+    const result = q('search', 'StartServer');
+    assert.equal(result.status, 0);
+    assert.match(result.stdout, /^repo\/server\/main\.go:\d+-\d+ StartServer/m);
+    assert.match(result.stdout, /^\s+\d+\s+.*StartServer/m);
+  });
+
+  it('reports status and skipped files, as text and JSON', () => {
+    const status = JSON.parse(q('status', '--json').stdout) as StatusReport;
+    assert.equal(status.folders[0]?.name, 'repo');
+    assert.ok(status.folders[0]!.files > 10 && status.folders[0]!.chunks >= status.folders[0]!.files);
+    assert.equal(status.skippedByReason['too-large'], 1);
+    assert.ok(status.indexBytes > 0);
+    assert.match(q('status').stdout, /skipped: .*binary 1/);
+    const skipped = q('skipped').stdout;
+    assert.match(skipped, /repo\/static\/app\.js\tminified\t/);
+    assert.match(skipped, /repo\/legacy\/latin1\.txt\tinvalid-encoding\t/);
+  });
+
+  it('exits non-zero with a message, not a stack trace, on bad input', () => {
+    const cases: Array<[string[], RegExp, number]> = [
+      [['search', '"unbalanced'], /Unbalanced quote/, 2],
+      [['search', '--regex', 'a(b'], /Invalid regular expression/, 2],
+      [['add', path.join(work, 'missing')], /No such folder/, 1],
+      [['index', 'no-such-folder-name'], /No such folder/, 1],
+      [['search', 'x', '--limit', 'lots'], /--limit needs a positive whole number/, 2],
+      [['frobnicate'], /Unknown command "frobnicate"/, 2],
+      [['search', 'x', '--bogus'], /Unknown option '--bogus'/, 2],
+    ];
+    for (const [args, message, code] of cases) {
+      const result = q(...args);
+      assert.equal(result.status, code, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  it('says so clearly when the data directory cannot be written', async () => {
+    const blocker = await writeFile(work, 'not-a-dir', 'plain file');
+    const result = quarry(['--data-dir', path.join(blocker, 'data'), 'status']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /Cannot write to the data directory/);
+  });
+
+  it('says so clearly when another process holds the database', async () => {
+    const holderScript = fileURLToPath(new URL('../../test/support/hold-database.ts', import.meta.url));
+    const holder = spawn(process.execPath, ['--import', 'tsx', holderScript, path.join(dataDir, 'quarry.duckdb')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [first] = (await once(holder.stdout!, 'data')) as [Buffer];
+      assert.match(first.toString(), /holding/);
+      const result = q('status');
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, /in use by another Quarry process \(pid \d+\)/);
+    } finally {
+      holder.kill('SIGTERM');
+      await once(holder, 'exit');
+    }
+  });
+
+  it('survives kill -9 mid-index: the store reopens consistent and the next run completes it', async () => {
+    const big = path.join(work, 'big');
+    const fileCount = 3000;
+    for (let i = 0; i < fileCount; i++) {
+      const body = Array.from({ length: 30 }, (_, j) => `export function handler${i}x${j}(input: number): number {\n  return input * ${j} + ${i};\n}\n`).join('\n');
+      await writeFile(big, `src/module${i}.ts`, body);
+    }
+    const crashData = path.join(work, 'crash-data');
+    const child = startQuarry(['--data-dir', crashData, 'index', big]);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = once(child, 'exit');
+    // Kill as soon as the first batch is committed (the write-ahead log appears), mid-run.
+    const wal = path.join(crashData, 'quarry.duckdb.wal');
+    const walSize = () => fs.stat(wal).then((s) => s.size, () => 0);
+    const tick = () => new Promise((r) => setTimeout(r, 5));
+    while (!/indexing 0\//.test(stderr) && child.exitCode === null) await tick();
+    const schemaOnly = await walSize(); // the log already holds the schema migration
+    while ((await walSize()) <= schemaOnly && child.exitCode === null) await tick();
+    assert.equal(child.exitCode, null, `the run ended before it could be killed: ${stderr}`);
+    child.kill('SIGKILL');
+    await exited;
+
+    const store = await Store.open(path.join(crashData, 'quarry.duckdb'));
+    try {
+      const [files] = await store.all<{ n: bigint }>("SELECT count(*) AS n FROM files WHERE status = 'indexed'");
+      assert.ok(Number(files!.n) > 0 && Number(files!.n) < fileCount, `a partial index (${files!.n} files) was committed`);
+      const [broken] = await store.all<{ n: bigint }>(
+        `SELECT count(*) AS n FROM files f
+         WHERE f.status = 'indexed' AND f.chunk_count <> (SELECT count(*) FROM chunks c WHERE c.file_id = f.id)`,
+      );
+      assert.equal(Number(broken!.n), 0, 'no file is half written');
+      const [orphans] = await store.all<{ n: bigint }>(
+        'SELECT count(*) AS n FROM postings p WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = p.chunk_id)',
+      );
+      assert.equal(Number(orphans!.n), 0, 'no postings without their chunk');
+    } finally {
+      store.close();
+    }
+
+    const resumed = quarry(['--data-dir', crashData, 'index', big]);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const counts = /(\d+) indexed, (\d+) unchanged/.exec(resumed.stdout)!;
+    assert.equal(Number(counts[1]) + Number(counts[2]), fileCount, 'the resumed run covers exactly the rest');
+    assert.ok(Number(counts[2]) > 0, 'work committed before the crash is not redone');
+    const hit = quarry(['--data-dir', crashData, 'search', `handler${fileCount - 1}x29`, '--json']);
+    assert.equal((JSON.parse(hit.stdout.split('\n')[0]!) as SearchHit).path, `src/module${fileCount - 1}.ts`);
+  });
+});
