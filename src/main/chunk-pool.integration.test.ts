@@ -18,8 +18,10 @@ describe('ChunkPool (piscina workers)', () => {
     await cleanup();
   });
 
-  const run = (rel: string, root = SAMPLE_REPO, knownHash: string | null = null): Promise<FileOutcome> =>
-    pool.process({ absPath: path.join(root, rel), relPath: rel, knownHash });
+  const run = async (rel: string, root = SAMPLE_REPO, knownHash: string | null = null): Promise<FileOutcome> => {
+    const [outcome] = await pool.process([{ absPath: path.join(root, rel), relPath: rel, knownHash }]);
+    return outcome!;
+  };
 
   it('chunks source along its syntax tree inside a worker, with postings', async () => {
     const outcome = await run('src/http/request-parser.ts');
@@ -33,9 +35,12 @@ describe('ChunkPool (piscina workers)', () => {
     assert.match(chunk.hash, /^[0-9a-f]{32}$/);
   });
 
-  it('processes files of many languages concurrently', async () => {
-    const files = ['server/main.go', 'engine/src/lib.rs', 'native/vector.c', 'native/matrix.cpp', 'src/utils/string_utils.py', 'java/src/main/java/com/example/UserService.java'];
-    const outcomes = await Promise.all(files.map((f) => run(f)));
+  it('processes a batch of files of many languages, one outcome per file in order', async () => {
+    const files = ['server/main.go', 'engine/src/lib.rs', 'missing.c', 'native/vector.c', 'native/matrix.cpp', 'src/utils/string_utils.py', 'java/src/main/java/com/example/UserService.java'];
+    const outcomes = await pool.process(files.map((f) => ({ absPath: path.join(SAMPLE_REPO, f), relPath: f, knownHash: null })));
+    assert.equal(outcomes.length, files.length);
+    assert.equal(outcomes.splice(2, 1)[0]?.type, 'skipped', 'a missing file in the batch does not sink the others');
+    files.splice(2, 1);
     for (const [i, outcome] of outcomes.entries()) {
       assert.equal(outcome.type, 'indexed', files[i]);
       if (outcome.type === 'indexed') assert.ok(outcome.chunks.every((c) => c.kind !== 'text'), files[i]);

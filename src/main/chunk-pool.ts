@@ -12,12 +12,12 @@ function workerFile(): string {
 
 /** Chunk workers (piscina): file reading, decoding, parsing and tokenizing off the main thread. */
 export class ChunkPool implements FileProcessor {
-  private pool: Piscina<FileJob, FileOutcome> | null = null;
+  private pool: Piscina<FileJob[], FileOutcome[]> | null = null;
   private lastError: Error | null = null;
 
   constructor(private readonly threads = Math.max(1, os.availableParallelism())) {}
 
-  process(job: FileJob): Promise<FileOutcome> {
+  process(jobs: FileJob[]): Promise<FileOutcome[]> {
     // Threads start on first use, so commands that only search never pay for them.
     if (!this.pool) {
       this.pool = new Piscina({ filename: workerFile(), minThreads: this.threads, maxThreads: this.threads, idleTimeout: 30_000 });
@@ -28,7 +28,7 @@ export class ChunkPool implements FileProcessor {
       });
     }
     if (this.lastError) return Promise.reject(this.lastError);
-    return this.pool.run(job);
+    return this.pool.run(jobs);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Chunker } from '../chunk/chunker.js';
 import type { FileProcessor } from './indexer.js';
-import { processFile, type FileJob, type FileOutcome } from './process-file.js';
+import { failedOutcome, processFile, type FileJob, type FileOutcome } from './process-file.js';
 
 /** Processes files on the calling thread: for tools and tests that need no worker pool. */
 export class InProcessFileProcessor implements FileProcessor {
@@ -10,7 +10,9 @@ export class InProcessFileProcessor implements FileProcessor {
     return new InProcessFileProcessor(await Chunker.create());
   }
 
-  process(job: FileJob): Promise<FileOutcome> {
-    return processFile(job, this.chunker);
+  async process(jobs: FileJob[]): Promise<FileOutcome[]> {
+    const outcomes: FileOutcome[] = [];
+    for (const job of jobs) outcomes.push(await processFile(job, this.chunker).catch(failedOutcome));
+    return outcomes;
   }
 }

@@ -4,12 +4,16 @@ import type { FolderInfo, IndexProgress, IndexSummary } from '../../shared/types
 import type { FileRow, FileWrite, FolderBatch, Store } from '../store/store.js';
 import { walkFolder, type WalkedFile } from '../walk/walker.js';
 import { readGitHead } from './git-head.js';
-import type { FileJob, FileOutcome } from './process-file.js';
+import { failedOutcome, type FileJob, type FileOutcome } from './process-file.js';
 
-/** Does the CPU work of indexing one file: chunk workers in the app, or in-process. */
+/** Does the CPU work of indexing files: chunk workers in the app, or in-process. */
 export interface FileProcessor {
-  process(job: FileJob): Promise<FileOutcome>;
+  /** One outcome per job, in order; a file that fails becomes a 'failed' skip, never a rejection. */
+  process(jobs: FileJob[]): Promise<FileOutcome[]>;
 }
+
+/** Files per processor call: enough to amortise a worker round trip, few enough to balance load. */
+const FILES_PER_TASK = 16;
 
 export interface IndexOptions {
   maxFileBytes: number;
@@ -91,14 +95,20 @@ export async function* indexFolder(
   let done = 0;
   let bytes = 0;
   yield progress('indexing', total, 0, 0);
-  const startWindow = (from: number): Promise<FileOutcome[]> =>
-    Promise.all(
-      pending.slice(from, from + batchFiles).map(({ file, existing }) =>
-        processor
-          .process({ absPath: file.absPath, relPath: file.relPath, knownHash: existing?.hash ?? null })
-          .catch((error: unknown): FileOutcome => ({ type: 'skipped', reason: 'failed', detail: (error as Error).message ?? String(error) })),
-      ),
-    );
+  const startWindow = async (from: number): Promise<FileOutcome[]> => {
+    const jobs = pending.slice(from, from + batchFiles).map(({ file, existing }) => ({
+      absPath: file.absPath,
+      relPath: file.relPath,
+      knownHash: existing?.hash ?? null,
+    }));
+    const tasks: Array<Promise<FileOutcome[]>> = [];
+    for (let i = 0; i < jobs.length; i += FILES_PER_TASK) {
+      const slice = jobs.slice(i, i + FILES_PER_TASK);
+      // A worker that crashed takes its task with it: record those files as failed, go on.
+      tasks.push(processor.process(slice).catch((error: unknown) => slice.map(() => failedOutcome(error))));
+    }
+    return (await Promise.all(tasks)).flat();
+  };
   let window = total > 0 ? startWindow(0) : null;
   for (let from = 0; window; from += batchFiles) {
     const outcomes = await window;

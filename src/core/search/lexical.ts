@@ -54,36 +54,41 @@ export async function lexicalSearch(store: Store, query: ParsedQuery, limit: num
     );
   } else {
     const stats = await corpusStats(store);
-    const values = terms.map((t) => `(${t.hash}, ${t.weight}, ${t.group}, ${t.whole})`).join(', ');
-    const partCounts = partsPerGroup(terms).map(([group, parts]) => `(${group}, ${parts})`).join(', ');
+    const parts = partsPerGroup(terms);
+    const values = terms.map((t) => `(${t.hash}, ${t.weight}, ${t.group}, ${t.whole}, ${parts.get(t.group)})`).join(', ');
     const hashes = [...new Set(terms.map((t) => t.hash))].join(', ');
+    const filtered = filters.sql !== 'TRUE';
     // A word is covered by its whole identifier or by all of its parts; a chunk must cover at
     // least one word fully, and its score scales with the square of the share of words covered.
+    // Filters narrow the postings first, so idf is relative to the scope searched.
     rows = await store.all<ScoredRow>(
-      `WITH q(term, weight, grp, whole) AS (VALUES ${values}),
-       g(grp, parts) AS (VALUES ${partCounts}),
-       p AS (SELECT term, chunk_id, tf FROM postings WHERE term IN (${hashes})),
-       df AS (SELECT term, count(*)::DOUBLE AS df FROM p GROUP BY term),
+      `WITH p AS MATERIALIZED (
+         SELECT p.term, p.chunk_id, p.tf, c.length
+         FROM postings p JOIN chunks c ON c.id = p.chunk_id
+         ${filtered ? 'JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id' : ''}
+         WHERE p.term IN (${hashes}) AND ${filters.sql}
+       ),
+       df AS (SELECT term, ln(1 + (${stats.chunks} - count(*) + 0.5) / (count(*) + 0.5)) AS idf FROM p GROUP BY term),
+       q(term, weight, grp, whole, parts) AS (VALUES ${values}),
        per_word AS (
          SELECT p.chunk_id, q.grp,
-           sum(q.weight * ln(1 + (${stats.chunks} - df.df + 0.5) / (df.df + 0.5))
-               * p.tf * ${K1 + 1} / (p.tf + ${K1} * (${1 - B} + ${B} * c.length / ${stats.averageLength}))) AS bm25,
-           bool_or(q.whole) AS whole_hit,
-           count(DISTINCT p.term) FILTER (WHERE NOT q.whole) AS parts_hit
-         FROM p JOIN q ON q.term = p.term JOIN df ON df.term = p.term JOIN chunks c ON c.id = p.chunk_id
+           sum(q.weight * df.idf * p.tf * ${K1 + 1} / (p.tf + ${K1} * (${1 - B} + ${B} * p.length / ${stats.averageLength}))) AS bm25,
+           CASE WHEN bool_or(q.whole) OR any_value(q.parts) = 0 THEN 1.0
+                ELSE count(*) FILTER (WHERE NOT q.whole) / any_value(q.parts) END AS coverage
+         FROM p JOIN q ON q.term = p.term JOIN df ON df.term = p.term
          GROUP BY p.chunk_id, q.grp
        ),
        s AS (
-         SELECT w.chunk_id, sum(w.bm25) AS bm25,
-           sum(CASE WHEN w.whole_hit OR g.parts = 0 THEN 1.0 ELSE w.parts_hit / g.parts END) AS coverage,
-           max(CASE WHEN w.whole_hit OR g.parts = 0 THEN 1.0 ELSE w.parts_hit / g.parts END) AS best
-         FROM per_word w JOIN g ON g.grp = w.grp
-         GROUP BY w.chunk_id
+         SELECT chunk_id, sum(bm25) * pow(sum(coverage) / ${Math.max(groups, 1)}, 2) AS score
+         FROM per_word GROUP BY chunk_id HAVING max(coverage) >= 0.999
+       ),
+       top AS (
+         SELECT s.chunk_id, s.score FROM s ${phrases.sql === 'TRUE' ? '' : `JOIN chunks c ON c.id = s.chunk_id WHERE ${phrases.sql}`}
+         ORDER BY s.score DESC LIMIT ${CANDIDATES}
        )
-       SELECT ${CHUNK_ROW_COLUMNS}, s.bm25 * pow(s.coverage / ${Math.max(groups, 1)}, 2) AS score
-       FROM s JOIN chunks c ON c.id = s.chunk_id JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
-       WHERE s.best >= 0.999 AND ${filters.sql} AND ${phrases.sql}
-       ORDER BY score DESC LIMIT ${CANDIDATES}`,
+       SELECT ${CHUNK_ROW_COLUMNS}, top.score
+       FROM top JOIN chunks c ON c.id = top.chunk_id JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
+       ORDER BY top.score DESC`,
       [...filters.params, ...phrases.params],
     );
   }
@@ -112,10 +117,10 @@ function queryTerms(query: ParsedQuery): QueryTerm[] {
   return terms;
 }
 
-function partsPerGroup(terms: readonly QueryTerm[]): Array<[number, number]> {
+function partsPerGroup(terms: readonly QueryTerm[]): Map<number, number> {
   const parts = new Map<number, number>();
   for (const t of terms) parts.set(t.group, (parts.get(t.group) ?? 0) + (t.whole ? 0 : 1));
-  return [...parts];
+  return parts;
 }
 
 /** Phrases match verbatim; case-insensitively unless they contain a capital (smart case). */

@@ -72,8 +72,11 @@ export class Store {
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, {
+        // fts and vss cannot be fetched offline; nothing may try.
         autoinstall_known_extensions: 'false',
         autoload_known_extensions: 'false',
+        // The newest storage format compresses chunk text (DICT_FSST) to well under the source size.
+        storage_compatibility_version: 'latest',
       });
     } catch (error) {
       throw openError(path, error);

@@ -1,0 +1,127 @@
+// `npm run bench [-- <corpus-dir>]`: lexical indexing and query speed on a real corpus, side by
+// side in the same run with codesearch (cindex/csearch) and ripgrep. Prints a table and JSON.
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Engine } from '../src/core/engine.js';
+import type { IndexSummary } from '../src/shared/types.js';
+import { ChunkPool } from '../src/main/chunk-pool.js';
+import { LEXICAL_QUERIES, REGEX_QUERIES } from './queries.js';
+
+const corpus = path.resolve(process.argv[2] ?? process.env.QUARRY_BENCH_CORPUS ?? 'node_modules');
+const repeats = Number(process.env.QUARRY_BENCH_REPEATS ?? 5);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): number | null {
+  const started = performance.now();
+  const result = spawnSync(command, args, { env: { ...process.env, ...env }, stdio: 'ignore', maxBuffer: 1 << 30 });
+  if (result.error) return null; // not installed
+  return performance.now() - started;
+}
+
+function has(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+async function runIndex(engine: Engine, folderPath: string): Promise<IndexSummary> {
+  const folder = await engine.resolveFolder(folderPath).catch(() => engine.addFolder(folderPath));
+  const run = engine.index(folder);
+  for (;;) {
+    const step = await run.next();
+    if (step.done) return step.value;
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-bench-'));
+  const pool = new ChunkPool();
+  const engine = await Engine.open({ dataDir, processor: pool });
+  console.error(`corpus ${corpus}; ${os.availableParallelism()} cores; data ${dataDir}`);
+
+  const buildStart = performance.now();
+  const build = await runIndex(engine, corpus);
+  await engine.checkpoint();
+  const buildMs = performance.now() - buildStart;
+  const status = await engine.status();
+  const folder = status.folders[0]!;
+
+  const noopStart = performance.now();
+  const noop = await runIndex(engine, corpus);
+  const noopMs = performance.now() - noopStart;
+
+  const lexicalCold: number[] = [];
+  const lexical: number[] = [];
+  for (const q of LEXICAL_QUERIES) lexicalCold.push((await engine.search(q)).tookMs);
+  for (let r = 0; r < repeats; r++) for (const q of LEXICAL_QUERIES) lexical.push((await engine.search(q)).tookMs);
+  const regex: number[] = [];
+  for (let r = 0; r < repeats; r++) for (const q of REGEX_QUERIES) regex.push((await engine.search(q, { mode: 'regex' })).tookMs);
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  engine.close();
+  await pool.close();
+
+  // codesearch and ripgrep on the same corpus, same run.
+  const csIndex = path.join(dataDir, 'csearchindex');
+  const cindexMs = has('cindex') ? timeCommand('cindex', [corpus], { CSEARCHINDEX: csIndex }) : null;
+  const csearch: number[] = [];
+  const rg: number[] = [];
+  if (cindexMs !== null) for (let r = 0; r < repeats; r++) for (const q of REGEX_QUERIES) csearch.push(timeCommand('csearch', ['-n', q], { CSEARCHINDEX: csIndex })!);
+  if (has('rg')) for (let r = 0; r < repeats; r++) for (const q of REGEX_QUERIES) rg.push(timeCommand('rg', ['-n', '--no-heading', q, corpus])!);
+  const cindexBytes = cindexMs !== null ? (await fs.stat(csIndex)).size : null;
+
+  const result = {
+    corpus,
+    cores: os.availableParallelism(),
+    files: build.filesSeen,
+    filesIndexed: build.filesIndexed,
+    filesSkipped: build.filesSkipped,
+    chunks: build.chunksWritten,
+    sourceBytes: folder.sourceBytes,
+    build: {
+      ms: Math.round(buildMs),
+      filesPerSecond: Math.round(build.filesSeen / (buildMs / 1000)),
+      mbPerSecond: +(folder.sourceBytes / 1048576 / (buildMs / 1000)).toFixed(2),
+    },
+    noopReindexMs: Math.round(noopMs),
+    noopIndexed: noop.filesIndexed,
+    indexBytes: status.indexBytes,
+    indexToSource: +(status.indexBytes / folder.sourceBytes).toFixed(3),
+    peakRssMb: Math.round(rssMb),
+    lexicalMs: { coldP50: +percentile(lexicalCold, 50).toFixed(1), p50: +percentile(lexical, 50).toFixed(1), p95: +percentile(lexical, 95).toFixed(1) },
+    regexMs: { p50: +percentile(regex, 50).toFixed(1), p95: +percentile(regex, 95).toFixed(1) },
+    codesearch: cindexMs === null ? null : {
+      cindexMs: Math.round(cindexMs),
+      indexBytes: cindexBytes,
+      csearchMs: { p50: +percentile(csearch, 50).toFixed(1), p95: +percentile(csearch, 95).toFixed(1) },
+    },
+    ripgrepMs: rg.length ? { p50: +percentile(rg, 50).toFixed(1), p95: +percentile(rg, 95).toFixed(1) } : null,
+    ratios: {
+      buildVsCindex: cindexMs ? +(buildMs / cindexMs).toFixed(2) : null,
+      regexP50VsCsearch: csearch.length ? +(percentile(regex, 50) / percentile(csearch, 50)).toFixed(2) : null,
+      regexP50VsRipgrep: rg.length ? +(percentile(regex, 50) / percentile(rg, 50)).toFixed(2) : null,
+    },
+  };
+
+  const rows: Array<[string, string]> = [
+    ['corpus', `${corpus} (${result.files} files, ${(result.sourceBytes / 1048576).toFixed(1)} MiB indexed, ${result.chunks} chunks)`],
+    ['lexical index build', `${(buildMs / 1000).toFixed(2)} s, ${result.build.filesPerSecond} files/s, ${result.build.mbPerSecond} MB/s`],
+    ['cindex build (same corpus)', cindexMs === null ? 'cindex not installed' : `${(cindexMs / 1000).toFixed(2)} s (ours ${result.ratios.buildVsCindex}x)`],
+    ['no-op re-index', `${noopMs.toFixed(0)} ms`],
+    ['index on disk / source', `${(status.indexBytes / 1048576).toFixed(1)} MiB / ${(folder.sourceBytes / 1048576).toFixed(1)} MiB = ${result.indexToSource}`],
+    ['peak RSS (engine + chunk workers)', `${result.peakRssMb} MB`],
+    ['lexical query (30 queries)', `cold p50 ${result.lexicalMs.coldP50} ms; warm p50 ${result.lexicalMs.p50} ms, p95 ${result.lexicalMs.p95} ms`],
+    ['regex query (8 patterns)', `p50 ${result.regexMs.p50} ms, p95 ${result.regexMs.p95} ms`],
+    ['csearch (same patterns)', result.codesearch ? `p50 ${result.codesearch.csearchMs.p50} ms, p95 ${result.codesearch.csearchMs.p95} ms (ours ${result.ratios.regexP50VsCsearch}x at p50)` : 'not installed'],
+    ['ripgrep (same patterns)', result.ripgrepMs ? `p50 ${result.ripgrepMs.p50} ms, p95 ${result.ripgrepMs.p95} ms (ours ${result.ratios.regexP50VsRipgrep}x at p50)` : 'not installed'],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  console.log(JSON.stringify(result));
+  await fs.rm(dataDir, { recursive: true, force: true });
+}
+
+await main();
