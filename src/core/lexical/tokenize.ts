@@ -6,7 +6,8 @@
 
 const WORD = /[\p{L}\p{N}_$]+(?:-[\p{L}\p{N}_$]+)*/gu;
 const PART = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|[\p{L}]+/gu;
-const MAX_TERM_CHARS = 64;
+/** Longer runs are hashes, base64 and other noise, and are not indexed. */
+export const MAX_TERM_CHARS = 64;
 
 /** Calls `visit` for every term occurrence in `text`, in order. */
 export function forEachTerm(text: string, visit: (term: string) => void): void {
@@ -22,7 +23,7 @@ export function forEachTerm(text: string, visit: (term: string) => void): void {
 }
 
 function identifierTerms(identifier: string, visit: (term: string) => void): void {
-  if (identifier.length > MAX_TERM_CHARS) return; // hashes, base64 and other noise
+  if (identifier.length > MAX_TERM_CHARS) return;
   const whole = identifier.toLowerCase();
   const parts = identifier.match(PART);
   if (!parts) return; // only underscores and dollars

@@ -1,8 +1,8 @@
 import type { ChunkKind, SearchHit } from '../../shared/types.js';
 import { buildSnippet, type LineMatcher } from './snippet.js';
 
-/** A chunk row as the search queries select it. */
-export interface ChunkRow {
+/** A chunk's metadata as the search queries select it. */
+export interface ChunkMeta {
   chunk_id: number;
   file_id: number;
   folder: string;
@@ -13,12 +13,17 @@ export interface ChunkRow {
   kind: ChunkKind;
   symbol: string | null;
   symbols: string;
+}
+
+export interface ChunkRow extends ChunkMeta {
   text: string;
 }
 
-/** Columns selecting a ChunkRow from chunks `c`, files `f` and folders `d`. */
-export const CHUNK_ROW_COLUMNS =
-  'c.id AS chunk_id, c.file_id, d.name AS folder, f.path, f.language, c.start_line, c.end_line, c.kind, c.symbol, c.symbols, c.text';
+/** Columns selecting a ChunkMeta from chunks `c`, files `f` and folders `d`. */
+export const CHUNK_META_COLUMNS =
+  'c.id AS chunk_id, c.file_id, d.name AS folder, f.path, f.language, c.start_line, c.end_line, c.kind, c.symbol, c.symbols';
+
+export const CHUNK_ROW_COLUMNS = `${CHUNK_META_COLUMNS}, c.text`;
 
 /**
  * Keeps the best chunk of each file (rows arrive best first) and counts the rest,

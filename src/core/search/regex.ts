@@ -4,7 +4,8 @@ import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { filterClause } from './filters.js';
 import { CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkRow } from './hits.js';
-import { requiredLiterals } from './regex-literals.js';
+import { certainIdentifiers, requiredLiterals } from './regex-literals.js';
+import { MAX_TERM_CHARS, termHash } from '../lexical/tokenize.js';
 import { regexMatcher } from './snippet.js';
 
 const PAGE = 400;
@@ -19,20 +20,15 @@ export async function regexSearch(store: Store, query: ParsedQuery, limit: numbe
   const regex = query.regex!;
   const ignoreCase = regex.flags.includes('i');
   const filters = filterClause(query.filters);
-  const literals = requiredLiterals(regex.source)
-    .filter((l) => l.length >= 2)
-    .sort((a, b) => b.length - a.length)
-    .slice(0, MAX_LITERALS);
-  const literalSql = literals.map(() => (ignoreCase ? 'contains(lower(c.text), ?)' : 'contains(c.text, ?)'));
-  const literalParams: DuckDBValue[] = literals.map((l) => (ignoreCase ? l.toLowerCase() : l));
+  const prefilter = prefilterFor(regex.source, ignoreCase);
 
   const select = (useRe2: boolean, offset: number): Promise<ChunkRow[]> =>
     store.all<ChunkRow>(
       `SELECT ${CHUNK_ROW_COLUMNS}
        FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
-       WHERE ${[filters.sql, ...literalSql, ...(useRe2 ? ['regexp_matches(c.text, ?, ?)'] : [])].join(' AND ')}
+       WHERE ${[filters.sql, prefilter.sql, ...(useRe2 ? ['regexp_matches(c.text, ?, ?)'] : [])].join(' AND ')}
        ORDER BY d.name, f.path, c.start_line LIMIT ${PAGE} OFFSET ${offset}`,
-      [...filters.params, ...literalParams, ...(useRe2 ? [re2Pattern(regex), ignoreCase ? 'i' : 'c'] : [])],
+      [...filters.params, ...prefilter.params, ...(useRe2 ? [re2Pattern(regex), ignoreCase ? 'i' : 'c'] : [])],
     );
 
   let useRe2 = true;
@@ -59,6 +55,67 @@ export async function regexSearch(store: Store, query: ParsedQuery, limit: numbe
   }
   const matcher = regexMatcher(regex);
   return foldByFile(verified, limit).map(({ row, more }) => toHit(row, countMatches(regex, row.text), more, matcher));
+}
+
+/**
+ * SQL that keeps only chunks which can match: per top-level alternative, the postings of the
+ * whole identifiers it must contain and substring checks for its required literals. An
+ * alternative with nothing required means no prefilter at all.
+ */
+function prefilterFor(source: string, ignoreCase: boolean): { sql: string; params: DuckDBValue[] } {
+  const branches: string[] = [];
+  const params: DuckDBValue[] = [];
+  for (const branch of topLevelAlternatives(source)) {
+    const required = requiredLiterals(branch);
+    const conditions: string[] = [];
+    const terms = [
+      ...new Set(
+        required
+          .flatMap(certainIdentifiers)
+          .filter((t) => t.length <= MAX_TERM_CHARS && /[\p{L}\p{N}]/u.test(t))
+          .map((t) => termHash(t.toLowerCase())),
+      ),
+    ];
+    if (terms.length > 0) {
+      conditions.push(
+        `c.id IN (SELECT chunk_id FROM postings WHERE term IN (${terms.join(', ')}) GROUP BY chunk_id HAVING count(DISTINCT term) = ${terms.length})`,
+      );
+    }
+    const literals = required
+      .map((l) => l.text)
+      .filter((l) => l.length >= 2)
+      .sort((a, b) => b.length - a.length)
+      .slice(0, MAX_LITERALS);
+    for (const literal of literals) {
+      conditions.push(ignoreCase ? 'contains(lower(c.text), ?)' : 'contains(c.text, ?)');
+      params.push(ignoreCase ? literal.toLowerCase() : literal);
+    }
+    if (conditions.length === 0) return { sql: 'TRUE', params: [] };
+    branches.push(`(${conditions.join(' AND ')})`);
+  }
+  return { sql: `(${branches.join(' OR ')})`, params };
+}
+
+/** Splits a pattern at the `|` that are outside groups and classes. */
+function topLevelAlternatives(source: string): string[] {
+  const branches: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = 0;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === '\\') i++;
+    else if (inClass) inClass = ch !== ']';
+    else if (ch === '[') inClass = true;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === '|' && depth === 0) {
+      branches.push(source.slice(start, i));
+      start = i + 1;
+    }
+  }
+  branches.push(source.slice(start));
+  return branches;
 }
 
 function countMatches(regex: RegExp, text: string): number {

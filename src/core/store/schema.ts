@@ -1,7 +1,8 @@
 /**
  * Versioned migrations: entry i moves the schema from version i to i + 1. Never edit a shipped
  * entry; append a new one. Large tables have no PRIMARY KEY or UNIQUE constraint, because DuckDB's
- * ART indexes slow bulk appends; ids are assigned by the single owner (Store).
+ * ART indexes slow bulk appends (the two plain id indexes are cheap and make point lookups fast);
+ * ids are assigned by the single owner (Store).
  */
 export const MIGRATIONS: readonly string[][] = [
   [
@@ -47,6 +48,9 @@ export const MIGRATIONS: readonly string[][] = [
        chunk_id INTEGER NOT NULL,
        tf USMALLINT NOT NULL
      )`,
+    // Point lookups of ranked chunks and their files (ART indexes; ids are not unique-constrained).
+    'CREATE INDEX chunks_by_id ON chunks (id)',
+    'CREATE INDEX files_by_id ON files (id)',
     // Content-addressed embeddings, filled by the embedding issue: one vector per (model, chunk text).
     `CREATE TABLE vectors (
        model VARCHAR NOT NULL,

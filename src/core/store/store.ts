@@ -15,6 +15,7 @@ import {
 import { QuarryError } from '../../shared/errors.js';
 import type { FolderInfo, SkipReason } from '../../shared/types.js';
 import type { IndexedChunk } from '../indexing/process-file.js';
+import { PostingsIndex } from '../lexical/postings-index.js';
 import { MIGRATIONS } from './schema.js';
 
 export interface FileRow {
@@ -61,6 +62,8 @@ export class Store {
   private nextChunkId = 1;
   /** Bumped on every committed write; caches and cursors key on it. */
   generation = 0;
+  /** The postings, mirrored in memory for ranking; kept in step with every commit. */
+  postings = new PostingsIndex();
 
   private constructor(
     readonly path: string,
@@ -85,6 +88,7 @@ export class Store {
     const store = new Store(path, instance, db);
     await store.migrate();
     await store.loadCounters();
+    await store.loadPostings();
     return store;
   }
 
@@ -124,6 +128,38 @@ export class Store {
     );
     this.nextFileId = (row?.f ?? 0) + 1;
     this.nextChunkId = (row?.c ?? 0) + 1;
+  }
+
+  private async loadPostings(): Promise<void> {
+    const [count] = await this.all<{ n: bigint }>('SELECT count(*) AS n FROM postings');
+    const n = Number(count!.n);
+    const terms = new Int32Array(n);
+    const chunks = new Int32Array(n);
+    const tfs = new Uint16Array(n);
+    let at = 0;
+    await this.readChunks('SELECT term, chunk_id, tf FROM postings ORDER BY term, chunk_id', ([t, c, f]) => {
+      terms.set(t as number[], at);
+      chunks.set(c as number[], at);
+      tfs.set(f as number[], at);
+      at += t!.length;
+    });
+    const ids: number[] = [];
+    const lengths: number[] = [];
+    await this.readChunks('SELECT id, length FROM chunks', ([i, l]) => {
+      ids.push(...(i as number[]));
+      lengths.push(...(l as number[]));
+    });
+    this.postings = PostingsIndex.fromSorted({ terms: terms.subarray(0, at), chunks: chunks.subarray(0, at), tfs: tfs.subarray(0, at) }, { ids, lengths });
+  }
+
+  /** Streams a query's result in DataChunks, column-wise, without materialising it whole. */
+  private async readChunks(sql: string, onChunk: (columns: DuckDBValue[][]) => void): Promise<void> {
+    const result = await this.db.stream(sql);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      onChunk(chunk.getColumns());
+    }
   }
 
   private async transaction<T>(work: () => Promise<T>): Promise<T> {
@@ -169,12 +205,15 @@ export class Store {
   }
 
   async removeFolder(folderId: number): Promise<void> {
-    await this.transaction(async () => {
+    const removed = await this.transaction(async () => {
+      const ids = await this.all<{ id: number }>('SELECT id FROM chunks WHERE folder_id = ?', [folderId]);
       await this.db.run('DELETE FROM postings WHERE chunk_id IN (SELECT id FROM chunks WHERE folder_id = ?)', [folderId]);
       await this.db.run('DELETE FROM chunks WHERE folder_id = ?', [folderId]);
       await this.db.run('DELETE FROM files WHERE folder_id = ?', [folderId]);
       await this.db.run('DELETE FROM folders WHERE id = ?', [folderId]);
+      return ids.map((r) => r.id);
     });
+    this.postings.remove(removed);
   }
 
   // Files
@@ -208,10 +247,13 @@ export class Store {
   async applyBatch(batch: FolderBatch): Promise<{ chunks: number }> {
     const fileIdsBefore = this.nextFileId;
     const chunkIdsBefore = this.nextChunkId;
+    let removed: number[] = [];
+    let written: Array<{ id: number; chunk: IndexedChunk }>;
     try {
-      return await this.transaction(async () => {
+      written = await this.transaction(async () => {
         if (batch.removeFileIds.length > 0) {
           const ids = `[${batch.removeFileIds.join(',')}]`;
+          removed = (await this.all<{ id: number }>(`SELECT id FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id)`)).map((r) => r.id);
           await this.db.run(`DELETE FROM postings WHERE chunk_id IN (SELECT id FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id))`);
           await this.db.run(`DELETE FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id)`);
           await this.db.run(`DELETE FROM files WHERE list_contains(${ids}::INTEGER[], id)`);
@@ -219,20 +261,24 @@ export class Store {
         for (const t of batch.touch) {
           await this.db.run('UPDATE files SET size = ?, mtime_ms = ? WHERE id = ?', [t.size, t.mtimeMs, t.id]);
         }
-        return { chunks: await this.appendFiles(batch.folderId, batch.write) };
+        return this.appendFiles(batch.folderId, batch.write);
       });
     } catch (error) {
       this.nextFileId = fileIdsBefore;
       this.nextChunkId = chunkIdsBefore;
       throw error;
     }
+    // Only what committed reaches the in-memory mirror.
+    this.postings.remove(removed);
+    for (const { id, chunk } of written) this.postings.add(id, chunk.length, chunk.terms, chunk.counts);
+    return { chunks: written.length };
   }
 
-  private async appendFiles(folderId: number, writes: FileWrite[]): Promise<number> {
+  private async appendFiles(folderId: number, writes: FileWrite[]): Promise<Array<{ id: number; chunk: IndexedChunk }>> {
     const files = await ColumnBuffer.open(this.db, 'files', [INTEGER, INTEGER, VARCHAR, BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER]);
     const chunks = await ColumnBuffer.open(this.db, 'chunks', [INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER]);
     const postings = await ColumnBuffer.open(this.db, 'postings', [INTEGER, INTEGER, USMALLINT]);
-    let chunkCount = 0;
+    const written: Array<{ id: number; chunk: IndexedChunk }> = [];
     for (const write of writes) {
       const fileId = this.nextFileId++;
       files.push([
@@ -241,7 +287,7 @@ export class Store {
       ]);
       for (const chunk of write.chunks) {
         const chunkId = this.nextChunkId++;
-        chunkCount++;
+        written.push({ id: chunkId, chunk });
         chunks.push([
           chunkId, fileId, folderId, chunk.startLine, chunk.endLine, chunk.kind, chunk.symbol,
           chunk.symbols.join(' '), chunk.context, chunk.text, chunk.hash, chunk.length,
@@ -252,7 +298,7 @@ export class Store {
     files.close();
     chunks.close();
     postings.close();
-    return chunkCount;
+    return written;
   }
 
   /** Bytes of the database file and its write-ahead log. */
