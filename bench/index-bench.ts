@@ -45,7 +45,6 @@ async function main(): Promise<void> {
 
   const buildStart = performance.now();
   const build = await runIndex(engine, corpus);
-  await engine.checkpoint();
   const buildMs = performance.now() - buildStart;
   const status = await engine.status();
   const folder = status.folders[0]!;

@@ -118,6 +118,20 @@ describe('Engine on a real DuckDB file', () => {
     assert.ok(insensitive.hits.some((h) => h.path.endsWith('UserService.java')));
   });
 
+  it('prefilters each alternative of a regex and finds them all', async () => {
+    const { hits } = await engine.search('func StartServer|fn compute_checksum', { mode: 'regex' });
+    assert.deepEqual(hits.map((h) => h.path), ['engine/src/lib.rs', 'server/main.go']);
+  });
+
+  it('ranks the same after a restart, from postings loaded back out of DuckDB', async () => {
+    const before = await engine.search('checksum update');
+    engine.close();
+    engine = await Engine.open({ dataDir: path.join(workDir, 'data'), processor: await InProcessFileProcessor.create() });
+    const after = await engine.search('checksum update');
+    assert.deepEqual(after.hits.map((h) => [h.path, h.score]), before.hits.map((h) => [h.path, h.score]));
+    assert.ok(after.hits.length > 0);
+  });
+
   it('rejects bad queries with a clear error', async () => {
     await rejectsWith(engine.search('"unbalanced'), 'BAD_QUERY');
     await rejectsWith(engine.search('(unclosed', { mode: 'regex' }), 'BAD_QUERY');

@@ -135,11 +135,6 @@ export class Engine {
       folder ? [folder.id] : [],
     );
   }
-
-  /** Folds the write-ahead log into the database file (after a large index run). */
-  checkpoint(): Promise<void> {
-    return this.store.checkpoint();
-  }
 }
 
 function hasFilters(filters: ReturnType<typeof parseQuery>['filters']): boolean {

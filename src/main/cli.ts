@@ -69,7 +69,6 @@ async function main(argv: string[]): Promise<number> {
         const folders = args[0] ? [await folderForIndex(engine, args[0])] : await engine.listFolders();
         if (folders.length === 0) throw new UsageError('No folders yet: `quarry index <dir>` or `quarry add <dir>` first');
         for (const folder of folders) await runIndex(engine, folder, values.json);
-        await engine.checkpoint();
         return 0;
       }
       case 'search': {

@@ -14,6 +14,8 @@ export interface FileProcessor {
 
 /** Files per processor call: enough to amortise a worker round trip, few enough to balance load. */
 const FILES_PER_TASK = 16;
+/** Batches of tasks kept running ahead of the one being committed. */
+const TASK_LOOKAHEAD_BATCHES = 1;
 
 export interface IndexOptions {
   maxFileBytes: number;
@@ -57,6 +59,28 @@ export async function* indexFolder(
     };
   };
 
+  // Files are dispatched to the processor while the walk is still going (whole tasks only), and
+  // finished work is committed in order, in batches; later tasks run while a batch is written.
+  const batchFiles = options.batchFiles ?? 256;
+  const tasksPerBatch = Math.ceil(batchFiles / FILES_PER_TASK);
+  const tasks: Array<Promise<FileOutcome[]>> = [];
+  let walking = true;
+  const startTasks = (upTo: number): void => {
+    for (;;) {
+      const from = tasks.length * FILES_PER_TASK;
+      const available = pending.length - from;
+      if (tasks.length >= upTo || available <= 0 || (walking && available < FILES_PER_TASK)) return;
+      const jobs = pending.slice(from, from + FILES_PER_TASK).map(({ file, existing }) => ({
+        absPath: file.absPath,
+        relPath: file.relPath,
+        knownHash: existing?.hash ?? null,
+      }));
+      // A worker that crashed takes its task with it: record those files as failed, go on.
+      tasks.push(processor.process(jobs).catch((error: unknown) => jobs.map(() => failedOutcome(error))));
+    }
+  };
+  const lookahead = tasksPerBatch * (1 + TASK_LOOKAHEAD_BATCHES);
+
   // Scan: walk and diff against the catalog.
   yield progress('scanning', 0, 0, 0);
   const catalog = await store.fileCatalog(folder.id);
@@ -82,38 +106,24 @@ export async function* indexFolder(
       continue;
     }
     pending.push({ file: item, existing });
+    startTasks(lookahead);
   }
+  walking = false;
   const deleted = [...catalog.values()].filter((row) => !seen.has(row.path)).map((row) => row.id);
   summary.filesDeleted = deleted.length;
   if (deleted.length > 0 || walkSkips.length > 0) {
     await store.applyBatch({ folderId: folder.id, removeFileIds: [...deleted, ...removeForSkips], write: walkSkips, touch: [] });
   }
 
-  // Index: process in windows, writing one window while the next is processed.
   const total = pending.length;
-  const batchFiles = options.batchFiles ?? 256;
   let done = 0;
   let bytes = 0;
   yield progress('indexing', total, 0, 0);
-  const startWindow = async (from: number): Promise<FileOutcome[]> => {
-    const jobs = pending.slice(from, from + batchFiles).map(({ file, existing }) => ({
-      absPath: file.absPath,
-      relPath: file.relPath,
-      knownHash: existing?.hash ?? null,
-    }));
-    const tasks: Array<Promise<FileOutcome[]>> = [];
-    for (let i = 0; i < jobs.length; i += FILES_PER_TASK) {
-      const slice = jobs.slice(i, i + FILES_PER_TASK);
-      // A worker that crashed takes its task with it: record those files as failed, go on.
-      tasks.push(processor.process(slice).catch((error: unknown) => slice.map(() => failedOutcome(error))));
-    }
-    return (await Promise.all(tasks)).flat();
-  };
-  let window = total > 0 ? startWindow(0) : null;
-  for (let from = 0; window; from += batchFiles) {
-    const outcomes = await window;
+  for (let firstTask = 0; firstTask * FILES_PER_TASK < total; firstTask += tasksPerBatch) {
+    startTasks(firstTask + lookahead);
+    const outcomes = (await Promise.all(tasks.slice(firstTask, firstTask + tasksPerBatch))).flat();
     throwIfAborted(options.signal);
-    window = from + batchFiles < total ? startWindow(from + batchFiles) : null;
+    const from = firstTask * FILES_PER_TASK;
     const batch: FolderBatch = { folderId: folder.id, removeFileIds: [], write: [], touch: [] };
     outcomes.forEach((outcome, i) => {
       const { file, existing } = pending[from + i]!;
@@ -138,6 +148,7 @@ export async function* indexFolder(
   }
 
   await store.markFolderIndexed(folder.id, await readGitHead(folder.root));
+  if (summary.filesIndexed + summary.filesDeleted > 0) await store.checkpoint();
   summary.elapsedMs = performance.now() - started;
   yield progress('done', total, done, bytes);
   return summary;

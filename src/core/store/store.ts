@@ -80,6 +80,9 @@ export class Store {
         autoload_known_extensions: 'false',
         // The newest storage format compresses chunk text (DICT_FSST) to well under the source size.
         storage_compatibility_version: 'latest',
+        // Checkpoints mid-index rewrite blocks and leave the file a third larger; the indexer
+        // checkpoints once at the end of each run instead.
+        checkpoint_threshold: '1GB',
       });
     } catch (error) {
       throw openError(path, error);

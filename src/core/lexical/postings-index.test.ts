@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PostingsIndex, type QueryTerm } from './postings-index.js';
+import { termFrequencies, termHash } from './tokenize.js';
+
+/** Adds a chunk from its text, as indexing does. */
+function addText(index: PostingsIndex, id: number, text: string): void {
+  const { counts, length } = termFrequencies(text);
+  index.add(id, length, Int32Array.from([...counts.keys()].map(termHash)), Uint16Array.from(counts.values()));
+}
+
+const word = (text: string, group = 0): QueryTerm => ({ hash: termHash(text), weight: 1, group, whole: true });
+const part = (text: string, group = 0): QueryTerm => ({ hash: termHash(text), weight: 0.4, group, whole: false });
+const ids = (index: PostingsIndex, terms: QueryTerm[], groups = 1, limit = 10): number[] =>
+  index.score(terms, groups, { limit }).map((r) => r.chunkId);
+
+describe('PostingsIndex', () => {
+  it('ranks by BM25: more occurrences and shorter chunks first, rare terms weigh more', () => {
+    const index = new PostingsIndex();
+    addText(index, 1, 'parse parse parse tokens');
+    addText(index, 2, 'parse tokens and many other words that make this chunk longer than the rest');
+    addText(index, 3, 'tokens only');
+    assert.deepEqual(ids(index, [word('parse')]), [1, 2]);
+    const both = index.score([word('parse', 0), word('tokens', 1)], 2, { limit: 10 });
+    assert.equal(both[0]?.chunkId, 1);
+    assert.ok(both.find((r) => r.chunkId === 3)!.score < both.find((r) => r.chunkId === 2)!.score, 'covering both words beats one');
+  });
+
+  it('covers a word by its whole identifier or by all of its parts, never by some parts', () => {
+    const index = new PostingsIndex();
+    addText(index, 1, 'parseHttpRequest()');
+    addText(index, 2, 'parse the http body');
+    addText(index, 3, 'http request');
+    const query = [word('parsehttprequest'), part('parse'), part('http'), part('request')];
+    assert.deepEqual(ids(index, query), [1], 'chunk 2 has two of three parts, chunk 3 two of three');
+    addText(index, 4, 'parse an http request');
+    assert.deepEqual(ids(index, query).sort(), [1, 4]);
+  });
+
+  it('forgets removed chunks and honours the allowed predicate', () => {
+    const index = new PostingsIndex();
+    for (let id = 1; id <= 5; id++) addText(index, id, `shared term${id}`);
+    index.remove([2, 4]);
+    assert.deepEqual(ids(index, [word('shared')]).sort(), [1, 3, 5]);
+    assert.equal(index.chunkCount, 3);
+    const odd = index.score([word('shared')], 1, { allowed: (id) => id !== 3, limit: 10 }).map((r) => r.chunkId);
+    assert.deepEqual(odd.sort(), [1, 5]);
+  });
+
+  it('returns the best `limit` results, best first', () => {
+    const index = new PostingsIndex();
+    for (let id = 1; id <= 50; id++) addText(index, id, `${'hit '.repeat(id)} filler`);
+    const top = index.score([word('hit')], 1, { limit: 5 });
+    assert.equal(top.length, 5);
+    for (let i = 1; i < top.length; i++) assert.ok(top[i - 1]!.score >= top[i]!.score);
+    assert.equal(top[0]!.chunkId, 50);
+  });
+
+  it('gives the same answers after compaction as before, with removed chunks dropped', () => {
+    const loaded = PostingsIndex.fromSorted({ terms: [], chunks: [], tfs: [] }, { ids: [], lengths: [] });
+    // Enough postings to pass the compaction threshold twice over.
+    for (let id = 1; id <= 3000; id++) addText(loaded, id, Array.from({ length: 80 }, (_, j) => `w${(id * 7 + j) % 500}`).join(' ') + ` doc${id}`);
+    loaded.remove([10, 20, 30]);
+    for (let id = 3001; id <= 3100; id++) addText(loaded, id, `w1 w2 doc${id}`);
+    assert.deepEqual(ids(loaded, [word('doc10')]), []);
+    assert.deepEqual(ids(loaded, [word('doc11')]), [11]);
+    assert.deepEqual(ids(loaded, [word('doc3100')]), [3100]);
+    assert.equal(loaded.chunkCount, 3097);
+    assert.ok(loaded.postingCount > 200_000);
+  });
+
+  it('loads a base from sorted postings and adds to it', () => {
+    const rows = [
+      [termHash('alpha'), 1],
+      [termHash('alpha'), 2],
+      [termHash('beta'), 2],
+    ].sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    const index = PostingsIndex.fromSorted(
+      { terms: rows.map((r) => r[0]!), chunks: rows.map((r) => r[1]!), tfs: [1, 1, 1] },
+      { ids: [1, 2], lengths: [3, 3] },
+    );
+    assert.equal(index.chunkCount, 2);
+    addText(index, 3, 'alpha beta gamma');
+    assert.equal(ids(index, [word('alpha')]).length, 3);
+    assert.deepEqual(ids(index, [word('gamma')]), [3]);
+  });
+});
