@@ -4,7 +4,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { SAMPLE_REPO } from '../../../test/support/fixtures.js';
 import { languageOf } from '../files/language.js';
-import { Chunker } from './chunker.js';
+import { Chunker, MAX_CHUNK_CHARS } from './chunker.js';
 import type { Chunk } from './types.js';
 
 const sample = (rel: string): string => readFileSync(path.join(SAMPLE_REPO, rel), 'utf8');
@@ -107,6 +107,17 @@ describe('Chunker', () => {
     assert.equal(chunk?.startLine, 1);
     assert.equal(chunk?.symbol, 'fetch_remote_config');
     assert.equal(chunk?.kind, 'function');
+  });
+
+  it('caps chunk text, cutting lines too long to fit into pieces that keep their line number', async () => {
+    const long = `const table = "${'x'.repeat(9000)}";`;
+    const source = `function before() {\n  return 1;\n}\n${long}\nfunction after() {\n  return 2;\n}\n`;
+    const chunks = await chunker.chunk(source, 'javascript');
+    assert.ok(chunks.every((c) => c.text.length <= MAX_CHUNK_CHARS));
+    const pieces = chunks.filter((c) => c.startLine === 4 && c.endLine === 4);
+    assert.ok(pieces.length >= 3);
+    assert.equal(pieces.map((c) => c.text).join(''), long, 'the pieces put back together are the line');
+    assert.ok(chunks.some((c) => c.symbols.includes('after')));
   });
 
   it('returns no chunks for an empty file', async () => {

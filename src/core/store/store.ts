@@ -50,6 +50,8 @@ export interface FolderBatch {
 }
 
 const APPEND_ROWS = 2048;
+/** Below this many unsorted postings, re-sorting the table is not worth a rewrite. */
+const UNSORTED_POSTINGS_FLOOR = 50_000;
 
 type Row = Record<string, DuckDBValue>;
 
@@ -80,9 +82,11 @@ export class Store {
         autoload_known_extensions: 'false',
         // The newest storage format compresses chunk text (DICT_FSST) to well under the source size.
         storage_compatibility_version: 'latest',
-        // Checkpoints mid-index rewrite blocks and leave the file a third larger; the indexer
-        // checkpoints once at the end of each run instead.
+        // Checkpoints mid-index, and large appends written straight to the file ("optimistic
+        // writes"), leave rewritten blocks behind and the file a third larger; data goes through
+        // the log instead and the indexer checkpoints once at the end of each run.
         checkpoint_threshold: '1GB',
+        enable_optimistic_write: 'false',
       });
     } catch (error) {
       throw openError(path, error);
@@ -313,7 +317,25 @@ export class Store {
     return total;
   }
 
+  /**
+   * Folds the write-ahead log into the database file. First, when much of the postings table
+   * was appended since it was last sorted, rewrites it in term order: sorted hashes bit-pack to a
+   * fraction of their size (done before the checkpoint, the unsorted copy never reaches the file).
+   */
   async checkpoint(): Promise<void> {
+    const [row] = await this.all<{ total: bigint; sorted: string | null }>(
+      "SELECT (SELECT count(*) FROM postings) AS total, (SELECT value FROM meta WHERE key = 'postings_sorted_rows') AS sorted",
+    );
+    const total = Number(row!.total);
+    const unsorted = total - Number(row!.sorted ?? 0);
+    if (unsorted > Math.max(UNSORTED_POSTINGS_FLOOR, total / 4)) {
+      await this.transaction(async () => {
+        await this.db.run('CREATE TABLE postings_sorted AS SELECT * FROM postings ORDER BY term, chunk_id');
+        await this.db.run('DROP TABLE postings');
+        await this.db.run('ALTER TABLE postings_sorted RENAME TO postings');
+        await this.db.run("INSERT OR REPLACE INTO meta VALUES ('postings_sorted_rows', ?)", [String(total)]);
+      });
+    }
     await this.db.run('CHECKPOINT');
   }
 }
