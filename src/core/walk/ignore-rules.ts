@@ -56,9 +56,16 @@ export class IgnoreRules {
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i]!;
       if (!relPath.startsWith(layer.base)) continue;
-      const local = relPath.slice(layer.base.length) + (isDirectory ? '/' : '');
-      const verdict = layer.rules.test(local);
-      if (verdict.ignored) return true;
+      const local = relPath.slice(layer.base.length);
+      const verdict = layer.rules.test(local + (isDirectory ? '/' : ''));
+      if (verdict.ignored) {
+        // `ignore` also answers through parent directories. The walk only asks about entries of
+        // directories it entered, so if this layer ignores the parent, a deeper layer re-included
+        // it (`!dist/`) and this layer has no say over what is inside.
+        const parent = local.slice(0, local.lastIndexOf('/') + 1);
+        if (parent !== '' && layer.rules.test(parent).ignored) continue;
+        return true;
+      }
       if (verdict.unignored) return false;
     }
     return false;

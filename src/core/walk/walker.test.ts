@@ -59,6 +59,20 @@ describe('walkFolder', () => {
     assert.deepEqual(again.map((i) => i.relPath), items.map((i) => i.relPath));
   });
 
+  it('lets a .quarryignore negation bring back a folder the defaults leave out', async () => {
+    const { dir, cleanup: done } = await tempDir();
+    try {
+      await writeFile(dir, 'dist/generated-api.ts', 'export const api = 1;\n');
+      await writeFile(dir, 'build/out.js', 'x\n');
+      assert.deepEqual((await walk(dir)).map((i) => i.relPath), ['build/out.js']);
+      await writeFile(dir, '.quarryignore', '!dist/\nbuild/\n');
+      const walked = (await walk(dir)).filter((i) => i.type === 'file').map((i) => i.relPath);
+      assert.deepEqual(walked, ['.quarryignore', 'dist/generated-api.ts']);
+    } finally {
+      await done();
+    }
+  });
+
   it('walks a directory reached through a second link only once', async () => {
     const { dir, cleanup: done } = await tempDir();
     try {
