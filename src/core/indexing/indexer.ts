@@ -14,6 +14,8 @@ export interface FileProcessor {
 
 /** Files per processor call: enough to amortise a worker round trip, few enough to balance load. */
 const FILES_PER_TASK = 16;
+/** Postings per transaction, below DuckDB's row group size (122,880 rows). */
+const MAX_POSTINGS_PER_COMMIT = 100_000;
 /** Batches of tasks kept running ahead of the one being committed. */
 const TASK_LOOKAHEAD_BATCHES = 1;
 
@@ -124,14 +126,20 @@ export async function* indexFolder(
     const outcomes = (await Promise.all(tasks.slice(firstTask, firstTask + tasksPerBatch))).flat();
     throwIfAborted(options.signal);
     const from = firstTask * FILES_PER_TASK;
-    const batch: FolderBatch = { folderId: folder.id, removeFileIds: [], write: [], touch: [] };
-    outcomes.forEach((outcome, i) => {
+    let batch: FolderBatch = { folderId: folder.id, removeFileIds: [], write: [], touch: [] };
+    let batchPostings = 0;
+    const commit = async (): Promise<void> => {
+      summary.chunksWritten += (await store.applyBatch(batch)).chunks;
+      batch = { folderId: folder.id, removeFileIds: [], write: [], touch: [] };
+      batchPostings = 0;
+    };
+    for (const [i, outcome] of outcomes.entries()) {
       const { file, existing } = pending[from + i]!;
       bytes += file.size;
       if (outcome.type === 'unchanged') {
         if (existing) batch.touch.push({ id: existing.id, size: file.size, mtimeMs: file.mtimeMs });
         summary.filesUnchanged++;
-        return;
+        continue;
       }
       if (existing) batch.removeFileIds.push(existing.id);
       if (outcome.type === 'skipped') {
@@ -140,9 +148,13 @@ export async function* indexFolder(
       } else {
         summary.filesIndexed++;
         batch.write.push({ path: file.relPath, size: file.size, mtimeMs: file.mtimeMs, hash: outcome.hash, language: outcome.language, skip: null, chunks: outcome.chunks });
+        for (const chunk of outcome.chunks) batchPostings += chunk.terms.length;
       }
-    });
-    summary.chunksWritten += (await store.applyBatch(batch)).chunks;
+      // Whole files only, and under a DuckDB row group per commit: a larger append is written
+      // straight into the database file and, rewritten at the checkpoint, leaves dead blocks.
+      if (batchPostings >= MAX_POSTINGS_PER_COMMIT) await commit();
+    }
+    await commit();
     done += outcomes.length;
     yield progress('indexing', total, done, bytes);
   }

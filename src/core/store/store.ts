@@ -82,11 +82,9 @@ export class Store {
         autoload_known_extensions: 'false',
         // The newest storage format compresses chunk text (DICT_FSST) to well under the source size.
         storage_compatibility_version: 'latest',
-        // Checkpoints mid-index, and large appends written straight to the file ("optimistic
-        // writes"), leave rewritten blocks behind and the file a third larger; data goes through
-        // the log instead and the indexer checkpoints once at the end of each run.
+        // Checkpoints mid-index leave rewritten blocks behind and the file a third larger; the
+        // indexer checkpoints once at the end of each run instead.
         checkpoint_threshold: '1GB',
-        enable_optimistic_write: 'false',
       });
     } catch (error) {
       throw openError(path, error);
