@@ -12,6 +12,8 @@ export default defineConfig({
           cli: resolve('src/main/cli.ts'),
           'chunk.worker': resolve('src/workers/chunk.worker.ts'),
         },
+        // Shared chunks sit beside the entries, so `./chunk.worker.js` resolves from any of them.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { addNastyFiles, copySampleRepo, tempDir, writeFile } from '../../../test/support/fixtures.js';
+import type { FileOutcome } from '../indexing/process-file.js';
 import { walkFolder, type WalkItem } from './walker.js';
 
 async function walk(root: string, maxFileBytes = 1024 * 1024): Promise<WalkItem[]> {
@@ -85,15 +86,19 @@ describe('walkFolder', () => {
     }
   });
 
-  it('records an unreadable directory and keeps going (run as an unprivileged user)', async () => {
+  it('records unreadable directories and files and keeps going (run as an unprivileged user)', async () => {
     // Root reads anything, so the walk runs in a child that drops to nobody after loading its code.
     const script = fileURLToPath(new URL('../../../test/support/walk-as-nobody.ts', import.meta.url));
     await fs.chmod(root, 0o755);
-    const child = spawnSync(process.execPath, [...process.execArgv, script, root], { encoding: 'utf8' });
+    await writeFile(root, 'notes/private.txt', 'secret words\n');
+    await fs.chmod(path.join(root, 'notes/private.txt'), 0o000);
+    const child = spawnSync(process.execPath, [...process.execArgv, script, root, 'notes/private.txt'], { encoding: 'utf8' });
     assert.equal(child.status, 0, child.stderr);
-    const walked = JSON.parse(child.stdout) as WalkItem[];
+    const { items: walked, processed } = JSON.parse(child.stdout) as { items: WalkItem[]; processed: FileOutcome[] };
     const locked = walked.find((i) => i.relPath === 'locked/');
     assert.equal(locked?.type === 'skip' && locked.reason, 'unreadable');
     assert.ok(walked.some((i) => i.relPath === 'server/main.go'), 'the rest of the tree is still walked');
+    assert.equal(processed[0]?.type === 'skipped' && processed[0].reason, 'unreadable');
+    assert.match(processed[0]?.type === 'skipped' ? processed[0].detail : '', /EACCES/);
   });
 });

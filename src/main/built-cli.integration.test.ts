@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { copySampleRepo, tempDir } from '../../test/support/fixtures.js';
+import type { SearchHit } from '../shared/types.js';
+
+const BUILT_CLI = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
+
+/** The bundle electron-vite builds (npm test builds it first): worker path and grammars must resolve. */
+describe('the built CLI (out/main/cli.js)', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  const run = (...args: string[]) => spawnSync(process.execPath, [BUILT_CLI, '--data-dir', path.join(dir, 'data'), ...args], { encoding: 'utf8' });
+
+  before(async () => {
+    assert.ok(existsSync(BUILT_CLI), 'out/main/cli.js is missing: run `npm run build` (npm test does)');
+    ({ dir, cleanup } = await tempDir());
+    await copySampleRepo(path.join(dir, 'repo'));
+  });
+  after(() => cleanup());
+
+  it('indexes with its bundled chunk worker and searches', () => {
+    const indexed = run('index', path.join(dir, 'repo'));
+    assert.equal(indexed.status, 0, indexed.stderr);
+    assert.doesNotMatch(indexed.stderr, /grammar did not load/);
+    const search = run('search', 'findUserName', '--json');
+    assert.equal(search.status, 0, search.stderr);
+    const hit = JSON.parse(search.stdout.split('\n')[0]!) as SearchHit;
+    assert.equal(hit.path, 'java/src/main/java/com/example/UserService.java');
+    assert.equal(hit.symbol, 'findUserName', 'chunked along the Java syntax tree inside the bundled worker');
+  });
+});
