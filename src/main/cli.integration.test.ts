@@ -73,6 +73,17 @@ describe('quarry CLI', () => {
     assert.match(skipped, /repo\/legacy\/latin1\.txt\tinvalid-encoding\t/);
   });
 
+  it('honours --max-file-size', async () => {
+    const small = path.join(work, 'small-cap');
+    await writeFile(small, 'big.ts', `export const data = [${'1, '.repeat(2000)}];\n`);
+    await writeFile(small, 'tiny.ts', 'export const tiny = 1;\n');
+    const result = quarry(['--data-dir', path.join(work, 'cap-data'), 'index', small, '--max-file-size', '2KiB']);
+    assert.equal(result.status, 0, result.stderr);
+    const skipped = quarry(['--data-dir', path.join(work, 'cap-data'), 'skipped']).stdout;
+    assert.match(skipped, /small-cap\/big\.ts\ttoo-large\t\d+ bytes is over the 2048-byte limit/);
+    assert.doesNotMatch(skipped, /tiny\.ts/);
+  });
+
   it('exits non-zero with a message, not a stack trace, on bad input', () => {
     const cases: Array<[string[], RegExp, number]> = [
       [['search', '"unbalanced'], /Unbalanced quote/, 2],
@@ -82,6 +93,7 @@ describe('quarry CLI', () => {
       [['search', 'x', '--limit', 'lots'], /--limit needs a positive whole number/, 2],
       [['frobnicate'], /Unknown command "frobnicate"/, 2],
       [['search', 'x', '--bogus'], /Unknown option '--bogus'/, 2],
+      [['index', '--max-file-size', 'huge'], /--max-file-size needs a size/, 2],
     ];
     for (const [args, message, code] of cases) {
       const result = q(...args);

@@ -12,6 +12,7 @@ Commands:
   add <dir>                 add a folder to search
   remove <name|dir>         forget a folder and its index
   index [<dir>]             index one folder (adding it if new) or all folders
+      --max-file-size SIZE  skip larger files (default 1MiB; e.g. 512KiB, 4MiB)
   search <query>            search; query syntax: words "exact phrase" /regex/ lang:ts path:src/ -path:test repo:NAME
       --mode lexical|regex  (default lexical; /regex/ in the query also switches to regex)
       --regex               same as --mode regex
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       mode: { type: 'string' },
       regex: { type: 'boolean', default: false },
       limit: { type: 'string' },
+      'max-file-size': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -47,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const dataDir = values['data-dir'] ?? defaultDataDir();
   const pool = new ChunkPool();
-  const engine = await Engine.open({ dataDir, processor: pool });
+  const maxFileBytes = values['max-file-size'] === undefined ? undefined : parseSize(values['max-file-size']);
+  const engine = await Engine.open({ dataDir, processor: pool, ...(maxFileBytes ? { maxFileBytes } : {}) });
   try {
     switch (command) {
       case 'add': {
@@ -142,6 +145,17 @@ async function runIndex(engine: Engine, folder: FolderInfo, json: boolean): Prom
 function parseMode(mode: string | undefined): SearchMode {
   if (mode === undefined || mode === 'lexical' || mode === 'regex') return mode ?? 'lexical';
   throw new UsageError(`Unknown --mode "${mode}": use lexical or regex`);
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined || Number(match[1]) <= 0) {
+    throw new UsageError(`--max-file-size needs a size such as 512KiB or 4MiB, not "${text}"`);
+  }
+  return Math.round(Number(match[1]) * unit);
 }
 
 function requireArg(args: string[], usage: string): string {

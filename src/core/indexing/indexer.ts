@@ -52,9 +52,11 @@ export async function* indexFolder(
   const summary: IndexSummary = {
     folder: folder.name, filesSeen: 0, filesIndexed: 0, filesUnchanged: 0, filesDeleted: 0, filesSkipped: 0, chunksWritten: 0, elapsedMs: 0,
   };
+  let indexingStarted = started;
   const progress = (phase: IndexProgress['phase'], total: number, done: number, bytes: number): IndexProgress => {
     const elapsedMs = performance.now() - started;
-    const rate = done / Math.max(elapsedMs / 1000, 1e-3);
+    // The rate (and so the ETA) counts from when files started being written, not from the scan.
+    const rate = done / Math.max((performance.now() - indexingStarted) / 1000, 1e-3);
     return {
       folder: folder.name, phase, filesTotal: total, filesDone: done, bytesDone: bytes, elapsedMs,
       filesPerSecond: rate, etaMs: phase === 'done' ? 0 : rate > 0 ? ((total - done) / rate) * 1000 : null,
@@ -118,6 +120,7 @@ export async function* indexFolder(
   }
 
   const total = pending.length;
+  indexingStarted = performance.now();
   let done = 0;
   let bytes = 0;
   yield progress('indexing', total, 0, 0);
