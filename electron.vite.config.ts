@@ -6,11 +6,12 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        // The CLI and the chunk worker ship beside the Electron entry; the pool finds the worker there.
+        // The CLI and the workers ship beside the Electron entry; the pools find the workers there.
         input: {
           index: resolve('src/main/index.ts'),
           cli: resolve('src/main/cli.ts'),
           'chunk.worker': resolve('src/workers/chunk.worker.ts'),
+          'embed.worker': resolve('src/workers/embed.worker.ts'),
         },
         // Shared chunks sit beside the entries, so `./chunk.worker.js` resolves from any of them.
         output: { chunkFileNames: '[name]-[hash].js' },

@@ -2,33 +2,53 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QuarryError } from '../shared/errors.js';
 import type {
-  FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchMode, SearchResult, SkippedFile, SkipReason, StatusReport,
+  FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchHit, SearchMode, SearchResult, SkippedFile, SkipReason, StatusReport,
 } from '../shared/types.js';
+import type { Embedder } from './embedding/embedder.js';
+import type { ModelPack } from './embedding/model-pack.js';
+import { embedFolder } from './indexing/embed-phase.js';
 import { DEFAULT_MAX_FILE_BYTES, indexFolder, type FileProcessor } from './indexing/indexer.js';
 import { parseQuery } from './query/parse.js';
-import { lexicalSearch } from './search/lexical.js';
+import { lexicalHits, lexicalSearch, namingStrength, rankLexical } from './search/lexical.js';
 import { regexSearch } from './search/regex.js';
+import { fuse, rankSemantic, semanticText } from './search/semantic.js';
 import { Store } from './store/store.js';
+
+/** Semantic search: the model pack and what embeds with it, or why there is none. */
+export type EmbeddingSetup = { pack: ModelPack; embedder: Embedder } | { unavailable: string };
 
 export interface EngineOptions {
   dataDir: string;
   processor: FileProcessor;
+  embedding?: EmbeddingSetup;
   maxFileBytes?: number;
 }
 
 export interface SearchOptions {
+  /** Default: hybrid when a model is available, else lexical. */
   mode?: SearchMode;
   limit?: number;
 }
+
+export interface IndexOptions {
+  signal?: AbortSignal;
+  /** Skip phase 2 (embeddings). */
+  lexicalOnly?: boolean;
+}
+
+const QUERY_VECTOR_CACHE = 256;
 
 export const DATABASE_FILE = 'quarry.duckdb';
 
 /** The engine's public face: folders, indexing, search and status over one store. */
 export class Engine {
+  private readonly queryVectors = new Map<string, Promise<Float32Array>>();
+
   private constructor(
     readonly dataDir: string,
     private readonly store: Store,
     private readonly processor: FileProcessor,
+    private readonly embedding: EmbeddingSetup,
     private readonly maxFileBytes: number,
   ) {}
 
@@ -40,7 +60,8 @@ export class Engine {
       throw new QuarryError('DATA_DIR_UNWRITABLE', `Cannot write to the data directory ${options.dataDir}: ${(error as Error).message}`);
     }
     const store = await Store.open(path.join(options.dataDir, DATABASE_FILE));
-    return new Engine(options.dataDir, store, options.processor, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    const embedding = options.embedding ?? { unavailable: 'no embedding model configured' };
+    return new Engine(options.dataDir, store, options.processor, embedding, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   }
 
   close(): void {
@@ -83,21 +104,94 @@ export class Engine {
     throw new QuarryError('UNKNOWN_FOLDER', `"${nameOrPath}" is not an added folder; add it with \`quarry add\``);
   }
 
-  /** Indexes one folder, yielding progress; the generator's return value summarises the run. */
-  index(folder: FolderInfo, signal?: AbortSignal): AsyncGenerator<IndexProgress, IndexSummary> {
-    return indexFolder(this.store, folder, this.processor, { maxFileBytes: this.maxFileBytes, ...(signal ? { signal } : {}) });
+  /**
+   * Indexes one folder, yielding progress: phase 1 makes it lexically searchable, phase 2 fills in
+   * the vectors its chunks lack. The generator's return value summarises the run.
+   */
+  async *index(folder: FolderInfo, options: IndexOptions = {}): AsyncGenerator<IndexProgress, IndexSummary> {
+    const startedAt = performance.now();
+    const lexical = indexFolder(this.store, folder, this.processor, {
+      maxFileBytes: this.maxFileBytes,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    let summary: IndexSummary;
+    for (;;) {
+      const step = await lexical.next();
+      if (step.done) {
+        summary = step.value;
+        break;
+      }
+      if (step.value.phase !== 'done') yield step.value;
+    }
+    if ('pack' in this.embedding && !options.lexicalOnly) {
+      const run = embedFolder(this.store, folder, this.embedding.embedder, this.embedding.pack, options.signal);
+      for (;;) {
+        const step = await run.next();
+        if (step.done) {
+          summary.embeddingsComputed = step.value.computed;
+          break;
+        }
+        yield step.value;
+      }
+      // Every chunk written needs a vector: the ones not computed came from the cache.
+      summary.embeddingCacheHits = Math.max(0, summary.chunksWritten - summary.embeddingsComputed);
+      await this.store.countCacheHits(summary.embeddingCacheHits);
+    }
+    summary.elapsedMs = performance.now() - startedAt;
+    yield { folder: folder.name, phase: 'done', unit: 'files', total: summary.filesSeen, done: summary.filesSeen, bytesDone: 0, elapsedMs: summary.elapsedMs, rate: 0, etaMs: 0 };
+    return summary;
   }
 
   async search(input: string, options: SearchOptions = {}): Promise<SearchResult> {
     const started = performance.now();
-    const mode = options.mode ?? 'lexical';
+    const semantic = 'pack' in this.embedding ? this.embedding : null;
+    const mode = options.mode ?? (semantic ? 'hybrid' : 'lexical');
     const limit = Math.max(1, Math.min(options.limit ?? 20, 1000));
     const query = parseQuery(input, mode);
     if (query.words.length === 0 && query.phrases.length === 0 && !query.regex && !hasFilters(query.filters)) {
       throw new QuarryError('BAD_QUERY', 'Nothing to search for');
     }
-    const hits = query.regex ? await regexSearch(this.store, query, limit) : await lexicalSearch(this.store, query, limit);
-    return { hits, tookMs: performance.now() - started };
+    const done = (hits: SearchHit[], embeddingCoverage: number | null): SearchResult => ({
+      hits, tookMs: performance.now() - started, mode: query.regex ? 'regex' : mode, embeddingCoverage,
+    });
+    if (query.regex) return done(await regexSearch(this.store, query, limit), null);
+    if (mode === 'lexical') return done(await lexicalSearch(this.store, query, limit), null);
+    if (!semantic) {
+      throw new QuarryError('SEMANTIC_UNAVAILABLE', `Semantic search is off: ${(this.embedding as { unavailable: string }).unavailable}`);
+    }
+    const text = semanticText(query);
+    const vectors = await this.store.vectors(semantic.pack.key, semantic.pack.dims);
+    const [lexical, nearest] = await Promise.all([
+      mode === 'hybrid' ? rankLexical(this.store, query, limit) : Promise.resolve([]),
+      text === '' ? Promise.resolve([]) : this.queryVector(text).then((v) => rankSemantic(this.store, query, v, vectors)),
+    ]);
+    const ranked = mode === 'hybrid' ? fuse(lexical, nearest, (row) => namingStrength(row, query)) : nearest;
+    return done(lexicalHits(ranked, query, limit), await this.coverage(semantic.pack.key));
+  }
+
+  /** Query vectors are cached: the same query (or a page of it) embeds once. */
+  private queryVector(text: string): Promise<Float32Array> {
+    const semantic = this.embedding as { embedder: Embedder };
+    let vector = this.queryVectors.get(text);
+    if (vector) {
+      this.queryVectors.delete(text); // re-insert: most recently used last
+    } else {
+      vector = semantic.embedder.embed([text]).then(([v]) => v!);
+      vector.catch(() => this.queryVectors.delete(text));
+    }
+    this.queryVectors.set(text, vector);
+    if (this.queryVectors.size > QUERY_VECTOR_CACHE) this.queryVectors.delete(this.queryVectors.keys().next().value!);
+    return vector;
+  }
+
+  private async coverage(modelKey: string): Promise<number> {
+    let chunks = 0;
+    let embedded = 0;
+    for (const c of (await this.store.embeddingCoverage(modelKey)).values()) {
+      chunks += c.chunks;
+      embedded += c.embedded;
+    }
+    return chunks === 0 ? 1 : embedded / chunks;
   }
 
   async status(): Promise<StatusReport> {
@@ -110,19 +204,43 @@ export class Engine {
        FROM folders d`,
     );
     const counts = new Map(rows.map((r) => [r.id, r]));
+    const semantic = 'pack' in this.embedding ? this.embedding : null;
+    const coverage = semantic ? await this.store.embeddingCoverage(semantic.pack.key) : new Map<number, { chunks: number; embedded: number }>();
     const folders: FolderStatus[] = (await this.store.listFolders()).map((f) => {
       const c = counts.get(f.id);
-      return { ...f, files: Number(c?.files ?? 0), chunks: Number(c?.chunks ?? 0), skipped: Number(c?.skipped ?? 0), sourceBytes: Number(c?.bytes ?? 0) };
+      const chunks = Number(c?.chunks ?? 0);
+      const embedded = coverage.get(f.id)?.embedded ?? 0;
+      return {
+        ...f,
+        files: Number(c?.files ?? 0),
+        chunks,
+        skipped: Number(c?.skipped ?? 0),
+        sourceBytes: Number(c?.bytes ?? 0),
+        embedded,
+        embeddingCoverage: chunks === 0 ? 1 : embedded / chunks,
+      };
     });
     const reasons = await this.store.all<{ reason: SkipReason; n: bigint }>(
       "SELECT skip_reason AS reason, count(*) AS n FROM files WHERE status = 'skipped' GROUP BY 1 ORDER BY 1",
     );
     return {
       folders,
+      ...(await this.modelStatus()),
+      embeddings: await this.store.embeddingCounters(),
       skippedByReason: Object.fromEntries(reasons.map((r) => [r.reason, Number(r.n)])),
       indexBytes: await this.store.sizeOnDisk(),
       dataDir: this.dataDir,
     };
+  }
+
+  /** The model in use, or why there is none (including a model that fails to load). */
+  private async modelStatus(): Promise<Pick<StatusReport, 'model' | 'modelUnavailable'>> {
+    if ('unavailable' in this.embedding) return { model: null, modelUnavailable: this.embedding.unavailable };
+    try {
+      return { model: await this.embedding.embedder.info(), modelUnavailable: null };
+    } catch (error) {
+      return { model: null, modelUnavailable: (error as Error).message };
+    }
   }
 
   async skipped(folderName?: string): Promise<SkippedFile[]> {

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { copySampleRepo, tempDir } from '../../test/support/fixtures.js';
-import type { SearchHit } from '../shared/types.js';
+import { copySampleRepo, SHARED_MODELS, TEST_MODEL, tempDir } from '../../test/support/fixtures.js';
+import type { SearchHit, StatusReport } from '../shared/types.js';
 
 const BUILT_CLI = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
 
@@ -13,7 +13,10 @@ const BUILT_CLI = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url
 describe('the built CLI (out/main/cli.js)', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
-  const run = (...args: string[]) => spawnSync(process.execPath, [BUILT_CLI, '--data-dir', path.join(dir, 'data'), ...args], { encoding: 'utf8' });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [BUILT_CLI, '--data-dir', path.join(dir, 'data'), '--models-dir', SHARED_MODELS, '--model', TEST_MODEL, ...args], {
+      encoding: 'utf8',
+    });
 
   before(async () => {
     assert.ok(existsSync(BUILT_CLI), 'out/main/cli.js is missing: run `npm run build` (npm test does)');
@@ -22,11 +25,15 @@ describe('the built CLI (out/main/cli.js)', () => {
   });
   after(() => cleanup());
 
-  it('indexes with its bundled chunk worker and searches', () => {
+  it('indexes and embeds with its bundled workers, and searches', () => {
     const indexed = run('index', path.join(dir, 'repo'));
     assert.equal(indexed.status, 0, indexed.stderr);
     assert.doesNotMatch(indexed.stderr, /grammar did not load/);
-    const search = run('search', 'findUserName', '--json');
+    assert.match(indexed.stdout, /[1-9]\d* embedded/);
+    const status = JSON.parse(run('status', '--json').stdout) as StatusReport;
+    assert.equal(status.model?.device, 'cpu');
+    assert.equal(status.folders[0]?.embeddingCoverage, 1);
+    const search = run('search', 'findUserName', '--json', '--mode', 'lexical');
     assert.equal(search.status, 0, search.stderr);
     const hit = JSON.parse(search.stdout.split('\n')[0]!) as SearchHit;
     assert.equal(hit.path, 'java/src/main/java/com/example/UserService.java');

@@ -25,10 +25,10 @@ export function formatDuration(ms: number): string {
 /** One progress line; on a terminal it is redrawn in place as a bar. */
 export function formatProgress(p: IndexProgress, tty: boolean): string {
   if (p.phase === 'scanning') return `${p.folder}: scanning…`;
-  const ratio = p.filesTotal === 0 ? 1 : p.filesDone / p.filesTotal;
-  const rate = `${Math.round(p.filesPerSecond)} files/s`;
+  const ratio = p.total === 0 ? 1 : p.done / p.total;
+  const rate = `${Math.round(p.rate)} ${p.unit}/s`;
   const eta = p.etaMs === null ? '' : `, ETA ${formatDuration(p.etaMs)}`;
-  const counts = `${p.filesDone}/${p.filesTotal} files`;
+  const counts = `${p.done}/${p.total} ${p.unit}`;
   if (!tty) return `${p.folder}: ${p.phase} ${counts} (${Math.round(ratio * 100)}%, ${rate}${eta})`;
   const width = 24;
   const filled = Math.round(ratio * width);
@@ -38,7 +38,8 @@ export function formatProgress(p: IndexProgress, tty: boolean): string {
 export function formatSummary(s: IndexSummary): string {
   return (
     `${s.folder}: ${s.filesIndexed} indexed, ${s.filesUnchanged} unchanged, ${s.filesDeleted} deleted, ` +
-    `${s.filesSkipped} skipped, ${s.chunksWritten} chunks written in ${formatDuration(s.elapsedMs)}`
+    `${s.filesSkipped} skipped, ${s.chunksWritten} chunks written, ${s.embeddingsComputed} embedded ` +
+    `(${s.embeddingCacheHits} from cache) in ${formatDuration(s.elapsedMs)}`
   );
 }
 
@@ -67,10 +68,19 @@ export function formatHit(hit: SearchHit, color: boolean): string {
 export function formatStatus(report: StatusReport): string {
   const lines = [`data: ${report.dataDir} (index ${formatBytes(report.indexBytes)} on disk)`];
   if (report.folders.length === 0) lines.push('no folders yet: add one with `quarry add <dir>`');
+  if (report.model) {
+    const m = report.model;
+    const fallback = m.fallbackReason ? ` (fell back: ${m.fallbackReason})` : '';
+    lines.push(`model: ${m.modelId} (${m.dims} dims, ${m.dtype}) on ${m.device}${fallback}`);
+    lines.push(`embeddings: ${report.embeddings.computed} computed, ${report.embeddings.cacheHits} from cache`);
+  } else {
+    lines.push(`semantic search off: ${report.modelUnavailable ?? 'no model'}`);
+  }
   for (const f of report.folders) {
     const indexed = f.lastIndexedAt ? `indexed ${new Date(f.lastIndexedAt).toISOString()}` : 'not indexed yet';
+    const embedded = report.model ? `, ${Math.round(f.embeddingCoverage * 100)}% embedded` : '';
     lines.push(
-      `${f.name}  ${f.root}\n  ${f.files} files (${formatBytes(f.sourceBytes)}), ${f.chunks} chunks, ${f.skipped} skipped, ${indexed}` +
+      `${f.name}  ${f.root}\n  ${f.files} files (${formatBytes(f.sourceBytes)}), ${f.chunks} chunks${embedded}, ${f.skipped} skipped, ${indexed}` +
         (f.gitHead ? `, git ${f.gitHead.slice(0, 12)}` : ''),
     );
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { quarry, startQuarry } from '../../test/support/cli.js';
-import { addNastyFiles, copySampleRepo, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { addNastyFiles, copySampleRepo, SHARED_MODELS, TEST_MODEL, tempDir, writeFile } from '../../test/support/fixtures.js';
 import { Store } from '../core/store/store.js';
 import type { SearchHit, StatusReport } from '../shared/types.js';
 
@@ -32,7 +32,7 @@ describe('quarry CLI', () => {
     const indexed = q('index');
     assert.equal(indexed.status, 0, indexed.stderr);
     assert.match(indexed.stdout, /repo: \d+ indexed, 0 unchanged, 0 deleted, \d+ skipped/);
-    assert.match(indexed.stderr, /repo: done \d+\/\d+ files \(100%/);
+    assert.match(indexed.stderr, /repo: indexing 0\/\d+ files \(0%/);
   });
 
   it('searches with --json, one hit per line with folder-relative paths', () => {
@@ -177,5 +177,57 @@ describe('quarry CLI', () => {
     assert.ok(Number(counts[2]) > 0, 'work committed before the crash is not redone');
     const hit = quarry(['--data-dir', crashData, 'search', `handler${fileCount - 1}x29`, '--json']);
     assert.equal((JSON.parse(hit.stdout.split('\n')[0]!) as SearchHit).path, `src/module${fileCount - 1}.ts`);
+  });
+});
+
+describe('quarry CLI with an embedding model', () => {
+  let work: string;
+  let cleanup: () => Promise<void>;
+  let repo: string;
+  const q = (...args: string[]) => quarry(['--data-dir', path.join(work, 'data'), '--models-dir', SHARED_MODELS, '--model', TEST_MODEL, ...args]);
+
+  before(async () => {
+    ({ dir: work, cleanup } = await tempDir());
+    repo = await copySampleRepo(path.join(work, 'repo'));
+  });
+  after(() => cleanup());
+
+  it('indexes lexically only when asked, then embeds on the next run', () => {
+    const lexical = q('index', repo, '--lexical-only');
+    assert.equal(lexical.status, 0, lexical.stderr);
+    assert.match(lexical.stdout, /0 embedded \(0 from cache\)/);
+    const before = JSON.parse(q('status', '--json').stdout) as StatusReport;
+    assert.equal(before.folders[0]?.embeddingCoverage, 0);
+    const full = q('index', repo);
+    assert.equal(full.status, 0, full.stderr);
+    assert.match(full.stdout, /0 chunks written, [1-9]\d* embedded/);
+  });
+
+  it('reports the model, device, fallback, coverage and counters in status --json', () => {
+    const status = JSON.parse(q('status', '--json').stdout) as StatusReport;
+    assert.equal(status.model?.modelId, TEST_MODEL);
+    assert.equal(status.model?.dims, 128);
+    assert.equal(status.model?.device, 'cpu');
+    assert.match(status.model?.fallbackReason ?? '', /webgpu/);
+    assert.equal(status.folders[0]?.embeddingCoverage, 1);
+    assert.ok(status.embeddings.computed > 0);
+    assert.equal(status.embeddings.cacheHits, 0);
+  });
+
+  it('searches in every mode', () => {
+    for (const mode of ['hybrid', 'semantic', 'lexical']) {
+      const result = q('search', 'checksum of a buffer', '--mode', mode, '--json');
+      assert.equal(result.status, 0, `${mode}: ${result.stderr}`);
+      assert.ok(result.stdout.trim().split('\n').length > 0, mode);
+    }
+    const human = q('search', 'compute_checksum');
+    assert.match(human.stderr, /results in [\d.]+ ms \(hybrid, 100% of chunks embedded\)/);
+    assert.match(human.stdout, /^repo\/engine\/src\/lib\.rs:\d+-\d+ compute_checksum/);
+  });
+
+  it('says why semantic search is off when the model is missing', () => {
+    const result = quarry(['--data-dir', path.join(work, 'data'), '--models-dir', work, 'search', 'x', '--mode', 'semantic']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /Semantic search is off: No usable model "all-MiniLM-L6-v2"/);
   });
 });

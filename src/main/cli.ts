@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Engine } from '../core/engine.js';
+import type { Engine } from '../core/engine.js';
 import { isQuarryError } from '../shared/errors.js';
 import type { FolderInfo, SearchMode } from '../shared/types.js';
-import { ChunkPool } from './chunk-pool.js';
+import { openEngine } from './compose.js';
+import type { ResourceBudget } from './embed-pool.js';
 import { formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
 import { defaultDataDir } from './data-dir.js';
 
@@ -13,8 +15,13 @@ Commands:
   remove <name|dir>         forget a folder and its index
   index [<dir>]             index one folder (adding it if new) or all folders
       --max-file-size SIZE  skip larger files (default 1MiB; e.g. 512KiB, 4MiB)
+      --lexical-only        do not compute embeddings (phase 2)
+      --no-wait             same: return once the folder is lexically searchable
+      --budget economy|full how much CPU embedding may use (default economy)
   search <query>            search; query syntax: words "exact phrase" /regex/ lang:ts path:src/ -path:test repo:NAME
-      --mode lexical|regex  (default lexical; /regex/ in the query also switches to regex)
+      --mode hybrid|semantic|lexical|regex
+                            (default hybrid when a model is available, else lexical;
+                             /regex/ in the query also switches to regex)
       --regex               same as --mode regex
       --limit N             results to show (default 20)
   status                    folders, file and chunk counts, skipped files by reason, index size
@@ -23,6 +30,8 @@ Commands:
 
 Options:
   --data-dir DIR            where the index lives (default: per-user data dir; env QUARRY_DATA_DIR)
+  --models-dir DIR          folder of embedding models (default DATA_DIR/models; env QUARRY_MODELS_DIR)
+  --model ID                embedding model folder name (default all-MiniLM-L6-v2; env QUARRY_MODEL)
   --json                    machine-readable output (JSON lines for search and skipped)
   -h, --help                this help`;
 
@@ -39,6 +48,11 @@ async function main(argv: string[]): Promise<number> {
       regex: { type: 'boolean', default: false },
       limit: { type: 'string' },
       'max-file-size': { type: 'string' },
+      'models-dir': { type: 'string' },
+      model: { type: 'string' },
+      budget: { type: 'string' },
+      'lexical-only': { type: 'boolean', default: false },
+      'no-wait': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -48,9 +62,16 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 2;
   }
   const dataDir = values['data-dir'] ?? defaultDataDir();
-  const pool = new ChunkPool();
   const maxFileBytes = values['max-file-size'] === undefined ? undefined : parseSize(values['max-file-size']);
-  const engine = await Engine.open({ dataDir, processor: pool, ...(maxFileBytes ? { maxFileBytes } : {}) });
+  const modelsDir = values['models-dir'] ?? process.env.QUARRY_MODELS_DIR;
+  const modelId = values.model ?? process.env.QUARRY_MODEL;
+  const { engine, close } = await openEngine({
+    dataDir,
+    ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}),
+    ...(modelId ? { modelId } : {}),
+    budget: parseBudget(values.budget),
+    ...(maxFileBytes ? { maxFileBytes } : {}),
+  });
   try {
     switch (command) {
       case 'add': {
@@ -71,20 +92,22 @@ async function main(argv: string[]): Promise<number> {
       case 'index': {
         const folders = args[0] ? [await folderForIndex(engine, args[0])] : await engine.listFolders();
         if (folders.length === 0) throw new UsageError('No folders yet: `quarry index <dir>` or `quarry add <dir>` first');
-        for (const folder of folders) await runIndex(engine, folder, values.json);
+        const lexicalOnly = values['lexical-only'] || values['no-wait'];
+        for (const folder of folders) await runIndex(engine, folder, values.json, lexicalOnly);
         return 0;
       }
       case 'search': {
-        const mode: SearchMode = values.regex ? 'regex' : parseMode(values.mode);
+        const mode: SearchMode | undefined = values.regex ? 'regex' : parseMode(values.mode);
         const limit = values.limit === undefined ? 20 : Number(values.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit needs a positive whole number');
-        const result = await engine.search(args.join(' '), { mode, limit });
+        const result = await engine.search(args.join(' '), { ...(mode ? { mode } : {}), limit });
         if (values.json) {
           for (const hit of result.hits) console.log(JSON.stringify(hit));
         } else {
           const color = Boolean(process.stdout.isTTY);
           for (const hit of result.hits) console.log(formatHit(hit, color) + '\n');
-          console.error(`${result.hits.length} results in ${result.tookMs.toFixed(1)} ms`);
+          const coverage = result.embeddingCoverage === null ? '' : `, ${Math.round(result.embeddingCoverage * 100)}% of chunks embedded`;
+          console.error(`${result.hits.length} results in ${result.tookMs.toFixed(1)} ms (${result.mode}${coverage})`);
         }
         return 0;
       }
@@ -104,8 +127,7 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
     }
   } finally {
-    engine.close();
-    await pool.close();
+    await close();
   }
 }
 
@@ -118,9 +140,9 @@ async function folderForIndex(engine: Engine, dir: string): Promise<FolderInfo> 
   }
 }
 
-async function runIndex(engine: Engine, folder: FolderInfo, json: boolean): Promise<void> {
+async function runIndex(engine: Engine, folder: FolderInfo, json: boolean, lexicalOnly: boolean): Promise<void> {
   const tty = Boolean(process.stderr.isTTY) && !json;
-  const run = engine.index(folder);
+  const run = engine.index(folder, { lexicalOnly });
   let lastPrinted = 0;
   let lastPhase = '';
   for (;;) {
@@ -134,7 +156,7 @@ async function runIndex(engine: Engine, folder: FolderInfo, json: boolean): Prom
     const p = step.value;
     if (tty) {
       process.stderr.write(`\r\x1b[2K${formatProgress(p, true)}`);
-    } else if (!json && (p.phase !== lastPhase || now - lastPrinted > 2000)) {
+    } else if (!json && p.phase !== 'done' && (p.phase !== lastPhase || now - lastPrinted > 2000)) {
       console.error(formatProgress(p, false));
       lastPrinted = now;
       lastPhase = p.phase;
@@ -142,9 +164,16 @@ async function runIndex(engine: Engine, folder: FolderInfo, json: boolean): Prom
   }
 }
 
-function parseMode(mode: string | undefined): SearchMode {
-  if (mode === undefined || mode === 'lexical' || mode === 'regex') return mode ?? 'lexical';
-  throw new UsageError(`Unknown --mode "${mode}": use lexical or regex`);
+const MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'lexical', 'regex'];
+
+function parseMode(mode: string | undefined): SearchMode | undefined {
+  if (mode === undefined || MODES.includes(mode as SearchMode)) return mode as SearchMode | undefined;
+  throw new UsageError(`Unknown --mode "${mode}": use ${MODES.join(', ')}`);
+}
+
+function parseBudget(budget: string | undefined): ResourceBudget {
+  if (budget === undefined || budget === 'economy' || budget === 'full') return budget ?? 'economy';
+  throw new UsageError(`Unknown --budget "${budget}": use economy or full`);
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };

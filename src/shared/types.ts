@@ -16,7 +16,7 @@ export type SkipReason =
   | 'failed';
 
 
-export type SearchMode = 'lexical' | 'regex';
+export type SearchMode = 'hybrid' | 'semantic' | 'lexical' | 'regex';
 
 export interface FolderInfo {
   id: number;
@@ -33,6 +33,21 @@ export interface FolderStatus extends FolderInfo {
   chunks: number;
   skipped: number;
   sourceBytes: number;
+  /** Chunks with a vector for the current model. */
+  embedded: number;
+  /** embedded / chunks, 0..1 (1 for an empty folder). */
+  embeddingCoverage: number;
+}
+
+/** Which model embeds, where it runs, and why not where it was asked to. */
+export interface EmbedderInfo {
+  modelId: string;
+  dims: number;
+  dtype: string;
+  /** The device inference runs on: 'webgpu' or 'cpu'. */
+  device: string;
+  /** Why a preferred device was not used, or null. */
+  fallbackReason: string | null;
 }
 
 export interface SkippedFile {
@@ -44,6 +59,12 @@ export interface SkippedFile {
 
 export interface StatusReport {
   folders: FolderStatus[];
+  /** The embedding model in use, or null when semantic search is off. */
+  model: EmbedderInfo | null;
+  /** Why semantic search is off, when it is. */
+  modelUnavailable: string | null;
+  /** Since the store was created: vectors computed, and chunks whose vector was already stored. */
+  embeddings: { computed: number; cacheHits: number };
   skippedByReason: Partial<Record<SkipReason, number>>;
   /** Bytes of the database and its write-ahead log on disk. */
   indexBytes: number;
@@ -76,18 +97,24 @@ export interface SearchResult {
   hits: SearchHit[];
   /** Wall time of the search in milliseconds. */
   tookMs: number;
+  mode: SearchMode;
+  /** Share of the searched chunks that have vectors (semantic and hybrid), 0..1. */
+  embeddingCoverage: number | null;
 }
 
-export type IndexPhase = 'scanning' | 'indexing' | 'done';
+export type IndexPhase = 'scanning' | 'indexing' | 'embedding' | 'done';
 
 export interface IndexProgress {
   folder: string;
   phase: IndexPhase;
-  filesTotal: number;
-  filesDone: number;
+  /** What `done` and `total` count: files while indexing, chunk texts while embedding. */
+  unit: 'files' | 'chunks';
+  total: number;
+  done: number;
   bytesDone: number;
   elapsedMs: number;
-  filesPerSecond: number;
+  /** Units per second in this phase. */
+  rate: number;
   etaMs: number | null;
 }
 
@@ -99,5 +126,8 @@ export interface IndexSummary {
   filesDeleted: number;
   filesSkipped: number;
   chunksWritten: number;
+  /** Vectors computed in this run, and chunks whose text already had one. */
+  embeddingsComputed: number;
+  embeddingCacheHits: number;
   elapsedMs: number;
 }

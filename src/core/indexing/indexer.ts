@@ -50,7 +50,8 @@ export async function* indexFolder(
   if (!stat?.isDirectory()) throw new QuarryError('FOLDER_NOT_FOUND', `Folder ${folder.name} is gone: ${folder.root} no longer exists`);
 
   const summary: IndexSummary = {
-    folder: folder.name, filesSeen: 0, filesIndexed: 0, filesUnchanged: 0, filesDeleted: 0, filesSkipped: 0, chunksWritten: 0, elapsedMs: 0,
+    folder: folder.name, filesSeen: 0, filesIndexed: 0, filesUnchanged: 0, filesDeleted: 0, filesSkipped: 0, chunksWritten: 0,
+    embeddingsComputed: 0, embeddingCacheHits: 0, elapsedMs: 0,
   };
   let indexingStarted = started;
   const progress = (phase: IndexProgress['phase'], total: number, done: number, bytes: number): IndexProgress => {
@@ -58,8 +59,8 @@ export async function* indexFolder(
     // The rate (and so the ETA) counts from when files started being written, not from the scan.
     const rate = done / Math.max((performance.now() - indexingStarted) / 1000, 1e-3);
     return {
-      folder: folder.name, phase, filesTotal: total, filesDone: done, bytesDone: bytes, elapsedMs,
-      filesPerSecond: rate, etaMs: phase === 'done' ? 0 : rate > 0 ? ((total - done) / rate) * 1000 : null,
+      folder: folder.name, phase, unit: 'files', total, done, bytesDone: bytes, elapsedMs,
+      rate, etaMs: phase === 'done' ? 0 : rate > 0 ? ((total - done) / rate) * 1000 : null,
     };
   };
 

@@ -1,5 +1,6 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { SearchHit } from '../../shared/types.js';
+import { isAuxiliaryPath } from '../files/auxiliary-path.js';
 import { MAX_GROUPS, type QueryTerm } from '../lexical/postings-index.js';
 import { distinctTerms, termHash } from '../lexical/tokenize.js';
 import type { ParsedQuery } from '../query/parse.js';
@@ -14,11 +15,15 @@ const CANDIDATES = 300;
 const TEXT_CANDIDATES = 60;
 const PART_WEIGHT = 0.4;
 
-const AUXILIARY_PATH = /(^|\/)(tests?|__tests__|spec|specs|fixtures?|__fixtures__|__mocks__|testdata|test-data|examples?|docs?|benchmarks?|e2e)\/|[._-](test|spec)\.[a-z]+$/i;
 const DEFINITION_KINDS = new Set(['function', 'class', 'method']);
 const IDENTIFIER = /[\p{L}\p{N}_$]+(?:-[\p{L}\p{N}_$]+)*/gu;
 
 type Condition = { sql: string; params: DuckDBValue[] };
+
+export interface RankedChunk {
+  row: ChunkRow;
+  score: number;
+}
 
 /**
  * Ranked lexical search: BM25 over identifier-aware postings (in memory), weighted by how many of
@@ -26,10 +31,26 @@ type Condition = { sql: string; params: DuckDBValue[] };
  * definitions, with tests, docs and fixtures mildly demoted unless asked for.
  */
 export async function lexicalSearch(store: Store, query: ParsedQuery, limit: number): Promise<SearchHit[]> {
+  const ranked = await rankLexical(store, query, limit);
+  return lexicalHits(ranked, query, limit);
+}
+
+/** Hits for ranked chunks: one per file, with the query's words highlighted. */
+export function lexicalHits(ranked: readonly RankedChunk[], query: ParsedQuery, limit: number): SearchHit[] {
+  const scores = new Map(ranked.map((r) => [r.row.chunk_id, r.score]));
+  const matcher = needleMatcher([...query.words.flatMap((w) => [w, ...distinctTerms(w)]), ...query.phrases]);
+  return foldByFile(ranked.map((r) => r.row), limit).map(({ row, more }) => ({
+    ...toHit(row, scores.get(row.chunk_id)!, more, matcher),
+    symbol: matchedSymbol(row, query) ?? row.symbol,
+  }));
+}
+
+/** Chunks ranked by the lexical score with boosts, best first; text is read for the best ones only. */
+export async function rankLexical(store: Store, query: ParsedQuery, limit: number): Promise<RankedChunk[]> {
   const terms = queryTerms(query);
   const filters = filterClause(query.filters);
   const phrases = phraseConditions(query.phrases);
-  if (terms.length === 0) return listMatching(store, query, filters, phrases, limit);
+  if (terms.length === 0) return listMatching(store, filters, phrases);
 
   const groups = query.words.length + query.phrases.length;
   // Filters and phrases become one set of admissible chunks (a phrase costs one scan of the text).
@@ -48,18 +69,12 @@ export async function lexicalSearch(store: Store, query: ParsedQuery, limit: num
     .sort(byScore)
     .slice(0, Math.max(TEXT_CANDIDATES, limit * 3));
   const texts = await chunkTexts(store, boosted.map((b) => b.row.chunk_id));
-  const final = boosted
+  return boosted
     .map(({ row, score }) => {
       const text = texts.get(row.chunk_id) ?? '';
       return { row: { ...row, text }, score: score * exactIdentifierBoost(text, query) };
     })
     .sort(byScore);
-  const scores = new Map(final.map((b) => [b.row.chunk_id, b.score]));
-  const matcher = needleMatcher([...query.words.flatMap((w) => [w, ...distinctTerms(w)]), ...query.phrases]);
-  return foldByFile(final.map((b) => b.row), limit).map(({ row, more }) => ({
-    ...toHit(row, scores.get(row.chunk_id)!, more, matcher),
-    symbol: matchedSymbol(row, query) ?? row.symbol,
-  }));
 }
 
 function byScore(a: { row: ChunkMeta; score: number }, b: { row: ChunkMeta; score: number }): number {
@@ -67,7 +82,7 @@ function byScore(a: { row: ChunkMeta; score: number }, b: { row: ChunkMeta; scor
 }
 
 /** Queries with only filters, or only punctuation phrases: matching chunks in path order. */
-async function listMatching(store: Store, query: ParsedQuery, filters: Condition, phrases: Condition, limit: number): Promise<SearchHit[]> {
+async function listMatching(store: Store, filters: Condition, phrases: Condition): Promise<RankedChunk[]> {
   const rows = await store.all<ChunkRow>(
     `SELECT ${CHUNK_ROW_COLUMNS}
      FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
@@ -75,8 +90,7 @@ async function listMatching(store: Store, query: ParsedQuery, filters: Condition
      ORDER BY d.name, f.path, c.start_line LIMIT ${CANDIDATES}`,
     [...filters.params, ...phrases.params],
   );
-  const matcher = needleMatcher(query.phrases);
-  return foldByFile(rows, limit).map(({ row, more }) => toHit(row, 1, more, matcher));
+  return rows.map((row) => ({ row, score: 1 }));
 }
 
 /** Whole identifiers weigh 1, their camelCase/snake_case parts less; one group per query word. */
@@ -93,7 +107,7 @@ function queryTerms(query: ParsedQuery): QueryTerm[] {
 }
 
 /** Chunk ids that pass the query's filters and contain its phrases. */
-async function admissibleChunks(store: Store, filters: Condition, phrases: Condition): Promise<Set<number>> {
+export async function admissibleChunks(store: Store, filters: Condition, phrases: Condition): Promise<Set<number>> {
   const rows = await store.all<{ id: number }>(
     `SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
      WHERE ${filters.sql} AND ${phrases.sql}`,
@@ -103,7 +117,7 @@ async function admissibleChunks(store: Store, filters: Condition, phrases: Condi
 }
 
 /** Metadata of chunks by id, through the id indexes (point lookups, no text). */
-async function chunkMeta(store: Store, ids: readonly number[]): Promise<Map<number, ChunkMeta>> {
+export async function chunkMeta(store: Store, ids: readonly number[]): Promise<Map<number, ChunkMeta>> {
   const rows = await store.all<ChunkMeta>(
     `SELECT ${CHUNK_META_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
      WHERE c.id IN (${ids.join(', ')})`,
@@ -111,7 +125,7 @@ async function chunkMeta(store: Store, ids: readonly number[]): Promise<Map<numb
   return new Map(rows.map((r) => [r.chunk_id, r]));
 }
 
-async function chunkTexts(store: Store, ids: readonly number[]): Promise<Map<number, string>> {
+export async function chunkTexts(store: Store, ids: readonly number[]): Promise<Map<number, string>> {
   if (ids.length === 0) return new Map();
   const rows = await store.all<{ id: number; text: string }>(`SELECT id, text FROM chunks WHERE id IN (${ids.join(', ')})`);
   return new Map(rows.map((r) => [r.id, r.text]));
@@ -121,7 +135,7 @@ async function chunkTexts(store: Store, ids: readonly number[]): Promise<Map<num
  * Phrases match verbatim; case-insensitively unless they contain a capital (smart case). RE2's
  * case-insensitive literal scan is twice as fast as lower-casing the text.
  */
-function phraseConditions(phrases: readonly string[]): Condition {
+export function phraseConditions(phrases: readonly string[]): Condition {
   if (phrases.length === 0) return { sql: 'TRUE', params: [] };
   const smart = phrases.map((p) => ({ p, sensitive: /\p{Lu}/u.test(p) }));
   return {
@@ -141,10 +155,16 @@ function boost(row: ChunkMeta, query: ParsedQuery): number {
   const stem = base.includes('.') ? base.slice(0, base.indexOf('.')) : base;
   if (words.some((w) => w === stem || w.replace(/[-_]/g, '') === stem.replace(/[-_]/g, ''))) factor *= 1.4;
   if (!wantsAuxiliaryFiles(query.filters, query.words)) {
-    if (AUXILIARY_PATH.test(row.path)) factor *= 0.6;
+    if (isAuxiliaryPath(row.path)) factor *= 0.6;
     else if (row.language === 'markdown' || row.language === 'text') factor *= 0.8;
   }
   return factor;
+}
+
+/** How directly the query names this chunk: 2 one of its definitions, 1 an identifier it uses, exactly as typed, else 0. */
+export function namingStrength(row: ChunkRow, query: ParsedQuery): number {
+  if (matchedSymbol(row, query) !== null) return 2;
+  return exactIdentifierBoost(row.text, query) > 1 ? 1 : 0;
 }
 
 /** The identifier exactly as typed (case and all) is a strong sign of the thing meant. */

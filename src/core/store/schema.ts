@@ -51,11 +51,12 @@ export const MIGRATIONS: readonly string[][] = [
     // Point lookups of ranked chunks and their files (ART indexes; ids are not unique-constrained).
     'CREATE INDEX chunks_by_id ON chunks (id)',
     'CREATE INDEX files_by_id ON files (id)',
-    // Content-addressed embeddings, filled by the embedding issue: one vector per (model, chunk text).
+    // Content-addressed embeddings: one vector per (model key, chunk text hash), whatever file or
+    // folder the text is in. model is "id:dims:dtype"; vector is the raw little-endian float32s.
     `CREATE TABLE vectors (
        model VARCHAR NOT NULL,
        chunk_hash VARCHAR NOT NULL,
-       vector FLOAT[] NOT NULL
+       vector BLOB NOT NULL
      )`,
   ],
 ];

@@ -3,9 +3,11 @@ import type {
   DuckDBConnection} from '@duckdb/node-api';
 import {
   type DuckDBAppender,
+  DuckDBBlobValue,
   DuckDBDataChunk,
   DuckDBInstance,
   BIGINT,
+  BLOB,
   INTEGER,
   USMALLINT,
   VARCHAR,
@@ -15,7 +17,9 @@ import {
 import { QuarryError } from '../../shared/errors.js';
 import type { FolderInfo, SkipReason } from '../../shared/types.js';
 import type { IndexedChunk } from '../indexing/process-file.js';
+import { AUXILIARY_PATH_PATTERN } from '../files/auxiliary-path.js';
 import { PostingsIndex } from '../lexical/postings-index.js';
+import { VectorIndex } from '../search/vector-index.js';
 import { MIGRATIONS } from './schema.js';
 
 export interface FileRow {
@@ -306,6 +310,95 @@ export class Store {
     return written;
   }
 
+  // Vectors
+
+  private readonly vectorIndexes = new Map<string, Promise<VectorIndex>>();
+
+  /** The vectors of one model, loaded into memory once and kept in step with every write. */
+  vectors(modelKey: string, dims: number): Promise<VectorIndex> {
+    let index = this.vectorIndexes.get(modelKey);
+    if (!index) {
+      index = (async () => {
+        const loaded = new VectorIndex(dims);
+        await this.readChunks(`SELECT chunk_hash, vector FROM vectors WHERE model = '${modelKey.replace(/'/g, "''")}'`, ([hashes, blobs]) => {
+          hashes!.forEach((hash, i) => loaded.add(hash as string, toFloats((blobs![i] as DuckDBBlobValue).bytes)));
+        });
+        return loaded;
+      })();
+      this.vectorIndexes.set(modelKey, index);
+    }
+    return index;
+  }
+
+  /** Chunk texts of a folder that have no vector for the model yet, one per distinct text, most useful first. */
+  async chunksWithoutVectors(modelKey: string, folderId: number, limit: number): Promise<Array<{ hash: string; text: string }>> {
+    return this.all<{ hash: string; text: string }>(
+      `SELECT hash, text FROM (
+         SELECT DISTINCT ON (c.hash) c.hash, c.text, f.path, f.mtime_ms, f.size
+         FROM chunks c JOIN files f ON f.id = c.file_id
+         WHERE c.folder_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.chunk_hash = c.hash)
+       )
+       -- Source before tests, docs and fixtures; recently changed first; small files first.
+       ORDER BY regexp_matches(path, ?, 'i'), mtime_ms DESC, size, hash
+       LIMIT ${limit}`,
+      [folderId, modelKey, AUXILIARY_PATH_PATTERN],
+    );
+  }
+
+  async countChunksWithoutVectors(modelKey: string, folderId: number): Promise<number> {
+    const [row] = await this.all<{ n: bigint }>(
+      `SELECT count(DISTINCT c.hash) AS n FROM chunks c
+       WHERE c.folder_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.chunk_hash = c.hash)`,
+      [folderId, modelKey],
+    );
+    return Number(row!.n);
+  }
+
+  /** Per folder: chunks, and chunks whose text has a vector for the model. */
+  async embeddingCoverage(modelKey: string): Promise<Map<number, { chunks: number; embedded: number }>> {
+    const rows = await this.all<{ folder_id: number; chunks: bigint; embedded: bigint }>(
+      `SELECT c.folder_id, count(*) AS chunks, count(v.chunk_hash) AS embedded
+       FROM chunks c LEFT JOIN (SELECT chunk_hash FROM vectors WHERE model = ?) v ON v.chunk_hash = c.hash
+       GROUP BY c.folder_id`,
+      [modelKey],
+    );
+    return new Map(rows.map((r) => [r.folder_id, { chunks: Number(r.chunks), embedded: Number(r.embedded) }]));
+  }
+
+  /** Stores vectors atomically and counts them as computed. */
+  async putVectors(modelKey: string, entries: Array<{ hash: string; vector: Float32Array }>): Promise<void> {
+    if (entries.length === 0) return;
+    await this.transaction(async () => {
+      const buffer = await ColumnBuffer.open(this.db, 'vectors', [VARCHAR, VARCHAR, BLOB]);
+      // A copy of exactly the vector's bytes: the blob takes the whole underlying buffer.
+      for (const { hash, vector } of entries) buffer.push([modelKey, hash, new DuckDBBlobValue(new Uint8Array(Float32Array.from(vector).buffer))]);
+      buffer.close();
+      await this.bumpCounter('embeddings_computed', entries.length);
+    });
+    const index = await this.vectorIndexes.get(modelKey);
+    if (index) for (const { hash, vector } of entries) index.add(hash, vector);
+  }
+
+  /** Counts chunks that needed no embedding because their text already had a vector. */
+  async countCacheHits(hits: number): Promise<void> {
+    if (hits > 0) await this.transaction(() => this.bumpCounter('embedding_cache_hits', hits));
+  }
+
+  async embeddingCounters(): Promise<{ computed: number; cacheHits: number }> {
+    const rows = await this.all<{ key: string; value: string }>(
+      "SELECT key, value FROM meta WHERE key IN ('embeddings_computed', 'embedding_cache_hits')",
+    );
+    const get = (key: string): number => Number(rows.find((r) => r.key === key)?.value ?? 0);
+    return { computed: get('embeddings_computed'), cacheHits: get('embedding_cache_hits') };
+  }
+
+  private async bumpCounter(key: string, by: number): Promise<void> {
+    await this.db.run(
+      `INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = (CAST(meta.value AS BIGINT) + CAST(excluded.value AS BIGINT))::VARCHAR`,
+      [key, String(by)],
+    );
+  }
+
   /** Bytes of the database file and its write-ahead log. */
   async sizeOnDisk(): Promise<number> {
     let total = 0;
@@ -374,6 +467,11 @@ class ColumnBuffer {
     this.flush();
     this.appender.closeSync();
   }
+}
+
+function toFloats(bytes: Uint8Array): Float32Array {
+  // Copy the blob's own bytes: they are a view into a larger (Node Buffer) chunk, maybe unaligned.
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
 function openError(path: string, error: unknown): QuarryError {

@@ -1,0 +1,9 @@
+import type { EmbedderInfo } from '../../shared/types.js';
+
+/** Turns chunk texts into unit-length vectors: embed workers in the app, in-process in tools. */
+export interface Embedder {
+  /** Loads the model if needed and says where it runs. */
+  info(): Promise<EmbedderInfo>;
+  /** One vector per text, in order, each of `info().dims` floats. */
+  embed(texts: string[]): Promise<Float32Array[]>;
+}

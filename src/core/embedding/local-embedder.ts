@@ -1,0 +1,89 @@
+import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import { QuarryError } from '../../shared/errors.js';
+import type { EmbedderInfo } from '../../shared/types.js';
+import type { Embedder } from './embedder.js';
+import type { ModelPack } from './model-pack.js';
+
+export type Device = 'webgpu' | 'cpu';
+
+export interface LocalEmbedderOptions {
+  /** Devices to try in order; the first that loads and survives a warm-up inference is used. */
+  devices?: Device[];
+  /** onnxruntime intra-op threads (the resource budget). */
+  threads?: number;
+  /** Texts per inference; beyond 16 rarely helps on CPU and costs memory (ARCHITECTURE.md). */
+  batchSize?: number;
+}
+
+const WARM_UP = 'function warmUp() { return 1; }';
+
+/**
+ * transformers.js feature extraction (mean pooling, normalized) on the first device that works.
+ * Only local folders are read: remote models are off, so nothing is ever fetched at run time.
+ */
+export class LocalEmbedder implements Embedder {
+  private constructor(
+    private readonly extractor: FeatureExtractionPipeline,
+    private readonly details: EmbedderInfo,
+    private readonly batchSize: number,
+  ) {}
+
+  static async create(pack: ModelPack, options: LocalEmbedderOptions = {}): Promise<LocalEmbedder> {
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = pack.modelsDir.endsWith('/') ? pack.modelsDir : `${pack.modelsDir}/`;
+    const devices = options.devices ?? ['webgpu', 'cpu'];
+    const failures: string[] = [];
+    for (const device of devices) {
+      try {
+        const extractor = await pipeline('feature-extraction', pack.modelId, {
+          dtype: pack.dtype,
+          device,
+          session_options: options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {},
+        });
+        // Truncate to what the model was trained on, not its position limit. transformers.js reads
+        // the limit from the tokenizer config and offers no setter, so the config is amended.
+        const tokenizerConfig = (extractor.tokenizer as unknown as { _tokenizerConfig?: { model_max_length?: number } })._tokenizerConfig;
+        if (tokenizerConfig) tokenizerConfig.model_max_length = pack.maxTokens;
+        await extractor([WARM_UP], { pooling: 'mean', normalize: true });
+        const info: EmbedderInfo = {
+          modelId: pack.modelId,
+          dims: pack.dims,
+          dtype: pack.dtype,
+          device,
+          fallbackReason: failures.length > 0 ? failures.join('; ') : null,
+        };
+        return new LocalEmbedder(extractor, info, options.batchSize ?? 16);
+      } catch (error) {
+        failures.push(`${device}: ${firstLine(error)}`);
+      }
+    }
+    throw new QuarryError('MODEL_LOAD_FAILED', `Model "${pack.modelId}" did not load on any device (${failures.join('; ')})`);
+  }
+
+  async info(): Promise<EmbedderInfo> {
+    return this.details;
+  }
+
+  /** Batches texts of similar length together, so little compute goes to padding. */
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+    const vectors = new Array<Float32Array>(texts.length);
+    const dims = this.details.dims;
+    for (let start = 0; start < order.length; start += this.batchSize) {
+      const batch = order.slice(start, start + this.batchSize);
+      const output = await this.extractor(batch.map((i) => texts[i]!), { pooling: 'mean', normalize: true });
+      const data = output.data as Float32Array;
+      batch.forEach((textIndex, row) => {
+        vectors[textIndex] = data.slice(row * dims, (row + 1) * dims);
+      });
+      output.dispose();
+    }
+    return vectors;
+  }
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.slice(0, 300);
+}

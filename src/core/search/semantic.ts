@@ -1,0 +1,67 @@
+import type { ParsedQuery } from '../query/parse.js';
+import type { Store } from '../store/store.js';
+import { filterClause } from './filters.js';
+import { CHUNK_ROW_COLUMNS, type ChunkRow } from './hits.js';
+import { phraseConditions, type RankedChunk } from './lexical.js';
+import type { VectorIndex } from './vector-index.js';
+
+const CANDIDATES = 100;
+/** Reciprocal rank fusion constant (Cormack et al.): dampens the weight of top ranks. */
+const RRF_K = 60;
+
+/** The text a query's meaning is read from: its words and phrases, without filters. */
+export function semanticText(query: ParsedQuery): string {
+  return [...query.words, ...query.phrases].join(' ').trim();
+}
+
+/**
+ * Chunks nearest to the query vector, best first, within the query's filters and phrases. A text
+ * that occurs in several chunks (the vector is per text) yields all of them.
+ */
+export async function rankSemantic(store: Store, query: ParsedQuery, queryVector: Float32Array, vectors: VectorIndex): Promise<RankedChunk[]> {
+  const filters = filterClause(query.filters);
+  const phrases = phraseConditions(query.phrases);
+  let allowed: Set<string> | null = null;
+  if (filters.sql !== 'TRUE' || phrases.sql !== 'TRUE') {
+    const rows = await store.all<{ hash: string }>(
+      `SELECT DISTINCT c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
+       WHERE ${filters.sql} AND ${phrases.sql}`,
+      [...filters.params, ...phrases.params],
+    );
+    allowed = new Set(rows.map((r) => r.hash));
+  }
+  const nearest = vectors.search(queryVector, CANDIDATES, allowed && ((hash) => allowed.has(hash)));
+  if (nearest.length === 0) return [];
+  const scores = new Map(nearest.map((n) => [n.hash, n.score]));
+  const rows = await store.all<ChunkRow & { hash: string }>(
+    `SELECT ${CHUNK_ROW_COLUMNS}, c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
+     WHERE c.hash IN (${nearest.map(() => '?').join(', ')}) AND ${filters.sql}`,
+    [...nearest.map((n) => n.hash), ...filters.params],
+  );
+  return rows
+    .map((row) => ({ row, score: scores.get(row.hash)! }))
+    .sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path) || a.row.start_line - b.row.start_line);
+}
+
+/**
+ * Reciprocal rank fusion of the lexical and semantic rankings: a chunk scores the sum of
+ * 1 / (60 + rank) over the lists it is in, plus first-place shares by how directly the query
+ * names it (`naming`: 2 for a definition it names, 1 for an identifier as typed), so exact
+ * matches stay on top and definitions above mentions.
+ */
+export function fuse(
+  lexical: readonly RankedChunk[],
+  semantic: readonly RankedChunk[],
+  naming: (row: RankedChunk['row']) => number,
+): RankedChunk[] {
+  const fused = new Map<number, RankedChunk>();
+  for (const list of [lexical, semantic]) {
+    list.forEach((entry, rank) => {
+      const seen = fused.get(entry.row.chunk_id);
+      const add = 1 / (RRF_K + rank + 1);
+      if (seen) seen.score += add;
+      else fused.set(entry.row.chunk_id, { row: entry.row, score: add + naming(entry.row) / (RRF_K + 1) });
+    });
+  }
+  return [...fused.values()].sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path));
+}

@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { DEFAULT_MODEL_ID, resolveModelPack } from '../core/embedding/model-pack.js';
+import { Engine, type EmbeddingSetup } from '../core/engine.js';
+import { isQuarryError } from '../shared/errors.js';
+import { ChunkPool } from './chunk-pool.js';
+import { EmbedPool, type ResourceBudget } from './embed-pool.js';
+
+export interface QuarryConfig {
+  dataDir: string;
+  /** Folder of model folders; default `<dataDir>/models`. */
+  modelsDir?: string;
+  modelId?: string;
+  budget?: ResourceBudget;
+  maxFileBytes?: number;
+}
+
+export interface OpenedEngine {
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+/** Wires the engine to its worker pools: the one place that knows every concrete part. */
+export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
+  const chunkPool = new ChunkPool();
+  const modelsDir = config.modelsDir ?? path.join(config.dataDir, 'models');
+  let embedPool: EmbedPool | null = null;
+  let embedding: EmbeddingSetup;
+  try {
+    const pack = resolveModelPack(modelsDir, config.modelId ?? DEFAULT_MODEL_ID);
+    embedPool = new EmbedPool(pack, config.budget);
+    embedding = { pack, embedder: embedPool };
+  } catch (error) {
+    if (!isQuarryError(error)) throw error;
+    embedding = { unavailable: error.message };
+  }
+  try {
+    const engine = await Engine.open({
+      dataDir: config.dataDir,
+      processor: chunkPool,
+      embedding,
+      ...(config.maxFileBytes ? { maxFileBytes: config.maxFileBytes } : {}),
+    });
+    return {
+      engine,
+      close: async () => {
+        engine.close();
+        await Promise.all([chunkPool.close(), embedPool?.close()]);
+      },
+    };
+  } catch (error) {
+    await Promise.all([chunkPool.close(), embedPool?.close()]);
+    throw error;
+  }
+}
