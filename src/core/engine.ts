@@ -34,6 +34,8 @@ export interface IndexOptions {
   signal?: AbortSignal;
   /** Skip phase 2 (embeddings). */
   lexicalOnly?: boolean;
+  /** How long one embedding batch may take before it counts as stuck. */
+  batchTimeoutMs?: number;
 }
 
 const QUERY_VECTOR_CACHE = 256;
@@ -124,17 +126,21 @@ export class Engine {
       if (step.value.phase !== 'done') yield step.value;
     }
     if ('pack' in this.embedding && !options.lexicalOnly) {
-      const run = embedFolder(this.store, folder, this.embedding.embedder, this.embedding.pack, options.signal);
+      const run = embedFolder(this.store, folder, this.embedding.embedder, this.embedding.pack, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.batchTimeoutMs ? { batchTimeoutMs: options.batchTimeoutMs } : {}),
+      });
       for (;;) {
         const step = await run.next();
         if (step.done) {
           summary.embeddingsComputed = step.value.computed;
+          summary.embeddingsFailed = step.value.failed;
           break;
         }
         yield step.value;
       }
       // Every chunk written needs a vector: the ones not computed came from the cache.
-      summary.embeddingCacheHits = Math.max(0, summary.chunksWritten - summary.embeddingsComputed);
+      summary.embeddingCacheHits = Math.max(0, summary.chunksWritten - summary.embeddingsComputed - summary.embeddingsFailed);
       await this.store.countCacheHits(summary.embeddingCacheHits);
     }
     summary.elapsedMs = performance.now() - startedAt;

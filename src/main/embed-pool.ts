@@ -38,10 +38,11 @@ export class EmbedPool implements Embedder {
     return this.details;
   }
 
-  async embed(texts: string[]): Promise<Float32Array[]> {
+  /** An abort ends the worker mid-inference (piscina terminates it); the next task starts a new one. */
+  async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const { dims } = await this.info();
-    const flat = (await this.pool.run({ kind: 'embed', texts })) as Float32Array;
+    const flat = (await this.pool.run({ kind: 'embed', texts }, signal ? { signal } : {})) as Float32Array;
     return texts.map((_, i) => flat.subarray(i * dims, (i + 1) * dims));
   }
 

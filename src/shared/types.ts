@@ -63,8 +63,8 @@ export interface StatusReport {
   model: EmbedderInfo | null;
   /** Why semantic search is off, when it is. */
   modelUnavailable: string | null;
-  /** Since the store was created: vectors computed, and chunks whose vector was already stored. */
-  embeddings: { computed: number; cacheHits: number };
+  /** Since the store was created: vectors computed, chunks whose vector was already stored, and texts the model failed on. */
+  embeddings: { computed: number; cacheHits: number; failed: number };
   skippedByReason: Partial<Record<SkipReason, number>>;
   /** Bytes of the database and its write-ahead log on disk. */
   indexBytes: number;
@@ -129,5 +129,7 @@ export interface IndexSummary {
   /** Vectors computed in this run, and chunks whose text already had one. */
   embeddingsComputed: number;
   embeddingCacheHits: number;
+  /** Chunk texts the model failed on twice (recorded with the reason, not retried). */
+  embeddingsFailed: number;
   elapsedMs: number;
 }

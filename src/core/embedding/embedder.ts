@@ -4,6 +4,6 @@ import type { EmbedderInfo } from '../../shared/types.js';
 export interface Embedder {
   /** Loads the model if needed and says where it runs. */
   info(): Promise<EmbedderInfo>;
-  /** One vector per text, in order, each of `info().dims` floats. */
-  embed(texts: string[]): Promise<Float32Array[]>;
+  /** One vector per text, in order, each of `info().dims` floats; gives up when `signal` aborts. */
+  embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }

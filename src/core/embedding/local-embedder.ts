@@ -66,11 +66,12 @@ export class LocalEmbedder implements Embedder {
   }
 
   /** Batches texts of similar length together, so little compute goes to padding. */
-  async embed(texts: string[]): Promise<Float32Array[]> {
+  async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
     const vectors = new Array<Float32Array>(texts.length);
     const dims = this.details.dims;
     for (let start = 0; start < order.length; start += this.batchSize) {
+      signal?.throwIfAborted();
       const batch = order.slice(start, start + this.batchSize);
       const output = await this.extractor(batch.map((i) => texts[i]!), { pooling: 'mean', normalize: true });
       const data = output.data as Float32Array;

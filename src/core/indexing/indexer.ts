@@ -51,7 +51,7 @@ export async function* indexFolder(
 
   const summary: IndexSummary = {
     folder: folder.name, filesSeen: 0, filesIndexed: 0, filesUnchanged: 0, filesDeleted: 0, filesSkipped: 0, chunksWritten: 0,
-    embeddingsComputed: 0, embeddingCacheHits: 0, elapsedMs: 0,
+    embeddingsComputed: 0, embeddingCacheHits: 0, embeddingsFailed: 0, elapsedMs: 0,
   };
   let indexingStarted = started;
   const progress = (phase: IndexProgress['phase'], total: number, done: number, bytes: number): IndexProgress => {

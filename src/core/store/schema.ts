@@ -59,4 +59,12 @@ export const MIGRATIONS: readonly string[][] = [
        vector BLOB NOT NULL
      )`,
   ],
+  [
+    // Chunk texts the model could not embed (a crash or a stuck batch, twice): not retried until the text changes.
+    `CREATE TABLE embedding_failures (
+       model VARCHAR NOT NULL,
+       chunk_hash VARCHAR NOT NULL,
+       reason VARCHAR NOT NULL
+     )`,
+  ],
 ];

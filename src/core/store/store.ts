@@ -337,19 +337,21 @@ export class Store {
          SELECT DISTINCT ON (c.hash) c.hash, c.text, f.path, f.mtime_ms, f.size
          FROM chunks c JOIN files f ON f.id = c.file_id
          WHERE c.folder_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.chunk_hash = c.hash)
+           AND NOT EXISTS (SELECT 1 FROM embedding_failures x WHERE x.model = ? AND x.chunk_hash = c.hash)
        )
        -- Source before tests, docs and fixtures; recently changed first; small files first.
        ORDER BY regexp_matches(path, ?, 'i'), mtime_ms DESC, size, hash
        LIMIT ${limit}`,
-      [folderId, modelKey, AUXILIARY_PATH_PATTERN],
+      [folderId, modelKey, modelKey, AUXILIARY_PATH_PATTERN],
     );
   }
 
   async countChunksWithoutVectors(modelKey: string, folderId: number): Promise<number> {
     const [row] = await this.all<{ n: bigint }>(
       `SELECT count(DISTINCT c.hash) AS n FROM chunks c
-       WHERE c.folder_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.chunk_hash = c.hash)`,
-      [folderId, modelKey],
+       WHERE c.folder_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.chunk_hash = c.hash)
+         AND NOT EXISTS (SELECT 1 FROM embedding_failures x WHERE x.model = ? AND x.chunk_hash = c.hash)`,
+      [folderId, modelKey, modelKey],
     );
     return Number(row!.n);
   }
@@ -379,17 +381,26 @@ export class Store {
     if (index) for (const { hash, vector } of entries) index.add(hash, vector);
   }
 
+  /** Records texts the model failed on, so they are not retried until they change. */
+  async putEmbeddingFailures(modelKey: string, failures: Array<{ hash: string; reason: string }>): Promise<void> {
+    if (failures.length === 0) return;
+    await this.transaction(async () => {
+      for (const f of failures) await this.db.run('INSERT INTO embedding_failures VALUES (?, ?, ?)', [modelKey, f.hash, f.reason]);
+      await this.bumpCounter('embedding_failures', failures.length);
+    });
+  }
+
   /** Counts chunks that needed no embedding because their text already had a vector. */
   async countCacheHits(hits: number): Promise<void> {
     if (hits > 0) await this.transaction(() => this.bumpCounter('embedding_cache_hits', hits));
   }
 
-  async embeddingCounters(): Promise<{ computed: number; cacheHits: number }> {
+  async embeddingCounters(): Promise<{ computed: number; cacheHits: number; failed: number }> {
     const rows = await this.all<{ key: string; value: string }>(
-      "SELECT key, value FROM meta WHERE key IN ('embeddings_computed', 'embedding_cache_hits')",
+      "SELECT key, value FROM meta WHERE key IN ('embeddings_computed', 'embedding_cache_hits', 'embedding_failures')",
     );
     const get = (key: string): number => Number(rows.find((r) => r.key === key)?.value ?? 0);
-    return { computed: get('embeddings_computed'), cacheHits: get('embedding_cache_hits') };
+    return { computed: get('embeddings_computed'), cacheHits: get('embedding_cache_hits'), failed: get('embedding_failures') };
   }
 
   private async bumpCounter(key: string, by: number): Promise<void> {
