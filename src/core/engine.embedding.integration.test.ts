@@ -85,6 +85,21 @@ describe('Engine with a real embedding model', () => {
     assert.ok(paths.size > 2, 'the semantic list adds chunks the words alone would not find');
   });
 
+  it('streams a hybrid search: the lexical ranking first, then the fused one', async () => {
+    const results = [];
+    for await (const result of engine.searchStream('checksum update buffer')) results.push(result);
+    assert.equal(results.length, 2);
+    assert.equal(results[0]!.partial, true);
+    assert.equal(results[0]!.timings.embed, 0, 'the first answer did not wait for the model');
+    assert.equal(results[1]!.partial, false);
+    assert.equal(results[1]!.mode, 'hybrid');
+    assert.ok(results[1]!.timings.embed > 0 && results[1]!.timings.vector > 0);
+    const again = await engine.search('checksum update buffer');
+    assert.equal(again.cache.results, true);
+    const reworded = await engine.search('checksum update buffer lang:rs');
+    assert.equal(reworded.cache.queryVector, true, 'the same words reuse the query vector');
+  });
+
   it('never mixes vectors of different models: a new model starts from zero coverage', async () => {
     engine.close();
     engine = await openWithModel(dataDir, 'fp32');

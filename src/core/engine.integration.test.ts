@@ -198,3 +198,59 @@ describe('Engine on a real DuckDB file', () => {
     assert.equal((await engine.status()).folders.length, 1);
   });
 });
+
+describe('Search paging and caching', () => {
+  let workDir: string;
+  let cleanup: () => Promise<void>;
+  let engine: Engine;
+  let folder: FolderInfo;
+
+  before(async () => {
+    ({ dir: workDir, cleanup } = await tempDir());
+    const repo = path.join(workDir, 'many');
+    for (let i = 0; i < 45; i++) await writeFile(repo, `src/handler${String(i).padStart(2, '0')}.ts`, `export function handleEvent${i}(event: Event) {\n  return dispatchEvent(event, ${i});\n}\n`);
+    engine = await Engine.open({ dataDir: path.join(workDir, 'data'), processor: await InProcessFileProcessor.create() });
+    folder = await engine.addFolder(repo);
+    await indexAll(engine, folder);
+  });
+  after(async () => {
+    engine.close();
+    await cleanup();
+  });
+
+  it('pages through results with a cursor, without repeats, and ends with no cursor', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let pageCount = 0; pageCount < 10; pageCount++) {
+      const page = await engine.search('dispatchEvent', { limit: 10, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.hits.map((h) => h.path));
+      if (!page.cursor) break;
+      cursor = page.cursor;
+    }
+    assert.equal(seen.length, 45);
+    assert.equal(new Set(seen).size, 45);
+  });
+
+  it('keeps later pages consistent while indexing goes on, and caches the ranking', async () => {
+    const first = await engine.search('dispatchEvent event', { limit: 10 });
+    assert.equal(first.cache.results, false);
+    assert.equal((await engine.search('dispatchEvent event', { limit: 10 })).cache.results, true, 'repeated query comes from cache');
+    await writeFile(path.join(workDir, 'many'), 'src/aaa-new.ts', 'export const x = dispatchEvent(dispatchEvent(dispatchEvent()));\n');
+    await indexAll(engine, folder);
+    const second = await engine.search('dispatchEvent event', { limit: 10, cursor: first.cursor! });
+    assert.equal(second.generation, first.generation, 'the page comes from the same snapshot');
+    assert.ok(!second.hits.some((h) => h.path === 'src/aaa-new.ts'));
+    const fresh = await engine.search('dispatchEvent', { limit: 100 });
+    assert.ok(fresh.generation > first.generation);
+    assert.ok(fresh.hits.some((h) => h.path === 'src/aaa-new.ts'), 'a new search sees the new file');
+  });
+
+  it('rejects a cursor from another search, and reports stage timings', async () => {
+    const page = await engine.search('dispatchEvent', { limit: 5 });
+    await assert.rejects(engine.search('handleEvent1', { limit: 5, cursor: page.cursor! }), (e: unknown) => e instanceof QuarryError && e.code === 'BAD_QUERY');
+    const fresh = await engine.search('event handler', { limit: 5 });
+    assert.ok(fresh.timings.lexical > 0 && fresh.timings.snippets > 0 && fresh.timings.parse >= 0);
+    const stats = (await engine.status()).caches.find((c) => c.name === 'search results')!;
+    assert.ok(stats.hits >= 1 && stats.misses >= 1 && stats.entries >= 1);
+  });
+});

@@ -2,20 +2,15 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QuarryError } from '../shared/errors.js';
 import type {
-  FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchHit, SearchMode, SearchResult, SkippedFile, SkipReason, StatusReport,
+  FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchResult, SkippedFile, SkipReason, StatusReport,
 } from '../shared/types.js';
-import type { Embedder } from './embedding/embedder.js';
-import type { ModelPack } from './embedding/model-pack.js';
 import { embedFolder } from './indexing/embed-phase.js';
 import { DEFAULT_MAX_FILE_BYTES, indexFolder, type FileProcessor } from './indexing/indexer.js';
-import { parseQuery } from './query/parse.js';
-import { lexicalHits, lexicalSearch, namingStrength, rankLexical } from './search/lexical.js';
-import { regexSearch } from './search/regex.js';
-import { fuse, rankSemantic, semanticText } from './search/semantic.js';
+import { Searcher, type SearchRequest, type SemanticSetup } from './search/searcher.js';
 import { Store } from './store/store.js';
 
 /** Semantic search: the model pack and what embeds with it, or why there is none. */
-export type EmbeddingSetup = { pack: ModelPack; embedder: Embedder } | { unavailable: string };
+export type EmbeddingSetup = SemanticSetup;
 
 export interface EngineOptions {
   dataDir: string;
@@ -24,11 +19,7 @@ export interface EngineOptions {
   maxFileBytes?: number;
 }
 
-export interface SearchOptions {
-  /** Default: hybrid when a model is available, else lexical. */
-  mode?: SearchMode;
-  limit?: number;
-}
+export type SearchOptions = Omit<SearchRequest, 'input'>;
 
 export interface IndexOptions {
   signal?: AbortSignal;
@@ -38,13 +29,12 @@ export interface IndexOptions {
   batchTimeoutMs?: number;
 }
 
-const QUERY_VECTOR_CACHE = 256;
 
 export const DATABASE_FILE = 'quarry.duckdb';
 
 /** The engine's public face: folders, indexing, search and status over one store. */
 export class Engine {
-  private readonly queryVectors = new Map<string, Promise<Float32Array>>();
+  private readonly searcher: Searcher;
 
   private constructor(
     readonly dataDir: string,
@@ -52,7 +42,9 @@ export class Engine {
     private readonly processor: FileProcessor,
     private readonly embedding: EmbeddingSetup,
     private readonly maxFileBytes: number,
-  ) {}
+  ) {
+    this.searcher = new Searcher(store, embedding);
+  }
 
   static async open(options: EngineOptions): Promise<Engine> {
     try {
@@ -148,56 +140,14 @@ export class Engine {
     return summary;
   }
 
-  async search(input: string, options: SearchOptions = {}): Promise<SearchResult> {
-    const started = performance.now();
-    const semantic = 'pack' in this.embedding ? this.embedding : null;
-    const mode = options.mode ?? (semantic ? 'hybrid' : 'lexical');
-    const limit = Math.max(1, Math.min(options.limit ?? 20, 1000));
-    const query = parseQuery(input, mode);
-    if (query.words.length === 0 && query.phrases.length === 0 && !query.regex && !hasFilters(query.filters)) {
-      throw new QuarryError('BAD_QUERY', 'Nothing to search for');
-    }
-    const done = (hits: SearchHit[], embeddingCoverage: number | null): SearchResult => ({
-      hits, tookMs: performance.now() - started, mode: query.regex ? 'regex' : mode, embeddingCoverage,
-    });
-    if (query.regex) return done(await regexSearch(this.store, query, limit), null);
-    if (mode === 'lexical') return done(await lexicalSearch(this.store, query, limit), null);
-    if (!semantic) {
-      throw new QuarryError('SEMANTIC_UNAVAILABLE', `Semantic search is off: ${(this.embedding as { unavailable: string }).unavailable}`);
-    }
-    const text = semanticText(query);
-    const vectors = await this.store.vectors(semantic.pack.key, semantic.pack.dims);
-    const [lexical, nearest] = await Promise.all([
-      mode === 'hybrid' ? rankLexical(this.store, query, limit) : Promise.resolve([]),
-      text === '' ? Promise.resolve([]) : this.queryVector(text).then((v) => rankSemantic(this.store, query, v, vectors)),
-    ]);
-    const ranked = mode === 'hybrid' ? fuse(lexical, nearest, (row) => namingStrength(row, query)) : nearest;
-    return done(lexicalHits(ranked, query, limit), await this.coverage(semantic.pack.key));
+  /** Searches; see Searcher for modes, caching and cursors. */
+  search(input: string, options: SearchOptions = {}): Promise<SearchResult> {
+    return this.searcher.search({ input, ...options });
   }
 
-  /** Query vectors are cached: the same query (or a page of it) embeds once. */
-  private queryVector(text: string): Promise<Float32Array> {
-    const semantic = this.embedding as { embedder: Embedder };
-    let vector = this.queryVectors.get(text);
-    if (vector) {
-      this.queryVectors.delete(text); // re-insert: most recently used last
-    } else {
-      vector = semantic.embedder.embed([text]).then(([v]) => v!);
-      vector.catch(() => this.queryVectors.delete(text));
-    }
-    this.queryVectors.set(text, vector);
-    if (this.queryVectors.size > QUERY_VECTOR_CACHE) this.queryVectors.delete(this.queryVectors.keys().next().value!);
-    return vector;
-  }
-
-  private async coverage(modelKey: string): Promise<number> {
-    let chunks = 0;
-    let embedded = 0;
-    for (const c of (await this.store.embeddingCoverage(modelKey)).values()) {
-      chunks += c.chunks;
-      embedded += c.embedded;
-    }
-    return chunks === 0 ? 1 : embedded / chunks;
+  /** The same search as results arrive: for hybrid, lexical first, then the fused ranking. */
+  searchStream(input: string, options: SearchOptions = {}): AsyncGenerator<SearchResult> {
+    return this.searcher.stream({ input, ...options });
   }
 
   async status(): Promise<StatusReport> {
@@ -232,6 +182,7 @@ export class Engine {
     return {
       folders,
       ...(await this.modelStatus()),
+      caches: this.searcher.cacheStats(),
       embeddings: await this.store.embeddingCounters(),
       skippedByReason: Object.fromEntries(reasons.map((r) => [r.reason, Number(r.n)])),
       indexBytes: await this.store.sizeOnDisk(),
@@ -259,8 +210,4 @@ export class Engine {
       folder ? [folder.id] : [],
     );
   }
-}
-
-function hasFilters(filters: ReturnType<typeof parseQuery>['filters']): boolean {
-  return Object.values(filters).some((values) => values.length > 0);
 }

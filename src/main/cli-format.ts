@@ -1,4 +1,4 @@
-import type { IndexProgress, IndexSummary, SearchHit, SnippetLine, StatusReport } from '../shared/types.js';
+import type { IndexProgress, IndexSummary, SearchHit, SearchResult, SnippetLine, StatusReport } from '../shared/types.js';
 
 const BOLD = '\x1b[1m';
 const DIM = '\x1b[2m';
@@ -87,4 +87,14 @@ export function formatStatus(report: StatusReport): string {
   const reasons = Object.entries(report.skippedByReason);
   if (reasons.length > 0) lines.push(`skipped: ${reasons.map(([reason, n]) => `${reason} ${n}`).join(', ')}`);
   return lines.join('\n');
+}
+
+/** `--explain`: where the time of a search went, and what came from cache. */
+export function formatExplain(result: SearchResult): string {
+  const stages = Object.entries(result.timings)
+    .map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`)
+    .join(', ');
+  const cache = `results ${result.cache.results ? 'cached' : 'computed'}` +
+    (result.cache.queryVector === null ? '' : `, query vector ${result.cache.queryVector ? 'cached' : 'computed'}`);
+  return `explain: ${result.mode} at generation ${result.generation}; ms: ${stages}; ${cache}`;
 }

@@ -54,6 +54,19 @@ describe('quarry CLI', () => {
     assert.equal(limited.stdout.trim().split('\n').length, 2);
   });
 
+  it('explains a search and pages with --cursor', () => {
+    const first = q('search', 'return', '--limit', '2', '--explain');
+    assert.match(first.stderr, /explain: lexical at generation \d+; ms: parse [\d.]+, lexical [\d.]+, .*snippets [\d.]+; results computed/);
+    const cursor = /more: --cursor (\S+)/.exec(first.stderr)?.[1];
+    assert.ok(cursor, first.stderr);
+    const second = q('search', 'return', '--limit', '2', '--cursor', cursor, '--json');
+    assert.equal(second.status, 0, second.stderr);
+    const firstPaths = first.stdout.match(/^repo\/\S+?:/gm)!.map((p) => p.slice(5, -1));
+    const secondPaths = second.stdout.trim().split('\n').map((l) => (JSON.parse(l) as SearchHit).path);
+    assert.equal(secondPaths.length, 2);
+    assert.ok(secondPaths.every((p) => !firstPaths.includes(p)), 'the second page holds other files');
+  });
+
   it('prints human-readable hits with line numbers', () => {
     const result = q('search', 'StartServer');
     assert.equal(result.status, 0);

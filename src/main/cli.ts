@@ -5,7 +5,7 @@ import { isQuarryError } from '../shared/errors.js';
 import type { FolderInfo, SearchMode } from '../shared/types.js';
 import { openEngine } from './compose.js';
 import type { ResourceBudget } from './embed-pool.js';
-import { formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
+import { formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
 import { defaultDataDir } from './data-dir.js';
 
 const USAGE = `Usage: quarry <command> [options]
@@ -24,6 +24,8 @@ Commands:
                              /regex/ in the query also switches to regex)
       --regex               same as --mode regex
       --limit N             results to show (default 20)
+      --cursor C            the next page (printed after a page that has more)
+      --explain             stage timings and cache use
   status                    folders, file and chunk counts, skipped files by reason, index size
   skipped [<name>]          skipped files with their reasons
   folders                   list the added folders
@@ -47,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       mode: { type: 'string' },
       regex: { type: 'boolean', default: false },
       limit: { type: 'string' },
+      cursor: { type: 'string' },
+      explain: { type: 'boolean', default: false },
       'max-file-size': { type: 'string' },
       'models-dir': { type: 'string' },
       model: { type: 'string' },
@@ -100,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
         const mode: SearchMode | undefined = values.regex ? 'regex' : parseMode(values.mode);
         const limit = values.limit === undefined ? 20 : Number(values.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit needs a positive whole number');
-        const result = await engine.search(args.join(' '), { ...(mode ? { mode } : {}), limit });
+        const result = await engine.search(args.join(' '), { ...(mode ? { mode } : {}), limit, ...(values.cursor ? { cursor: values.cursor } : {}) });
         if (values.json) {
           for (const hit of result.hits) console.log(JSON.stringify(hit));
         } else {
@@ -109,6 +113,8 @@ async function main(argv: string[]): Promise<number> {
           const coverage = result.embeddingCoverage === null ? '' : `, ${Math.round(result.embeddingCoverage * 100)}% of chunks embedded`;
           console.error(`${result.hits.length} results in ${result.tookMs.toFixed(1)} ms (${result.mode}${coverage})`);
         }
+        if (values.explain) console.error(formatExplain(result));
+        if (result.cursor) console.error(`more: --cursor ${result.cursor}`);
         return 0;
       }
       case 'status': {

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'MODEL_NOT_FOUND',
   'MODEL_LOAD_FAILED',
   'SEMANTIC_UNAVAILABLE',
+  'CURSOR_EXPIRED',
   'CANCELLED',
 ] as const;
 

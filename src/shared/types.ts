@@ -63,6 +63,7 @@ export interface StatusReport {
   model: EmbedderInfo | null;
   /** Why semantic search is off, when it is. */
   modelUnavailable: string | null;
+  caches: CacheStats[];
   /** Since the store was created: vectors computed, chunks whose vector was already stored, and texts the model failed on. */
   embeddings: { computed: number; cacheHits: number; failed: number };
   skippedByReason: Partial<Record<SkipReason, number>>;
@@ -93,6 +94,17 @@ export interface SearchHit {
   moreInFile: number;
 }
 
+/** Milliseconds per stage of a search (0 for stages it did not need). */
+export interface SearchTimings {
+  parse: number;
+  lexical: number;
+  embed: number;
+  vector: number;
+  fuse: number;
+  /** Fetching text and building snippets for the hits. */
+  snippets: number;
+}
+
 export interface SearchResult {
   hits: SearchHit[];
   /** Wall time of the search in milliseconds. */
@@ -100,6 +112,25 @@ export interface SearchResult {
   mode: SearchMode;
   /** Share of the searched chunks that have vectors (semantic and hybrid), 0..1. */
   embeddingCoverage: number | null;
+  /** Opaque: pass it back with the same query for the next page; null on the last page. */
+  cursor: string | null;
+  /** The index generation the results reflect; every page of one search reflects the same one. */
+  generation: number;
+  /** A first, lexical-only answer to a hybrid search, which the fused result will replace. */
+  partial: boolean;
+  /** Stage timings of the search that produced these results (the first page's, when cached). */
+  timings: SearchTimings;
+  /** Whether the ranked results and the query vector came from cache. */
+  cache: { results: boolean; queryVector: boolean | null };
+}
+
+/** Hit, miss and size counts of the search caches. */
+export interface CacheStats {
+  name: string;
+  hits: number;
+  misses: number;
+  entries: number;
+  evictions: number;
 }
 
 export type IndexPhase = 'scanning' | 'indexing' | 'embedding' | 'done';

@@ -25,16 +25,6 @@ export interface RankedChunk {
   score: number;
 }
 
-/**
- * Ranked lexical search: BM25 over identifier-aware postings (in memory), weighted by how many of
- * the query's words a chunk covers, then boosted for symbol and exact identifier matches and
- * definitions, with tests, docs and fixtures mildly demoted unless asked for.
- */
-export async function lexicalSearch(store: Store, query: ParsedQuery, limit: number): Promise<SearchHit[]> {
-  const ranked = await rankLexical(store, query, limit);
-  return lexicalHits(ranked, query, limit);
-}
-
 /** Hits for ranked chunks: one per file, with the query's words highlighted. */
 export function lexicalHits(ranked: readonly RankedChunk[], query: ParsedQuery, limit: number): SearchHit[] {
   const scores = new Map(ranked.map((r) => [r.row.chunk_id, r.score]));
@@ -45,7 +35,12 @@ export function lexicalHits(ranked: readonly RankedChunk[], query: ParsedQuery, 
   }));
 }
 
-/** Chunks ranked by the lexical score with boosts, best first; text is read for the best ones only. */
+/**
+ * Ranked lexical search: BM25 over identifier-aware postings (in memory), weighted by how many of
+ * the query's words a chunk covers, then boosted for symbol and exact identifier matches and
+ * definitions, with tests, docs and fixtures mildly demoted unless asked for. Best first; text is
+ * read for the best ones only.
+ */
 export async function rankLexical(store: Store, query: ParsedQuery, limit: number): Promise<RankedChunk[]> {
   const terms = queryTerms(query);
   const filters = filterClause(query.filters);

@@ -66,7 +66,7 @@ type Row = Record<string, DuckDBValue>;
 export class Store {
   private nextFileId = 1;
   private nextChunkId = 1;
-  /** Bumped on every committed write; caches and cursors key on it. */
+  /** Bumped on every committed write and kept in the database; caches and cursors key on it. */
   generation = 0;
   /** The postings, mirrored in memory for ranking; kept in step with every commit. */
   postings = new PostingsIndex();
@@ -132,6 +132,8 @@ export class Store {
   }
 
   private async loadCounters(): Promise<void> {
+    const [generation] = await this.all<{ value: string }>("SELECT value FROM meta WHERE key = 'generation'");
+    this.generation = Number(generation?.value ?? 0);
     const [row] = await this.all<{ f: number; c: number }>(
       'SELECT (SELECT coalesce(max(id), 0) FROM files)::INTEGER AS f, (SELECT coalesce(max(id), 0) FROM chunks)::INTEGER AS c',
     );
@@ -171,10 +173,12 @@ export class Store {
     }
   }
 
+  /** Runs `work` atomically; each commit is a new index generation, persisted with it. */
   private async transaction<T>(work: () => Promise<T>): Promise<T> {
     await this.db.run('BEGIN TRANSACTION');
     try {
       const result = await work();
+      await this.db.run("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", [String(this.generation + 1)]);
       await this.db.run('COMMIT');
       this.generation++;
       return result;
@@ -209,8 +213,7 @@ export class Store {
   }
 
   async markFolderIndexed(folderId: number, gitHead: string | null): Promise<void> {
-    await this.run('UPDATE folders SET git_head = ?, indexed_at = ? WHERE id = ?', [gitHead, Date.now(), folderId]);
-    this.generation++;
+    await this.transaction(() => this.run('UPDATE folders SET git_head = ?, indexed_at = ? WHERE id = ?', [gitHead, Date.now(), folderId]));
   }
 
   async removeFolder(folderId: number): Promise<void> {

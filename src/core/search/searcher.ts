@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import { QuarryError } from '../../shared/errors.js';
+import type { CacheStats, SearchHit, SearchMode, SearchResult, SearchTimings } from '../../shared/types.js';
+import type { Embedder } from '../embedding/embedder.js';
+import type { ModelPack } from '../embedding/model-pack.js';
+import { parseQuery, type ParsedQuery } from '../query/parse.js';
+import type { Store } from '../store/store.js';
+import { lexicalHits, namingStrength, rankLexical, type RankedChunk } from './lexical.js';
+import { Lru } from './lru.js';
+import { regexSearch } from './regex.js';
+import { fuse, rankSemantic, semanticText } from './semantic.js';
+
+export type SemanticSetup = { pack: ModelPack; embedder: Embedder } | { unavailable: string };
+
+export interface SearchRequest {
+  input: string;
+  /** Default: hybrid when a model is available, else lexical. */
+  mode?: SearchMode;
+  limit?: number;
+  /** From the previous page's result, with the same input and mode. */
+  cursor?: string;
+}
+
+/** One search's ranked hits at one index generation, from which pages are sliced. */
+interface ResultSet {
+  mode: SearchMode;
+  hits: SearchHit[];
+  /** Fewer hits were found than were asked for: there are no more. */
+  complete: boolean;
+  embeddingCoverage: number | null;
+  timings: SearchTimings;
+}
+
+interface Cursor {
+  /** Generation the pages come from. */
+  g: number;
+  /** Offset of the next page. */
+  o: number;
+  /** Fingerprint of the input and mode, so a cursor cannot continue another search. */
+  q: string;
+}
+
+const MAX_LIMIT = 1000;
+/** Hits ranked up front, as pages to come: more than one page, so paging rarely recomputes. */
+const WINDOW_PAGES = 3;
+const MIN_WINDOW = 60;
+const RESULT_SETS = 64;
+const QUERY_VECTORS = 256;
+
+/**
+ * Search front door: parses, runs the mode's pipeline, and owns the caches (query vectors;
+ * ranked results per index generation) and cursor pagination. A cursor pins the generation its
+ * first page saw, so later pages stay consistent while indexing goes on.
+ */
+export class Searcher {
+  private readonly results = new Lru<string, ResultSet>('search results', RESULT_SETS);
+  private readonly queryVectors = new Lru<string, Promise<Float32Array>>('query vectors', QUERY_VECTORS);
+
+  constructor(
+    private readonly store: Store,
+    private readonly semantic: SemanticSetup,
+  ) {}
+
+  cacheStats(): CacheStats[] {
+    return [this.results.stats(), this.queryVectors.stats()];
+  }
+
+  async search(request: SearchRequest): Promise<SearchResult> {
+    let last: SearchResult | null = null;
+    for await (const result of this.stream(request)) last = result;
+    return last!;
+  }
+
+  /**
+   * Yields the results of a search; a hybrid first page yields twice: the lexical ranking as soon
+   * as it is ready (`partial`), then the fused ranking that replaces it.
+   */
+  async *stream(request: SearchRequest): AsyncGenerator<SearchResult> {
+    const started = performance.now();
+    const mode = request.mode ?? ('pack' in this.semantic ? 'hybrid' : 'lexical');
+    const limit = Math.max(1, Math.min(request.limit ?? 20, MAX_LIMIT));
+    const fingerprint = createHash('sha256').update(`${mode}\0${request.input}`).digest('base64url').slice(0, 12);
+    const cursor = request.cursor === undefined ? null : decodeCursor(request.cursor, fingerprint);
+    const generation = cursor?.g ?? this.store.generation;
+    const offset = cursor?.o ?? 0;
+    const key = `${generation}\0${mode}\0${request.input}`;
+    const page = (set: ResultSet, cached: boolean, queryVector: boolean | null, partial = false): SearchResult => {
+      const hits = set.hits.slice(offset, offset + limit);
+      const more = offset + limit < set.hits.length || !set.complete;
+      return {
+        hits,
+        tookMs: performance.now() - started,
+        mode: set.mode,
+        embeddingCoverage: set.embeddingCoverage,
+        cursor: more && hits.length > 0 ? encodeCursor({ g: generation, o: offset + limit, q: fingerprint }) : null,
+        generation,
+        partial,
+        timings: set.timings,
+        cache: { results: cached, queryVector },
+      };
+    };
+
+    const cached = this.results.get(key);
+    if (cached && (offset + limit <= cached.hits.length || cached.complete)) {
+      yield page(cached, true, null);
+      return;
+    }
+    if (generation !== this.store.generation) {
+      throw new QuarryError('CURSOR_EXPIRED', 'The index changed and this result page is no longer cached: run the search again');
+    }
+    const window = Math.min(MAX_LIMIT, Math.max(MIN_WINDOW, (offset + limit) * WINDOW_PAGES));
+    const parseStart = performance.now();
+    const query = parseQuery(request.input, mode);
+    if (query.words.length === 0 && query.phrases.length === 0 && !query.regex && !hasFilters(query)) {
+      throw new QuarryError('BAD_QUERY', 'Nothing to search for');
+    }
+    const timings: SearchTimings = { parse: performance.now() - parseStart, lexical: 0, embed: 0, vector: 0, fuse: 0, snippets: 0 };
+    const effectiveMode: SearchMode = query.regex ? 'regex' : mode;
+    const finish = (hits: SearchHit[], embeddingCoverage: number | null): ResultSet => {
+      const set = { mode: effectiveMode, hits, complete: hits.length < window, embeddingCoverage, timings };
+      this.results.set(key, set);
+      return set;
+    };
+
+    if (effectiveMode === 'regex' || effectiveMode === 'lexical') {
+      const t = performance.now();
+      const set =
+        effectiveMode === 'regex'
+          ? finish(await regexSearch(this.store, query, window), null)
+          : finish(await this.lexicalPage(query, window, timings), null);
+      if (effectiveMode === 'regex') timings.lexical = performance.now() - t;
+      yield page(set, false, null);
+      return;
+    }
+    if (!('pack' in this.semantic)) throw new QuarryError('SEMANTIC_UNAVAILABLE', `Semantic search is off: ${this.semantic.unavailable}`);
+    const { pack } = this.semantic;
+
+    let lexical: RankedChunk[] = [];
+    if (mode === 'hybrid') {
+      const t = performance.now();
+      lexical = await rankLexical(this.store, query, window);
+      timings.lexical = performance.now() - t;
+      if (offset === 0) {
+        // The first answer never waits for the model.
+        const s = performance.now();
+        const hits = lexicalHits(lexical, query, window);
+        const partial: ResultSet = { mode, hits, complete: true, embeddingCoverage: null, timings: { ...timings, snippets: performance.now() - s } };
+        yield { ...page(partial, false, null, true), cursor: null };
+      }
+    }
+    const text = semanticText(query);
+    let nearest: RankedChunk[] = [];
+    let vectorCached: boolean | null = null;
+    if (text !== '') {
+      const e = performance.now();
+      const known = this.queryVectors.get(text);
+      vectorCached = known !== undefined;
+      const vectorPromise = known ?? this.embedQuery(text);
+      const queryVector = await vectorPromise;
+      timings.embed = performance.now() - e;
+      const v = performance.now();
+      nearest = await rankSemantic(this.store, query, queryVector, await this.store.vectors(pack.key, pack.dims));
+      timings.vector = performance.now() - v;
+    }
+    const f = performance.now();
+    const ranked = mode === 'hybrid' ? fuse(lexical, nearest, (row) => namingStrength(row, query)) : nearest;
+    timings.fuse = performance.now() - f;
+    const s = performance.now();
+    const hits = lexicalHits(ranked, query, window);
+    timings.snippets = performance.now() - s;
+    yield page(finish(hits, await this.coverage(pack.key)), false, vectorCached);
+  }
+
+  private async lexicalPage(query: ParsedQuery, window: number, timings: SearchTimings): Promise<SearchHit[]> {
+    const t = performance.now();
+    const ranked = await rankLexical(this.store, query, window);
+    timings.lexical = performance.now() - t;
+    const s = performance.now();
+    const hits = lexicalHits(ranked, query, window);
+    timings.snippets = performance.now() - s;
+    return hits;
+  }
+
+  private embedQuery(text: string): Promise<Float32Array> {
+    const { embedder } = this.semantic as { embedder: Embedder };
+    const vector = embedder.embed([text]).then(([v]) => v!);
+    this.queryVectors.set(text, vector);
+    vector.catch(() => this.queryVectors.delete(text));
+    return vector;
+  }
+
+  private async coverage(modelKey: string): Promise<number> {
+    let chunks = 0;
+    let embedded = 0;
+    for (const c of (await this.store.embeddingCoverage(modelKey)).values()) {
+      chunks += c.chunks;
+      embedded += c.embedded;
+    }
+    return chunks === 0 ? 1 : embedded / chunks;
+  }
+}
+
+function hasFilters(query: ParsedQuery): boolean {
+  return Object.values(query.filters).some((values) => values.length > 0);
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(text: string, fingerprint: string): Cursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    if (Number.isInteger(cursor.g) && Number.isInteger(cursor.o) && cursor.o > 0 && cursor.q === fingerprint) return cursor;
+  } catch {
+    // fall through
+  }
+  throw new QuarryError('BAD_QUERY', 'That cursor does not belong to this search (same query and mode needed)');
+}
