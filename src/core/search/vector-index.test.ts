@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { VectorIndex } from './vector-index.js';
+
+/** A deterministic pseudo-random unit vector. */
+function unit(seed: number, dims: number): Float32Array {
+  const v = new Float32Array(dims);
+  let x = seed * 2654435761;
+  let norm = 0;
+  for (let d = 0; d < dims; d++) {
+    x = (Math.imul(x ^ (x >>> 15), 2246822519) + d) | 0;
+    v[d] = ((x >>> 0) / 2 ** 32) - 0.5;
+    norm += v[d]! ** 2;
+  }
+  for (let d = 0; d < dims; d++) v[d]! /= Math.sqrt(norm);
+  return v;
+}
+
+function nudged(v: Float32Array, amount: number, seed: number): Float32Array {
+  const noise = unit(seed, v.length);
+  const out = v.map((x, d) => x + amount * noise[d]!);
+  const norm = Math.sqrt(out.reduce((s, x) => s + x * x, 0));
+  return out.map((x) => x / norm);
+}
+
+describe('VectorIndex', () => {
+  it('ranks by cosine exactly on small indexes, and replaces a re-added vector', () => {
+    const index = new VectorIndex(3);
+    index.add('x', Float32Array.from([1, 0, 0]));
+    index.add('y', Float32Array.from([0, 1, 0]));
+    index.add('xy', Float32Array.from([Math.SQRT1_2, Math.SQRT1_2, 0]));
+    const result = index.search(Float32Array.from([0.9, 0.1, 0]), 3);
+    assert.deepEqual(result.map((r) => r.hash), ['x', 'xy', 'y']);
+    index.add('y', Float32Array.from([1, 0, 0]));
+    assert.equal(index.size, 3);
+    assert.ok(index.search(Float32Array.from([1, 0, 0]), 1, (h) => h !== 'x')[0]!.hash === 'y');
+  });
+
+  it('finds near neighbours through the binary prefilter on large indexes, like the exact scan', () => {
+    const dims = 64;
+    const index = new VectorIndex(dims);
+    for (let i = 0; i < 25_000; i++) index.add(`h${i}`, unit(i + 1, dims));
+    for (const target of [7, 4242, 24_999]) {
+      const query = nudged(unit(target + 1, dims), 0.3, 99);
+      const approximate = index.search(query, 5);
+      const exact = index.search(query, 5, null, 'exact');
+      assert.equal(approximate[0]!.hash, `h${target}`, 'the planted neighbour is found');
+      assert.equal(approximate[0]!.score, exact[0]!.score, 'scores are exact dot products');
+    }
+  });
+
+  it('applies the allowed filter in the prefilter too', () => {
+    const dims = 64;
+    const index = new VectorIndex(dims);
+    for (let i = 0; i < 25_000; i++) index.add(`h${i}`, unit(i + 1, dims));
+    const query = unit(11, dims);
+    const result = index.search(query, 10, (h) => h.endsWith('7'));
+    assert.equal(result.length, 10);
+    assert.ok(result.every((r) => r.hash.endsWith('7')));
+  });
+});
