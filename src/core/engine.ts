@@ -5,6 +5,7 @@ import type {
   FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchResult, SkippedFile, SkipReason, StatusReport,
 } from '../shared/types.js';
 import { embedFolder } from './indexing/embed-phase.js';
+import { changesSince, watchChanges, writeSnapshot } from './indexing/watch.js';
 import { DEFAULT_MAX_FILE_BYTES, indexFolder, type FileProcessor } from './indexing/indexer.js';
 import { Searcher, type SearchRequest, type SemanticSetup } from './search/searcher.js';
 import { Store } from './store/store.js';
@@ -23,6 +24,8 @@ export type SearchOptions = Omit<SearchRequest, 'input'>;
 
 export interface IndexOptions {
   signal?: AbortSignal;
+  /** Only these paths (relative to the folder) changed. */
+  changed?: string[];
   /** Skip phase 2 (embeddings). */
   lexicalOnly?: boolean;
   /** How long one embedding batch may take before it counts as stuck. */
@@ -48,7 +51,7 @@ export class Engine {
 
   static async open(options: EngineOptions): Promise<Engine> {
     try {
-      await fs.mkdir(options.dataDir, { recursive: true });
+      await fs.mkdir(path.join(options.dataDir, 'snapshots'), { recursive: true });
       await fs.access(options.dataDir, fs.constants.W_OK);
     } catch (error) {
       throw new QuarryError('DATA_DIR_UNWRITABLE', `Cannot write to the data directory ${options.dataDir}: ${(error as Error).message}`);
@@ -78,7 +81,9 @@ export class Engine {
   }
 
   async removeFolder(nameOrPath: string): Promise<void> {
-    await this.store.removeFolder((await this.resolveFolder(nameOrPath)).id);
+    const folder = await this.resolveFolder(nameOrPath);
+    await this.store.removeFolder(folder.id);
+    await fs.rm(this.snapshotFile(folder), { force: true });
   }
 
   listFolders(): Promise<FolderInfo[]> {
@@ -104,8 +109,12 @@ export class Engine {
    */
   async *index(folder: FolderInfo, options: IndexOptions = {}): AsyncGenerator<IndexProgress, IndexSummary> {
     const startedAt = performance.now();
+    // The snapshot is taken before the walk, so a change made during the run is seen next time.
+    const snapshot = this.snapshotFile(folder);
+    const recorded = options.changed ? Promise.resolve() : writeSnapshot(folder.root, snapshot).catch(() => undefined);
     const lexical = indexFolder(this.store, folder, this.processor, {
       maxFileBytes: this.maxFileBytes,
+      ...(options.changed ? { changed: options.changed } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     let summary: IndexSummary;
@@ -117,6 +126,7 @@ export class Engine {
       }
       if (step.value.phase !== 'done') yield step.value;
     }
+    await recorded;
     if ('pack' in this.embedding && !options.lexicalOnly) {
       const run = embedFolder(this.store, folder, this.embedding.embedder, this.embedding.pack, {
         ...(options.signal ? { signal: options.signal } : {}),
@@ -138,6 +148,37 @@ export class Engine {
     summary.elapsedMs = performance.now() - startedAt;
     yield { folder: folder.name, phase: 'done', unit: 'files', total: summary.filesSeen, done: summary.filesSeen, bytesDone: 0, elapsedMs: summary.elapsedMs, rate: 0, etaMs: 0 };
     return summary;
+  }
+
+  /**
+   * Brings a folder up to date after Quarry was closed: only the paths the file system reports
+   * changed since the last run are looked at; with no record of a last run, a full index.
+   */
+  async *catchUp(folder: FolderInfo, options: Omit<IndexOptions, 'changed'> = {}): AsyncGenerator<IndexProgress, IndexSummary> {
+    const snapshot = this.snapshotFile(folder);
+    const changed = await changesSince(folder.root, snapshot).catch(() => null);
+    if (changed === null) return yield* this.index(folder, options);
+    const summary = yield* this.index(folder, { ...options, changed });
+    await writeSnapshot(folder.root, snapshot);
+    return summary;
+  }
+
+  /**
+   * Keeps a folder's index current as files change: each batch of changes is indexed (lexical
+   * first, then embeddings for what changed) and its summary yielded, until `signal` aborts.
+   */
+  async *watch(folder: FolderInfo, signal: AbortSignal, options: Omit<IndexOptions, 'changed' | 'signal'> = {}): AsyncGenerator<IndexSummary> {
+    for await (const changed of watchChanges(folder.root, signal)) {
+      const run = this.index(folder, { ...options, changed });
+      let step = await run.next();
+      while (!step.done) step = await run.next();
+      await writeSnapshot(folder.root, this.snapshotFile(folder)).catch(() => undefined);
+      yield step.value;
+    }
+  }
+
+  private snapshotFile(folder: FolderInfo): string {
+    return path.join(this.dataDir, 'snapshots', `folder-${folder.id}.snapshot`);
   }
 
   /** Searches; see Searcher for modes, caching and cursors. */

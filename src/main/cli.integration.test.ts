@@ -138,6 +138,28 @@ describe('quarry CLI', () => {
     }
   });
 
+  it('keeps the index current with index --watch until interrupted', async () => {
+    const child = startQuarry(['--data-dir', dataDir, 'index', repo, '--watch']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = once(child, 'exit');
+    const waitFor = async (test: () => boolean, what: string): Promise<void> => {
+      for (const started = Date.now(); !test(); await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() - started > 20_000) throw new Error(`timed out waiting for ${what}: ${stderr}`);
+      }
+    };
+    await waitFor(() => /watching repo/.test(stderr), 'the watch to start');
+    await new Promise((r) => setTimeout(r, 300));
+    await writeFile(repo, 'src/watched_module.py', 'def watched_function():\n    return 1\n');
+    await waitFor(() => /repo: 1 indexed/.test(stdout), 'the change to be indexed');
+    child.kill('SIGINT');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 0, stderr);
+    assert.equal((JSON.parse(q('search', 'watched_function', '--json').stdout.split('\n')[0]!) as SearchHit).path, 'src/watched_module.py');
+  });
+
   it('survives kill -9 mid-index: the store reopens consistent and the next run completes it', async () => {
     const big = path.join(work, 'big');
     const fileCount = 3000;

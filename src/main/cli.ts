@@ -18,6 +18,7 @@ Commands:
       --lexical-only        do not compute embeddings (phase 2)
       --no-wait             same: return once the folder is lexically searchable
       --budget economy|full how much CPU embedding may use (default economy)
+      --watch               then keep the index current as files change (Ctrl-C stops)
   search <query>            search; query syntax: words "exact phrase" /regex/ lang:ts path:src/ -path:test repo:NAME
       --mode hybrid|semantic|lexical|regex
                             (default hybrid when a model is available, else lexical;
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
       budget: { type: 'string' },
       'lexical-only': { type: 'boolean', default: false },
       'no-wait': { type: 'boolean', default: false },
+      watch: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -98,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
         if (folders.length === 0) throw new UsageError('No folders yet: `quarry index <dir>` or `quarry add <dir>` first');
         const lexicalOnly = values['lexical-only'] || values['no-wait'];
         for (const folder of folders) await runIndex(engine, folder, values.json, lexicalOnly);
+        if (values.watch) await watchFolders(engine, folders, values.json, lexicalOnly);
         return 0;
       }
       case 'search': {
@@ -171,6 +174,27 @@ async function runIndex(engine: Engine, folder: FolderInfo, json: boolean, lexic
 }
 
 const MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'lexical', 'regex'];
+
+/** `index --watch`: every folder is watched until Ctrl-C; each batch of changes prints its summary. */
+async function watchFolders(engine: Engine, folders: FolderInfo[], json: boolean, lexicalOnly: boolean): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  console.error(`watching ${folders.map((f) => f.name).join(', ')} (Ctrl-C to stop)`);
+  try {
+    await Promise.all(
+      folders.map(async (folder) => {
+        for await (const summary of engine.watch(folder, stop.signal, { lexicalOnly })) {
+          console.log(json ? JSON.stringify(summary) : formatSummary(summary));
+        }
+      }),
+    );
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
 
 function parseMode(mode: string | undefined): SearchMode | undefined {
   if (mode === undefined || MODES.includes(mode as SearchMode)) return mode as SearchMode | undefined;

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { QuarryError } from '../../shared/errors.js';
 import type { FolderInfo, IndexProgress, IndexSummary } from '../../shared/types.js';
 import type { FileRow, FileWrite, FolderBatch, Store } from '../store/store.js';
-import { walkFolder, type WalkedFile } from '../walk/walker.js';
+import { walkChanged, walkFolder, type WalkedFile } from '../walk/walker.js';
 import { readGitHead } from './git-head.js';
 import { failedOutcome, type FileJob, type FileOutcome } from './process-file.js';
 
@@ -21,6 +21,8 @@ const TASK_LOOKAHEAD_BATCHES = 1;
 
 export interface IndexOptions {
   maxFileBytes: number;
+  /** Only these paths (files or directories, relative to the root) changed: look at nothing else. */
+  changed?: string[];
   /** Files per atomic write; each commit makes its files searchable. */
   batchFiles?: number;
   signal?: AbortSignal;
@@ -93,8 +95,17 @@ export async function* indexFolder(
   const pending: Pending[] = [];
   const walkSkips: FileWrite[] = [];
   const removeForSkips: number[] = [];
-  for await (const item of walkFolder(folder.root, { maxFileBytes: options.maxFileBytes })) {
+  const gone: number[] = [];
+  const items = options.changed
+    ? walkChanged(folder.root, options.changed, { maxFileBytes: options.maxFileBytes })
+    : walkFolder(folder.root, { maxFileBytes: options.maxFileBytes });
+  for await (const item of items) {
     throwIfAborted(options.signal);
+    if (item.type === 'gone') {
+      // The path and, if it was a directory, everything that was under it.
+      for (const row of catalog.values()) if (row.path === item.relPath || row.path.startsWith(`${item.relPath}/`)) gone.push(row.id);
+      continue;
+    }
     seen.add(item.relPath);
     summary.filesSeen++;
     const existing = catalog.get(item.relPath);
@@ -114,7 +125,8 @@ export async function* indexFolder(
     startTasks(lookahead);
   }
   walking = false;
-  const deleted = [...catalog.values()].filter((row) => !seen.has(row.path)).map((row) => row.id);
+  // A full walk deletes what it did not see; an update, what it found gone.
+  const deleted = options.changed ? gone : [...catalog.values()].filter((row) => !seen.has(row.path)).map((row) => row.id);
   summary.filesDeleted = deleted.length;
   if (deleted.length > 0 || walkSkips.length > 0) {
     await store.applyBatch({ folderId: folder.id, removeFileIds: [...deleted, ...removeForSkips], write: walkSkips, touch: [] });

@@ -25,6 +25,14 @@ export type WalkItem = WalkedFile | WalkSkip;
 export interface WalkOptions {
   /** Files larger than this are recorded as too large and never read. */
   maxFileBytes: number;
+  /** Walk only this directory of the root ('a/b/'), with the ignore rules of its ancestors. */
+  under?: string;
+}
+
+/** A path that no longer exists (for incremental updates). */
+export interface WalkGone {
+  type: 'gone';
+  relPath: string;
 }
 
 interface PendingDir {
@@ -47,10 +55,15 @@ const SLICE_MS = 8;
  * slower), in slices of a few milliseconds between which the event loop runs.
  */
 export async function* walkFolder(root: string, options: WalkOptions): AsyncGenerator<WalkItem> {
-  const rootReal = fs.realpathSync(root);
-  const rootRules = IgnoreRules.root([DEFAULT_IGNORE_RULES, readOptional(path.join(root, '.git', 'info', 'exclude'))]);
-  const visited = new Set<string>([rootReal]);
-  const stack: PendingDir[] = [{ absPath: root, relPath: '', realPath: rootReal, ancestors: new Set([rootReal]), rules: rootRules }];
+  const start = options.under ?? '';
+  const absStart = path.join(root, start);
+  const startReal = fs.realpathSync(absStart);
+  const ancestors = new AncestorRules(root);
+  // The rules in force above the start directory; its own rule files are read as it is walked.
+  const parentRules = start === '' ? ancestors.base : ancestors.rulesIn(parentOf(start));
+  if (!parentRules || (start !== '' && parentRules.isIgnored(start.slice(0, -1), true))) return;
+  const visited = new Set<string>([startReal]);
+  const stack: PendingDir[] = [{ absPath: absStart, relPath: start, realPath: startReal, ancestors: new Set([startReal]), rules: parentRules }];
   let sliceStart = performance.now();
 
   while (stack.length > 0) {
@@ -99,6 +112,72 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
     }
     // Reverse so that the stack pops directories in name order.
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
+  }
+}
+
+/**
+ * What became of changed paths (from a file watcher): files to index, skips, directories walked
+ * whole, and paths that are gone. Paths under ignored directories, or ignored themselves, are left out.
+ */
+export async function* walkChanged(root: string, relPaths: Iterable<string>, options: WalkOptions): AsyncGenerator<WalkItem | WalkGone> {
+  const rules = new AncestorRules(root);
+  for (const relPath of relPaths) {
+    const absPath = path.join(root, relPath);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(absPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') yield { type: 'gone', relPath };
+      else yield skipFor(relPath, error);
+      continue;
+    }
+    const inParent = rules.rulesIn(parentOf(relPath));
+    if (!inParent || inParent.isIgnored(relPath, stat.isDirectory())) continue;
+    if (stat.isDirectory()) {
+      yield* walkFolder(root, { ...options, under: `${relPath}/` });
+    } else if (!stat.isFile()) {
+      yield { type: 'skip', relPath, reason: 'not-a-file', detail: 'device, socket or pipe' };
+    } else if (stat.size > options.maxFileBytes) {
+      yield { type: 'skip', relPath, reason: 'too-large', detail: `${stat.size} bytes is over the ${options.maxFileBytes}-byte limit` };
+    } else {
+      yield { type: 'file', absPath, relPath, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs) };
+    }
+  }
+}
+
+/** The directory part of a relative path, with its trailing slash ('' at the root). */
+function parentOf(relPath: string): string {
+  const trimmed = relPath.endsWith('/') ? relPath.slice(0, -1) : relPath;
+  return trimmed.slice(0, trimmed.lastIndexOf('/') + 1);
+}
+
+/** Ignore rules in force inside any directory of a root, built from its ancestors' rule files and cached. */
+class AncestorRules {
+  private readonly cache = new Map<string, IgnoreRules | null>();
+  /** Defaults and .git/info/exclude: what applies before any .gitignore. */
+  readonly base: IgnoreRules;
+
+  constructor(private readonly root: string) {
+    this.base = IgnoreRules.root([DEFAULT_IGNORE_RULES, readOptional(path.join(root, '.git', 'info', 'exclude'))]);
+  }
+
+  /** Rules for the entries of directory `relDir` ('' or 'a/b/'), or null when the directory is ignored. */
+  rulesIn(relDir: string): IgnoreRules | null {
+    const known = this.cache.get(relDir);
+    if (known !== undefined) return known;
+    let rules: IgnoreRules | null;
+    if (relDir === '') {
+      rules = this.base;
+    } else {
+      const parent = this.rulesIn(parentOf(relDir));
+      rules = parent && !parent.isIgnored(relDir.slice(0, -1), true) ? parent : null;
+    }
+    if (rules) {
+      const texts = IGNORE_FILE_NAMES.map((name) => readOptional(path.join(this.root, relDir, name))).filter((t) => t.length > 0);
+      rules = rules.withDirectory(relDir, texts);
+    }
+    this.cache.set(relDir, rules);
+    return rules;
   }
 }
 
