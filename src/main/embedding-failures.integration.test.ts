@@ -39,7 +39,7 @@ describe('stuck embedding batches (real embed worker)', () => {
   });
 
   it('abandons a batch that takes too long, retries, then records each text as failed and goes on', async () => {
-    // A 1 ms budget: every inference is "stuck"; piscina terminates the worker each time.
+    // A 1 ms budget: every inference counts as stuck and is abandoned (the worker finishes it unseen).
     const run = await indexAll(engine, folder, 1);
     assert.equal(run.filesIndexed, 2, 'lexical indexing is unaffected');
     assert.equal(run.embeddingsComputed, 0);
