@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { quarry, startQuarry } from '../../test/support/cli.js';
+import { quarry, quarryAsync, startQuarry } from '../../test/support/cli.js';
+import { startModelHub } from '../../test/support/model-hub.js';
 import { addNastyFiles, copySampleRepo, SHARED_MODELS, TEST_MODEL, tempDir, writeFile } from '../../test/support/fixtures.js';
 import { Store } from '../core/store/store.js';
 import type { SearchHit, StatusReport } from '../shared/types.js';
@@ -258,6 +259,21 @@ describe('quarry CLI with an embedding model', () => {
     const human = q('search', 'compute_checksum');
     assert.match(human.stderr, /results in [\d.]+ ms \(hybrid, 100% of chunks embedded\)/);
     assert.match(human.stdout, /^repo\/engine\/src\/lib\.rs:\d+-\d+ compute_checksum/);
+  });
+
+  it('downloads a model from a hub with models download, then uses it', async () => {
+    const hub = await startModelHub(path.join(SHARED_MODELS, TEST_MODEL), 'test-org/tiny');
+    try {
+      const data = path.join(work, 'fresh-data');
+      const download = await quarryAsync(['--data-dir', data, 'models', 'download', '--endpoint', hub.endpoint, '--repo', 'test-org/tiny', '--model', 'tiny']);
+      assert.equal(download.status, 0, download.stderr);
+      assert.match(download.stdout, /model ready in .*models\/tiny/);
+      const status = JSON.parse(quarry(['--data-dir', data, '--model', 'tiny', 'status', '--json']).stdout) as StatusReport;
+      assert.equal(status.model?.modelId, 'tiny');
+      assert.equal(status.model?.dims, 128);
+    } finally {
+      await hub.close();
+    }
   });
 
   it('says why semantic search is off when the model is missing', () => {

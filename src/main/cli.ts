@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MODEL_SOURCE, downloadModel, type ModelSource } from '../core/embedding/model-download.js';
+import { DEFAULT_MODEL_ID } from '../core/embedding/model-pack.js';
 import type { Engine } from '../core/engine.js';
 import { isQuarryError } from '../shared/errors.js';
 import type { FolderInfo, SearchMode } from '../shared/types.js';
 import { openEngine } from './compose.js';
 import type { ResourceBudget } from './embed-pool.js';
-import { formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
+import { formatBytes, formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
 import { defaultDataDir } from './data-dir.js';
 
 const USAGE = `Usage: quarry <command> [options]
@@ -30,6 +32,9 @@ Commands:
   status                    folders, file and chunk counts, skipped files by reason, index size
   skipped [<name>]          skipped files with their reasons
   folders                   list the added folders
+  models download           fetch the embedding model into the models folder (resumable, verified)
+      --endpoint URL        hub to fetch from (default https://huggingface.co)
+      --repo NAME           repository (default Xenova/all-MiniLM-L6-v2)
 
 Options:
   --data-dir DIR            where the index lives (default: per-user data dir; env QUARRY_DATA_DIR)
@@ -59,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
       'lexical-only': { type: 'boolean', default: false },
       'no-wait': { type: 'boolean', default: false },
       watch: { type: 'boolean', default: false },
+      endpoint: { type: 'string' },
+      repo: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -71,6 +78,16 @@ async function main(argv: string[]): Promise<number> {
   const maxFileBytes = values['max-file-size'] === undefined ? undefined : parseSize(values['max-file-size']);
   const modelsDir = values['models-dir'] ?? process.env.QUARRY_MODELS_DIR;
   const modelId = values.model ?? process.env.QUARRY_MODEL;
+  if (command === 'models') {
+    if (args[0] !== 'download') throw new UsageError('Usage: quarry models download [--model ID] [--endpoint URL] [--repo NAME]');
+    const target = await fetchModel(
+      { endpoint: values.endpoint ?? DEFAULT_MODEL_SOURCE.endpoint, repo: values.repo ?? DEFAULT_MODEL_SOURCE.repo },
+      path.resolve(modelsDir ?? path.join(dataDir, 'models')),
+      modelId ?? DEFAULT_MODEL_ID,
+    );
+    console.log(`model ready in ${target}`);
+    return 0;
+  }
   const { engine, close } = await openEngine({
     dataDir,
     ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}),
@@ -193,6 +210,26 @@ async function watchFolders(engine: Engine, folders: FolderInfo[], json: boolean
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+async function fetchModel(source: ModelSource, modelsDir: string, modelId: string): Promise<string> {
+  const tty = Boolean(process.stderr.isTTY);
+  const run = downloadModel(source, modelsDir, modelId);
+  let lastPrinted = 0;
+  for (;;) {
+    const step = await run.next();
+    if (step.done) {
+      if (tty) process.stderr.write('\r\x1b[2K');
+      return step.value;
+    }
+    const p = step.value;
+    const line = `downloading ${source.repo}: ${formatBytes(p.bytes)} of ${formatBytes(p.total)} (${p.file})`;
+    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    else if (performance.now() - lastPrinted > 2000 || p.bytes === p.total) {
+      console.error(line);
+      lastPrinted = performance.now();
+    }
   }
 }
 

@@ -23,3 +23,15 @@ export function quarry(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
 export function startQuarry(args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/** Runs the CLI without blocking the event loop (for tests that serve something to it). */
+export function quarryAsync(args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = startQuarry(args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
