@@ -70,7 +70,8 @@ export async function startModelHub(modelDir: string, repo: string, faults: HubF
     if (cut && cut.file === file) {
       const bytes = cut.bytes;
       cut = undefined;
-      res.write(data.subarray(0, bytes), () => res.destroy());
+      // Give the bytes time to arrive, then break the connection mid-file.
+      res.write(data.subarray(0, bytes), () => setTimeout(() => res.destroy(), 100));
       return;
     }
     res.end(data);

@@ -53,7 +53,7 @@ describe('downloadModel (loopback hub)', () => {
     await assert.rejects(drain(downloadModel({ endpoint: server.endpoint, repo: REPO }, dir, 'tiny')));
     assert.ok(!existsSync(path.join(dir, 'tiny')), 'nothing half-downloaded is in place');
     const part = await fs.stat(path.join(dir, '.download-tiny', 'onnx', 'model_quantized.onnx.part'));
-    assert.ok(part.size >= 1_000_000 && part.size < 4_000_000);
+    assert.ok(part.size > 0 && part.size <= 1_000_000, `kept ${part.size} bytes of the cut file`);
     await drain(downloadModel({ endpoint: server.endpoint, repo: REPO }, dir, 'tiny'));
     const resumed = server.requests.filter((r) => r.url.endsWith('model_quantized.onnx') && r.range);
     assert.equal(resumed.length, 1);
