@@ -29,7 +29,7 @@ export const CHUNK_ROW_COLUMNS = `${CHUNK_META_COLUMNS}, c.text`;
  * Keeps the best chunk of each file (rows arrive best first) and counts the rest,
  * so one long file cannot crowd out the others.
  */
-export function foldByFile<T extends ChunkRow>(rows: readonly T[], limit: number): Array<{ row: T; more: number }> {
+export function foldByFile<T extends ChunkMeta>(rows: readonly T[], limit: number): Array<{ row: T; more: number }> {
   const byFile = new Map<number, { row: T; more: number }>();
   for (const row of rows) {
     const seen = byFile.get(row.file_id);

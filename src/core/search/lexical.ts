@@ -20,17 +20,20 @@ const IDENTIFIER = /[\p{L}\p{N}_$]+(?:-[\p{L}\p{N}_$]+)*/gu;
 
 type Condition = { sql: string; params: DuckDBValue[] };
 
+/** A ranked chunk; its text is read only when needed (boosts, snippets). */
 export interface RankedChunk {
-  row: ChunkRow;
+  row: ChunkMeta & { text?: string };
   score: number;
 }
 
-/** Hits for ranked chunks: one per file, with the query's words highlighted. */
-export function lexicalHits(ranked: readonly RankedChunk[], query: ParsedQuery, limit: number): SearchHit[] {
+/** Hits for ranked chunks: one per file, with the query's words highlighted; missing texts are read here. */
+export async function rankedHits(store: Store, ranked: readonly RankedChunk[], query: ParsedQuery, limit: number): Promise<SearchHit[]> {
   const scores = new Map(ranked.map((r) => [r.row.chunk_id, r.score]));
+  const folded = foldByFile(ranked.map((r) => r.row), limit);
+  const texts = await chunkTexts(store, folded.filter(({ row }) => row.text === undefined).map(({ row }) => row.chunk_id));
   const matcher = needleMatcher([...query.words.flatMap((w) => [w, ...distinctTerms(w)]), ...query.phrases]);
-  return foldByFile(ranked.map((r) => r.row), limit).map(({ row, more }) => ({
-    ...toHit(row, scores.get(row.chunk_id)!, more, matcher),
+  return folded.map(({ row, more }) => ({
+    ...toHit({ ...row, text: row.text ?? texts.get(row.chunk_id) ?? '' }, scores.get(row.chunk_id)!, more, matcher),
     symbol: matchedSymbol(row, query) ?? row.symbol,
   }));
 }
@@ -41,17 +44,12 @@ export function lexicalHits(ranked: readonly RankedChunk[], query: ParsedQuery, 
  * definitions, with tests, docs and fixtures mildly demoted unless asked for. Best first; text is
  * read for the best ones only.
  */
-export async function rankLexical(store: Store, query: ParsedQuery, limit: number): Promise<RankedChunk[]> {
+export async function rankLexical(store: Store, query: ParsedQuery, limit: number, admissible: Admissible | null): Promise<RankedChunk[]> {
   const terms = queryTerms(query);
-  const filters = filterClause(query.filters);
-  const phrases = phraseConditions(query.phrases);
-  if (terms.length === 0) return listMatching(store, filters, phrases);
+  if (terms.length === 0) return listMatching(store, filterClause(query.filters), phraseConditions(query.phrases));
 
   const groups = query.words.length + query.phrases.length;
-  // Filters and phrases become one set of admissible chunks (a phrase costs one scan of the text).
-  const scoped = filters.sql !== 'TRUE' || phrases.sql !== 'TRUE';
-  const allowed = scoped ? await admissibleChunks(store, filters, phrases) : null;
-  const ranked = store.postings.score(terms, groups, { allowed: allowed && ((id) => allowed.has(id)), limit: CANDIDATES });
+  const ranked = store.postings.score(terms, groups, { allowed: admissible && ((id) => admissible.ids.has(id)), limit: CANDIDATES });
   if (ranked.length === 0) return [];
 
   // Boost on metadata, read text only for the best, then boost on the exact identifier as typed.
@@ -102,13 +100,23 @@ function queryTerms(query: ParsedQuery): QueryTerm[] {
 }
 
 /** Chunk ids that pass the query's filters and contain its phrases. */
-export async function admissibleChunks(store: Store, filters: Condition, phrases: Condition): Promise<Set<number>> {
-  const rows = await store.all<{ id: number }>(
-    `SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
+/** Chunks a query's filters and phrases admit, by id and by text hash; null when it has neither. */
+export interface Admissible {
+  ids: Set<number>;
+  hashes: Set<string>;
+}
+
+/** The chunks that pass a query's filters and contain its phrases: one query, shared by every ranking. */
+export async function admissibleChunks(store: Store, query: ParsedQuery): Promise<Admissible | null> {
+  const filters = filterClause(query.filters);
+  const phrases = phraseConditions(query.phrases);
+  if (filters.sql === 'TRUE' && phrases.sql === 'TRUE') return null;
+  const rows = await store.all<{ id: number; hash: string }>(
+    `SELECT c.id, c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
      WHERE ${filters.sql} AND ${phrases.sql}`,
     [...filters.params, ...phrases.params],
   );
-  return new Set(rows.map((r) => r.id));
+  return { ids: new Set(rows.map((r) => r.id)), hashes: new Set(rows.map((r) => r.hash)) };
 }
 
 /** Metadata of chunks by id, through the id indexes (point lookups, no text). */
@@ -157,9 +165,9 @@ function boost(row: ChunkMeta, query: ParsedQuery): number {
 }
 
 /** How directly the query names this chunk: 2 one of its definitions, 1 an identifier it uses, exactly as typed, else 0. */
-export function namingStrength(row: ChunkRow, query: ParsedQuery): number {
+export function namingStrength(row: RankedChunk['row'], query: ParsedQuery): number {
   if (matchedSymbol(row, query) !== null) return 2;
-  return exactIdentifierBoost(row.text, query) > 1 ? 1 : 0;
+  return row.text !== undefined && exactIdentifierBoost(row.text, query) > 1 ? 1 : 0;
 }
 
 /** The identifier exactly as typed (case and all) is a strong sign of the thing meant. */

@@ -5,7 +5,7 @@ import type { Embedder } from '../embedding/embedder.js';
 import type { ModelPack } from '../embedding/model-pack.js';
 import { parseQuery, type ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
-import { lexicalHits, namingStrength, rankLexical, type RankedChunk } from './lexical.js';
+import { admissibleChunks, namingStrength, rankedHits, rankLexical, type RankedChunk } from './lexical.js';
 import { Lru } from './lru.js';
 import { regexSearch } from './regex.js';
 import { fuse, rankSemantic, semanticText } from './semantic.js';
@@ -136,14 +136,18 @@ export class Searcher {
     const { pack } = this.semantic;
 
     let lexical: RankedChunk[] = [];
+    const scopeStart = performance.now();
+    // Filters and phrases: one admissible set for both rankings (a phrase costs one scan of the text).
+    const admissible = await admissibleChunks(this.store, query);
+    timings.lexical = performance.now() - scopeStart;
     if (mode === 'hybrid') {
       const t = performance.now();
-      lexical = await rankLexical(this.store, query, window);
-      timings.lexical = performance.now() - t;
+      lexical = await rankLexical(this.store, query, window, admissible);
+      timings.lexical += performance.now() - t;
       if (offset === 0) {
         // The first answer never waits for the model.
         const s = performance.now();
-        const hits = lexicalHits(lexical, query, window);
+        const hits = await rankedHits(this.store, lexical, query, window);
         const partial: ResultSet = { mode, hits, complete: true, embeddingCoverage: null, timings: { ...timings, snippets: performance.now() - s } };
         yield { ...page(partial, false, null, true), cursor: null };
       }
@@ -159,24 +163,24 @@ export class Searcher {
       const queryVector = await vectorPromise;
       timings.embed = performance.now() - e;
       const v = performance.now();
-      nearest = await rankSemantic(this.store, query, queryVector, await this.store.vectors(pack.key, pack.dims));
+      nearest = await rankSemantic(this.store, query, queryVector, await this.store.vectors(pack.key, pack.dims), admissible);
       timings.vector = performance.now() - v;
     }
     const f = performance.now();
     const ranked = mode === 'hybrid' ? fuse(lexical, nearest, (row) => namingStrength(row, query)) : nearest;
     timings.fuse = performance.now() - f;
     const s = performance.now();
-    const hits = lexicalHits(ranked, query, window);
+    const hits = await rankedHits(this.store, ranked, query, window);
     timings.snippets = performance.now() - s;
     yield page(finish(hits, await this.coverage(pack.key)), false, vectorCached);
   }
 
   private async lexicalPage(query: ParsedQuery, window: number, timings: SearchTimings): Promise<SearchHit[]> {
     const t = performance.now();
-    const ranked = await rankLexical(this.store, query, window);
+    const ranked = await rankLexical(this.store, query, window, await admissibleChunks(this.store, query));
     timings.lexical = performance.now() - t;
     const s = performance.now();
-    const hits = lexicalHits(ranked, query, window);
+    const hits = await rankedHits(this.store, ranked, query, window);
     timings.snippets = performance.now() - s;
     return hits;
   }
@@ -189,14 +193,21 @@ export class Searcher {
     return vector;
   }
 
+  private coverageCache: { generation: number; value: number } | null = null;
+
+  /** Share of all chunks with a vector, recomputed only when the index changed. */
   private async coverage(modelKey: string): Promise<number> {
+    if (this.coverageCache?.generation === this.store.generation) return this.coverageCache.value;
+    const generation = this.store.generation;
     let chunks = 0;
     let embedded = 0;
     for (const c of (await this.store.embeddingCoverage(modelKey)).values()) {
       chunks += c.chunks;
       embedded += c.embedded;
     }
-    return chunks === 0 ? 1 : embedded / chunks;
+    const value = chunks === 0 ? 1 : embedded / chunks;
+    this.coverageCache = { generation, value };
+    return value;
   }
 }
 

@@ -1,8 +1,8 @@
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { filterClause } from './filters.js';
-import { CHUNK_ROW_COLUMNS, type ChunkRow } from './hits.js';
-import { phraseConditions, type RankedChunk } from './lexical.js';
+import { CHUNK_META_COLUMNS, type ChunkMeta } from './hits.js';
+import type { Admissible, RankedChunk } from './lexical.js';
 import type { VectorIndex } from './vector-index.js';
 
 const CANDIDATES = 100;
@@ -15,28 +15,27 @@ export function semanticText(query: ParsedQuery): string {
 }
 
 /**
- * Chunks nearest to the query vector, best first, within the query's filters and phrases. A text
+ * Chunks nearest to the query vector, best first, among the admissible ones (filters, phrases). A text
  * that occurs in several chunks (the vector is per text) yields all of them.
  */
-export async function rankSemantic(store: Store, query: ParsedQuery, queryVector: Float32Array, vectors: VectorIndex): Promise<RankedChunk[]> {
+export async function rankSemantic(
+  store: Store,
+  query: ParsedQuery,
+  queryVector: Float32Array,
+  vectors: VectorIndex,
+  admissible: Admissible | null,
+): Promise<RankedChunk[]> {
   const filters = filterClause(query.filters);
-  const phrases = phraseConditions(query.phrases);
-  let allowed: Set<string> | null = null;
-  if (filters.sql !== 'TRUE' || phrases.sql !== 'TRUE') {
-    const rows = await store.all<{ hash: string }>(
-      `SELECT DISTINCT c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
-       WHERE ${filters.sql} AND ${phrases.sql}`,
-      [...filters.params, ...phrases.params],
-    );
-    allowed = new Set(rows.map((r) => r.hash));
-  }
+  const allowed = admissible?.hashes ?? null;
   const nearest = vectors.search(queryVector, CANDIDATES, allowed && ((hash) => allowed.has(hash)));
   if (nearest.length === 0) return [];
   const scores = new Map(nearest.map((n) => [n.hash, n.score]));
-  const rows = await store.all<ChunkRow & { hash: string }>(
-    `SELECT ${CHUNK_ROW_COLUMNS}, c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
-     WHERE c.hash IN (${nearest.map(() => '?').join(', ')}) AND ${filters.sql}`,
-    [...nearest.map((n) => n.hash), ...filters.params],
+  // Hashes are hex digests of our own making, inlined so the hash index serves the lookup.
+  const hashes = nearest.map((n) => n.hash).filter((h) => /^[0-9a-f]+$/.test(h));
+  const rows = await store.all<ChunkMeta & { hash: string }>(
+    `SELECT ${CHUNK_META_COLUMNS}, c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
+     WHERE c.hash IN (${hashes.map((h) => `'${h}'`).join(', ')}) AND ${filters.sql}`,
+    filters.params,
   );
   return rows
     .map((row) => ({ row, score: scores.get(row.hash)! }))

@@ -67,4 +67,8 @@ export const MIGRATIONS: readonly string[][] = [
        reason VARCHAR NOT NULL
      )`,
   ],
+  [
+    // Semantic hits are chunk texts (hashes): find their chunks by index, not by scanning.
+    'CREATE INDEX chunks_by_hash ON chunks (hash)',
+  ],
 ];

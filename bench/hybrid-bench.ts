@@ -1,0 +1,105 @@
+// `npm run bench:hybrid -- <models-dir> <model-id> <corpus-dir>...`: hybrid query latency and
+// memory at scale. The corpora are indexed lexically, then every chunk text gets a random unit
+// vector (vector search costs the same whatever the values; embedding 100K chunks for real takes
+// an hour here), and hybrid queries run through the real engine with the real model for the query.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveModelPack } from '../src/core/embedding/model-pack.js';
+import { Engine } from '../src/core/engine.js';
+import { Store } from '../src/core/store/store.js';
+import { ChunkPool } from '../src/main/chunk-pool.js';
+import { EmbedPool } from '../src/main/embed-pool.js';
+import { LEXICAL_QUERIES } from './queries.js';
+
+const [modelsDirArg, modelId = 'minilm-l6-random', ...corpora] = process.argv.slice(2);
+const modelsDir = path.resolve(modelsDirArg ?? '../shared/models');
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function randomUnit(dims: number): Float32Array {
+  const v = new Float32Array(dims);
+  let norm = 0;
+  for (let d = 0; d < dims; d++) norm += (v[d] = Math.random() - 0.5) ** 2;
+  for (let d = 0; d < dims; d++) v[d]! /= Math.sqrt(norm);
+  return v;
+}
+
+async function main(): Promise<void> {
+  if (corpora.length === 0) throw new Error('give one or more corpus folders');
+  const pack = resolveModelPack(modelsDir, modelId);
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-hybrid-'));
+
+  const chunkPool = new ChunkPool();
+  const lexical = await Engine.open({ dataDir, processor: chunkPool });
+  for (const corpus of corpora) {
+    const run = lexical.index(await lexical.addFolder(corpus), { lexicalOnly: true });
+    for (let step = await run.next(); !step.done; step = await run.next());
+  }
+  lexical.close();
+  await chunkPool.close();
+
+  const store = await Store.open(path.join(dataDir, 'quarry.duckdb'));
+  let vectors = 0;
+  for (const folder of await store.listFolders()) {
+    for (;;) {
+      const missing = await store.chunksWithoutVectors(pack.key, folder.id, 5000);
+      if (missing.length === 0) break;
+      await store.putVectors(pack.key, missing.map((m) => ({ hash: m.hash, vector: randomUnit(pack.dims) })));
+      vectors += missing.length;
+    }
+  }
+  const chunks = Number((await store.all<{ n: bigint }>('SELECT count(*) AS n FROM chunks'))[0]!.n);
+  await store.checkpoint();
+  store.close();
+
+  const rssBefore = process.memoryUsage().rss;
+  const embedPool = new EmbedPool(pack, 'full', ['cpu']);
+  const engine = await Engine.open({ dataDir, processor: new ChunkPool(), embedding: { pack, embedder: embedPool } });
+  await engine.search('warm up the model and load the vectors');
+  const loaded = process.memoryUsage();
+  for (const warm of ['open file', 'close socket', 'read config']) await engine.search(warm);
+
+  const first: number[] = [];
+  const embedMs: number[] = [];
+  const stages: Record<string, number[]> = {};
+  for (const q of LEXICAL_QUERIES) {
+    const result = await engine.search(q);
+    first.push(result.tookMs);
+    embedMs.push(result.timings.embed);
+    for (const [stage, ms] of Object.entries(result.timings)) (stages[stage] ??= []).push(ms);
+  }
+  const repeated: number[] = [];
+  for (let r = 0; r < 3; r++) for (const q of LEXICAL_QUERIES) repeated.push((await engine.search(q)).tookMs);
+  const result = {
+    corpora,
+    chunks,
+    vectors,
+    hybridMs: { p50: +percentile(first, 50).toFixed(1), p95: +percentile(first, 95).toFixed(1) },
+    queryEmbedMs: { p50: +percentile(embedMs, 50).toFixed(1), p95: +percentile(embedMs, 95).toFixed(1) },
+    stagesP50Ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, +percentile(v, 50).toFixed(1)])),
+    stagesP95Ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, +percentile(v, 95).toFixed(1)])),
+    repeatedQueryMs: { p50: +percentile(repeated, 50).toFixed(2), p95: +percentile(repeated, 95).toFixed(2) },
+    memoryMb: {
+      rssBeforeEngine: Math.round(rssBefore / 1048576),
+      rssLoaded: Math.round(loaded.rss / 1048576),
+      jsHeap: Math.round(loaded.heapUsed / 1048576),
+      arrayBuffers: Math.round(loaded.arrayBuffers / 1048576),
+    },
+  };
+  engine.close();
+  await embedPool.close();
+  await fs.rm(dataDir, { recursive: true, force: true });
+  console.log(`${chunks} chunks, ${vectors} vectors (${pack.modelId}, ${pack.dims} dims)`);
+  console.log(`hybrid query (30 queries, first run each)  p50 ${result.hybridMs.p50} ms, p95 ${result.hybridMs.p95} ms`);
+  console.log(`  of which query embedding                 p50 ${result.queryEmbedMs.p50} ms, p95 ${result.queryEmbedMs.p95} ms`);
+  console.log(`repeated query (result cache)              p50 ${result.repeatedQueryMs.p50} ms, p95 ${result.repeatedQueryMs.p95} ms`);
+  const m = result.memoryMb;
+  console.log(`memory: RSS ${m.rssBeforeEngine} MB before opening, ${m.rssLoaded} MB loaded (JS heap ${m.jsHeap} MB, typed arrays ${m.arrayBuffers} MB)`);
+  console.log(JSON.stringify(result));
+}
+
+await main();
