@@ -5,6 +5,7 @@ import type {
   FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchResult, SkippedFile, SkipReason, StatusReport,
 } from '../shared/types.js';
 import { embedFolder } from './indexing/embed-phase.js';
+import type { PauseGate } from './indexing/pause-gate.js';
 import { changesSince, watchChanges, writeSnapshot } from './indexing/watch.js';
 import { DEFAULT_MAX_FILE_BYTES, indexFolder, type FileProcessor } from './indexing/indexer.js';
 import { Searcher, type SearchRequest, type SemanticSetup } from './search/searcher.js';
@@ -30,6 +31,8 @@ export interface IndexOptions {
   lexicalOnly?: boolean;
   /** How long one embedding batch may take before it counts as stuck. */
   batchTimeoutMs?: number;
+  /** Pauses the run at its next safe point while paused. */
+  gate?: PauseGate;
 }
 
 
@@ -116,6 +119,7 @@ export class Engine {
       maxFileBytes: this.maxFileBytes,
       ...(options.changed ? { changed: options.changed } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.gate ? { gate: options.gate } : {}),
     });
     let summary: IndexSummary;
     for (;;) {
@@ -131,6 +135,7 @@ export class Engine {
       const run = embedFolder(this.store, folder, this.embedding.embedder, this.embedding.pack, {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.batchTimeoutMs ? { batchTimeoutMs: options.batchTimeoutMs } : {}),
+        ...(options.gate ? { gate: options.gate } : {}),
       });
       for (;;) {
         const step = await run.next();

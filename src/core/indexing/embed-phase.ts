@@ -3,6 +3,7 @@ import type { FolderInfo, IndexProgress } from '../../shared/types.js';
 import type { Embedder } from '../embedding/embedder.js';
 import type { ModelPack } from '../embedding/model-pack.js';
 import type { Store } from '../store/store.js';
+import type { PauseGate } from './pause-gate.js';
 
 /** Chunk texts read from the store per round; embedded in sub-batches, one in flight while one is stored. */
 const FETCH = 2048;
@@ -13,6 +14,7 @@ export const DEFAULT_BATCH_TIMEOUT_MS = 120_000;
 
 export interface EmbedOptions {
   signal?: AbortSignal;
+  gate?: PauseGate;
   batchTimeoutMs?: number;
 }
 
@@ -62,6 +64,7 @@ export async function* embedFolder(
     for (let from = 0; from < missing.length; from += BATCH) {
       const batch = missing.slice(from, from + BATCH);
       const first = await inFlight;
+      await options.gate?.wait(options.signal);
       if (options.signal?.aborted) throw new QuarryError('CANCELLED', 'Embedding was cancelled; the vectors stored so far are kept');
       const next = from + BATCH;
       if (next < missing.length) inFlight = settle(attempt(missing.slice(next, next + BATCH)));

@@ -4,6 +4,7 @@ import type { FolderInfo, IndexProgress, IndexSummary } from '../../shared/types
 import type { FileRow, FileWrite, FolderBatch, Store } from '../store/store.js';
 import { walkChanged, walkFolder, type WalkedFile } from '../walk/walker.js';
 import { readGitHead } from './git-head.js';
+import type { PauseGate } from './pause-gate.js';
 import { failedOutcome, type FileJob, type FileOutcome } from './process-file.js';
 
 /** Does the CPU work of indexing files: chunk workers in the app, or in-process. */
@@ -26,6 +27,8 @@ export interface IndexOptions {
   /** Files per atomic write; each commit makes its files searchable. */
   batchFiles?: number;
   signal?: AbortSignal;
+  /** Paused, the run waits after its current commit until resumed. */
+  gate?: PauseGate;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -140,6 +143,7 @@ export async function* indexFolder(
   for (let firstTask = 0; firstTask * FILES_PER_TASK < total; firstTask += tasksPerBatch) {
     startTasks(firstTask + lookahead);
     const outcomes = (await Promise.all(tasks.slice(firstTask, firstTask + tasksPerBatch))).flat();
+    await options.gate?.wait(options.signal);
     throwIfAborted(options.signal);
     const from = firstTask * FILES_PER_TASK;
     let batch: FolderBatch = { folderId: folder.id, removeFileIds: [], write: [], touch: [] };

@@ -1,0 +1,167 @@
+import { EventEmitter } from 'node:events';
+import { isQuarryError } from '../../shared/errors.js';
+import type { FolderInfo, IndexProgress, IndexSummary } from '../../shared/types.js';
+import type { Engine } from '../engine.js';
+import { PauseGate } from './pause-gate.js';
+
+export type FolderJobState = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+
+export interface FolderJob {
+  folder: string;
+  state: FolderJobState;
+  priority: number;
+  progress: IndexProgress | null;
+  summary: IndexSummary | null;
+  error: string | null;
+}
+
+export interface SchedulerEvents {
+  progress: [IndexProgress];
+  summary: [IndexSummary];
+  /** Any job changed state. */
+  jobs: [FolderJob[]];
+}
+
+/** Priority of a folder the user just added or searched: ahead of background work. */
+export const USER_PRIORITY = 10;
+
+interface Entry {
+  job: FolderJob;
+  folder: FolderInfo;
+  order: number;
+  gate: PauseGate;
+  abort: AbortController;
+  /** Catch up from the last snapshot instead of walking everything. */
+  catchUp: boolean;
+}
+
+/**
+ * Runs indexing jobs one folder at a time (one DuckDB owner, and the CPU is the limit anyway),
+ * highest priority first, then oldest. Jobs can be paused, resumed and cancelled one by one or
+ * all together; progress and state changes are events.
+ */
+export class IndexScheduler extends EventEmitter<SchedulerEvents> {
+  /** Pausing it pauses every job at its next safe point. */
+  readonly gate = new PauseGate();
+  private readonly entries = new Map<string, Entry>();
+  private order = 0;
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly engine: Engine) {
+    super();
+  }
+
+  /** Queues (or re-queues) a folder; a folder already queued keeps its place and the higher priority. */
+  enqueue(folder: FolderInfo, options: { priority?: number; catchUp?: boolean } = {}): void {
+    const existing = this.entries.get(folder.name);
+    if (existing && (existing.job.state === 'queued' || existing.job.state === 'running')) {
+      existing.job.priority = Math.max(existing.job.priority, options.priority ?? 0);
+      this.changed();
+      return;
+    }
+    this.entries.set(folder.name, {
+      job: { folder: folder.name, state: 'queued', priority: options.priority ?? 0, progress: null, summary: null, error: null },
+      folder,
+      order: this.order++,
+      gate: new PauseGate(this.gate),
+      abort: new AbortController(),
+      catchUp: options.catchUp ?? false,
+    });
+    this.changed();
+    this.running ??= this.drain();
+  }
+
+  /** Moves a queued folder ahead (it was just searched or added). */
+  prioritize(folderName: string, priority = USER_PRIORITY): void {
+    const entry = this.entries.get(folderName);
+    if (entry) entry.job.priority = Math.max(entry.job.priority, priority);
+    this.changed();
+  }
+
+  pause(folderName?: string): void {
+    if (folderName === undefined) this.gate.pause();
+    else this.entries.get(folderName)?.gate.pause();
+    this.changed();
+  }
+
+  resume(folderName?: string): void {
+    if (folderName === undefined) this.gate.resume();
+    else this.entries.get(folderName)?.gate.resume();
+    this.changed();
+  }
+
+  /** Stops a folder's job (or every job); what was committed stays. */
+  cancel(folderName?: string): void {
+    for (const entry of this.entries.values()) {
+      if (folderName !== undefined && entry.folder.name !== folderName) continue;
+      if (entry.job.state === 'queued') entry.job.state = 'cancelled';
+      entry.abort.abort();
+    }
+    this.changed();
+  }
+
+  jobs(): FolderJob[] {
+    return [...this.entries.values()].map((e) => ({ ...e.job, state: this.visibleState(e) }));
+  }
+
+  /** Resolves when nothing is queued or running. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private visibleState(entry: Entry): FolderJobState {
+    return entry.job.state === 'running' && entry.gate.isPaused ? 'paused' : entry.job.state;
+  }
+
+  private changed(): void {
+    this.emit('jobs', this.jobs());
+  }
+
+  private next(): Entry | null {
+    let best: Entry | null = null;
+    for (const entry of this.entries.values()) {
+      if (entry.job.state !== 'queued') continue;
+      if (!best || entry.job.priority > best.job.priority || (entry.job.priority === best.job.priority && entry.order < best.order)) best = entry;
+    }
+    return best;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (;;) {
+        // A paused scheduler starts nothing new; the choice is made once it may start.
+        await this.gate.wait();
+        const entry = this.next();
+        if (!entry) break;
+        await this.run(entry);
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async run(entry: Entry): Promise<void> {
+    entry.job.state = 'running';
+    this.changed();
+    const options = { signal: entry.abort.signal, gate: entry.gate };
+    const run = entry.catchUp ? this.engine.catchUp(entry.folder, options) : this.engine.index(entry.folder, options);
+    try {
+      for (;;) {
+        const step = await run.next();
+        if (step.done) {
+          entry.job.summary = step.value;
+          entry.job.state = 'done';
+          this.emit('summary', step.value);
+          break;
+        }
+        entry.job.progress = step.value;
+        this.emit('progress', step.value);
+      }
+    } catch (error) {
+      const cancelled = isQuarryError(error) && error.code === 'CANCELLED';
+      entry.job.state = cancelled ? 'cancelled' : 'failed';
+      entry.job.error = error instanceof Error ? error.message : String(error);
+    }
+    this.changed();
+  }
+}
