@@ -29,7 +29,8 @@ export class PauseGate {
     while (this.isPaused && !signal?.aborted) {
       // Woken by any resume up the chain, then looks again.
       await new Promise<void>((resolve) => {
-        for (let gate: PauseGate | null = this; gate; gate = gate.parent) gate.waiters.push(resolve);
+        this.waiters.push(resolve);
+        for (let gate = this.parent; gate; gate = gate.parent) gate.waiters.push(resolve);
         signal?.addEventListener('abort', () => resolve(), { once: true });
       });
     }
