@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   await engine.search('warm up the model and load the vectors');
   const loaded = process.memoryUsage();
   for (const warm of ['open file', 'close socket', 'read config']) await engine.search(warm);
+  // First runs of each query (query vectors not cached); then the same again from the result cache.
 
   const first: number[] = [];
   const embedMs: number[] = [];

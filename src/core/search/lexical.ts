@@ -100,23 +100,26 @@ function queryTerms(query: ParsedQuery): QueryTerm[] {
 }
 
 /** Chunk ids that pass the query's filters and contain its phrases. */
-/** Chunks a query's filters and phrases admit, by id and by text hash; null when it has neither. */
+/** Chunks a query's filters and phrases admit, by id and (for semantic ranking) by text hash. */
 export interface Admissible {
   ids: Set<number>;
   hashes: Set<string>;
 }
 
-/** The chunks that pass a query's filters and contain its phrases: one query, shared by every ranking. */
-export async function admissibleChunks(store: Store, query: ParsedQuery): Promise<Admissible | null> {
+/**
+ * The chunks that pass a query's filters and contain its phrases, or null when it has neither:
+ * one query, shared by every ranking. Hashes are read only when asked for (they cost time).
+ */
+export async function admissibleChunks(store: Store, query: ParsedQuery, withHashes: boolean): Promise<Admissible | null> {
   const filters = filterClause(query.filters);
   const phrases = phraseConditions(query.phrases);
   if (filters.sql === 'TRUE' && phrases.sql === 'TRUE') return null;
-  const rows = await store.all<{ id: number; hash: string }>(
-    `SELECT c.id, c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
+  const rows = await store.all<{ id: number; hash?: string }>(
+    `SELECT c.id${withHashes ? ', c.hash' : ''} FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
      WHERE ${filters.sql} AND ${phrases.sql}`,
     [...filters.params, ...phrases.params],
   );
-  return { ids: new Set(rows.map((r) => r.id)), hashes: new Set(rows.map((r) => r.hash)) };
+  return { ids: new Set(rows.map((r) => r.id)), hashes: new Set(withHashes ? rows.map((r) => r.hash!) : []) };
 }
 
 /** Metadata of chunks by id, through the id indexes (point lookups, no text). */
