@@ -14,6 +14,7 @@ import { languageOf } from '../src/core/files/language.js';
 import { VectorIndex } from '../src/core/search/vector-index.js';
 import { walkFolder } from '../src/core/walk/walker.js';
 import { EmbedPool, threadsFor } from '../src/main/embed-pool.js';
+import { percentile, randomUnit } from './stats.js';
 
 const modelsDir = path.resolve(process.argv[2] ?? '../shared/models');
 const modelId = process.argv[3] ?? 'minilm-l6-random';
@@ -22,10 +23,6 @@ const CHUNKS = Number(process.env.QUARRY_BENCH_CHUNKS ?? 256);
 const BATCH = 16;
 const threads = threadsFor('full');
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** Real code chunks, as indexing makes them. */
 async function codeChunks(): Promise<string[]> {
@@ -83,13 +80,6 @@ async function rawOrt(texts: string[]): Promise<number> {
   return performance.now() - started;
 }
 
-function randomUnit(dims: number): Float32Array {
-  const v = new Float32Array(dims);
-  let norm = 0;
-  for (let d = 0; d < dims; d++) norm += (v[d] = Math.random() - 0.5) ** 2;
-  for (let d = 0; d < dims; d++) v[d]! /= Math.sqrt(norm);
-  return v;
-}
 
 function recall(exact: Array<{ hash: string }>, approximate: Array<{ hash: string }>): number {
   const truth = new Set(exact.map((e) => e.hash));

@@ -11,22 +11,12 @@ import { Store } from '../src/core/store/store.js';
 import { ChunkPool } from '../src/main/chunk-pool.js';
 import { EmbedPool } from '../src/main/embed-pool.js';
 import { LEXICAL_QUERIES } from './queries.js';
+import { percentile, randomUnit } from './stats.js';
 
 const [modelsDirArg, modelId = 'minilm-l6-random', ...corpora] = process.argv.slice(2);
 const modelsDir = path.resolve(modelsDirArg ?? '../shared/models');
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
-function randomUnit(dims: number): Float32Array {
-  const v = new Float32Array(dims);
-  let norm = 0;
-  for (let d = 0; d < dims; d++) norm += (v[d] = Math.random() - 0.5) ** 2;
-  for (let d = 0; d < dims; d++) v[d]! /= Math.sqrt(norm);
-  return v;
-}
 
 async function main(): Promise<void> {
   if (corpora.length === 0) throw new Error('give one or more corpus folders');

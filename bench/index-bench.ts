@@ -8,14 +8,11 @@ import { Engine } from '../src/core/engine.js';
 import type { IndexSummary } from '../src/shared/types.js';
 import { ChunkPool } from '../src/main/chunk-pool.js';
 import { LEXICAL_QUERIES, REGEX_QUERIES } from './queries.js';
+import { percentile } from './stats.js';
 
 const corpus = path.resolve(process.argv[2] ?? process.env.QUARRY_BENCH_CORPUS ?? 'node_modules');
 const repeats = Number(process.env.QUARRY_BENCH_REPEATS ?? 5);
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): number | null {
   const started = performance.now();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { drain } from '../../test/support/engine.js';
 import { copySampleRepo, SHARED_MODELS, TEST_MODEL, tempDir } from '../../test/support/fixtures.js';
 import { QuarryError } from '../shared/errors.js';
 import type { FolderInfo, IndexSummary } from '../shared/types.js';
@@ -9,13 +10,6 @@ import { resolveModelPack, type ModelDtype } from './embedding/model-pack.js';
 import { Engine } from './engine.js';
 import { InProcessFileProcessor } from './indexing/in-process.js';
 
-async function indexAll(engine: Engine, folder: FolderInfo, lexicalOnly = false): Promise<IndexSummary> {
-  const run = engine.index(folder, { lexicalOnly });
-  for (;;) {
-    const step = await run.next();
-    if (step.done) return step.value;
-  }
-}
 
 async function openWithModel(dataDir: string, dtype: ModelDtype = 'q8'): Promise<Engine> {
   const pack = resolveModelPack(SHARED_MODELS, TEST_MODEL, dtype);
@@ -36,7 +30,7 @@ describe('Engine with a real embedding model', () => {
     dataDir = path.join(work, 'data');
     engine = await openWithModel(dataDir);
     folder = await engine.addFolder(await copySampleRepo(path.join(work, 'repo')));
-    first = await indexAll(engine, folder);
+    first = await drain(engine.index(folder));
   });
   after(async () => {
     engine.close();
@@ -55,10 +49,10 @@ describe('Engine with a real embedding model', () => {
   });
 
   it('computes nothing for unchanged content, and nothing for a copy of it elsewhere', async () => {
-    const again = await indexAll(engine, folder);
+    const again = await drain(engine.index(folder));
     assert.equal(again.embeddingsComputed, 0);
     const copy = await engine.addFolder(await copySampleRepo(path.join(work, 'copy')));
-    const copied = await indexAll(engine, copy);
+    const copied = await drain(engine.index(copy));
     assert.equal(copied.embeddingsComputed, 0, 'identical chunks are embedded once');
     assert.equal(copied.embeddingCacheHits, copied.chunksWritten);
     const { embeddings } = await engine.status();
@@ -105,7 +99,7 @@ describe('Engine with a real embedding model', () => {
     engine = await openWithModel(dataDir, 'fp32');
     assert.equal((await engine.status()).folders[0]?.embeddingCoverage, 0);
     assert.deepEqual((await engine.search('server', { mode: 'semantic' })).hits, []);
-    const run = await indexAll(engine, folder);
+    const run = await drain(engine.index(folder));
     assert.equal(run.embeddingsComputed, first.embeddingsComputed, 'the fp32 model embeds everything itself');
     assert.equal((await engine.status()).folders[0]?.embeddingCoverage, 1);
   });

@@ -2,19 +2,13 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { drain } from '../../test/support/engine.js';
 import { addNastyFiles, copySampleRepo, tempDir, writeFile } from '../../test/support/fixtures.js';
 import { QuarryError } from '../shared/errors.js';
 import type { FolderInfo, IndexSummary } from '../shared/types.js';
 import { Engine } from './engine.js';
 import { InProcessFileProcessor } from './indexing/in-process.js';
 
-async function indexAll(engine: Engine, folder: FolderInfo): Promise<IndexSummary> {
-  const run = engine.index(folder);
-  for (;;) {
-    const step = await run.next();
-    if (step.done) return step.value;
-  }
-}
 
 const rejectsWith = (promise: Promise<unknown>, code: string): Promise<void> =>
   assert.rejects(promise, (e: unknown) => e instanceof QuarryError && e.code === code);
@@ -33,7 +27,7 @@ describe('Engine on a real DuckDB file', () => {
     await addNastyFiles(repo);
     engine = await Engine.open({ dataDir: path.join(workDir, 'data'), processor: await InProcessFileProcessor.create() });
     folder = await engine.addFolder(repo);
-    first = await indexAll(engine, folder);
+    first = await drain(engine.index(folder));
   });
   after(async () => {
     engine.close();
@@ -149,7 +143,7 @@ describe('Engine on a real DuckDB file', () => {
   });
 
   it('re-indexes an unchanged tree without rewriting anything', async () => {
-    const again = await indexAll(engine, folder);
+    const again = await drain(engine.index(folder));
     assert.equal(again.filesIndexed, 0);
     assert.equal(again.chunksWritten, 0);
     assert.equal(again.filesUnchanged, first.filesIndexed);
@@ -159,17 +153,17 @@ describe('Engine on a real DuckDB file', () => {
     const file = path.join(repo, 'server/main.go');
     const later = new Date(Date.now() + 60_000);
     await fs.utimes(file, later, later);
-    const run = await indexAll(engine, folder);
+    const run = await drain(engine.index(folder));
     assert.equal(run.filesIndexed, 0);
     assert.equal(run.chunksWritten, 0);
-    assert.equal((await indexAll(engine, folder)).filesUnchanged, first.filesIndexed, 'the new mtime was recorded');
+    assert.equal((await drain(engine.index(folder))).filesUnchanged, first.filesIndexed, 'the new mtime was recorded');
   });
 
   it('picks up edits, new files and deletions', async () => {
     await writeFile(repo, 'server/main.go', (await fs.readFile(path.join(repo, 'server/main.go'), 'utf8')).replaceAll('StartServer', 'LaunchServer'));
     await writeFile(repo, 'src/new_module.ts', 'export function freshlyAddedFunction() { return 42; }\n');
     await fs.rm(path.join(repo, 'native/vector.c'));
-    const run = await indexAll(engine, folder);
+    const run = await drain(engine.index(folder));
     assert.equal(run.filesIndexed, 2);
     assert.equal(run.filesDeleted, 1);
     assert.equal((await engine.search('LaunchServer')).hits[0]?.path, 'server/main.go');
@@ -189,7 +183,7 @@ describe('Engine on a real DuckDB file', () => {
     const twin = await copySampleRepo(path.join(workDir, 'other', 'repo'));
     const second = await engine.addFolder(twin);
     assert.equal(second.name, 'repo-2');
-    await indexAll(engine, second);
+    await drain(engine.index(second));
     const both = await engine.search('compute_checksum');
     assert.deepEqual(new Set(both.hits.map((h) => h.folder)), new Set(['repo', 'repo-2']));
     await engine.removeFolder('repo-2');
@@ -211,7 +205,7 @@ describe('Search paging and caching', () => {
     for (let i = 0; i < 45; i++) await writeFile(repo, `src/handler${String(i).padStart(2, '0')}.ts`, `export function handleEvent${i}(event: Event) {\n  return dispatchEvent(event, ${i});\n}\n`);
     engine = await Engine.open({ dataDir: path.join(workDir, 'data'), processor: await InProcessFileProcessor.create() });
     folder = await engine.addFolder(repo);
-    await indexAll(engine, folder);
+    await drain(engine.index(folder));
   });
   after(async () => {
     engine.close();
@@ -236,7 +230,7 @@ describe('Search paging and caching', () => {
     assert.equal(first.cache.results, false);
     assert.equal((await engine.search('dispatchEvent event', { limit: 10 })).cache.results, true, 'repeated query comes from cache');
     await writeFile(path.join(workDir, 'many'), 'src/aaa-new.ts', 'export const x = dispatchEvent(dispatchEvent(dispatchEvent()));\n');
-    await indexAll(engine, folder);
+    await drain(engine.index(folder));
     const second = await engine.search('dispatchEvent event', { limit: 10, cursor: first.cursor! });
     assert.equal(second.generation, first.generation, 'the page comes from the same snapshot');
     assert.ok(!second.hits.some((h) => h.path === 'src/aaa-new.ts'));

@@ -2,17 +2,12 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { drain } from '../../test/support/engine.js';
 import { copySampleRepo, tempDir, writeFile } from '../../test/support/fixtures.js';
 import type { FolderInfo, IndexSummary } from '../shared/types.js';
 import { Engine } from './engine.js';
 import { InProcessFileProcessor } from './indexing/in-process.js';
 
-async function drain<T, R>(run: AsyncGenerator<T, R>): Promise<R> {
-  for (;;) {
-    const step = await run.next();
-    if (step.done) return step.value;
-  }
-}
 
 /** The next summary from a watch, or a failure after `ms`. */
 function nextSummary(watch: AsyncGenerator<IndexSummary>, ms = 10_000): Promise<IndexSummary> {

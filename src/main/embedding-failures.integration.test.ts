@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { drain } from '../../test/support/engine.js';
 import { SHARED_MODELS, TEST_MODEL, tempDir, writeFile } from '../../test/support/fixtures.js';
 import { resolveModelPack } from '../core/embedding/model-pack.js';
 import { Engine } from '../core/engine.js';
 import { InProcessFileProcessor } from '../core/indexing/in-process.js';
-import type { FolderInfo, IndexSummary } from '../shared/types.js';
+import type { FolderInfo } from '../shared/types.js';
 import { EmbedPool } from './embed-pool.js';
 
-async function indexAll(engine: Engine, folder: FolderInfo, batchTimeoutMs?: number): Promise<IndexSummary> {
-  const run = engine.index(folder, batchTimeoutMs ? { batchTimeoutMs } : {});
-  for (;;) {
-    const step = await run.next();
-    if (step.done) return step.value;
-  }
-}
 
 describe('stuck embedding batches (real embed worker)', () => {
   let dir: string;
@@ -40,7 +34,7 @@ describe('stuck embedding batches (real embed worker)', () => {
 
   it('abandons a batch that takes too long, retries, then records each text as failed and goes on', async () => {
     // A 1 ms budget: every inference counts as stuck and is abandoned (the worker finishes it unseen).
-    const run = await indexAll(engine, folder, 1);
+    const run = await drain(engine.index(folder, { batchTimeoutMs: 1 }));
     assert.equal(run.filesIndexed, 2, 'lexical indexing is unaffected');
     assert.equal(run.embeddingsComputed, 0);
     assert.equal(run.embeddingsFailed, 2);
@@ -52,7 +46,7 @@ describe('stuck embedding batches (real embed worker)', () => {
 
   it('does not retry failed texts, and embeds new ones once the worker is healthy again', async () => {
     await writeFile(dir, 'repo/c.go', 'package main\n\nfunc gamma() int { return 3 }\n');
-    const run = await indexAll(engine, folder);
+    const run = await drain(engine.index(folder));
     assert.equal(run.embeddingsFailed, 0);
     assert.equal(run.embeddingsComputed, 1, 'only the new file; the failed texts stay failed');
     assert.ok((await engine.search('gamma', { mode: 'semantic' })).hits.length > 0);
