@@ -2,6 +2,7 @@
 // memory at scale. The corpora are indexed lexically, then every chunk text gets a random unit
 // vector (vector search costs the same whatever the values; embedding 100K chunks for real takes
 // an hour here), and hybrid queries run through the real engine with the real model for the query.
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,11 +15,31 @@ import { LEXICAL_QUERIES } from './queries.js';
 import { percentile, randomUnit } from './stats.js';
 
 const [modelsDirArg, modelId = 'minilm-l6-random', ...corpora] = process.argv.slice(2);
+const MEASURE = '--measure-rss';
 const modelsDir = path.resolve(modelsDirArg ?? '../shared/models');
 
 
 
+/**
+ * In a fresh process: the RSS of the engine alone (store open, postings and vectors in memory), and
+ * then of the embed worker added to it, so the two can be told apart.
+ */
+async function measureRss(dataDir: string, packDir: string, packId: string): Promise<void> {
+  const pack = resolveModelPack(packDir, packId);
+  const base = process.memoryUsage().rss;
+  const store = await Store.open(path.join(dataDir, 'quarry.duckdb'));
+  await store.vectors(pack.key, pack.dims);
+  const engine = process.memoryUsage().rss;
+  const pool = new EmbedPool(pack, 'full', ['cpu']);
+  await pool.embed(['a query to load the model']);
+  const withWorker = process.memoryUsage().rss;
+  await pool.close();
+  store.close();
+  console.log(JSON.stringify({ nodeBaseline: base, engine, withWorker }));
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === MEASURE) return measureRss(process.argv[3]!, process.argv[4]!, process.argv[5]!);
   if (corpora.length === 0) throw new Error('give one or more corpus folders');
   const pack = resolveModelPack(modelsDir, modelId);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-hybrid-'));
@@ -83,11 +104,20 @@ async function main(): Promise<void> {
   };
   engine.close();
   await embedPool.close();
+  const measured = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, MEASURE, dataDir, modelsDir, modelId], { encoding: 'utf8' });
+  const rss = JSON.parse(measured.stdout.trim().split('\n').at(-1)!) as { nodeBaseline: number; engine: number; withWorker: number };
+  const separate = {
+    nodeBaselineMb: Math.round(rss.nodeBaseline / 1048576),
+    engineMb: Math.round(rss.engine / 1048576),
+    embedWorkerMb: Math.round((rss.withWorker - rss.engine) / 1048576),
+  };
   await fs.rm(dataDir, { recursive: true, force: true });
   console.log(`${chunks} chunks, ${vectors} vectors (${pack.modelId}, ${pack.dims} dims)`);
   console.log(`hybrid query (30 queries, first run each)  p50 ${result.hybridMs.p50} ms, p95 ${result.hybridMs.p95} ms`);
   console.log(`  of which query embedding                 p50 ${result.queryEmbedMs.p50} ms, p95 ${result.queryEmbedMs.p95} ms`);
   console.log(`repeated query (result cache)              p50 ${result.repeatedQueryMs.p50} ms, p95 ${result.repeatedQueryMs.p95} ms`);
+  console.log(`fresh process: engine with postings and vectors ${separate.engineMb} MB RSS (Node alone ${separate.nodeBaselineMb} MB); the embed worker adds ${separate.embedWorkerMb} MB`);
+  console.log(JSON.stringify({ separateRss: separate }));
   const m = result.memoryMb;
   console.log(`memory: RSS ${m.rssBeforeEngine} MB before opening, ${m.rssLoaded} MB loaded (JS heap ${m.jsHeap} MB, typed arrays ${m.arrayBuffers} MB)`);
   console.log(JSON.stringify(result));

@@ -17,10 +17,14 @@ export class VectorIndex {
   private signs: Uint32Array;
   private readonly words: number;
 
-  constructor(readonly dims: number) {
+  /** `capacity`: vectors to make room for up front (the count being loaded), so loading does not over-allocate. */
+  constructor(
+    readonly dims: number,
+    capacity = 1024,
+  ) {
     this.words = Math.ceil(dims / 32);
-    this.matrix = new Float32Array(dims * 1024);
-    this.signs = new Uint32Array(this.words * 1024);
+    this.matrix = new Float32Array(dims * Math.max(capacity, 16));
+    this.signs = new Uint32Array(this.words * Math.max(capacity, 16));
   }
 
   get size(): number {
@@ -131,11 +135,13 @@ export class VectorIndex {
     return rows;
   }
 
+  /** Grows by half: vectors dominate memory, so doubling would waste up to half of it. */
   private grow(): void {
-    const matrix = new Float32Array(this.matrix.length * 2);
+    const rows = Math.ceil((this.matrix.length / this.dims) * 1.5);
+    const matrix = new Float32Array(rows * this.dims);
     matrix.set(this.matrix);
     this.matrix = matrix;
-    const signs = new Uint32Array(this.signs.length * 2);
+    const signs = new Uint32Array(rows * this.words);
     signs.set(this.signs);
     this.signs = signs;
   }

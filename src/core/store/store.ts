@@ -89,6 +89,7 @@ export class Store {
         // Checkpoints mid-index leave rewritten blocks behind and the file a third larger; the
         // indexer checkpoints once at the end of each run instead.
         checkpoint_threshold: '1GB',
+        memory_limit: '256MB',
       });
     } catch (error) {
       throw openError(path, error);
@@ -322,7 +323,8 @@ export class Store {
     let index = this.vectorIndexes.get(modelKey);
     if (!index) {
       index = (async () => {
-        const loaded = new VectorIndex(dims);
+        const [count] = await this.all<{ n: bigint }>('SELECT count(*) AS n FROM vectors WHERE model = ?', [modelKey]);
+        const loaded = new VectorIndex(dims, Math.ceil(Number(count!.n) * 1.1));
         await this.readChunks(`SELECT chunk_hash, vector FROM vectors WHERE model = '${modelKey.replace(/'/g, "''")}'`, ([hashes, blobs]) => {
           hashes!.forEach((hash, i) => loaded.add(hash as string, toFloats((blobs![i] as DuckDBBlobValue).bytes)));
         });
