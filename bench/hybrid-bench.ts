@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveModelPack } from '../src/core/embedding/model-pack.js';
-import { Engine } from '../src/core/engine.js';
+import { DATABASE_FILE, Engine } from '../src/core/engine.js';
 import { Store } from '../src/core/store/store.js';
 import { ChunkPool } from '../src/main/chunk-pool.js';
 import { EmbedPool } from '../src/main/embed-pool.js';
@@ -27,7 +27,7 @@ const modelsDir = path.resolve(modelsDirArg ?? '../shared/models');
 async function measureRss(dataDir: string, packDir: string, packId: string): Promise<void> {
   const pack = resolveModelPack(packDir, packId);
   const base = process.memoryUsage().rss;
-  const store = await Store.open(path.join(dataDir, 'quarry.duckdb'));
+  const store = await Store.open(path.join(dataDir, DATABASE_FILE));
   await store.vectors(pack.key, pack.dims);
   const engine = process.memoryUsage().rss;
   const pool = new EmbedPool(pack, 'full', ['cpu']);
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   lexical.close();
   await chunkPool.close();
 
-  const store = await Store.open(path.join(dataDir, 'quarry.duckdb'));
+  const store = await Store.open(path.join(dataDir, DATABASE_FILE));
   let vectors = 0;
   for (const folder of await store.listFolders()) {
     for (;;) {

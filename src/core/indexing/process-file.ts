@@ -36,7 +36,7 @@ export function failedOutcome(error: unknown): FileOutcome {
   return { type: 'skipped', reason: 'failed', detail: error instanceof Error ? error.message : String(error) };
 }
 
-export function contentHash(data: string | Uint8Array): string {
+function contentHash(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex').slice(0, 32);
 }
 

@@ -15,6 +15,14 @@ async function makeRepo(root: string, files: number): Promise<string> {
   return root;
 }
 
+/** Resolves once the running job has committed its first batch of files. */
+async function firstCommit(scheduler: IndexScheduler): Promise<void> {
+  for (;;) {
+    const [progress] = (await once(scheduler, 'progress')) as [{ phase: string; done: number }];
+    if (progress.phase === 'indexing' && progress.done > 0) return;
+  }
+}
+
 describe('IndexScheduler', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
@@ -49,10 +57,7 @@ describe('IndexScheduler', () => {
     const scheduler = new IndexScheduler(engine);
     const folder = await engine.addFolder(await makeRepo(path.join(dir, 'big'), 1200));
     scheduler.enqueue(folder);
-    for (;;) {
-      const [progress] = (await once(scheduler, 'progress')) as [{ phase: string; done: number }];
-      if (progress.phase === 'indexing' && progress.done > 0) break;
-    }
+    await firstCommit(scheduler);
     scheduler.pause(folder.name);
     await new Promise((r) => setTimeout(r, 100)); // the batch in flight commits
     assert.equal(scheduler.jobs().find((j) => j.folder === 'big')?.state, 'paused');
@@ -71,10 +76,7 @@ describe('IndexScheduler', () => {
     const scheduler = new IndexScheduler(engine);
     const folder = await engine.addFolder(await makeRepo(path.join(dir, 'cancel-me'), 1200));
     scheduler.enqueue(folder);
-    for (;;) {
-      const [progress] = (await once(scheduler, 'progress')) as [{ phase: string; done: number }];
-      if (progress.phase === 'indexing' && progress.done > 0) break;
-    }
+    await firstCommit(scheduler);
     scheduler.cancel(folder.name);
     await scheduler.idle();
     const job = scheduler.jobs().find((j) => j.folder === 'cancel-me')!;

@@ -10,7 +10,7 @@ const PART = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|[\p{L}]+/gu;
 export const MAX_TERM_CHARS = 64;
 
 /** Calls `visit` for every term occurrence in `text`, in order. */
-export function forEachTerm(text: string, visit: (term: string) => void): void {
+function forEachTerm(text: string, visit: (term: string) => void): void {
   for (const match of text.matchAll(WORD)) {
     const word = match[0];
     if (word.includes('-')) {

@@ -123,7 +123,7 @@ export async function admissibleChunks(store: Store, query: ParsedQuery, withHas
 }
 
 /** Metadata of chunks by id, through the id indexes (point lookups, no text). */
-export async function chunkMeta(store: Store, ids: readonly number[]): Promise<Map<number, ChunkMeta>> {
+async function chunkMeta(store: Store, ids: readonly number[]): Promise<Map<number, ChunkMeta>> {
   const rows = await store.all<ChunkMeta>(
     `SELECT ${CHUNK_META_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
      WHERE c.id IN (${ids.join(', ')})`,
@@ -131,7 +131,7 @@ export async function chunkMeta(store: Store, ids: readonly number[]): Promise<M
   return new Map(rows.map((r) => [r.chunk_id, r]));
 }
 
-export async function chunkTexts(store: Store, ids: readonly number[]): Promise<Map<number, string>> {
+async function chunkTexts(store: Store, ids: readonly number[]): Promise<Map<number, string>> {
   if (ids.length === 0) return new Map();
   const rows = await store.all<{ id: number; text: string }>(`SELECT id, text FROM chunks WHERE id IN (${ids.join(', ')})`);
   return new Map(rows.map((r) => [r.id, r.text]));
@@ -141,7 +141,7 @@ export async function chunkTexts(store: Store, ids: readonly number[]): Promise<
  * Phrases match verbatim; case-insensitively unless they contain a capital (smart case). RE2's
  * case-insensitive literal scan is twice as fast as lower-casing the text.
  */
-export function phraseConditions(phrases: readonly string[]): Condition {
+function phraseConditions(phrases: readonly string[]): Condition {
   if (phrases.length === 0) return { sql: 'TRUE', params: [] };
   const smart = phrases.map((p) => ({ p, sensitive: /\p{Lu}/u.test(p) }));
   return {
