@@ -49,7 +49,7 @@ export async function rankLexical(store: Store, query: ParsedQuery, limit: numbe
   if (terms.length === 0) return listMatching(store, filterClause(query.filters), phraseConditions(query.phrases));
 
   const groups = query.words.length + query.phrases.length;
-  const ranked = store.postings.score(terms, groups, { allowed: admissible && ((id) => admissible.ids.has(id)), limit: CANDIDATES });
+  const ranked = store.postings.score(terms, groups, { allowed: admissible && ((id) => admissible.has(id)), limit: CANDIDATES });
   if (ranked.length === 0) return [];
 
   // Boost on metadata, read text only for the best, then boost on the exact identifier as typed.
@@ -100,26 +100,23 @@ function queryTerms(query: ParsedQuery): QueryTerm[] {
 }
 
 /** Chunk ids that pass the query's filters and contain its phrases. */
-/** Chunks a query's filters and phrases admit, by id and (for semantic ranking) by text hash. */
-export interface Admissible {
-  ids: Set<number>;
-  hashes: Set<string>;
-}
+/** Ids of the chunks a query's filters and phrases admit. */
+export type Admissible = Set<number>;
 
 /**
  * The chunks that pass a query's filters and contain its phrases, or null when it has neither:
- * one query, shared by every ranking. Hashes are read only when asked for (they cost time).
+ * one query, shared by every ranking.
  */
-export async function admissibleChunks(store: Store, query: ParsedQuery, withHashes: boolean): Promise<Admissible | null> {
+export async function admissibleChunks(store: Store, query: ParsedQuery): Promise<Admissible | null> {
   const filters = filterClause(query.filters);
   const phrases = phraseConditions(query.phrases);
   if (filters.sql === 'TRUE' && phrases.sql === 'TRUE') return null;
-  const rows = await store.all<{ id: number; hash?: string }>(
-    `SELECT c.id${withHashes ? ', c.hash' : ''} FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
+  const rows = await store.all<{ id: number }>(
+    `SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
      WHERE ${filters.sql} AND ${phrases.sql}`,
     [...filters.params, ...phrases.params],
   );
-  return { ids: new Set(rows.map((r) => r.id)), hashes: new Set(withHashes ? rows.map((r) => r.hash!) : []) };
+  return new Set(rows.map((r) => r.id));
 }
 
 /** Metadata of chunks by id, through the id indexes (point lookups, no text). */

@@ -140,7 +140,7 @@ export class Searcher {
     let lexical: RankedChunk[] = [];
     const scopeStart = performance.now();
     // Filters and phrases: one admissible set for both rankings (a phrase costs one scan of the text).
-    const admissible = await admissibleChunks(this.store, query, true);
+    const admissible = await admissibleChunks(this.store, query);
     timings.lexical = performance.now() - scopeStart;
     if (mode === 'hybrid') {
       const t = performance.now();
@@ -179,7 +179,7 @@ export class Searcher {
 
   private async lexicalPage(query: ParsedQuery, window: number, timings: SearchTimings): Promise<SearchHit[]> {
     const t = performance.now();
-    const ranked = await rankLexical(this.store, query, window, await admissibleChunks(this.store, query, false));
+    const ranked = await rankLexical(this.store, query, window, await admissibleChunks(this.store, query));
     timings.lexical = performance.now() - t;
     const s = performance.now();
     const hits = await rankedHits(this.store, ranked, query, window);

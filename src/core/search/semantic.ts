@@ -1,3 +1,4 @@
+import { listValue } from '@duckdb/node-api';
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { filterClause } from './filters.js';
@@ -6,6 +7,8 @@ import type { Admissible, RankedChunk } from './lexical.js';
 import type { VectorIndex } from './vector-index.js';
 
 const CANDIDATES = 100;
+/** Nearest texts read per result wanted when a scope will filter some out. */
+const OVERFETCH = 4;
 /** Reciprocal rank fusion constant (Cormack et al.): dampens the weight of top ranks. */
 const RRF_K = 60;
 
@@ -25,10 +28,24 @@ export async function rankSemantic(
   vectors: VectorIndex,
   admissible: Admissible | null,
 ): Promise<RankedChunk[]> {
-  const filters = filterClause(query.filters);
-  const allowed = admissible?.hashes ?? null;
-  const nearest = vectors.search(queryVector, CANDIDATES, allowed && ((hash) => allowed.has(hash)));
+  if (!admissible) return nearestChunks(store, query, vectors.search(queryVector, CANDIDATES));
+  // Scoped: most scopes keep plenty of the nearest texts, so filter those first; only a narrow
+  // scope pays for reading every admissible text's hash and searching within them.
+  const wide = await nearestChunks(store, query, vectors.search(queryVector, CANDIDATES * OVERFETCH), admissible);
+  if (wide.length >= CANDIDATES / 2) return wide;
+  const hashes = await admissibleHashes(store, admissible);
+  return nearestChunks(store, query, vectors.search(queryVector, CANDIDATES, (hash) => hashes.has(hash)), admissible);
+}
+
+/** The chunks holding the nearest texts (within `ids` when given), best first. */
+async function nearestChunks(
+  store: Store,
+  query: ParsedQuery,
+  nearest: Array<{ hash: string; score: number }>,
+  ids: Set<number> | null = null,
+): Promise<RankedChunk[]> {
   if (nearest.length === 0) return [];
+  const filters = filterClause(query.filters);
   const scores = new Map(nearest.map((n) => [n.hash, n.score]));
   // Hashes are hex digests of our own making, inlined so the hash index serves the lookup.
   const hashes = nearest.map((n) => n.hash).filter((h) => /^[0-9a-f]+$/.test(h));
@@ -38,8 +55,17 @@ export async function rankSemantic(
     filters.params,
   );
   return rows
+    .filter((row) => !ids || ids.has(row.chunk_id))
     .map((row) => ({ row, score: scores.get(row.hash)! }))
     .sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path) || a.row.start_line - b.row.start_line);
+}
+
+async function admissibleHashes(store: Store, ids: Set<number>): Promise<Set<string>> {
+  if (ids.size === 0) return new Set();
+  const rows = await store.all<{ hash: string }>(`SELECT DISTINCT hash FROM chunks WHERE list_contains(?::INTEGER[], id)`, [
+    listValue([...ids]),
+  ]);
+  return new Set(rows.map((r) => r.hash));
 }
 
 /**
