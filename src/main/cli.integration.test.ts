@@ -250,6 +250,12 @@ describe('quarry CLI with an embedding model', () => {
     assert.equal(status.embeddings.cacheHits, 0);
   });
 
+  it('runs on the device asked for with --device', () => {
+    const status = JSON.parse(q('status', '--json', '--device', 'cpu').stdout) as StatusReport;
+    assert.equal(status.model?.device, 'cpu');
+    assert.equal(status.model?.fallbackReason, null, 'nothing was tried before the CPU');
+  });
+
   it('searches in every mode', () => {
     for (const mode of ['hybrid', 'semantic', 'lexical']) {
       const result = q('search', 'checksum of a buffer', '--mode', mode, '--json');

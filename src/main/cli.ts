@@ -5,7 +5,7 @@ import { DEFAULT_MODEL_ID } from '../core/embedding/model-pack.js';
 import type { Engine } from '../core/engine.js';
 import { isQuarryError } from '../shared/errors.js';
 import type { FolderInfo, SearchMode } from '../shared/types.js';
-import { openEngine } from './compose.js';
+import { openEngine, type DevicePreference } from './compose.js';
 import type { ResourceBudget } from './embed-pool.js';
 import { formatBytes, formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
 import { defaultDataDir } from './data-dir.js';
@@ -40,6 +40,7 @@ Options:
   --data-dir DIR            where the index lives (default: per-user data dir; env QUARRY_DATA_DIR)
   --models-dir DIR          folder of embedding models (default DATA_DIR/models; env QUARRY_MODELS_DIR)
   --model ID                embedding model folder name (default all-MiniLM-L6-v2; env QUARRY_MODEL)
+  --device auto|cpu|webgpu  where the model runs (default auto: WebGPU if it works, else CPU; env QUARRY_DEVICE)
   --json                    machine-readable output (JSON lines for search and skipped)
   -h, --help                this help`;
 
@@ -61,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       'models-dir': { type: 'string' },
       model: { type: 'string' },
       budget: { type: 'string' },
+      device: { type: 'string' },
       'lexical-only': { type: 'boolean', default: false },
       'no-wait': { type: 'boolean', default: false },
       watch: { type: 'boolean', default: false },
@@ -93,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
     ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}),
     ...(modelId ? { modelId } : {}),
     budget: parseBudget(values.budget),
+    device: parseDevice(values.device ?? process.env.QUARRY_DEVICE),
     ...(maxFileBytes ? { maxFileBytes } : {}),
   });
   try {
@@ -236,6 +239,11 @@ async function fetchModel(source: ModelSource, modelsDir: string, modelId: strin
 function parseMode(mode: string | undefined): SearchMode | undefined {
   if (mode === undefined || MODES.includes(mode as SearchMode)) return mode as SearchMode | undefined;
   throw new UsageError(`Unknown --mode "${mode}": use ${MODES.join(', ')}`);
+}
+
+function parseDevice(device: string | undefined): DevicePreference {
+  if (device === undefined || device === 'auto' || device === 'cpu' || device === 'webgpu') return device ?? 'auto';
+  throw new UsageError(`Unknown --device "${device}": use auto, cpu or webgpu`);
 }
 
 function parseBudget(budget: string | undefined): ResourceBudget {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Device } from '../core/embedding/local-embedder.js';
 import { DEFAULT_MODEL_ID, resolveModelPack } from '../core/embedding/model-pack.js';
 import { Engine, type EmbeddingSetup } from '../core/engine.js';
 import { isQuarryError } from '../shared/errors.js';
@@ -11,8 +12,14 @@ export interface QuarryConfig {
   modelsDir?: string;
   modelId?: string;
   budget?: ResourceBudget;
+  /** Where inference runs: auto tries WebGPU, then the CPU. */
+  device?: DevicePreference;
   maxFileBytes?: number;
 }
+
+export type DevicePreference = 'auto' | 'cpu' | 'webgpu';
+
+const DEVICES: Record<DevicePreference, Device[]> = { auto: ['webgpu', 'cpu'], cpu: ['cpu'], webgpu: ['webgpu'] };
 
 export interface OpenedEngine {
   engine: Engine;
@@ -27,7 +34,7 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
   let embedding: EmbeddingSetup;
   try {
     const pack = resolveModelPack(modelsDir, config.modelId ?? DEFAULT_MODEL_ID);
-    embedPool = new EmbedPool(pack, config.budget);
+    embedPool = new EmbedPool(pack, config.budget, DEVICES[config.device ?? 'auto']);
     embedding = { pack, embedder: embedPool };
   } catch (error) {
     if (!isQuarryError(error)) throw error;
