@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { drain } from '../../test/support/engine.js';
-import { copySampleRepo, SHARED_MODELS, TEST_MODEL, tempDir } from '../../test/support/fixtures.js';
+import { copySampleRepo, SHARED_MODELS, TEST_MODEL, tempDir, writeFile } from '../../test/support/fixtures.js';
 import { QuarryError } from '../shared/errors.js';
 import type { FolderInfo, IndexSummary } from '../shared/types.js';
 import { LocalEmbedder } from './embedding/local-embedder.js';
@@ -59,6 +59,18 @@ describe('Engine with a real embedding model', () => {
     assert.equal(embeddings.computed, first.embeddingsComputed);
     assert.equal(embeddings.cacheHits, first.embeddingCacheHits + copied.chunksWritten);
     await engine.removeFolder(copy.name);
+  });
+
+  it('evicts the vectors of texts no chunk holds any more, and reports the cache', async () => {
+    const before = (await engine.status()).embeddings;
+    await writeFile(path.join(work, 'repo'), 'native/vector.c', 'int vector_size(void) { return 0; }\n');
+    const run = await drain(engine.index(folder));
+    assert.ok(run.embeddingsComputed >= 1);
+    const after = (await engine.status()).embeddings;
+    assert.ok(after.evicted > before.evicted, 'the old vector.c text lost its last chunk');
+    assert.equal(after.bytes, after.entries * 128 * 4);
+    assert.equal((await engine.status()).folders[0]?.embeddingCoverage, 1);
+    assert.deepEqual((await engine.search('vector_push', { mode: 'lexical' })).hits, []);
   });
 
   it('searches semantically within filters, and says how much is embedded', async () => {

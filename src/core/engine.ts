@@ -150,6 +150,8 @@ export class Engine {
       summary.embeddingCacheHits = Math.max(0, summary.chunksWritten - summary.embeddingsComputed - summary.embeddingsFailed);
       await this.store.countCacheHits(summary.embeddingCacheHits);
     }
+    // Chunks were replaced or removed: their old texts' vectors may now belong to no chunk.
+    if (summary.filesIndexed + summary.filesDeleted > 0) await this.store.evictUnreferencedVectors();
     summary.elapsedMs = performance.now() - startedAt;
     yield { folder: folder.name, phase: 'done', unit: 'files', total: summary.filesSeen, done: summary.filesSeen, bytesDone: 0, elapsedMs: summary.elapsedMs, rate: 0, etaMs: 0 };
     return summary;
@@ -229,11 +231,18 @@ export class Engine {
       folders,
       ...(await this.modelStatus()),
       caches: this.searcher.cacheStats(),
-      embeddings: await this.store.embeddingCounters(),
+      embeddings: await this.embeddingStats(),
       skippedByReason: Object.fromEntries(reasons.map((r) => [r.reason, Number(r.n)])),
       indexBytes: await this.store.sizeOnDisk(),
       dataDir: this.dataDir,
     };
+  }
+
+  private async embeddingStats(): Promise<StatusReport['embeddings']> {
+    const counters = await this.store.embeddingCounters();
+    const pack = 'pack' in this.embedding ? this.embedding.pack : null;
+    const vectors = await this.store.vectorCounts(pack?.key ?? '');
+    return { ...counters, ...vectors, bytes: vectors.entries * (pack?.dims ?? 0) * 4 };
   }
 
   /** The model in use, or why there is none (including a model that fails to load). */

@@ -72,7 +72,11 @@ export function formatStatus(report: StatusReport): string {
     const m = report.model;
     const fallback = m.fallbackReason ? ` (fell back: ${m.fallbackReason})` : '';
     lines.push(`model: ${m.modelId} (${m.dims} dims, ${m.dtype}) on ${m.device}${fallback}`);
-    lines.push(`embeddings: ${report.embeddings.computed} computed, ${report.embeddings.cacheHits} from cache`);
+    const e = report.embeddings;
+    lines.push(
+      `embeddings: ${e.computed} computed, ${e.cacheHits} from cache, ${e.failed} failed; ${e.entries} vectors (${formatBytes(e.bytes)}), ` +
+        `${e.evicted} evicted, ${e.otherModels} of other models`,
+    );
   } else {
     lines.push(`semantic search off: ${report.modelUnavailable ?? 'no model'}`);
   }

@@ -64,8 +64,21 @@ export interface StatusReport {
   /** Why semantic search is off, when it is. */
   modelUnavailable: string | null;
   caches: CacheStats[];
-  /** Since the store was created: vectors computed, chunks whose vector was already stored, and texts the model failed on. */
-  embeddings: { computed: number; cacheHits: number; failed: number };
+  /**
+   * The embedding cache. Since the store was created: vectors computed, chunks whose vector was
+   * already stored, texts the model failed on, and vectors evicted because no chunk held their
+   * text any more. Now: vectors for the model in use (entries, bytes), and vectors of other models
+   * (invalidated by a model change; kept in case it changes back).
+   */
+  embeddings: {
+    computed: number;
+    cacheHits: number;
+    failed: number;
+    evicted: number;
+    entries: number;
+    bytes: number;
+    otherModels: number;
+  };
   skippedByReason: Partial<Record<SkipReason, number>>;
   /** Bytes of the database and its write-ahead log on disk. */
   indexBytes: number;

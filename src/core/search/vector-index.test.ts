@@ -36,6 +36,17 @@ describe('VectorIndex', () => {
     assert.ok(index.search(Float32Array.from([1, 0, 0]), 1, (h) => h !== 'x')[0]!.hash === 'y');
   });
 
+  it('forgets removed vectors and keeps the rest findable', () => {
+    const index = new VectorIndex(8);
+    for (let i = 0; i < 5; i++) index.add(`h${i}`, unit(i + 1, 8));
+    index.remove('h1');
+    index.remove('h4');
+    index.remove('missing');
+    assert.equal(index.size, 3);
+    assert.ok(!index.has('h1'));
+    for (const i of [0, 2, 3]) assert.equal(index.search(unit(i + 1, 8), 1)[0]!.hash, `h${i}`);
+  });
+
   it('finds near neighbours through the binary prefilter on large indexes, like the exact scan', () => {
     const dims = 64;
     const index = new VectorIndex(dims);

@@ -50,6 +50,22 @@ export class VectorIndex {
     for (let d = 0; d < this.dims; d++) if (vector[d]! > 0) this.signs[base + (d >> 5)]! |= 1 << (d & 31);
   }
 
+  /** Forgets a vector: the last row moves into its place, so rows stay dense. */
+  remove(hash: string): void {
+    const row = this.rows.get(hash);
+    if (row === undefined) return;
+    const last = this.hashes.length - 1;
+    if (row !== last) {
+      const moved = this.hashes[last]!;
+      this.matrix.copyWithin(row * this.dims, last * this.dims, (last + 1) * this.dims);
+      this.signs.copyWithin(row * this.words, last * this.words, (last + 1) * this.words);
+      this.hashes[row] = moved;
+      this.rows.set(moved, row);
+    }
+    this.hashes.pop();
+    this.rows.delete(hash);
+  }
+
   /**
    * The `k` most similar vectors to `query` (cosine, as vectors are unit length), best first.
    * `strategy` overrides the size-based choice between the exact scan and the binary prefilter.

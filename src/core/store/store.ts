@@ -386,6 +386,33 @@ export class Store {
     if (index) for (const { hash, vector } of entries) index.add(hash, vector);
   }
 
+  /**
+   * Deletes vectors whose text no chunk holds any more (edited or deleted code), of every model,
+   * and counts them as evicted.
+   */
+  async evictUnreferencedVectors(): Promise<number> {
+    const evicted = await this.transaction(async () => {
+      const rows = await this.all<{ model: string; chunk_hash: string }>(
+        'DELETE FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.hash = v.chunk_hash) RETURNING model, chunk_hash',
+      );
+      if (rows.length > 0) await this.bumpCounter('vectors_evicted', rows.length);
+      return rows;
+    });
+    for (const { model, chunk_hash } of evicted) (await this.vectorIndexes.get(model))?.remove(chunk_hash);
+    return evicted.length;
+  }
+
+  /** Vectors stored for the model, for other models (stale after a model change), and how many were evicted. */
+  async vectorCounts(modelKey: string): Promise<{ entries: number; otherModels: number; evicted: number }> {
+    const [row] = await this.all<{ entries: bigint; others: bigint; evicted: string | null }>(
+      `SELECT count(*) FILTER (WHERE model = ?) AS entries, count(*) FILTER (WHERE model <> ?) AS others,
+         (SELECT value FROM meta WHERE key = 'vectors_evicted') AS evicted
+       FROM vectors`,
+      [modelKey, modelKey],
+    );
+    return { entries: Number(row!.entries), otherModels: Number(row!.others), evicted: Number(row!.evicted ?? 0) };
+  }
+
   /** Records texts the model failed on, so they are not retried until they change. */
   async putEmbeddingFailures(modelKey: string, failures: Array<{ hash: string; reason: string }>): Promise<void> {
     if (failures.length === 0) return;
