@@ -6,7 +6,7 @@ import { termFrequencies, termHash } from './tokenize.js';
 /** Adds a chunk from its text, as indexing does. */
 function addText(index: PostingsIndex, id: number, text: string): void {
   const { counts, length } = termFrequencies(text);
-  index.add(id, length, Int32Array.from([...counts.keys()].map(termHash)), Uint16Array.from(counts.values()));
+  index.add(id, id, length, Int32Array.from([...counts.keys()].map(termHash)), Uint16Array.from(counts.values()));
 }
 
 const word = (text: string, group = 0): QueryTerm => ({ hash: termHash(text), weight: 1, group, whole: true });
@@ -57,7 +57,7 @@ describe('PostingsIndex', () => {
   });
 
   it('gives the same answers after compaction as before, with removed chunks dropped', () => {
-    const loaded = PostingsIndex.fromSorted({ terms: [], chunks: [], tfs: [] }, { ids: [], lengths: [] });
+    const loaded = PostingsIndex.fromSorted({ terms: [], chunks: [], tfs: [] }, { ids: [], files: [], lengths: [] });
     // Enough postings to pass the compaction threshold twice over.
     for (let id = 1; id <= 3000; id++) addText(loaded, id, Array.from({ length: 80 }, (_, j) => `w${(id * 7 + j) % 500}`).join(' ') + ` doc${id}`);
     loaded.remove([10, 20, 30]);
@@ -77,7 +77,7 @@ describe('PostingsIndex', () => {
     ].sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
     const index = PostingsIndex.fromSorted(
       { terms: rows.map((r) => r[0]!), chunks: rows.map((r) => r[1]!), tfs: [1, 1, 1] },
-      { ids: [1, 2], lengths: [3, 3] },
+      { ids: [1, 2], files: [1, 1], lengths: [3, 3] },
     );
     assert.equal(index.chunkCount, 2);
     addText(index, 3, 'alpha beta gamma');

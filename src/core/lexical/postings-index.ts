@@ -39,6 +39,8 @@ export class PostingsIndex {
   private lengths = new Int32Array(1024);
   /** Per chunk id: number of postings, to know how many die with it. */
   private postingCounts = new Int32Array(1024);
+  /** Per chunk id: the file it belongs to, so file-level filters need no per-chunk query. */
+  private files = new Int32Array(1024);
   private liveChunks = 0;
   private totalLength = 0;
   // Per-query scratch, indexed by chunk id; `stamp` marks which entries belong to the current query.
@@ -47,6 +49,11 @@ export class PostingsIndex {
   private bm25 = new Float64Array(1024);
   private wholeMask = new Uint32Array(1024);
   private partsHit: Uint8Array[] = [];
+
+  /** The file a live chunk belongs to. */
+  fileOf(chunkId: number): number {
+    return this.files[chunkId] ?? 0;
+  }
 
   get chunkCount(): number {
     return this.liveChunks;
@@ -59,10 +66,13 @@ export class PostingsIndex {
   /** Builds the base from postings sorted by term, and chunk lengths. */
   static fromSorted(
     postings: { terms: ArrayLike<number>; chunks: ArrayLike<number>; tfs: ArrayLike<number> },
-    chunkLengths: { ids: ArrayLike<number>; lengths: ArrayLike<number> },
+    chunks: { ids: ArrayLike<number>; files: ArrayLike<number>; lengths: ArrayLike<number> },
   ): PostingsIndex {
     const index = new PostingsIndex();
-    for (let i = 0; i < chunkLengths.ids.length; i++) index.setLength(chunkLengths.ids[i]!, chunkLengths.lengths[i]!);
+    for (let i = 0; i < chunks.ids.length; i++) {
+      index.setLength(chunks.ids[i]!, chunks.lengths[i]!);
+      index.files[chunks.ids[i]!] = chunks.files[i]!;
+    }
     const n = postings.terms.length;
     const terms: number[] = [];
     const offsets: number[] = [];
@@ -82,8 +92,9 @@ export class PostingsIndex {
     return index;
   }
 
-  add(chunkId: number, length: number, terms: ArrayLike<number>, tfs: ArrayLike<number>): void {
+  add(chunkId: number, fileId: number, length: number, terms: ArrayLike<number>, tfs: ArrayLike<number>): void {
     this.setLength(chunkId, Math.max(1, length));
+    this.files[chunkId] = fileId;
     this.postingCounts[chunkId] = terms.length;
     for (let i = 0; i < terms.length; i++) {
       let list = this.delta.get(terms[i]!);
@@ -200,6 +211,7 @@ export class PostingsIndex {
     };
     this.lengths = grown(this.lengths, (n) => new Int32Array(n));
     this.postingCounts = grown(this.postingCounts, (n) => new Int32Array(n));
+    this.files = grown(this.files, (n) => new Int32Array(n));
     this.stamp = grown(this.stamp, (n) => new Uint32Array(n));
     this.bm25 = grown(this.bm25, (n) => new Float64Array(n));
     this.wholeMask = grown(this.wholeMask, (n) => new Uint32Array(n));

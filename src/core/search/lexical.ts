@@ -49,7 +49,7 @@ export async function rankLexical(store: Store, query: ParsedQuery, limit: numbe
   if (terms.length === 0) return listMatching(store, filterClause(query.filters), phraseConditions(query.phrases));
 
   const groups = query.words.length + query.phrases.length;
-  const ranked = store.postings.score(terms, groups, { allowed: admissible && ((id) => admissible.has(id)), limit: CANDIDATES });
+  const ranked = store.postings.score(terms, groups, { allowed: admissible, limit: CANDIDATES });
   if (ranked.length === 0) return [];
 
   // Boost on metadata, read text only for the best, then boost on the exact identifier as typed.
@@ -100,23 +100,33 @@ function queryTerms(query: ParsedQuery): QueryTerm[] {
 }
 
 /** Chunk ids that pass the query's filters and contain its phrases. */
-/** Ids of the chunks a query's filters and phrases admit. */
-export type Admissible = Set<number>;
+/** Whether a chunk passes a query's filters and contains its phrases. */
+export type Admissible = (chunkId: number) => boolean;
 
 /**
- * The chunks that pass a query's filters and contain its phrases, or null when it has neither:
- * one query, shared by every ranking.
+ * The chunks that pass a query's filters and contain its phrases, or null when it has neither.
+ * Filters alone are decided per file (a query over files, with each chunk's file in memory);
+ * phrases need the chunks' text, one scan.
  */
 export async function admissibleChunks(store: Store, query: ParsedQuery): Promise<Admissible | null> {
   const filters = filterClause(query.filters);
   const phrases = phraseConditions(query.phrases);
   if (filters.sql === 'TRUE' && phrases.sql === 'TRUE') return null;
+  if (phrases.sql === 'TRUE') {
+    const files = await store.all<{ id: number }>(
+      `SELECT f.id FROM files f JOIN folders d ON d.id = f.folder_id WHERE f.status = 'indexed' AND ${filters.sql}`,
+      filters.params,
+    );
+    const allowed = new Set(files.map((f) => f.id));
+    return (chunkId) => allowed.has(store.postings.fileOf(chunkId));
+  }
   const rows = await store.all<{ id: number }>(
     `SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
      WHERE ${filters.sql} AND ${phrases.sql}`,
     [...filters.params, ...phrases.params],
   );
-  return new Set(rows.map((r) => r.id));
+  const allowed = new Set(rows.map((r) => r.id));
+  return (chunkId) => allowed.has(chunkId);
 }
 
 /** Metadata of chunks by id, through the id indexes (point lookups, no text). */
@@ -138,7 +148,7 @@ async function chunkTexts(store: Store, ids: readonly number[]): Promise<Map<num
  * Phrases match verbatim; case-insensitively unless they contain a capital (smart case). RE2's
  * case-insensitive literal scan is twice as fast as lower-casing the text.
  */
-function phraseConditions(phrases: readonly string[]): Condition {
+export function phraseConditions(phrases: readonly string[]): Condition {
   if (phrases.length === 0) return { sql: 'TRUE', params: [] };
   const smart = phrases.map((p) => ({ p, sensitive: /\p{Lu}/u.test(p) }));
   return {

@@ -1,9 +1,8 @@
-import { listValue } from '@duckdb/node-api';
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { filterClause } from './filters.js';
 import { CHUNK_META_COLUMNS, type ChunkMeta } from './hits.js';
-import type { Admissible, RankedChunk } from './lexical.js';
+import { phraseConditions, type Admissible, type RankedChunk } from './lexical.js';
 import type { VectorIndex } from './vector-index.js';
 
 const CANDIDATES = 100;
@@ -33,7 +32,7 @@ export async function rankSemantic(
   // scope pays for reading every admissible text's hash and searching within them.
   const wide = await nearestChunks(store, query, vectors.search(queryVector, CANDIDATES * OVERFETCH), admissible);
   if (wide.length >= CANDIDATES / 2) return wide;
-  const hashes = await admissibleHashes(store, admissible);
+  const hashes = await admissibleHashes(store, query);
   return nearestChunks(store, query, vectors.search(queryVector, CANDIDATES, (hash) => hashes.has(hash)), admissible);
 }
 
@@ -42,7 +41,7 @@ async function nearestChunks(
   store: Store,
   query: ParsedQuery,
   nearest: Array<{ hash: string; score: number }>,
-  ids: Set<number> | null = null,
+  admissible: Admissible | null = null,
 ): Promise<RankedChunk[]> {
   if (nearest.length === 0) return [];
   const filters = filterClause(query.filters);
@@ -55,16 +54,20 @@ async function nearestChunks(
     filters.params,
   );
   return rows
-    .filter((row) => !ids || ids.has(row.chunk_id))
+    .filter((row) => !admissible || admissible(row.chunk_id))
     .map((row) => ({ row, score: scores.get(row.hash)! }))
     .sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path) || a.row.start_line - b.row.start_line);
 }
 
-async function admissibleHashes(store: Store, ids: Set<number>): Promise<Set<string>> {
-  if (ids.size === 0) return new Set();
-  const rows = await store.all<{ hash: string }>(`SELECT DISTINCT hash FROM chunks WHERE list_contains(?::INTEGER[], id)`, [
-    listValue([...ids]),
-  ]);
+/** Hashes of the texts of the chunks a query admits (for narrow scopes, where this set is small). */
+async function admissibleHashes(store: Store, query: ParsedQuery): Promise<Set<string>> {
+  const filters = filterClause(query.filters);
+  const phrases = phraseConditions(query.phrases);
+  const rows = await store.all<{ hash: string }>(
+    `SELECT DISTINCT c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
+     WHERE ${filters.sql} AND ${phrases.sql}`,
+    [...filters.params, ...phrases.params],
+  );
   return new Set(rows.map((r) => r.hash));
 }
 

@@ -156,12 +156,14 @@ export class Store {
       at += t!.length;
     });
     const ids: number[] = [];
+    const files: number[] = [];
     const lengths: number[] = [];
-    await this.readChunks('SELECT id, length FROM chunks', ([i, l]) => {
+    await this.readChunks('SELECT id, file_id, length FROM chunks', ([i, f, l]) => {
       ids.push(...(i as number[]));
+      files.push(...(f as number[]));
       lengths.push(...(l as number[]));
     });
-    this.postings = PostingsIndex.fromSorted({ terms: terms.subarray(0, at), chunks: chunks.subarray(0, at), tfs: tfs.subarray(0, at) }, { ids, lengths });
+    this.postings = PostingsIndex.fromSorted({ terms: terms.subarray(0, at), chunks: chunks.subarray(0, at), tfs: tfs.subarray(0, at) }, { ids, files, lengths });
   }
 
   /** Streams a query's result in DataChunks, column-wise, without materialising it whole. */
@@ -261,7 +263,7 @@ export class Store {
     const fileIdsBefore = this.nextFileId;
     const chunkIdsBefore = this.nextChunkId;
     let removed: number[] = [];
-    let written: Array<{ id: number; chunk: IndexedChunk }>;
+    let written: Array<{ id: number; fileId: number; chunk: IndexedChunk }>;
     try {
       written = await this.transaction(async () => {
         if (batch.removeFileIds.length > 0) {
@@ -283,15 +285,15 @@ export class Store {
     }
     // Only what committed reaches the in-memory mirror.
     this.postings.remove(removed);
-    for (const { id, chunk } of written) this.postings.add(id, chunk.length, chunk.terms, chunk.counts);
+    for (const { id, fileId, chunk } of written) this.postings.add(id, fileId, chunk.length, chunk.terms, chunk.counts);
     return { chunks: written.length };
   }
 
-  private async appendFiles(folderId: number, writes: FileWrite[]): Promise<Array<{ id: number; chunk: IndexedChunk }>> {
+  private async appendFiles(folderId: number, writes: FileWrite[]): Promise<Array<{ id: number; fileId: number; chunk: IndexedChunk }>> {
     const files = await ColumnBuffer.open(this.db, 'files', [INTEGER, INTEGER, VARCHAR, BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER]);
     const chunks = await ColumnBuffer.open(this.db, 'chunks', [INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER]);
     const postings = await ColumnBuffer.open(this.db, 'postings', [INTEGER, INTEGER, USMALLINT]);
-    const written: Array<{ id: number; chunk: IndexedChunk }> = [];
+    const written: Array<{ id: number; fileId: number; chunk: IndexedChunk }> = [];
     for (const write of writes) {
       const fileId = this.nextFileId++;
       files.push([
@@ -300,7 +302,7 @@ export class Store {
       ]);
       for (const chunk of write.chunks) {
         const chunkId = this.nextChunkId++;
-        written.push({ id: chunkId, chunk });
+        written.push({ id: chunkId, fileId, chunk });
         chunks.push([
           chunkId, fileId, folderId, chunk.startLine, chunk.endLine, chunk.kind, chunk.symbol,
           chunk.symbols.join(' '), chunk.context, chunk.text, chunk.hash, chunk.length,
