@@ -11,13 +11,11 @@ import { DEFAULT_MAX_FILE_BYTES, indexFolder, type FileProcessor } from './index
 import { Searcher, type SearchRequest, type SemanticSetup } from './search/searcher.js';
 import { Store } from './store/store.js';
 
-/** Semantic search: the model pack and what embeds with it, or why there is none. */
-export type EmbeddingSetup = SemanticSetup;
-
 export interface EngineOptions {
   dataDir: string;
   processor: FileProcessor;
-  embedding?: EmbeddingSetup;
+  /** Semantic search: the model pack and what embeds with it, or why there is none. */
+  embedding?: SemanticSetup;
   maxFileBytes?: number;
 }
 
@@ -35,7 +33,6 @@ export interface IndexOptions {
   gate?: PauseGate;
 }
 
-
 export const DATABASE_FILE = 'quarry.duckdb';
 
 /** The engine's public face: folders, indexing, search and status over one store. */
@@ -46,7 +43,7 @@ export class Engine {
     readonly dataDir: string,
     private readonly store: Store,
     private readonly processor: FileProcessor,
-    private readonly embedding: EmbeddingSetup,
+    private readonly embedding: SemanticSetup,
     private readonly maxFileBytes: number,
   ) {
     this.searcher = new Searcher(store, embedding);
@@ -128,7 +125,7 @@ export class Engine {
         summary = step.value;
         break;
       }
-      if (step.value.phase !== 'done') yield step.value;
+      yield step.value;
     }
     await recorded;
     if ('pack' in this.embedding && !options.lexicalOnly) {

@@ -1,14 +1,8 @@
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { workerFile } from './worker-file.js';
 import type { FileProcessor } from '../core/indexing/indexer.js';
 import type { FileJob, FileOutcome } from '../core/indexing/process-file.js';
-
-/** Run from source (tsx) the worker is the .ts file; built, it sits beside this bundle. */
-function workerFile(): string {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return fileURLToPath(new URL(fromSource ? '../workers/chunk.worker.ts' : './chunk.worker.js', import.meta.url));
-}
 
 /** Chunk workers (piscina): file reading, decoding, parsing and tokenizing off the main thread. */
 export class ChunkPool implements FileProcessor {
@@ -20,7 +14,7 @@ export class ChunkPool implements FileProcessor {
   process(jobs: FileJob[]): Promise<FileOutcome[]> {
     // Threads start on first use, so commands that only search never pay for them.
     if (!this.pool) {
-      this.pool = new Piscina({ filename: workerFile(), minThreads: this.threads, maxThreads: this.threads, idleTimeout: 30_000 });
+      this.pool = new Piscina({ filename: workerFile('chunk.worker'), minThreads: this.threads, maxThreads: this.threads, idleTimeout: 30_000 });
       // A worker that dies outside a task (it failed to load) must not take the process down;
       // its tasks reject and the files are recorded as failed.
       this.pool.on('error', (error: Error) => {

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Device } from '../core/embedding/local-embedder.js';
 import { DEFAULT_MODEL_ID, resolveModelPack } from '../core/embedding/model-pack.js';
-import { Engine, type EmbeddingSetup } from '../core/engine.js';
+import { Engine } from '../core/engine.js';
+import type { SemanticSetup } from '../core/search/searcher.js';
 import { isQuarryError } from '../shared/errors.js';
 import { ChunkPool } from './chunk-pool.js';
 import { EmbedPool, type ResourceBudget } from './embed-pool.js';
@@ -31,7 +32,7 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
   const chunkPool = new ChunkPool();
   const modelsDir = config.modelsDir ?? path.join(config.dataDir, 'models');
   let embedPool: EmbedPool | null = null;
-  let embedding: EmbeddingSetup;
+  let embedding: SemanticSetup;
   try {
     const pack = resolveModelPack(modelsDir, config.modelId ?? DEFAULT_MODEL_ID);
     embedPool = new EmbedPool(pack, config.budget, DEVICES[config.device ?? 'auto']);

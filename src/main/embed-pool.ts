@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { workerFile } from './worker-file.js';
 import type { Embedder } from '../core/embedding/embedder.js';
 import type { LocalEmbedderOptions } from '../core/embedding/local-embedder.js';
 import type { ModelPack } from '../core/embedding/model-pack.js';
@@ -9,12 +9,6 @@ import type { EmbedResult, EmbedTask, EmbedWorkerData } from '../workers/embed.w
 
 /** How much of the machine embedding may take: "economy" leaves it usable, "full" takes every core. */
 export type ResourceBudget = 'economy' | 'full';
-
-/** Run from source (tsx) the worker is the .ts file; built, it sits beside this bundle. */
-function workerFile(): string {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return fileURLToPath(new URL(fromSource ? '../workers/embed.worker.ts' : './embed.worker.js', import.meta.url));
-}
 
 export function threadsFor(budget: ResourceBudget, cores = os.availableParallelism()): number {
   return budget === 'full' ? cores : Math.max(1, Math.floor(cores / 2));
@@ -30,7 +24,7 @@ export class EmbedPool implements Embedder {
 
   constructor(pack: ModelPack, budget: ResourceBudget = 'economy', devices: LocalEmbedderOptions['devices'] = ['webgpu', 'cpu']) {
     const workerData: EmbedWorkerData = { pack, options: { devices, threads: threadsFor(budget) } };
-    this.pool = new Piscina({ filename: workerFile(), minThreads: 1, maxThreads: 1, idleTimeout: 60_000, workerData });
+    this.pool = new Piscina({ filename: workerFile('embed.worker'), minThreads: 1, maxThreads: 1, idleTimeout: 60_000, workerData });
     // A worker that dies outside a task must not take the process down; its tasks reject.
     this.pool.on('error', () => undefined);
   }

@@ -10,7 +10,7 @@ const FETCH = 2048;
 const BATCH = 64;
 
 /** A batch that takes longer than this is stuck (a hung or crashed worker): it is abandoned and retried. */
-export const DEFAULT_BATCH_TIMEOUT_MS = 120_000;
+const DEFAULT_BATCH_TIMEOUT_MS = 120_000;
 
 export interface EmbedOptions {
   signal?: AbortSignal;

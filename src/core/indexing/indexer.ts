@@ -65,7 +65,7 @@ export async function* indexFolder(
     const rate = done / Math.max((performance.now() - indexingStarted) / 1000, 1e-3);
     return {
       folder: folder.name, phase, unit: 'files', total, done, bytesDone: bytes, elapsedMs,
-      rate, etaMs: phase === 'done' ? 0 : rate > 0 ? ((total - done) / rate) * 1000 : null,
+      rate, etaMs: rate > 0 ? ((total - done) / rate) * 1000 : null,
     };
   };
 
@@ -182,7 +182,6 @@ export async function* indexFolder(
   await store.markFolderIndexed(folder.id, await readGitHead(folder.root));
   if (summary.filesIndexed + summary.filesDeleted > 0) await store.checkpoint();
   summary.elapsedMs = performance.now() - started;
-  yield progress('done', total, done, bytes);
   return summary;
 }
 

@@ -124,14 +124,15 @@ export class Searcher {
       return set;
     };
 
-    if (effectiveMode === 'regex' || effectiveMode === 'lexical') {
+    if (effectiveMode === 'regex') {
       const t = performance.now();
-      const set =
-        effectiveMode === 'regex'
-          ? finish(await regexSearch(this.store, query, window), null)
-          : finish(await this.lexicalPage(query, window, timings), null);
-      if (effectiveMode === 'regex') timings.lexical = performance.now() - t;
-      yield page(set, false, null);
+      const hits = await regexSearch(this.store, query, window);
+      timings.lexical = performance.now() - t;
+      yield page(finish(hits, null), false, null);
+      return;
+    }
+    if (effectiveMode === 'lexical') {
+      yield page(finish(await this.lexicalPage(query, window, timings), null), false, null);
       return;
     }
     if (!('pack' in this.semantic)) throw new QuarryError('SEMANTIC_UNAVAILABLE', `Semantic search is off: ${this.semantic.unavailable}`);

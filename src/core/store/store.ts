@@ -112,7 +112,7 @@ export class Store {
     return reader.getRowObjects() as T[];
   }
 
-  async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
+  private async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
     await this.db.run(sql, params);
   }
 
@@ -404,15 +404,13 @@ export class Store {
     return evicted.length;
   }
 
-  /** Vectors stored for the model, for other models (stale after a model change), and how many were evicted. */
-  async vectorCounts(modelKey: string): Promise<{ entries: number; otherModels: number; evicted: number }> {
-    const [row] = await this.all<{ entries: bigint; others: bigint; evicted: string | null }>(
-      `SELECT count(*) FILTER (WHERE model = ?) AS entries, count(*) FILTER (WHERE model <> ?) AS others,
-         (SELECT value FROM meta WHERE key = 'vectors_evicted') AS evicted
-       FROM vectors`,
+  /** Vectors stored for the model, and for other models (stale after a model change). */
+  async vectorCounts(modelKey: string): Promise<{ entries: number; otherModels: number }> {
+    const [row] = await this.all<{ entries: bigint; others: bigint }>(
+      'SELECT count(*) FILTER (WHERE model = ?) AS entries, count(*) FILTER (WHERE model <> ?) AS others FROM vectors',
       [modelKey, modelKey],
     );
-    return { entries: Number(row!.entries), otherModels: Number(row!.others), evicted: Number(row!.evicted ?? 0) };
+    return { entries: Number(row!.entries), otherModels: Number(row!.others) };
   }
 
   /** Records texts the model failed on, so they are not retried until they change. */
@@ -429,12 +427,17 @@ export class Store {
     if (hits > 0) await this.transaction(() => this.bumpCounter('embedding_cache_hits', hits));
   }
 
-  async embeddingCounters(): Promise<{ computed: number; cacheHits: number; failed: number }> {
+  async embeddingCounters(): Promise<{ computed: number; cacheHits: number; failed: number; evicted: number }> {
     const rows = await this.all<{ key: string; value: string }>(
-      "SELECT key, value FROM meta WHERE key IN ('embeddings_computed', 'embedding_cache_hits', 'embedding_failures')",
+      "SELECT key, value FROM meta WHERE key IN ('embeddings_computed', 'embedding_cache_hits', 'embedding_failures', 'vectors_evicted')",
     );
     const get = (key: string): number => Number(rows.find((r) => r.key === key)?.value ?? 0);
-    return { computed: get('embeddings_computed'), cacheHits: get('embedding_cache_hits'), failed: get('embedding_failures') };
+    return {
+      computed: get('embeddings_computed'),
+      cacheHits: get('embedding_cache_hits'),
+      failed: get('embedding_failures'),
+      evicted: get('vectors_evicted'),
+    };
   }
 
   private async bumpCounter(key: string, by: number): Promise<void> {
