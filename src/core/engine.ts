@@ -86,6 +86,12 @@ export class Engine {
     await fs.rm(this.snapshotFile(folder), { force: true });
   }
 
+  /** Forgets a folder's index (files, chunks, its change snapshot); the next index run rebuilds it. */
+  async clearFolder(folder: FolderInfo): Promise<void> {
+    await this.store.clearFolder(folder.id);
+    await fs.rm(this.snapshotFile(folder), { force: true });
+  }
+
   listFolders(): Promise<FolderInfo[]> {
     return this.store.listFolders();
   }

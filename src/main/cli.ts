@@ -9,6 +9,9 @@ import { openEngine, type DevicePreference } from './compose.js';
 import type { ResourceBudget } from './embed-pool.js';
 import { formatBytes, formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
 import { defaultDataDir } from './data-dir.js';
+import { serveHttp } from './http-transport.js';
+import { QuarryService } from './service.js';
+import { SettingsStore } from './settings-store.js';
 
 const USAGE = `Usage: quarry <command> [options]
 
@@ -32,6 +35,8 @@ Commands:
   status                    folders, file and chunk counts, skipped files by reason, index size
   skipped [<name>]          skipped files with their reasons
   folders                   list the added folders
+  serve                     browser mode: the app on http://127.0.0.1 (the URL with its token is printed first)
+      --port N              port to listen on (default: a free one)
   models download           fetch the embedding model into the models folder (resumable, verified)
       --endpoint URL        hub to fetch from (default https://huggingface.co)
       --repo NAME           repository (default Xenova/all-MiniLM-L6-v2)
@@ -68,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
       watch: { type: 'boolean', default: false },
       endpoint: { type: 'string' },
       repo: { type: 'string' },
+      port: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -94,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
     dataDir,
     ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}),
     ...(modelId ? { modelId } : {}),
-    budget: parseBudget(values.budget),
+    budget: parseBudget(values.budget) ?? (await new SettingsStore(dataDir).read()).budget,
     device: parseDevice(values.device ?? process.env.QUARRY_DEVICE),
     ...(maxFileBytes ? { maxFileBytes } : {}),
   });
@@ -150,6 +156,10 @@ async function main(argv: string[]): Promise<number> {
         if (values.json) for (const s of skipped) console.log(JSON.stringify(s));
         else for (const s of skipped) console.log(`${s.folder}/${s.path}\t${s.reason}\t${s.detail}`);
         if (!values.json && skipped.length === 0) console.error('no skipped files');
+        return 0;
+      }
+      case 'serve': {
+        await serve(engine, dataDir, parsePort(values.port));
         return 0;
       }
       default:
@@ -216,6 +226,21 @@ async function watchFolders(engine: Engine, folders: FolderInfo[], json: boolean
   }
 }
 
+/** Browser mode: serves the app until Ctrl-C; the first line printed is the URL to open. */
+async function serve(engine: Engine, dataDir: string, port: number): Promise<void> {
+  const service = new QuarryService(engine, new SettingsStore(dataDir));
+  const server = await serveHttp(service, { port, rendererDir: path.resolve(import.meta.dirname, '../../out/renderer') });
+  console.log(server.url);
+  console.error('Quarry is serving on loopback only; open the URL above. Ctrl-C stops.');
+  await service.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  await service.stop();
+}
+
 async function fetchModel(source: ModelSource, modelsDir: string, modelId: string): Promise<string> {
   const tty = Boolean(process.stderr.isTTY);
   const run = downloadModel(source, modelsDir, modelId);
@@ -246,8 +271,8 @@ function parseDevice(device: string | undefined): DevicePreference {
   throw new UsageError(`Unknown --device "${device}": use auto, cpu or webgpu`);
 }
 
-function parseBudget(budget: string | undefined): ResourceBudget {
-  if (budget === undefined || budget === 'economy' || budget === 'full') return budget ?? 'economy';
+function parseBudget(budget: string | undefined): ResourceBudget | undefined {
+  if (budget === undefined || budget === 'economy' || budget === 'full') return budget;
   throw new UsageError(`Unknown --budget "${budget}": use economy or full`);
 }
 
@@ -260,6 +285,12 @@ function parseSize(text: string): number {
     throw new UsageError(`--max-file-size needs a size such as 512KiB or 4MiB, not "${text}"`);
   }
   return Math.round(Number(match[1]) * unit);
+}
+
+function parsePort(text: string | undefined): number {
+  const port = Number(text ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number, not "${text}"`);
+  return port;
 }
 
 function requireArg(args: string[], usage: string): string {

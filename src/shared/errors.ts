@@ -13,6 +13,10 @@ export const ERROR_CODES = [
   'SEMANTIC_UNAVAILABLE',
   'CURSOR_EXPIRED',
   'CANCELLED',
+  'FILE_NOT_FOUND',
+  'EDITOR_FAILED',
+  /** The front end cannot do this (browser mode has no folder picker, for one). */
+  'UNSUPPORTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

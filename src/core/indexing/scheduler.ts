@@ -1,19 +1,9 @@
 import { EventEmitter } from 'node:events';
+import type { FolderJob, FolderJobState } from '../../shared/contract.js';
 import { isQuarryError } from '../../shared/errors.js';
 import type { FolderInfo, IndexProgress, IndexSummary } from '../../shared/types.js';
 import type { Engine } from '../engine.js';
 import { PauseGate } from './pause-gate.js';
-
-export type FolderJobState = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
-
-export interface FolderJob {
-  folder: string;
-  state: FolderJobState;
-  priority: number;
-  progress: IndexProgress | null;
-  summary: IndexSummary | null;
-  error: string | null;
-}
 
 export interface SchedulerEvents {
   progress: [IndexProgress];
@@ -33,6 +23,8 @@ interface Entry {
   abort: AbortController;
   /** Catch up from the last snapshot instead of walking everything. */
   catchUp: boolean;
+  /** Settles when the job's run has ended (at once for a job that never ran). */
+  finished: Promise<void>;
 }
 
 /**
@@ -66,6 +58,7 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
       gate: new PauseGate(this.gate),
       abort: new AbortController(),
       catchUp: options.catchUp ?? false,
+      finished: Promise.resolve(),
     });
     this.changed();
     this.running ??= this.drain();
@@ -97,6 +90,16 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
       if (entry.job.state === 'queued') entry.job.state = 'cancelled';
       entry.abort.abort();
     }
+    this.changed();
+  }
+
+  /** Cancels a folder's job, waits until its run has stopped, and drops it from the list. */
+  async forget(folderName: string): Promise<void> {
+    const entry = this.entries.get(folderName);
+    if (!entry) return;
+    this.cancel(folderName);
+    await entry.finished;
+    this.entries.delete(folderName);
     this.changed();
   }
 
@@ -133,7 +136,8 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
         await this.gate.wait();
         const entry = this.next();
         if (!entry) break;
-        await this.run(entry);
+        entry.finished = this.run(entry);
+        await entry.finished;
       }
     } finally {
       this.running = null;

@@ -220,12 +220,22 @@ export class Store {
   }
 
   async removeFolder(folderId: number): Promise<void> {
+    await this.dropFolderContent(folderId, true);
+  }
+
+  /** Forgets everything indexed in a folder but keeps the folder, so the next run starts afresh. */
+  async clearFolder(folderId: number): Promise<void> {
+    await this.dropFolderContent(folderId, false);
+  }
+
+  private async dropFolderContent(folderId: number, dropFolder: boolean): Promise<void> {
     const removed = await this.transaction(async () => {
       const ids = await this.all<{ id: number }>('SELECT id FROM chunks WHERE folder_id = ?', [folderId]);
       await this.db.run('DELETE FROM postings WHERE chunk_id IN (SELECT id FROM chunks WHERE folder_id = ?)', [folderId]);
       await this.db.run('DELETE FROM chunks WHERE folder_id = ?', [folderId]);
       await this.db.run('DELETE FROM files WHERE folder_id = ?', [folderId]);
-      await this.db.run('DELETE FROM folders WHERE id = ?', [folderId]);
+      if (dropFolder) await this.db.run('DELETE FROM folders WHERE id = ?', [folderId]);
+      else await this.db.run('UPDATE folders SET git_head = NULL, indexed_at = NULL WHERE id = ?', [folderId]);
       return ids.map((r) => r.id);
     });
     this.postings.remove(removed);

@@ -1,0 +1,209 @@
+import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Engine } from '../core/engine.js';
+import { languageOf } from '../core/files/language.js';
+import { IndexScheduler, USER_PRIORITY } from '../core/indexing/scheduler.js';
+import type {
+  Capabilities, EventName, EventPayload, FilePreview, IndexingState, MethodInput, MethodOutput, QuarryApi, Settings,
+} from '../shared/contract.js';
+import { QuarryError } from '../shared/errors.js';
+import type { FolderInfo } from '../shared/types.js';
+import type { SettingsStore } from './settings-store.js';
+
+/** What only a desktop shell can do; browser mode has none of it. */
+export interface DesktopHooks {
+  pickFolder(): Promise<string | null>;
+  revealInFolder(file: string): void;
+  /** Opens a file with the system's default application. */
+  openPath(file: string): Promise<void>;
+}
+
+type ServiceEvents = { [E in EventName]: [EventPayload<E>] };
+
+/** Lines of context the preview shows on each side of the requested line. */
+const PREVIEW_CONTEXT_LINES = 200;
+/** Files larger than this are previewed from their first bytes only. */
+const PREVIEW_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The one implementation of the API contract, over the engine and its indexing scheduler. Every
+ * front end (Electron IPC, HTTP, tests) calls these methods and listens to these events; none of
+ * them touches the engine.
+ */
+export class QuarryService extends EventEmitter<ServiceEvents> implements QuarryApi {
+  private readonly scheduler: IndexScheduler;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly settingsStore: SettingsStore,
+    private readonly desktop: DesktopHooks | null = null,
+  ) {
+    super();
+    this.scheduler = new IndexScheduler(engine);
+    this.scheduler.on('jobs', () => this.emit('indexing', this.indexingState()));
+    this.scheduler.on('progress', (progress) => this.emit('progress', progress));
+    this.scheduler.on('summary', (summary) => this.emit('indexed', summary));
+  }
+
+  /** Brings every folder up to date with what changed while Quarry was closed. */
+  async start(): Promise<void> {
+    for (const folder of await this.engine.listFolders()) this.scheduler.enqueue(folder, { catchUp: true });
+  }
+
+  /** Stops indexing at its next safe point; the engine itself is closed by its owner. */
+  async stop(): Promise<void> {
+    this.scheduler.cancel();
+    await this.scheduler.idle();
+  }
+
+  /** Resolves when no folder is queued or being indexed. */
+  idle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  async status(): Promise<MethodOutput<'status'>> {
+    return this.engine.status();
+  }
+
+  async indexing(): Promise<IndexingState> {
+    return this.indexingState();
+  }
+
+  async capabilities(): Promise<Capabilities> {
+    const desktop = this.desktop !== null;
+    return { pickFolder: desktop, revealInFolder: desktop, transport: desktop ? 'ipc' : 'http' };
+  }
+
+  async addFolder({ path: dir }: MethodInput<'addFolder'>): Promise<FolderInfo> {
+    if (!path.isAbsolute(dir)) throw new QuarryError('FOLDER_NOT_FOUND', `Give the folder's full path, not "${dir}"`);
+    const folder = await this.engine.addFolder(dir);
+    this.scheduler.enqueue(folder, { priority: USER_PRIORITY });
+    return folder;
+  }
+
+  async pickFolder(): Promise<FolderInfo | null> {
+    const chosen = await this.requireDesktop('Choosing a folder from a dialog').pickFolder();
+    return chosen === null ? null : this.addFolder({ path: chosen });
+  }
+
+  async removeFolder({ folder }: MethodInput<'removeFolder'>): Promise<null> {
+    const info = await this.engine.resolveFolder(folder);
+    await this.scheduler.forget(info.name);
+    await this.engine.removeFolder(info.name);
+    return null;
+  }
+
+  async reindexFolder({ folder, rebuild }: MethodInput<'reindexFolder'>): Promise<null> {
+    const info = await this.engine.resolveFolder(folder);
+    if (rebuild) {
+      await this.scheduler.forget(info.name);
+      await this.engine.clearFolder(info);
+    }
+    this.scheduler.enqueue(info, { priority: USER_PRIORITY });
+    return null;
+  }
+
+  async pause({ folder }: MethodInput<'pause'>): Promise<null> {
+    this.scheduler.pause(folder === undefined ? undefined : (await this.engine.resolveFolder(folder)).name);
+    return null;
+  }
+
+  async resume({ folder }: MethodInput<'resume'>): Promise<null> {
+    this.scheduler.resume(folder === undefined ? undefined : (await this.engine.resolveFolder(folder)).name);
+    return null;
+  }
+
+  async search({ requestId, query, ...options }: MethodInput<'search'>): Promise<MethodOutput<'search'>> {
+    let last: MethodOutput<'search'> | null = null;
+    for await (const result of this.engine.searchStream(query, options)) {
+      if (last) this.emit('searchResult', { requestId, result: last });
+      last = result;
+    }
+    if (!last) throw new Error('the search produced no result');
+    return last;
+  }
+
+  async skipped({ folder }: MethodInput<'skipped'>): Promise<MethodOutput<'skipped'>> {
+    return this.engine.skipped(folder);
+  }
+
+  async preview(ref: MethodInput<'preview'>): Promise<FilePreview> {
+    const file = await this.fileInFolder(ref.folder, ref.path);
+    const handle = await fs.open(file, 'r');
+    let text: string;
+    try {
+      const buffer = Buffer.alloc(Math.min((await handle.stat()).size, PREVIEW_MAX_BYTES));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      text = buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+    const all = text.replace(/\r\n?/g, '\n').split('\n');
+    const focus = Math.min(ref.line ?? 1, all.length);
+    const first = Math.max(1, focus - PREVIEW_CONTEXT_LINES);
+    return {
+      folder: ref.folder,
+      path: ref.path,
+      language: languageOf(ref.path),
+      firstLine: first,
+      lines: all.slice(first - 1, focus + PREVIEW_CONTEXT_LINES),
+      totalLines: all.length,
+    };
+  }
+
+  async openInEditor(ref: MethodInput<'openInEditor'>): Promise<null> {
+    const file = await this.fileInFolder(ref.folder, ref.path);
+    const { editorCommand } = await this.settingsStore.read();
+    if (editorCommand.trim() === '') {
+      await this.requireDesktop('Opening with the default application (set an editor command in Settings)').openPath(file);
+      return null;
+    }
+    // Split before substituting, so a path with spaces stays one argument; no shell is involved.
+    const [command, ...args] = editorCommand.trim().split(/\s+/).map((part) =>
+      part.replaceAll('{file}', file).replaceAll('{line}', String(ref.line ?? 1)),
+    );
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(command!, args, { detached: true, stdio: 'ignore' });
+      child.once('error', (error) => reject(new QuarryError('EDITOR_FAILED', `Could not run "${command}": ${error.message}`)));
+      child.once('spawn', () => {
+        child.unref();
+        resolve();
+      });
+    });
+    return null;
+  }
+
+  async revealInFolder(ref: MethodInput<'revealInFolder'>): Promise<null> {
+    const file = await this.fileInFolder(ref.folder, ref.path);
+    this.requireDesktop('Revealing a file in the file manager').revealInFolder(file);
+    return null;
+  }
+
+  settings(): Promise<Settings> {
+    return this.settingsStore.read();
+  }
+
+  updateSettings(changes: MethodInput<'updateSettings'>): Promise<Settings> {
+    return this.settingsStore.update(changes);
+  }
+
+  private indexingState(): IndexingState {
+    return { paused: this.scheduler.gate.isPaused, jobs: this.scheduler.jobs() };
+  }
+
+  /** The absolute path of a file inside an added folder; anything resolving outside it is refused. */
+  private async fileInFolder(folderName: string, relPath: string): Promise<string> {
+    const folder = await this.engine.resolveFolder(folderName);
+    const real = await fs.realpath(path.resolve(folder.root, relPath)).catch(() => null);
+    if (real === null) throw new QuarryError('FILE_NOT_FOUND', `${relPath} no longer exists in ${folder.name}`);
+    if (!real.startsWith(folder.root + path.sep)) throw new QuarryError('FILE_NOT_FOUND', `${relPath} is not inside ${folder.name}`);
+    return real;
+  }
+
+  private requireDesktop(what: string): DesktopHooks {
+    if (!this.desktop) throw new QuarryError('UNSUPPORTED', `${what} needs the desktop app; browser mode cannot do it`);
+    return this.desktop;
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * The API contract between the service (src/main) and every front end: each method's input and
+ * output, and each push event, with zod schemas. The Electron and HTTP transports, the preload
+ * bridge and the renderer's client are all derived from this one map.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+import type {
+  CacheStats, EmbedderInfo, FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchHit, SearchResult,
+  SkippedFile, StatusReport,
+} from './types.js';
+
+// Domain schemas, each checked against its TypeScript type so the two cannot drift apart.
+
+const skipReason = z.enum(['binary', 'too-large', 'minified', 'invalid-encoding', 'unreadable', 'vanished', 'symlink-loop', 'not-a-file', 'failed']);
+const searchMode = z.enum(['hybrid', 'semantic', 'lexical', 'regex']);
+const count = z.number().int().nonnegative();
+
+const folderInfo = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  root: z.string(),
+  addedAt: z.number(),
+  gitHead: z.string().nullable(),
+  lastIndexedAt: z.number().nullable(),
+}) satisfies z.ZodType<FolderInfo>;
+
+const folderStatus = folderInfo.extend({
+  files: count,
+  chunks: count,
+  skipped: count,
+  sourceBytes: count,
+  embedded: count,
+  embeddingCoverage: z.number().min(0).max(1),
+}) satisfies z.ZodType<FolderStatus>;
+
+const embedderInfo = z.object({
+  modelId: z.string(),
+  dims: count,
+  dtype: z.string(),
+  device: z.string(),
+  fallbackReason: z.string().nullable(),
+}) satisfies z.ZodType<EmbedderInfo>;
+
+const cacheStats = z.object({ name: z.string(), hits: count, misses: count, entries: count, evictions: count }) satisfies z.ZodType<CacheStats>;
+
+const statusReport = z.object({
+  folders: z.array(folderStatus),
+  model: embedderInfo.nullable(),
+  modelUnavailable: z.string().nullable(),
+  caches: z.array(cacheStats),
+  embeddings: z.object({ computed: count, cacheHits: count, failed: count, evicted: count, entries: count, bytes: count, otherModels: count }),
+  skippedByReason: z.partialRecord(skipReason, count),
+  indexBytes: count,
+  dataDir: z.string(),
+}) satisfies z.ZodType<StatusReport>;
+
+const searchHit = z.object({
+  folder: z.string(),
+  path: z.string(),
+  language: z.string(),
+  startLine: z.number().int(),
+  endLine: z.number().int(),
+  kind: z.enum(['function', 'class', 'method', 'block', 'text']),
+  symbol: z.string().nullable(),
+  score: z.number(),
+  snippet: z.array(z.object({ lineNumber: z.number().int(), text: z.string(), highlights: z.array(z.tuple([z.number(), z.number()])) })),
+  moreInFile: count,
+}) satisfies z.ZodType<SearchHit>;
+
+const searchResult = z.object({
+  hits: z.array(searchHit),
+  tookMs: z.number(),
+  mode: searchMode,
+  embeddingCoverage: z.number().nullable(),
+  cursor: z.string().nullable(),
+  generation: z.number(),
+  partial: z.boolean(),
+  timings: z.object({ parse: z.number(), lexical: z.number(), embed: z.number(), vector: z.number(), fuse: z.number(), snippets: z.number() }),
+  cache: z.object({ results: z.boolean(), queryVector: z.boolean().nullable() }),
+}) satisfies z.ZodType<SearchResult>;
+
+const indexProgress = z.object({
+  folder: z.string(),
+  phase: z.enum(['scanning', 'indexing', 'embedding', 'done']),
+  unit: z.enum(['files', 'chunks']),
+  total: count,
+  done: count,
+  bytesDone: count,
+  elapsedMs: z.number(),
+  rate: z.number(),
+  etaMs: z.number().nullable(),
+}) satisfies z.ZodType<IndexProgress>;
+
+const indexSummary = z.object({
+  folder: z.string(),
+  filesSeen: count,
+  filesIndexed: count,
+  filesUnchanged: count,
+  filesDeleted: count,
+  filesSkipped: count,
+  chunksWritten: count,
+  embeddingsComputed: count,
+  embeddingCacheHits: count,
+  embeddingsFailed: count,
+  elapsedMs: z.number(),
+}) satisfies z.ZodType<IndexSummary>;
+
+const skippedFile = z.object({ folder: z.string(), path: z.string(), reason: skipReason, detail: z.string() }) satisfies z.ZodType<SkippedFile>;
+
+/** A folder's indexing job as the scheduler runs it. */
+const folderJob = z.object({
+  folder: z.string(),
+  state: z.enum(['queued', 'running', 'paused', 'done', 'cancelled', 'failed']),
+  priority: z.number(),
+  progress: indexProgress.nullable(),
+  summary: indexSummary.nullable(),
+  error: z.string().nullable(),
+});
+export type FolderJob = z.infer<typeof folderJob>;
+export type FolderJobState = FolderJob['state'];
+
+const indexingState = z.object({
+  /** Every job was paused together (the tray's or toolbar's pause). */
+  paused: z.boolean(),
+  jobs: z.array(folderJob),
+});
+export type IndexingState = z.infer<typeof indexingState>;
+
+/** A window of a file's current text around a line, for the preview pane. */
+const filePreview = z.object({
+  folder: z.string(),
+  path: z.string(),
+  language: z.string(),
+  /** Line number of `lines[0]`, 1-based. */
+  firstLine: z.number().int().positive(),
+  lines: z.array(z.string()),
+  totalLines: count,
+});
+export type FilePreview = z.infer<typeof filePreview>;
+
+const settings = z.object({
+  /** How much CPU embedding may use; applies from the next start. */
+  budget: z.enum(['economy', 'full']),
+  /** Opens a result; `{file}` and `{line}` are replaced. Empty: the system's default app. */
+  editorCommand: z.string().max(500),
+  /** Closing the window keeps Quarry indexing in the tray. */
+  keepRunningInTray: z.boolean(),
+});
+export type Settings = z.infer<typeof settings>;
+
+/** What the front end can offer: a folder picker and reveal exist only in the desktop app. */
+const capabilities = z.object({ pickFolder: z.boolean(), revealInFolder: z.boolean(), transport: z.enum(['ipc', 'http']) });
+export type Capabilities = z.infer<typeof capabilities>;
+
+// Inputs. Strict objects: an unknown field is a client bug worth reporting, not ignoring.
+
+const none = z.strictObject({});
+const folderRef = z.strictObject({ folder: z.string().min(1).max(4096) });
+const optionalFolder = z.strictObject({ folder: z.string().min(1).max(4096).optional() });
+const fileRef = z.strictObject({
+  folder: z.string().min(1).max(4096),
+  path: z.string().min(1).max(4096),
+  line: z.number().int().positive().optional(),
+});
+
+/** A method: its input schema and the schema of what it resolves to. */
+interface MethodSpec<I extends z.ZodType, O extends z.ZodType> {
+  input: I;
+  output: O;
+}
+const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): MethodSpec<I, O> => ({ input, output });
+
+export const methods = {
+  status: method(none, statusReport),
+  indexing: method(none, indexingState),
+  capabilities: method(none, capabilities),
+  /** Adds a folder by absolute path and starts indexing it ahead of background work. */
+  addFolder: method(z.strictObject({ path: z.string().min(1).max(4096) }), folderInfo),
+  /** Opens the desktop folder picker and adds what was chosen; null when cancelled. */
+  pickFolder: method(none, folderInfo.nullable()),
+  removeFolder: method(folderRef, z.null()),
+  /** Indexes a folder again: changes only, or with `rebuild` everything from scratch. */
+  reindexFolder: method(z.strictObject({ folder: z.string().min(1), rebuild: z.boolean().optional() }), z.null()),
+  /** Pauses one folder's indexing, or all of it when no folder is given. */
+  pause: method(optionalFolder, z.null()),
+  resume: method(optionalFolder, z.null()),
+  /**
+   * Searches. The resolved value is the final result; on the way, `searchResult` events carry
+   * partial results (lexical first) tagged with the same `requestId`.
+   */
+  search: method(
+    z.strictObject({
+      requestId: z.string().min(1).max(100),
+      query: z.string().max(2000),
+      mode: searchMode.optional(),
+      limit: z.number().int().min(1).max(200).optional(),
+      cursor: z.string().max(2000).optional(),
+    }),
+    searchResult,
+  ),
+  skipped: method(optionalFolder, z.array(skippedFile)),
+  preview: method(fileRef, filePreview),
+  openInEditor: method(fileRef, z.null()),
+  revealInFolder: method(fileRef, z.null()),
+  settings: method(none, settings),
+  updateSettings: method(settings.partial().strict(), settings),
+};
+
+export type MethodName = keyof typeof methods;
+export type MethodInput<M extends MethodName> = z.input<(typeof methods)[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<(typeof methods)[M]['output']>;
+
+/** The whole API as functions: what the service implements and what `window.quarry` exposes. */
+export type QuarryApi = { [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> };
+
+export const METHOD_NAMES = Object.keys(methods) as MethodName[];
+
+/** Push events, service to front ends. */
+export const events = {
+  /** Job states changed (queued, running, paused, done...). */
+  indexing: indexingState,
+  progress: indexProgress,
+  /** A folder finished an index run; its counts changed. */
+  indexed: indexSummary,
+  searchResult: z.object({ requestId: z.string(), result: searchResult }),
+};
+
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+export type EventListener<E extends EventName> = (payload: EventPayload<E>) => void;
+
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+/** One push event as it travels (IPC message or SSE data). */
+export type PushEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
+
+/** An error as it crosses a transport: a stable code and a message, never a stack. */
+export const apiError = z.object({ code: z.enum([...ERROR_CODES, 'BAD_REQUEST', 'INTERNAL']), message: z.string() });
+export type ApiError = z.infer<typeof apiError>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(methods, name);
+}
+
+export function isEventName(name: string): name is EventName {
+  return Object.hasOwn(events, name);
+}
+
+/** Validates a method's input; the message names the fields that are wrong. */
+export function parseInput<M extends MethodName>(name: M, input: unknown): z.output<(typeof methods)[M]['input']> {
+  const parsed = methods[name].input.safeParse(input ?? {});
+  if (!parsed.success) throw new ContractError(`Bad input for ${name}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data as z.output<(typeof methods)[M]['input']>;
+}
+
+/** Input or output that breaks the contract. */
+export class ContractError extends Error {
+  override readonly name = 'ContractError';
+  readonly code = 'BAD_REQUEST';
+}
