@@ -1,6 +1,6 @@
 // Runs every test suite and ends with the one line CI reads: "N passed, N failed[, N skipped]".
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -52,6 +52,25 @@ if (nodeResult.passed + nodeResult.failed === 0) {
   totals.failed++;
   exitCode = 1;
 }
+
+// Browser tests: Playwright's own summary is not the line CI reads, so its JSON report is.
+console.log('e2e (Playwright in the system Chromium)');
+const reportFile = path.join(root, 'test-results', 'e2e-report.json');
+rmSync(reportFile, { force: true });
+const e2e = await run(process.execPath, [path.join(root, 'node_modules', '@playwright', 'test', 'cli.js'), 'test']);
+const report = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : null;
+if (!report) {
+  console.error('Playwright wrote no report (is Chromium installed? `apt-get install chromium`)');
+  totals.failed++;
+  exitCode = 1;
+} else {
+  const { expected = 0, unexpected = 0, flaky = 0, skipped = 0 } = report.stats;
+  totals.passed += expected + flaky;
+  totals.failed += unexpected;
+  totals.skipped += skipped;
+  if (report.errors?.length) totals.failed += report.errors.length;
+}
+if (e2e.code !== 0) exitCode = 1;
 
 if (totals.failed > 0) exitCode = 1;
 console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);

@@ -1,26 +1,10 @@
 import type { IndexProgress, IndexSummary, SearchHit, SearchResult, SnippetLine, StatusReport } from '../shared/types.js';
+import { formatBytes, formatDuration } from '../shared/format.js';
 
 const BOLD = '\x1b[1m';
 const DIM = '\x1b[2m';
 const CYAN = '\x1b[36m';
 const RESET = '\x1b[0m';
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
-
-function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-}
 
 /** One progress line; on a terminal it is redrawn in place as a bar. */
 export function formatProgress(p: IndexProgress, tty: boolean): string {

@@ -1,10 +1,120 @@
-/** Placeholder until the desktop-app issue: says where the engine can be used today. */
+import { useCallback, useEffect, useState } from 'react';
+import type { Capabilities } from '../shared/contract';
+import { formatDuration, formatPercent } from '../shared/format';
+import { api, errorMessage } from './api';
+import { droppedFolders } from './folders/dropped-folders';
+import { FoldersPage } from './folders/FoldersPage';
+import { SearchPage } from './search/SearchPage';
+import { SettingsPage } from './settings/SettingsPage';
+import { StatsPage } from './stats/StatsPage';
+import { useIndexing, type IndexingView } from './state/use-indexing';
+import { useStatus } from './state/use-status';
+
+type Page = 'search' | 'folders' | 'stats' | 'settings';
+
+const PAGES: Array<{ page: Page | null; label: string; note?: string }> = [
+  { page: 'search', label: 'Search' },
+  { page: 'folders', label: 'Folders' },
+  { page: 'stats', label: 'Stats' },
+  { page: null, label: 'Trends', note: 'arrives with observability' },
+  { page: null, label: 'Alerts', note: 'arrives with observability' },
+  { page: 'settings', label: 'Settings' },
+];
+
+/** How long a notice stays on screen. */
+const NOTICE_MS = 6000;
+
 export function App() {
+  const [page, setPage] = useState<Page>('search');
+  const [notices, setNotices] = useState<Array<{ id: number; text: string }>>([]);
+  const [dragging, setDragging] = useState(false);
+  const [capabilities, setCapabilities] = useState<Capabilities | null>(null);
+  const indexing = useIndexing();
+  const { status, error } = useStatus(indexing.busy);
+
+  const notify = useCallback((text: string) => {
+    const id = Date.now() + Math.random();
+    setNotices((all) => [...all, { id, text }]);
+    setTimeout(() => setNotices((all) => all.filter((n) => n.id !== id)), NOTICE_MS);
+  }, []);
+  useEffect(() => {
+    api.capabilities({}).then(setCapabilities, (e: unknown) => notify(errorMessage(e)));
+  }, [notify]);
+
+  const addFolder = useCallback((path: string) => {
+    api.addFolder({ path }).then(
+      (folder) => notify(`Added ${folder.name}; indexing started`),
+      (e: unknown) => notify(errorMessage(e)),
+    );
+  }, [notify]);
+
+  const onDrop = (event: React.DragEvent): void => {
+    event.preventDefault();
+    setDragging(false);
+    const { paths, problems } = droppedFolders(event.dataTransfer);
+    for (const problem of problems) notify(problem);
+    for (const path of paths) addFolder(path);
+    if (paths.length > 0) setPage('folders');
+  };
+
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', padding: 32, lineHeight: 1.5 }}>
-      <h1>Quarry</h1>
-      <p>The search window is on its way. Today, index and search from the command line:</p>
-      <pre>npm run quarry -- index ~/code/my-repo{'\n'}npm run quarry -- search parseConfig</pre>
-    </main>
+    <div
+      className="app"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={onDrop}
+    >
+      <nav className="sidebar" aria-label="Pages">
+        <div className="brand">Quarry</div>
+        {PAGES.map((p) => (
+          <button
+            key={p.label}
+            className={p.page === page ? 'nav-item active' : 'nav-item'}
+            disabled={p.page === null}
+            title={p.note}
+            aria-current={p.page === page ? 'page' : undefined}
+            onClick={() => p.page && setPage(p.page)}
+          >
+            {p.label}
+          </button>
+        ))}
+        <IndexingSummary indexing={indexing} />
+      </nav>
+      <main className="content">
+        {error && <div className="error-banner" role="alert">{error}</div>}
+        {page === 'search' && <SearchPage status={status} onShowFolders={() => setPage('folders')} notify={notify} />}
+        {page === 'folders' && <FoldersPage status={status} indexing={indexing} capabilities={capabilities} addFolder={addFolder} notify={notify} />}
+        {page === 'stats' && <StatsPage status={status} />}
+        {page === 'settings' && <SettingsPage status={status} notify={notify} />}
+      </main>
+      {dragging && <div className="drop-overlay">Drop folders to add them</div>}
+      <div className="notices" role="status" aria-live="polite">
+        {notices.map((n) => <div key={n.id} className="notice">{n.text}</div>)}
+      </div>
+    </div>
+  );
+}
+
+/** The sidebar's one-line indexing status, like the tray's tooltip. */
+function IndexingSummary({ indexing }: { indexing: IndexingView }) {
+  const running = indexing.jobs.find((j) => j.state === 'running' || j.state === 'paused');
+  const progress = running ? indexing.progress[running.folder] : undefined;
+  let text = 'Idle';
+  if (indexing.paused) text = 'Paused';
+  else if (running && progress && progress.total > 0) {
+    text = `${progress.phase === 'embedding' ? 'Embedding' : 'Indexing'} ${running.folder} ${formatPercent(progress.done / progress.total)}`;
+    if (progress.etaMs !== null) text += ` · ${formatDuration(progress.etaMs)} left`;
+  } else if (running) text = `Indexing ${running.folder}`;
+  const failed = indexing.jobs.find((j) => j.state === 'failed');
+  return (
+    <div className="indexing-summary" aria-label="Indexing status">
+      <span>{text}</span>
+      {failed && <span className="error-text">{failed.folder}: {failed.error}</span>}
+    </div>
   );
 }

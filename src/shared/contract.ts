@@ -259,3 +259,19 @@ export class ContractError extends Error {
   override readonly name = 'ContractError';
   readonly code = 'BAD_REQUEST';
 }
+
+/** What a transport carries back for one call: the result, or the error that replaced it. */
+export type Envelope<T> = { result: T } | { error: ApiError };
+
+/** The IPC channel of a method (one per method: no generic invoke). */
+export const methodChannel = (name: MethodName): string => `quarry:${name}`;
+/** The IPC channel push events travel on, as PushEvent messages. */
+export const EVENT_CHANNEL = 'quarry:event';
+
+/** What the preload exposes as `window.quarry`: one function per method, and event subscriptions. */
+export type QuarryBridge = { [M in MethodName]: (input: MethodInput<M>) => Promise<Envelope<MethodOutput<M>>> } & {
+  /** Subscribes to a push event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: EventListener<E>): () => void;
+  /** The absolute path of a dropped File (Electron's webUtils.getPathForFile); '' when it has none. */
+  pathForFile(file: object): string;
+};

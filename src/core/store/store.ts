@@ -19,6 +19,7 @@ import type { FolderInfo, SkipReason } from '../../shared/types.js';
 import type { IndexedChunk } from '../indexing/process-file.js';
 import { AUXILIARY_PATH_PATTERN } from '../files/auxiliary-path.js';
 import { PostingsIndex } from '../lexical/postings-index.js';
+import { SerialQueue } from './serial-queue.js';
 import { VectorIndex } from '../search/vector-index.js';
 import { MIGRATIONS } from './schema.js';
 
@@ -62,6 +63,9 @@ type Row = Record<string, DuckDBValue>;
 /**
  * The one owner of the DuckDB database: schema, migrations and every write. DuckDB does not
  * lock between threads of one process, so nothing else may open the file.
+ *
+ * Two connections, each serving one query at a time: the writer holds a transaction for a whole
+ * batch, while the reader answers searches and status from what is committed.
  */
 export class Store {
   private nextFileId = 1;
@@ -74,8 +78,13 @@ export class Store {
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
+    /** The writer: migrations, transactions and appends, one at a time under `writes`. */
     private readonly db: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
   ) {}
+
+  private readonly writes = new SerialQueue();
+  private readonly reads = new SerialQueue();
 
   static async open(path: string): Promise<Store> {
     let instance: DuckDBInstance;
@@ -94,8 +103,7 @@ export class Store {
     } catch (error) {
       throw openError(path, error);
     }
-    const db = await instance.connect();
-    const store = new Store(path, instance, db);
+    const store = new Store(path, instance, await instance.connect(), await instance.connect());
     await store.migrate();
     await store.loadCounters();
     await store.loadPostings();
@@ -103,22 +111,24 @@ export class Store {
   }
 
   close(): void {
+    this.reader.closeSync();
     this.db.closeSync();
     this.instance.closeSync();
   }
 
-  async all<T extends object = Row>(sql: string, params: DuckDBValue[] = []): Promise<T[]> {
-    const reader = await this.db.runAndReadAll(sql, params);
-    return reader.getRowObjects() as T[];
+  /** A read of committed data, on the reader connection. */
+  all<T extends object = Row>(sql: string, params: DuckDBValue[] = []): Promise<T[]> {
+    return this.reads.run(async () => (await this.reader.runAndReadAll(sql, params)).getRowObjects() as T[]);
   }
 
-  private async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
-    await this.db.run(sql, params);
+  /** A read on the writer connection, inside a transaction: it sees the transaction's own changes. */
+  private async query<T extends object = Row>(sql: string, params: DuckDBValue[] = []): Promise<T[]> {
+    return (await this.db.runAndReadAll(sql, params)).getRowObjects() as T[];
   }
 
   private async migrate(): Promise<void> {
     await this.db.run('CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
-    const rows = await this.all<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
+    const rows = await this.query<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
     let version = rows[0] ? Number(rows[0].value) : 0;
     if (version > MIGRATIONS.length) {
       throw new QuarryError('DATABASE_ERROR', `${this.path} was written by a newer Quarry (schema ${version}); upgrade Quarry to open it`);
@@ -167,17 +177,26 @@ export class Store {
   }
 
   /** Streams a query's result in DataChunks, column-wise, without materialising it whole. */
-  private async readChunks(sql: string, onChunk: (columns: DuckDBValue[][]) => void): Promise<void> {
-    const result = await this.db.stream(sql);
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) return;
-      onChunk(chunk.getColumns());
-    }
+  private readChunks(sql: string, onChunk: (columns: DuckDBValue[][]) => void): Promise<void> {
+    return this.reads.run(async () => {
+      const result = await this.reader.stream(sql);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) return;
+        onChunk(chunk.getColumns());
+      }
+    });
   }
 
-  /** Runs `work` atomically; each commit is a new index generation, persisted with it. */
-  private async transaction<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` atomically, alone on the writer connection; each commit is a new index
+   * generation, persisted with it. Inside, use `this.db` and `this.query`, never `this.all`.
+   */
+  private transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.writes.run(() => this.inTransaction(work));
+  }
+
+  private async inTransaction<T>(work: () => Promise<T>): Promise<T> {
     await this.db.run('BEGIN TRANSACTION');
     try {
       const result = await work();
@@ -194,10 +213,12 @@ export class Store {
   // Folders
 
   async addFolder(root: string, name: string): Promise<FolderInfo> {
-    const [row] = await this.all<{ id: number }>('SELECT coalesce(max(id), 0)::INTEGER + 1 AS id FROM folders');
-    const id = row!.id;
     const addedAt = Date.now();
-    await this.run('INSERT INTO folders (id, name, root, added_at) VALUES (?, ?, ?, ?)', [id, name, root, addedAt]);
+    const id = await this.transaction(async () => {
+      const [row] = await this.query<{ id: number }>('SELECT coalesce(max(id), 0)::INTEGER + 1 AS id FROM folders');
+      await this.db.run('INSERT INTO folders (id, name, root, added_at) VALUES (?, ?, ?, ?)', [row!.id, name, root, addedAt]);
+      return row!.id;
+    });
     return { id, name, root, addedAt, gitHead: null, lastIndexedAt: null };
   }
 
@@ -216,7 +237,7 @@ export class Store {
   }
 
   async markFolderIndexed(folderId: number, gitHead: string | null): Promise<void> {
-    await this.transaction(() => this.run('UPDATE folders SET git_head = ?, indexed_at = ? WHERE id = ?', [gitHead, Date.now(), folderId]));
+    await this.transaction(() => this.db.run('UPDATE folders SET git_head = ?, indexed_at = ? WHERE id = ?', [gitHead, Date.now(), folderId]));
   }
 
   async removeFolder(folderId: number): Promise<void> {
@@ -230,7 +251,7 @@ export class Store {
 
   private async dropFolderContent(folderId: number, dropFolder: boolean): Promise<void> {
     const removed = await this.transaction(async () => {
-      const ids = await this.all<{ id: number }>('SELECT id FROM chunks WHERE folder_id = ?', [folderId]);
+      const ids = await this.query<{ id: number }>('SELECT id FROM chunks WHERE folder_id = ?', [folderId]);
       await this.db.run('DELETE FROM postings WHERE chunk_id IN (SELECT id FROM chunks WHERE folder_id = ?)', [folderId]);
       await this.db.run('DELETE FROM chunks WHERE folder_id = ?', [folderId]);
       await this.db.run('DELETE FROM files WHERE folder_id = ?', [folderId]);
@@ -245,9 +266,8 @@ export class Store {
 
   /** Everything change detection needs about a folder's files, keyed by relative path. */
   async fileCatalog(folderId: number): Promise<Map<string, FileRow>> {
-    const reader = await this.db.runAndReadAll(
-      'SELECT id, path, size, mtime_ms, hash, status, skip_reason FROM files WHERE folder_id = ?',
-      [folderId],
+    const reader = await this.reads.run(() =>
+      this.reader.runAndReadAll('SELECT id, path, size, mtime_ms, hash, status, skip_reason FROM files WHERE folder_id = ?', [folderId]),
     );
     const catalog = new Map<string, FileRow>();
     if (reader.currentRowCount === 0) return catalog;
@@ -278,7 +298,7 @@ export class Store {
       written = await this.transaction(async () => {
         if (batch.removeFileIds.length > 0) {
           const ids = `[${batch.removeFileIds.join(',')}]`;
-          removed = (await this.all<{ id: number }>(`SELECT id FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id)`)).map((r) => r.id);
+          removed = (await this.query<{ id: number }>(`SELECT id FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id)`)).map((r) => r.id);
           await this.db.run(`DELETE FROM postings WHERE chunk_id IN (SELECT id FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id))`);
           await this.db.run(`DELETE FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id)`);
           await this.db.run(`DELETE FROM files WHERE list_contains(${ids}::INTEGER[], id)`);
@@ -404,7 +424,7 @@ export class Store {
    */
   async evictUnreferencedVectors(): Promise<number> {
     const evicted = await this.transaction(async () => {
-      const rows = await this.all<{ model: string; chunk_hash: string }>(
+      const rows = await this.query<{ model: string; chunk_hash: string }>(
         'DELETE FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.hash = v.chunk_hash) RETURNING model, chunk_hash',
       );
       if (rows.length > 0) await this.bumpCounter('vectors_evicted', rows.length);
@@ -472,20 +492,23 @@ export class Store {
    * fraction of their size (done before the checkpoint, the unsorted copy never reaches the file).
    */
   async checkpoint(): Promise<void> {
-    const [row] = await this.all<{ total: bigint; sorted: string | null }>(
-      "SELECT (SELECT count(*) FROM postings) AS total, (SELECT value FROM meta WHERE key = 'postings_sorted_rows') AS sorted",
-    );
-    const total = Number(row!.total);
-    const unsorted = total - Number(row!.sorted ?? 0);
-    if (unsorted > Math.max(UNSORTED_POSTINGS_FLOOR, total / 4)) {
-      await this.transaction(async () => {
-        await this.db.run('CREATE TABLE postings_sorted AS SELECT * FROM postings ORDER BY term, chunk_id');
-        await this.db.run('DROP TABLE postings');
-        await this.db.run('ALTER TABLE postings_sorted RENAME TO postings');
-        await this.db.run("INSERT OR REPLACE INTO meta VALUES ('postings_sorted_rows', ?)", [String(total)]);
-      });
-    }
-    await this.db.run('CHECKPOINT');
+    // Alone on both connections: a checkpoint and the table rewrite want no reader in the way.
+    await this.writes.run(() => this.reads.run(async () => {
+      const [row] = await this.query<{ total: bigint; sorted: string | null }>(
+        "SELECT (SELECT count(*) FROM postings) AS total, (SELECT value FROM meta WHERE key = 'postings_sorted_rows') AS sorted",
+      );
+      const total = Number(row!.total);
+      const unsorted = total - Number(row!.sorted ?? 0);
+      if (unsorted > Math.max(UNSORTED_POSTINGS_FLOOR, total / 4)) {
+        await this.inTransaction(async () => {
+          await this.db.run('CREATE TABLE postings_sorted AS SELECT * FROM postings ORDER BY term, chunk_id');
+          await this.db.run('DROP TABLE postings');
+          await this.db.run('ALTER TABLE postings_sorted RENAME TO postings');
+          await this.db.run("INSERT OR REPLACE INTO meta VALUES ('postings_sorted_rows', ?)", [String(total)]);
+        });
+      }
+      await this.db.run('CHECKPOINT');
+    }));
   }
 }
 

@@ -1,0 +1,196 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Page } from '@playwright/test';
+import { serveApp, type ServedApp } from './serve';
+
+const SAMPLE_REPO = fileURLToPath(new URL('../test/fixtures/sample-repo', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots', import.meta.url));
+/** More files than one page of results holds, so "Load more" has something to load. */
+const GENERATED_FILES = 45;
+
+test.describe.configure({ mode: 'serial' });
+
+let work: string;
+let app: ServedApp;
+let page: Page;
+
+const folderRow = (name: string) => page.getByRole('listitem', { name, exact: true });
+const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+
+test.beforeAll(async ({ browser }) => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-e2e-'));
+  await fs.cp(SAMPLE_REPO, path.join(work, 'sample'), { recursive: true });
+  const generated = path.join(work, 'widgets');
+  await fs.mkdir(generated, { recursive: true });
+  for (let i = 0; i < GENERATED_FILES; i++) {
+    await fs.writeFile(path.join(generated, `widget_${i}.py`), `def render_widget_${i}(canvas):\n    """Draws widget number ${i}."""\n    return canvas.draw_widget(${i})\n`);
+  }
+  app = await serveApp(path.join(work, 'data'));
+  page = await browser.newPage();
+});
+
+test.afterAll(async () => {
+  await page?.close();
+  await app?.stop();
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+test('opens with the token from the printed URL and drops it from the address bar', async () => {
+  await page.goto(app.url);
+  await expect(page.getByText('No folders yet')).toBeVisible();
+  expect(page.url()).not.toContain('token=');
+  // A reload keeps working: the token lives in the tab's session.
+  await page.reload();
+  await expect(page.getByText('No folders yet')).toBeVisible();
+});
+
+test('adds a folder by path, as the drop zone does, and shows indexing to completion', async () => {
+  await page.getByRole('button', { name: 'Folders', exact: true }).click();
+  await page.getByLabel('Folder path').fill(path.join(work, 'sample'));
+  await page.getByRole('button', { name: 'Add folder', exact: true }).click();
+  await expect(folderRow('sample')).toBeVisible();
+  await expect(folderRow('sample')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(folderRow('sample')).toContainText(/\d+ files/);
+  await expect(folderRow('sample')).toContainText('embedded 100%');
+});
+
+test('a real drop event adds a folder; a dropped file gets a clear message', async () => {
+  const dropped = await page.evaluateHandle((uri) => {
+    const data = new DataTransfer();
+    data.setData('text/uri-list', uri);
+    return data;
+  }, `file://${path.join(work, 'widgets')}`);
+  await page.dispatchEvent('.app', 'dragover', { dataTransfer: dropped });
+  await expect(page.getByText('Drop folders to add them')).toBeVisible();
+  await page.dispatchEvent('.app', 'drop', { dataTransfer: dropped });
+  await expect(folderRow('widgets')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(folderRow('widgets')).toContainText(`${GENERATED_FILES} files`);
+
+  const aFile = await page.evaluateHandle(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(['hello'], 'notes.txt', { type: 'text/plain' }));
+    return data;
+  });
+  await page.dispatchEvent('.app', 'drop', { dataTransfer: aFile });
+  await expect(page.getByRole('status').getByText(/notes\.txt/)).toBeVisible();
+
+  const notAFolder = await page.evaluateHandle((uri) => {
+    const data = new DataTransfer();
+    data.setData('text/uri-list', uri);
+    return data;
+  }, `file://${path.join(work, 'widgets', 'widget_0.py')}`);
+  await page.dispatchEvent('.app', 'drop', { dataTransfer: notAFolder });
+  await expect(page.getByRole('status').getByText(/Not a folder/)).toBeVisible();
+  await shot('folders');
+});
+
+test('lists skipped files with their reasons', async () => {
+  await fs.writeFile(path.join(work, 'sample', 'blob.bin'), Buffer.from([0, 1, 2, 0, 0xff, 0]));
+  await folderRow('sample').getByRole('button', { name: 'Re-index' }).click();
+  await expect(folderRow('sample')).toContainText('1 skipped');
+  await folderRow('sample').getByRole('button', { name: '1 skipped' }).click();
+  await expect(page.getByRole('table', { name: 'sample skipped files' })).toContainText('blob.bin');
+  await expect(page.getByRole('table', { name: 'sample skipped files' })).toContainText('binary');
+});
+
+test('searches in every mode, with results streaming in and a preview of the code', async () => {
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const query = page.getByLabel('Search query');
+  await query.fill('parseHTTPRequest');
+  const results = page.getByRole('list', { name: 'Results' });
+  for (const mode of ['Hybrid', 'Lexical', 'Semantic']) {
+    await page.getByRole('radio', { name: mode }).click();
+    await expect(page.getByRole('radio', { name: mode })).toHaveAttribute('aria-checked', 'true');
+    await expect(page.locator('.search-meta')).toContainText(mode.toLowerCase());
+    await expect(results.getByRole('listitem').first()).toBeVisible();
+    if (mode !== 'Semantic') await expect(results.getByRole('listitem').first()).toContainText('src/http/request-parser.ts');
+  }
+  await page.getByRole('radio', { name: 'Regex' }).click();
+  await query.fill('parse\\w+Request\\(');
+  await expect(results.getByRole('listitem').first()).toContainText('request-parser.ts');
+  await expect(results.locator('mark').first()).toContainText(/parse\w+Request\(/);
+
+  await query.fill('unbalanced(');
+  await expect(page.getByRole('alert')).toContainText(/invalid regular expression/i);
+
+  await page.getByRole('radio', { name: 'Hybrid' }).click();
+  await query.fill('parseHTTPRequest');
+  await expect(results.getByRole('listitem').first()).toHaveAttribute('aria-selected', 'true');
+  const preview = page.getByLabel('Preview');
+  await expect(preview).toContainText('parseHTTPRequest');
+  await expect(preview.locator('.line.hit').first()).toBeVisible();
+  await expect(preview.locator('.hljs-keyword').first()).toBeVisible();
+  await page.getByRole('button', { name: 'timings' }).click();
+  await expect(page.getByLabel('Timings')).toContainText(/lexical \d/);
+  await shot('search');
+});
+
+test('keyboard: Ctrl+K focuses the query, arrows move the selection and the preview follows', async () => {
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('body').click({ position: { x: 5, y: 700 } });
+  await page.keyboard.press('Control+K');
+  await expect(page.getByLabel('Search query')).toBeFocused();
+  await page.getByLabel('Search query').fill('render_widget');
+  const items = page.getByRole('list', { name: 'Results' }).getByRole('listitem');
+  await expect(items.first()).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowDown');
+  await expect(items.nth(1)).toHaveAttribute('aria-selected', 'true');
+  const secondPath = (await items.nth(1).locator('.path').textContent())!.replace(/^widgets\//, '');
+  await expect(page.getByLabel('Preview').locator('.preview-header')).toContainText(secondPath);
+});
+
+test('loads the next page through the cursor, without repeats', async () => {
+  await page.getByRole('radio', { name: 'Lexical' }).click();
+  // Clear first, so the list that appears next belongs to the new query.
+  await page.getByLabel('Search query').fill('');
+  await expect(page.getByText('Type to search')).toBeVisible();
+  await page.getByLabel('Search query').fill('draw_widget');
+  const items = page.getByRole('list', { name: 'Results' }).getByRole('listitem');
+  await expect(items).toHaveCount(30);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await expect(items).toHaveCount(GENERATED_FILES);
+  const paths = await items.locator('.path').allTextContents();
+  expect(new Set(paths).size).toBe(paths.length);
+  await expect(page.getByRole('button', { name: 'Load more' })).toHaveCount(0);
+});
+
+test('pauses and resumes all indexing; rebuilds a folder', async () => {
+  await page.getByRole('button', { name: 'Folders', exact: true }).click();
+  await page.getByRole('button', { name: 'Pause all' }).click();
+  await expect(page.getByLabel('Indexing status')).toContainText('Paused');
+  await folderRow('widgets').getByRole('button', { name: 'Rebuild' }).click();
+  await expect(folderRow('widgets')).toHaveAttribute('data-state', 'queued');
+  await expect(folderRow('widgets')).toContainText('0 files');
+  await page.getByRole('button', { name: 'Resume all' }).click();
+  await expect(folderRow('widgets')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(folderRow('widgets')).toContainText(`${GENERATED_FILES} files`);
+  await expect(page.getByLabel('Indexing status')).toContainText('Idle');
+});
+
+test('removes a folder after confirmation, leaving its files alone', async () => {
+  await folderRow('widgets').getByRole('button', { name: 'Remove…' }).click();
+  await folderRow('widgets').getByRole('button', { name: 'Remove', exact: true }).click();
+  await expect(folderRow('widgets')).toHaveCount(0);
+  await expect(folderRow('sample')).toBeVisible();
+  expect((await fs.readdir(path.join(work, 'widgets'))).length).toBe(GENERATED_FILES);
+});
+
+test('stats show the search caches with live counts; settings are saved', async () => {
+  await page.getByRole('button', { name: 'Stats', exact: true }).click();
+  const caches = page.getByRole('table', { name: 'Search caches' });
+  await expect(caches).toBeVisible();
+  await expect(caches.getByRole('row').nth(1)).toContainText(/\d+%/);
+  await shot('stats');
+
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const editor = page.getByPlaceholder('code -g {file}:{line}');
+  await editor.fill('vim +{line} {file}');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved')).toBeVisible();
+  await page.reload();
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await expect(page.getByPlaceholder('code -g {file}:{line}')).toHaveValue('vim +{line} {file}');
+  await shot('settings');
+});

@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const SHARED_MODELS = fileURLToPath(new URL('../../shared/models', import.meta.url));
+
+export interface ServedApp {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the built CLI's browser mode (`quarry serve`) and resolves with the URL it prints first. */
+export async function serveApp(dataDir: string): Promise<ServedApp> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['out/main/cli.js', 'serve', '--data-dir', dataDir, '--models-dir', SHARED_MODELS, '--model', 'bert-tiny-random', '--device', 'cpu'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`quarry serve exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

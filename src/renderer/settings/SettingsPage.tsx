@@ -1,0 +1,68 @@
+import { useEffect, useState } from 'react';
+import type { Settings } from '../../shared/contract';
+import type { StatusReport } from '../../shared/types';
+import { api, errorMessage } from '../api';
+
+/** Resource budget, editor command and tray behaviour; the model in use and where it runs. */
+export function SettingsPage({ status, notify }: { status: StatusReport | null; notify(message: string): void }) {
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    api.settings({}).then(setSettings, (e: unknown) => notify(errorMessage(e)));
+  }, [notify]);
+  if (!settings) return <div className="empty-state">Loading settings…</div>;
+  const change = (patch: Partial<Settings>): void => {
+    setSettings({ ...settings, ...patch });
+    setSaved(false);
+  };
+  const save = (): void => {
+    api.updateSettings(settings).then((next) => {
+      setSettings(next);
+      setSaved(true);
+    }, (e: unknown) => notify(errorMessage(e)));
+  };
+  const model = status?.model;
+  return (
+    <form className="settings-page" onSubmit={(e) => { e.preventDefault(); save(); }}>
+      <fieldset>
+        <legend>Embedding</legend>
+        {model ? (
+          <p>
+            Model <strong>{model.modelId}</strong> ({model.dims} dimensions, {model.dtype}) on <strong>{model.device}</strong>
+            {model.fallbackReason && <span className="muted"> · fell back: {model.fallbackReason}</span>}
+          </p>
+        ) : (
+          <p className="warn-text">Semantic search is off: {status?.modelUnavailable ?? 'unknown'}. Run <code>quarry models download</code> to fetch the model.</p>
+        )}
+        <label>
+          <input type="radio" name="budget" checked={settings.budget === 'economy'} onChange={() => change({ budget: 'economy' })} /> Economy: leave the machine usable
+        </label>
+        <label>
+          <input type="radio" name="budget" checked={settings.budget === 'full'} onChange={() => change({ budget: 'full' })} /> Full speed: use every core
+        </label>
+        <p className="muted">The budget applies from the next start.</p>
+      </fieldset>
+      <fieldset>
+        <legend>Opening results</legend>
+        <label>
+          Editor command <input value={settings.editorCommand} onChange={(e) => change({ editorCommand: e.target.value })} placeholder="code -g {file}:{line}" spellCheck={false} />
+        </label>
+        <p className="muted">{'{file}'} and {'{line}'} are replaced. Empty: the system's default application.</p>
+      </fieldset>
+      <fieldset>
+        <legend>Desktop</legend>
+        <label>
+          <input type="checkbox" checked={settings.keepRunningInTray} onChange={(e) => change({ keepRunningInTray: e.target.checked })} /> Keep indexing in the tray when the window is closed
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>Ignore rules</legend>
+        <p className="muted">Quarry follows each folder's .gitignore files, .git/info/exclude and a .quarryignore file (same syntax) at any level.</p>
+      </fieldset>
+      <div className="toolbar">
+        <button type="submit">Save</button>
+        {saved && <span className="muted" role="status">Saved</span>}
+      </div>
+    </form>
+  );
+}
