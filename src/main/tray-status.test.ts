@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FolderJob } from '../shared/contract.js';
+import type { IndexProgress } from '../shared/types.js';
+import { trayStatus } from './tray-status.js';
+
+const job = (folder: string, state: FolderJob['state'], error: string | null = null): FolderJob => ({ folder, state, priority: 0, progress: null, summary: null, error });
+const progress = (folder: string, done: number, total: number, etaMs: number | null, phase: IndexProgress['phase'] = 'indexing'): IndexProgress => ({
+  folder, phase, unit: 'files', total, done, bytesDone: 0, elapsedMs: 1000, rate: 10, etaMs,
+});
+
+describe('trayStatus', () => {
+  it('is idle with nothing to do', () => {
+    assert.deepEqual(trayStatus({ paused: false, jobs: [job('a', 'done')] }, new Map()), { state: 'idle', text: 'Quarry: up to date' });
+  });
+
+  it('shows the running folder with percent, ETA and what is queued', () => {
+    const status = trayStatus({ paused: false, jobs: [job('repo', 'running'), job('other', 'queued')] }, new Map([['repo', progress('repo', 42, 100, 65_000)]]));
+    assert.equal(status.state, 'indexing');
+    assert.equal(status.text, 'Quarry: indexing repo 42%, 1m05s left (+1 queued)');
+  });
+
+  it('says embedding during phase 2', () => {
+    const status = trayStatus({ paused: false, jobs: [job('repo', 'running')] }, new Map([['repo', progress('repo', 1, 4, null, 'embedding')]]));
+    assert.equal(status.text, 'Quarry: embedding repo 25%');
+  });
+
+  it('pause wins over running, and a failure shows when nothing runs', () => {
+    assert.equal(trayStatus({ paused: true, jobs: [job('repo', 'running')] }, new Map()).state, 'paused');
+    const failed = trayStatus({ paused: false, jobs: [job('repo', 'failed', 'disk full')] }, new Map());
+    assert.deepEqual(failed, { state: 'error', text: 'Quarry: indexing repo failed: disk full' });
+  });
+});
