@@ -122,6 +122,10 @@ test('searches in every mode, with results streaming in and a preview of the cod
   await expect(preview).toContainText('parseHTTPRequest');
   await expect(preview.locator('.line.hit').first()).toBeVisible();
   await expect(preview.locator('.hljs-keyword').first()).toBeVisible();
+  // Browser mode cannot reveal files, and with no editor command it says how to open one.
+  await expect(preview.getByRole('button', { name: 'Reveal' })).toHaveCount(0);
+  await preview.getByRole('button', { name: 'Open in editor' }).click();
+  await expect(page.getByRole('status').getByText(/set an editor command in Settings/)).toBeVisible();
   await page.getByRole('button', { name: 'timings' }).click();
   await expect(page.getByLabel('Timings')).toContainText(/lexical \d/);
   await shot('search');

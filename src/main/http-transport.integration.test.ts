@@ -182,7 +182,7 @@ describe('HTTP transport (browser mode) over the real service', () => {
 
   it('says clearly what browser mode cannot do', async () => {
     const capabilities = await ok('capabilities', {});
-    assert.deepEqual(capabilities, { pickFolder: false, revealInFolder: false, transport: 'http' });
+    assert.deepEqual(capabilities, { pickFolder: false, revealInFolder: false });
     const pick = await call('pickFolder', {});
     assert.equal(pick.body.error!.code, 'UNSUPPORTED');
     const relative = await call('addFolder', { path: 'relative/dir' });

@@ -56,9 +56,8 @@ export async function serveHttp(service: QuarryService, options: HttpOptions = {
   const tokenBytes = Buffer.from(token);
   const sockets = new Set<Socket>();
   const streams = new Set<http.ServerResponse>();
-  let port = 0;
-
-  const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  /** The Host (and Origin) names of this server, set once it listens. */
+  let allowedHosts = new Set<string>();
   const hasToken = (request: http.IncomingMessage, url: URL): boolean => {
     const header = request.headers.authorization;
     const given = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token');
@@ -75,9 +74,9 @@ export async function serveHttp(service: QuarryService, options: HttpOptions = {
   });
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    if (!allowedHosts().has(request.headers.host ?? '')) return sendJson(response, 403, { error: forbidden('unexpected Host header') });
+    if (!allowedHosts.has(request.headers.host ?? '')) return sendJson(response, 403, { error: forbidden('unexpected Host header') });
     const origin = request.headers.origin;
-    if (origin !== undefined && !allowedHosts().has(origin.replace(/^http:\/\//, ''))) {
+    if (origin !== undefined && !allowedHosts.has(origin.replace(/^http:\/\//, ''))) {
       return sendJson(response, 403, { error: forbidden(`requests from ${origin} are not allowed`) });
     }
     const url = new URL(request.url ?? '/', `http://${request.headers.host}`);
@@ -152,7 +151,8 @@ export async function serveHttp(service: QuarryService, options: HttpOptions = {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   const urlHost = host === '::1' ? '[::1]' : host;
   return {
     url: `http://${urlHost}:${port}/?token=${token}`,

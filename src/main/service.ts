@@ -73,7 +73,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
 
   async capabilities(): Promise<Capabilities> {
     const desktop = this.desktop !== null;
-    return { pickFolder: desktop, revealInFolder: desktop, transport: desktop ? 'ipc' : 'http' };
+    return { pickFolder: desktop, revealInFolder: desktop };
   }
 
   async addFolder({ path: dir }: MethodInput<'addFolder'>): Promise<FolderInfo> {

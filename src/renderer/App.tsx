@@ -87,7 +87,7 @@ export function App() {
       </nav>
       <main className="content">
         {error && <div className="error-banner" role="alert">{error}</div>}
-        {page === 'search' && <SearchPage status={status} onShowFolders={() => setPage('folders')} notify={notify} />}
+        {page === 'search' && <SearchPage status={status} canReveal={capabilities?.revealInFolder ?? false} onShowFolders={() => setPage('folders')} notify={notify} />}
         {page === 'folders' && <FoldersPage status={status} indexing={indexing} capabilities={capabilities} addFolder={addFolder} notify={notify} />}
         {page === 'stats' && <StatsPage status={status} />}
         {page === 'settings' && <SettingsPage status={status} notify={notify} />}

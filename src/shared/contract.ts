@@ -150,7 +150,7 @@ const settings = z.object({
 export type Settings = z.infer<typeof settings>;
 
 /** What the front end can offer: a folder picker and reveal exist only in the desktop app. */
-const capabilities = z.object({ pickFolder: z.boolean(), revealInFolder: z.boolean(), transport: z.enum(['ipc', 'http']) });
+const capabilities = z.object({ pickFolder: z.boolean(), revealInFolder: z.boolean() });
 export type Capabilities = z.infer<typeof capabilities>;
 
 // Inputs. Strict objects: an unknown field is a client bug worth reporting, not ignoring.
@@ -257,7 +257,6 @@ export function parseInput<M extends MethodName>(name: M, input: unknown): z.out
 /** Input or output that breaks the contract. */
 export class ContractError extends Error {
   override readonly name = 'ContractError';
-  readonly code = 'BAD_REQUEST';
 }
 
 /** What a transport carries back for one call: the result, or the error that replaced it. */

@@ -5,7 +5,7 @@ import { api, errorMessage } from '../api';
 import { highlightLines } from './highlight';
 
 /** The code around a hit, highlighted, with the hit's lines marked and scrolled into view. */
-export function Preview({ hit }: { hit: SearchHit | null }) {
+export function Preview({ hit, onOpen, onReveal }: { hit: SearchHit | null; onOpen(hit: SearchHit): void; onReveal: ((hit: SearchHit) => void) | null }) {
   const [preview, setPreview] = useState<FilePreview | null>(null);
   const [error, setError] = useState<string | null>(null);
   const focusRef = useRef<HTMLDivElement>(null);
@@ -35,6 +35,10 @@ export function Preview({ hit }: { hit: SearchHit | null }) {
       <div className="preview-header">
         <span className="path">{hit.folder}/{hit.path}</span>
         <span className="muted">{preview.totalLines} lines · {preview.language}</span>
+        <span className="preview-actions">
+          <button onClick={() => onOpen(hit)}>Open in editor</button>
+          {onReveal && <button onClick={() => onReveal(hit)}>Reveal</button>}
+        </span>
       </div>
       <div className="code hljs">
         {lines.map((html, i) => {

@@ -17,12 +17,14 @@ const FILTER_HINTS = ['lang:ts', 'path:src/', '-path:test', 'repo:NAME', '"exact
 
 interface Props {
   status: StatusReport | null;
+  /** The desktop app can show a file in the file manager; browser mode cannot. */
+  canReveal: boolean;
   onShowFolders(): void;
   notify(message: string): void;
 }
 
 /** One query box, results that stream in, keyboard navigation and a preview of the code. */
-export function SearchPage({ status, onShowFolders, notify }: Props) {
+export function SearchPage({ status, canReveal, onShowFolders, notify }: Props) {
   const semanticAvailable = status ? status.model !== null : true;
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState<SearchMode>('hybrid');
@@ -54,6 +56,9 @@ export function SearchPage({ status, onShowFolders, notify }: Props) {
 
   const open = (target: SearchHit): void => {
     api.openInEditor({ folder: target.folder, path: target.path, line: target.startLine }).catch((e: unknown) => notify(errorMessage(e)));
+  };
+  const reveal = (target: SearchHit): void => {
+    api.revealInFolder({ folder: target.folder, path: target.path }).catch((e: unknown) => notify(errorMessage(e)));
   };
   const onKeyDown = (event: React.KeyboardEvent): void => {
     if (event.key === 'ArrowDown') setSelected((i) => Math.min(i + 1, Math.max(search.hits.length - 1, 0)));
@@ -146,7 +151,7 @@ export function SearchPage({ status, onShowFolders, notify }: Props) {
             </button>
           )}
         </div>
-        <Preview hit={hit} />
+        <Preview hit={hit} onOpen={open} onReveal={canReveal ? reveal : null} />
       </div>
     </div>
   );
