@@ -5,9 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import { drain } from '../../test/support/engine.js';
 import { addNastyFiles, copySampleRepo, tempDir, writeFile } from '../../test/support/fixtures.js';
 import { QuarryError } from '../shared/errors.js';
-import type { FolderInfo, IndexSummary } from '../shared/types.js';
-import { Engine } from './engine.js';
+import type { FolderInfo, IndexSummary, SearchHit } from '../shared/types.js';
+import { DATABASE_FILE, Engine } from './engine.js';
 import { InProcessFileProcessor } from './indexing/in-process.js';
+import { Store } from './store/store.js';
 
 
 const rejectsWith = (promise: Promise<unknown>, code: string): Promise<void> =>
@@ -246,5 +247,63 @@ describe('Search paging and caching', () => {
     assert.ok(fresh.timings.lexical > 0 && fresh.timings.snippets > 0 && fresh.timings.parse >= 0);
     const stats = (await engine.status()).caches.find((c) => c.name === 'search results')!;
     assert.ok(stats.hits >= 1 && stats.misses >= 1 && stats.entries >= 1);
+  });
+});
+
+describe('A large first build: a fast pass, then the syntax pass', () => {
+  it('is searchable after the line-window pass, is re-chunked along the syntax tree, and leaves no deleted rows behind', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const repo = path.join(dir, 'big');
+      const fileCount = 1500;
+      const body = (name: string): string =>
+        `export function ${name}(input: number): number {\n${Array.from({ length: 40 }, (_, j) => `  input = input * ${j + 1} + ${name.length};`).join('\n')}\n  return input;\n}\n`;
+      for (let i = 0; i < fileCount; i++) await writeFile(repo, `src/mod${i}.ts`, `${body(`alpha${i}`)}\n${body(`beta${i}`)}`);
+      const dataDir = path.join(dir, 'data');
+      const engine = await Engine.open({ dataDir, processor: await InProcessFileProcessor.create() });
+      let summary: IndexSummary;
+      let beforeParsing: SearchHit | undefined;
+      try {
+        const run = engine.index(await engine.addFolder(repo));
+        for (;;) {
+          const step = await run.next();
+          if (step.done) {
+            summary = step.value;
+            break;
+          }
+          // The fast pass is done (the syntax pass has not begun): the last file walked (in name
+          // order) was chunked by lines.
+          const { phase, done, total } = step.value;
+          if (phase === 'indexing' && done === total) beforeParsing = (await engine.search('beta999', { fresh: true })).hits[0];
+        }
+        assert.equal(beforeParsing?.path, 'src/mod999.ts', 'searchable before the syntax pass');
+        assert.equal(beforeParsing?.kind, 'text', 'chunked by lines at first');
+        const after = (await engine.search('beta999', { fresh: true })).hits[0];
+        assert.equal(after?.kind, 'function', 'chunked along the syntax tree in the end');
+        assert.equal(after?.symbol, 'beta999');
+        const status = await engine.status();
+        assert.equal(status.folders[0]?.chunks, summary.chunksWritten, 'the summary counts final chunks only');
+      } finally {
+        engine.close();
+      }
+      const store = await Store.open(path.join(dataDir, DATABASE_FILE));
+      try {
+        const [provisional] = await store.all<{ n: bigint }>('SELECT count(*) AS n FROM files WHERE provisional');
+        assert.equal(Number(provisional!.n), 0);
+        // The syntax pass deleted the fast pass's chunks; the compacted table stores only live rows.
+        const [rows] = await store.all<{ stored: bigint; live: bigint }>(
+          "SELECT (SELECT sum(count) FROM pragma_storage_info('chunks') WHERE column_name = 'id' AND column_path = '[0]')::BIGINT AS stored, (SELECT count(*) FROM chunks) AS live",
+        );
+        assert.equal(rows!.stored, rows!.live);
+        const indexes = await store.all<{ index_name: string }>("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'chunks' ORDER BY 1");
+        assert.deepEqual(indexes.map((i) => i.index_name), ['chunks_by_hash', 'chunks_by_id'], 'the rewrite kept the indexes');
+        const [definition] = await store.all<{ sql: string }>("SELECT sql FROM duckdb_tables() WHERE table_name = 'chunks'");
+        assert.match(definition!.sql, /hash VARCHAR NOT NULL/, 'and the constraints');
+      } finally {
+        store.close();
+      }
+    } finally {
+      await cleanup();
+    }
   });
 });

@@ -118,21 +118,16 @@ export class Engine {
     // The snapshot is taken before the walk, so a change made during the run is seen next time.
     const snapshot = this.snapshotFile(folder);
     const recorded = options.changed ? Promise.resolve() : writeSnapshot(folder.root, snapshot).catch(() => undefined);
-    const lexical = indexFolder(this.store, folder, this.processor, {
+    const common = {
       maxFileBytes: this.maxFileBytes,
-      ...(options.changed ? { changed: options.changed } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.gate ? { gate: options.gate } : {}),
-    });
-    let summary: IndexSummary;
-    for (;;) {
-      const step = await lexical.next();
-      if (step.done) {
-        summary = step.value;
-        break;
-      }
-      yield step.value;
-    }
+    };
+    const summary = yield* indexFolder(this.store, folder, this.processor, { ...common, ...(options.changed ? { changed: options.changed } : {}) });
+    // A large run chunked most files by lines to be searchable sooner; now along the syntax tree
+    // (and a run interrupted in this pass resumes it), before any of them is embedded.
+    const refined = yield* indexFolder(this.store, folder, this.processor, { ...common, refine: true });
+    summary.chunksWritten += refined.chunksWritten;
     await recorded;
     if ('pack' in this.embedding && !options.lexicalOnly) {
       const run = embedFolder(this.store, folder, this.embedding.embedder, this.embedding.pack, {

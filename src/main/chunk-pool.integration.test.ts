@@ -3,6 +3,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SAMPLE_REPO, tempDir, writeFile } from '../../test/support/fixtures.js';
 import type { FileOutcome } from '../core/indexing/process-file.js';
+import { walkInBatches, type WalkItem } from '../core/walk/walker.js';
 import { ChunkPool } from './chunk-pool.js';
 
 describe('ChunkPool (piscina workers)', () => {
@@ -19,7 +20,7 @@ describe('ChunkPool (piscina workers)', () => {
   });
 
   const run = async (rel: string, root = SAMPLE_REPO, knownHash: string | null = null): Promise<FileOutcome> => {
-    const [outcome] = await pool.process([{ absPath: path.join(root, rel), relPath: rel, knownHash }]);
+    const [outcome] = await pool.process([{ absPath: path.join(root, rel), relPath: rel, knownHash, syntax: true }]);
     return outcome!;
   };
 
@@ -37,7 +38,7 @@ describe('ChunkPool (piscina workers)', () => {
 
   it('processes a batch of files of many languages, one outcome per file in order', async () => {
     const files = ['server/main.go', 'engine/src/lib.rs', 'missing.c', 'native/vector.c', 'native/matrix.cpp', 'src/utils/string_utils.py', 'java/src/main/java/com/example/UserService.java'];
-    const outcomes = await pool.process(files.map((f) => ({ absPath: path.join(SAMPLE_REPO, f), relPath: f, knownHash: null })));
+    const outcomes = await pool.process(files.map((f) => ({ absPath: path.join(SAMPLE_REPO, f), relPath: f, knownHash: null, syntax: true })));
     assert.equal(outcomes.length, files.length);
     assert.equal(outcomes.splice(2, 1)[0]?.type, 'skipped', 'a missing file in the batch does not sink the others');
     files.splice(2, 1);
@@ -59,5 +60,38 @@ describe('ChunkPool (piscina workers)', () => {
     await writeFile(dir, 'data.bin', Uint8Array.from([1, 0, 2, 0]));
     const binary = await run('data.bin', dir);
     assert.equal(binary.type === 'skipped' && binary.reason, 'binary');
+  });
+
+  it('chunks by lines when asked for the fast pass, and says the file is provisional', async () => {
+    const [outcome] = await pool.process([{ absPath: path.join(SAMPLE_REPO, 'server/main.go'), relPath: 'server/main.go', knownHash: null, syntax: false }]);
+    assert.equal(outcome?.type, 'indexed');
+    if (outcome?.type !== 'indexed') return;
+    assert.equal(outcome.provisional, true);
+    assert.ok(outcome.chunks.every((c) => c.kind === 'text' && c.symbol === null));
+  });
+
+  it('walks a folder on a worker thread: the same items, in the same order, as walking in-process', async () => {
+    const request = { root: SAMPLE_REPO, maxFileBytes: 1 << 20 };
+    const inWorker: WalkItem[] = [];
+    for await (const batch of pool.walk(request)) inWorker.push(...(batch as WalkItem[]));
+    const inProcess: WalkItem[] = [];
+    for await (const batch of walkInBatches(request)) inProcess.push(...(batch as WalkItem[]));
+    assert.ok(inWorker.some((item) => item.relPath === 'src/http/request-parser.ts'));
+    assert.deepEqual(inWorker, inProcess);
+  });
+
+  it('stops a walk the caller abandons, and rejects a walk of a folder that is gone', async () => {
+    for (let i = 0; i < 300; i++) await writeFile(dir, `many/file${i}.txt`, `line ${i}\n`);
+    let seen = 0;
+    for await (const batch of pool.walk({ root: path.join(dir, 'many'), maxFileBytes: 1 << 20 })) {
+      seen += batch.length;
+      break;
+    }
+    assert.ok(seen > 0 && seen < 300, `stopped after the first batch (${seen} items)`);
+    // The worker is free again: a task after the abandoned walk runs.
+    assert.equal((await run('server/main.go')).type, 'indexed');
+    await assert.rejects(async () => {
+      for await (const batch of pool.walk({ root: path.join(dir, 'no-such-folder'), maxFileBytes: 1 << 20 })) void batch;
+    }, /ENOENT|no such file/);
   });
 });

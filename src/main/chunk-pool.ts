@@ -1,17 +1,70 @@
 import os from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { workerFile } from './worker-file.js';
 import type { FileProcessor } from '../core/indexing/indexer.js';
 import type { FileJob, FileOutcome } from '../core/indexing/process-file.js';
+import type { WalkGone, WalkItem, WalkRequest } from '../core/walk/walker.js';
+import type { WalkTask } from '../workers/chunk.worker.js';
 
-/** Chunk workers (piscina): file reading, decoding, parsing and tokenizing off the main thread. */
+type WalkBatch = Array<WalkItem | WalkGone>;
+
+/**
+ * Chunk workers (piscina): the walk, and file reading, decoding, parsing and tokenizing, all off
+ * the main thread, which is left to the database and to answering searches.
+ */
 export class ChunkPool implements FileProcessor {
-  private pool: Piscina<FileJob[], FileOutcome[]> | null = null;
+  private pool: Piscina | null = null;
   private lastError: Error | null = null;
 
   constructor(private readonly threads = Math.max(1, os.availableParallelism())) {}
 
   process(jobs: FileJob[]): Promise<FileOutcome[]> {
+    if (this.lastError) return Promise.reject(this.lastError);
+    return this.workers().run(jobs) as Promise<FileOutcome[]>;
+  }
+
+  async *walk(request: WalkRequest): AsyncGenerator<WalkBatch> {
+    if (this.lastError) throw this.lastError;
+    const { port1, port2 } = new MessageChannel();
+    const batches: WalkBatch[] = [];
+    let ended = false;
+    let failure: unknown = null;
+    let wake = (): void => undefined;
+    port1.on('message', (batch: WalkBatch | null) => {
+      if (batch === null) ended = true;
+      else batches.push(batch);
+      wake();
+    });
+    const task: WalkTask = { request, port: port2 };
+    const run = this.workers()
+      .run(task, { name: 'walk', transferList: [port2] })
+      .catch((error: unknown) => {
+        failure = error;
+        wake();
+      });
+    try {
+      for (;;) {
+        const batch = batches.shift();
+        if (batch) {
+          port1.postMessage('ack');
+          yield batch;
+        } else if (failure !== null) {
+          throw failure;
+        } else if (ended) {
+          return;
+        } else {
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      }
+    } finally {
+      // Tells a walk still going that nobody is listening any more.
+      port1.close();
+      await run;
+    }
+  }
+
+  private workers(): Piscina {
     // Threads start on first use, so commands that only search never pay for them.
     if (!this.pool) {
       this.pool = new Piscina({ filename: workerFile('chunk.worker'), minThreads: this.threads, maxThreads: this.threads, idleTimeout: 30_000 });
@@ -21,8 +74,7 @@ export class ChunkPool implements FileProcessor {
         this.lastError = error;
       });
     }
-    if (this.lastError) return Promise.reject(this.lastError);
-    return this.pool.run(jobs);
+    return this.pool;
   }
 
   async close(): Promise<void> {

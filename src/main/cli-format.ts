@@ -8,7 +8,7 @@ const RESET = '\x1b[0m';
 
 /** One progress line; on a terminal it is redrawn in place as a bar. */
 export function formatProgress(p: IndexProgress, tty: boolean): string {
-  if (p.phase === 'scanning') return `${p.folder}: scanning…`;
+  if (p.phase === 'scanning') return `${p.folder}: scanning…${p.done > 0 ? ` (${p.done} files indexed so far)` : ''}`;
   const ratio = p.total === 0 ? 1 : p.done / p.total;
   const rate = `${Math.round(p.rate)} ${p.unit}/s`;
   const eta = p.etaMs === null ? '' : `, ETA ${formatDuration(p.etaMs)}`;

@@ -1,5 +1,5 @@
 import type { IndexingState } from '../shared/contract.js';
-import { formatDuration, formatPercent } from '../shared/format.js';
+import { formatDuration, formatPercent, PHASE_VERBS } from '../shared/format.js';
 import type { IndexProgress } from '../shared/types.js';
 
 export type TrayState = 'idle' | 'indexing' | 'paused' | 'error';
@@ -17,7 +17,7 @@ export function trayStatus(indexing: IndexingState, progress: ReadonlyMap<string
   const running = indexing.jobs.find((job) => job.state === 'running');
   if (running) {
     const p = progress.get(running.folder);
-    const verb = p?.phase === 'embedding' ? 'embedding' : 'indexing';
+    const verb = PHASE_VERBS[p?.phase ?? 'indexing'].toLowerCase();
     const share = p && p.total > 0 ? ` ${formatPercent(p.done / p.total)}` : '';
     const eta = p?.etaMs ? `, ${formatDuration(p.etaMs)} left` : '';
     const queued = indexing.jobs.filter((job) => job.state === 'queued').length;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Capabilities } from '../shared/contract';
-import { formatDuration, formatPercent } from '../shared/format';
+import { formatDuration, formatPercent, PHASE_VERBS } from '../shared/format';
 import { api, errorMessage } from './api';
 import { droppedFolders } from './folders/dropped-folders';
 import { FoldersPage } from './folders/FoldersPage';
@@ -107,7 +107,7 @@ function IndexingSummary({ indexing }: { indexing: IndexingView }) {
   let text = 'Idle';
   if (indexing.paused) text = 'Paused';
   else if (running && progress && progress.total > 0) {
-    text = `${progress.phase === 'embedding' ? 'Embedding' : 'Indexing'} ${running.folder} ${formatPercent(progress.done / progress.total)}`;
+    text = `${PHASE_VERBS[progress.phase]} ${running.folder} ${formatPercent(progress.done / progress.total)}`;
     if (progress.etaMs !== null) text += ` · ${formatDuration(progress.etaMs)} left`;
   } else if (running) text = `Indexing ${running.folder}`;
   const failed = indexing.jobs.find((j) => j.state === 'failed');

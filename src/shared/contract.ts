@@ -82,7 +82,7 @@ const searchResult = z.object({
 
 const indexProgress = z.object({
   folder: z.string(),
-  phase: z.enum(['scanning', 'indexing', 'embedding', 'done']),
+  phase: z.enum(['scanning', 'indexing', 'parsing', 'embedding', 'done']),
   unit: z.enum(['files', 'chunks']),
   total: count,
   done: count,

@@ -1,4 +1,14 @@
 /** Display helpers every front end shares (CLI and renderer). */
+import type { IndexPhase } from './types.js';
+
+/** What a folder's indexing is doing, as a verb for status lines. */
+export const PHASE_VERBS: Record<IndexPhase, string> = {
+  scanning: 'Scanning',
+  indexing: 'Indexing',
+  parsing: 'Parsing',
+  embedding: 'Embedding',
+  done: 'Indexed',
+};
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB'];

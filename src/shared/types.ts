@@ -146,7 +146,8 @@ export interface CacheStats {
   evictions: number;
 }
 
-export type IndexPhase = 'scanning' | 'indexing' | 'embedding' | 'done';
+/** scanning: walking (and already indexing what it found); parsing: re-chunking the fast pass's files along the syntax tree. */
+export type IndexPhase = 'scanning' | 'indexing' | 'parsing' | 'embedding' | 'done';
 
 export interface IndexProgress {
   folder: string;

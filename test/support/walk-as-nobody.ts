@@ -13,5 +13,5 @@ const root = process.argv[2]!;
 const items = [];
 for await (const item of walkFolder(root, { maxFileBytes: 1024 * 1024 })) items.push(item);
 const processed = [];
-for (const relPath of process.argv.slice(3)) processed.push(await processFile({ absPath: `${root}/${relPath}`, relPath, knownHash: null }, chunker));
+for (const relPath of process.argv.slice(3)) processed.push(await processFile({ absPath: `${root}/${relPath}`, relPath, knownHash: null, syntax: true }, chunker));
 console.log(JSON.stringify({ items, processed }));

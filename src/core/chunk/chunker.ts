@@ -22,9 +22,10 @@ export class Chunker {
     return new Chunker(limits);
   }
 
-  async chunk(text: string, language: string): Promise<Chunk[]> {
+  /** `syntax: false` chunks by lines even where a grammar exists: the fast first pass of a large build. */
+  async chunk(text: string, language: string, syntax = true): Promise<Chunk[]> {
     const index = new LineIndex(text);
-    if (!SYNTAX_LANGUAGES.has(language)) return capLength(chunkByLines(index, this.limits));
+    if (!syntax || !SYNTAX_LANGUAGES.has(language)) return capLength(chunkByLines(index, this.limits));
     const parser = await this.parserFor(language).catch((error: unknown) => {
       this.warnOnce(language, error);
       return null;

@@ -1,24 +1,34 @@
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { QuarryError } from '../../shared/errors.js';
 import type { FolderInfo, IndexProgress, IndexSummary } from '../../shared/types.js';
+import { isAuxiliaryPath } from '../files/auxiliary-path.js';
 import type { FileRow, FileWrite, FolderBatch, Store } from '../store/store.js';
-import { walkChanged, walkFolder, type WalkedFile } from '../walk/walker.js';
+import type { WalkedFile, WalkGone, WalkItem, WalkRequest } from '../walk/walker.js';
 import { readGitHead } from './git-head.js';
 import type { PauseGate } from './pause-gate.js';
 import { failedOutcome, type FileJob, type FileOutcome } from './process-file.js';
 
-/** Does the CPU work of indexing files: chunk workers in the app, or in-process. */
+/** Does the heavy work of indexing, the walk and the files: chunk workers in the app, or in-process. */
 export interface FileProcessor {
+  /** The walk a request asks for, in batches; rejects if the root cannot be walked. */
+  walk(request: WalkRequest): AsyncIterable<Array<WalkItem | WalkGone>>;
   /** One outcome per job, in order; a file that fails becomes a 'failed' skip, never a rejection. */
   process(jobs: FileJob[]): Promise<FileOutcome[]>;
 }
 
 /** Files per processor call: enough to amortise a worker round trip, few enough to balance load. */
-const FILES_PER_TASK = 16;
+const FILES_PER_TASK = 32;
 /** Postings per transaction, below DuckDB's row group size (122,880 rows). */
 const MAX_POSTINGS_PER_COMMIT = 100_000;
 /** Batches of tasks kept running ahead of the one being committed. */
 const TASK_LOOKAHEAD_BATCHES = 1;
+/**
+ * In a run with more files than this to index (a new folder, a rebuild, a branch switch), the
+ * rest are first chunked by lines, which makes them searchable in about two thirds of the time, and then
+ * re-chunked along the syntax tree by a `refine` run. Smaller runs (edits) parse at once.
+ */
+const SYNTAX_FIRST_FILES = 512;
 
 export interface IndexOptions {
   maxFileBytes: number;
@@ -29,17 +39,20 @@ export interface IndexOptions {
   signal?: AbortSignal;
   /** Paused, the run waits after its current commit until resumed. */
   gate?: PauseGate;
+  /** Instead of walking, re-chunk along the syntax tree the files the fast pass chunked by lines. */
+  refine?: boolean;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
 interface Pending {
-  file: WalkedFile;
+  file: Omit<WalkedFile, 'type'>;
   existing: FileRow | undefined;
 }
 
 /**
- * Brings one folder's index up to date with the disk. Change detection compares size and mtime,
+ * Brings one folder's index up to date with the disk (or, with `refine`, replaces the fast pass's
+ * line-window chunks with syntax-aware ones). Change detection compares size and mtime,
  * then the content hash, so an unchanged tree costs one walk. Files are written in atomic batches
  * as they are processed (and the next batch is processed while one is written), so a folder
  * becomes searchable progressively and an interrupted run resumes where it stopped.
@@ -65,124 +78,179 @@ export async function* indexFolder(
     const rate = done / Math.max((performance.now() - indexingStarted) / 1000, 1e-3);
     return {
       folder: folder.name, phase, unit: 'files', total, done, bytesDone: bytes, elapsedMs,
-      rate, etaMs: rate > 0 ? ((total - done) / rate) * 1000 : null,
+      // While scanning, the total is still growing: no ETA yet.
+      rate, etaMs: phase !== 'scanning' && rate > 0 ? ((total - done) / rate) * 1000 : null,
     };
   };
 
-  // Files are dispatched to the processor while the walk is still going (whole tasks only), and
-  // finished work is committed in order, in batches; later tasks run while a batch is written.
-  const batchFiles = options.batchFiles ?? 256;
+  // The walk, the workers and the commits overlap: the walk dispatches whole tasks as it finds
+  // work (up to a bounded lookahead), and the loop below commits finished tasks in order, in
+  // batches, while later tasks run. Deletions wait for the end of the walk, which must have seen
+  // everything.
+  const batchFiles = options.batchFiles ?? 1024;
   const tasksPerBatch = Math.ceil(batchFiles / FILES_PER_TASK);
+  const lookahead = tasksPerBatch * (1 + TASK_LOOKAHEAD_BATCHES);
+  const pending: Pending[] = [];
   const tasks: Array<Promise<FileOutcome[]>> = [];
+  let committedTasks = 0;
   let walking = true;
-  const startTasks = (upTo: number): void => {
+  const startTasks = (): void => {
     for (;;) {
       const from = tasks.length * FILES_PER_TASK;
       const available = pending.length - from;
-      if (tasks.length >= upTo || available <= 0 || (walking && available < FILES_PER_TASK)) return;
-      const jobs = pending.slice(from, from + FILES_PER_TASK).map(({ file, existing }) => ({
+      if (tasks.length >= committedTasks + lookahead || available <= 0 || (walking && available < FILES_PER_TASK)) return;
+      if (tasks.length === 0) indexingStarted = performance.now();
+      const jobs = pending.slice(from, from + FILES_PER_TASK).map(({ file, existing }, i): FileJob => ({
         absPath: file.absPath,
         relPath: file.relPath,
-        knownHash: existing?.hash ?? null,
+        // Refining re-chunks content that is already indexed.
+        knownHash: options.refine ? null : (existing?.hash ?? null),
+        syntax: options.refine === true || from + i < SYNTAX_FIRST_FILES,
       }));
       // A worker that crashed takes its task with it: record those files as failed, go on.
       tasks.push(processor.process(jobs).catch((error: unknown) => jobs.map(() => failedOutcome(error))));
     }
   };
-  const lookahead = tasksPerBatch * (1 + TASK_LOOKAHEAD_BATCHES);
 
-  // Scan: walk and diff against the catalog.
-  yield progress('scanning', 0, 0, 0);
+  if (!options.refine) yield progress('scanning', 0, 0, 0);
   const catalog = await store.fileCatalog(folder.id);
   const seen = new Set<string>();
-  const pending: Pending[] = [];
   const walkSkips: FileWrite[] = [];
   const removeForSkips: number[] = [];
   const gone: number[] = [];
-  const items = options.changed
-    ? walkChanged(folder.root, options.changed, { maxFileBytes: options.maxFileBytes })
-    : walkFolder(folder.root, { maxFileBytes: options.maxFileBytes });
-  for await (const item of items) {
-    throwIfAborted(options.signal);
-    if (item.type === 'gone') {
-      // The path and, if it was a directory, everything that was under it.
-      for (const row of catalog.values()) if (row.path === item.relPath || row.path.startsWith(`${item.relPath}/`)) gone.push(row.id);
-      continue;
+  const stopWalk = new AbortController();
+  let wakeCommitter = (): void => undefined;
+  const walked = (async () => {
+    try {
+      if (options.refine) {
+        for (const row of refinable(catalog)) {
+          summary.filesSeen++;
+          pending.push({ file: { absPath: path.join(folder.root, row.path), relPath: row.path, size: row.size, mtimeMs: row.mtimeMs }, existing: row });
+        }
+        return;
+      }
+      const request: WalkRequest = { root: folder.root, maxFileBytes: options.maxFileBytes, ...(options.changed ? { changed: options.changed } : {}) };
+      for await (const batch of processor.walk(request)) for (const item of batch) {
+        throwIfAborted(options.signal);
+        if (stopWalk.signal.aborted) return;
+        if (item.type === 'gone') {
+          // The path and, if it was a directory, everything that was under it.
+          for (const row of catalog.values()) if (row.path === item.relPath || row.path.startsWith(`${item.relPath}/`)) gone.push(row.id);
+          continue;
+        }
+        seen.add(item.relPath);
+        summary.filesSeen++;
+        const existing = catalog.get(item.relPath);
+        if (item.type === 'skip') {
+          summary.filesSkipped++;
+          if (existing?.status === 'skipped' && existing.skipReason === item.reason) continue;
+          if (existing) removeForSkips.push(existing.id);
+          walkSkips.push({ path: item.relPath, size: 0, mtimeMs: 0, hash: null, language: null, skip: { reason: item.reason, detail: item.detail }, chunks: [], provisional: false });
+          continue;
+        }
+        if (existing && existing.size === item.size && existing.mtimeMs === item.mtimeMs && existing.skipReason !== 'failed') {
+          if (existing.status === 'skipped') summary.filesSkipped++;
+          else summary.filesUnchanged++;
+          continue;
+        }
+        pending.push({ file: item, existing });
+        const started = tasks.length;
+        startTasks();
+        if (tasks.length > started) wakeCommitter();
+      }
+    } finally {
+      walking = false;
+      startTasks();
+      wakeCommitter();
     }
-    seen.add(item.relPath);
-    summary.filesSeen++;
-    const existing = catalog.get(item.relPath);
-    if (item.type === 'skip') {
-      summary.filesSkipped++;
-      if (existing?.status === 'skipped' && existing.skipReason === item.reason) continue;
-      if (existing) removeForSkips.push(existing.id);
-      walkSkips.push({ path: item.relPath, size: 0, mtimeMs: 0, hash: null, language: null, skip: { reason: item.reason, detail: item.detail }, chunks: [] });
-      continue;
-    }
-    if (existing && existing.size === item.size && existing.mtimeMs === item.mtimeMs && existing.skipReason !== 'failed') {
-      if (existing.status === 'skipped') summary.filesSkipped++;
-      else summary.filesUnchanged++;
-      continue;
-    }
-    pending.push({ file: item, existing });
-    startTasks(lookahead);
-  }
-  walking = false;
-  // A full walk deletes what it did not see; an update, what it found gone.
-  const deleted = options.changed ? gone : [...catalog.values()].filter((row) => !seen.has(row.path)).map((row) => row.id);
-  summary.filesDeleted = deleted.length;
-  if (deleted.length > 0 || walkSkips.length > 0) {
-    await store.applyBatch({ folderId: folder.id, removeFileIds: [...deleted, ...removeForSkips], write: walkSkips, touch: [] });
-  }
+  })();
+  // Its failure surfaces in the loop below; this only keeps an early one from counting as unhandled.
+  walked.catch(() => undefined);
 
-  const total = pending.length;
-  indexingStarted = performance.now();
   let done = 0;
   let bytes = 0;
-  yield progress('indexing', total, 0, 0);
-  for (let firstTask = 0; firstTask * FILES_PER_TASK < total; firstTask += tasksPerBatch) {
-    startTasks(firstTask + lookahead);
-    const outcomes = (await Promise.all(tasks.slice(firstTask, firstTask + tasksPerBatch))).flat();
-    await options.gate?.wait(options.signal);
-    throwIfAborted(options.signal);
-    const from = firstTask * FILES_PER_TASK;
-    let batch: FolderBatch = { folderId: folder.id, removeFileIds: [], write: [], touch: [] };
-    let batchPostings = 0;
-    const commit = async (): Promise<void> => {
-      summary.chunksWritten += (await store.applyBatch(batch)).chunks;
-      batch = { folderId: folder.id, removeFileIds: [], write: [], touch: [] };
-      batchPostings = 0;
-    };
-    for (const [i, outcome] of outcomes.entries()) {
-      const { file, existing } = pending[from + i]!;
-      bytes += file.size;
-      if (outcome.type === 'unchanged') {
-        if (existing) batch.touch.push({ id: existing.id, size: file.size, mtimeMs: file.mtimeMs });
-        summary.filesUnchanged++;
+  let deletionsApplied = false;
+  let provisionalFiles = 0;
+  try {
+    for (;;) {
+      if (walking && tasks.length - committedTasks < tasksPerBatch) {
+        // Wait for a whole batch of tasks, or for the end of the walk (which rethrows its failure).
+        await Promise.race([new Promise<void>((resolve) => (wakeCommitter = resolve)), walked]);
         continue;
       }
-      if (existing) batch.removeFileIds.push(existing.id);
-      if (outcome.type === 'skipped') {
-        summary.filesSkipped++;
-        batch.write.push({ path: file.relPath, size: file.size, mtimeMs: file.mtimeMs, hash: null, language: null, skip: { reason: outcome.reason, detail: outcome.detail }, chunks: [] });
-      } else {
-        summary.filesIndexed++;
-        batch.write.push({ path: file.relPath, size: file.size, mtimeMs: file.mtimeMs, hash: outcome.hash, language: outcome.language, skip: null, chunks: outcome.chunks });
-        for (const chunk of outcome.chunks) batchPostings += chunk.terms.length;
+      if (!walking && !deletionsApplied && !options.refine) {
+        await walked;
+        deletionsApplied = true;
+        // A full walk deletes what it did not see; an update, what it found gone.
+        const deleted = options.changed ? gone : [...catalog.values()].filter((row) => !seen.has(row.path)).map((row) => row.id);
+        summary.filesDeleted = deleted.length;
+        if (deleted.length > 0 || walkSkips.length > 0) {
+          await store.applyBatch({ folderId: folder.id, removeFileIds: [...deleted, ...removeForSkips], write: walkSkips, touch: [] });
+        }
       }
-      // Whole files only, and under a DuckDB row group per commit: a larger append is written
-      // straight into the database file and, rewritten at the checkpoint, leaves dead blocks.
-      if (batchPostings >= MAX_POSTINGS_PER_COMMIT) await commit();
+      if (committedTasks === tasks.length) break;
+      const taskCount = Math.min(tasksPerBatch, tasks.length - committedTasks);
+      const outcomes = (await Promise.all(tasks.slice(committedTasks, committedTasks + taskCount))).flat();
+      await options.gate?.wait(options.signal);
+      throwIfAborted(options.signal);
+      const from = committedTasks * FILES_PER_TASK;
+      let batch: FolderBatch = { folderId: folder.id, removeFileIds: [], write: [], touch: [] };
+      let batchPostings = 0;
+      const commit = async (): Promise<void> => {
+        await store.applyBatch(batch);
+        batch = { folderId: folder.id, removeFileIds: [], write: [], touch: [] };
+        batchPostings = 0;
+      };
+      for (const [i, outcome] of outcomes.entries()) {
+        const { file, existing } = pending[from + i]!;
+        bytes += file.size;
+        if (outcome.type === 'unchanged') {
+          if (existing) batch.touch.push({ id: existing.id, size: file.size, mtimeMs: file.mtimeMs });
+          summary.filesUnchanged++;
+          continue;
+        }
+        if (existing) batch.removeFileIds.push(existing.id);
+        if (outcome.type === 'skipped') {
+          summary.filesSkipped++;
+          batch.write.push({ path: file.relPath, size: file.size, mtimeMs: file.mtimeMs, hash: null, language: null, skip: { reason: outcome.reason, detail: outcome.detail }, chunks: [], provisional: false });
+        } else {
+          summary.filesIndexed++;
+          batch.write.push({
+            path: file.relPath, size: file.size, mtimeMs: file.mtimeMs, hash: outcome.hash, language: outcome.language, skip: null,
+            chunks: outcome.chunks, provisional: outcome.provisional,
+          });
+          // Counted once they are final: provisional chunks never reach the embedder.
+          if (outcome.provisional) provisionalFiles++;
+          else summary.chunksWritten += outcome.chunks.length;
+          for (const chunk of outcome.chunks) batchPostings += chunk.terms.length;
+        }
+        // Whole files only, and under a DuckDB row group per commit: a larger append is written
+        // straight into the database file and, rewritten at the checkpoint, leaves dead blocks.
+        if (batchPostings >= MAX_POSTINGS_PER_COMMIT) await commit();
+      }
+      await commit();
+      committedTasks += taskCount;
+      done += outcomes.length;
+      startTasks();
+      // Until the walk ends, the total is what it has found so far.
+      yield progress(options.refine ? 'parsing' : walking ? 'scanning' : 'indexing', pending.length, done, bytes);
     }
-    await commit();
-    done += outcomes.length;
-    yield progress('indexing', total, done, bytes);
+  } finally {
+    stopWalk.abort();
   }
 
   await store.markFolderIndexed(folder.id, await readGitHead(folder.root));
-  if (summary.filesIndexed + summary.filesDeleted > 0) await store.checkpoint();
+  // One checkpoint per build: not between the fast pass and the refine run that rewrites its chunks.
+  if (summary.filesIndexed + summary.filesDeleted > 0 && provisionalFiles === 0) await store.checkpoint();
   summary.elapsedMs = performance.now() - started;
   return summary;
+}
+
+/** Files the fast pass chunked by lines, most useful first: source before tests and docs, recent, small. */
+function refinable(catalog: Map<string, FileRow>): FileRow[] {
+  return [...catalog.values()]
+    .filter((row) => row.provisional)
+    .sort((a, b) => Number(isAuxiliaryPath(a.path)) - Number(isAuxiliaryPath(b.path)) || b.mtimeMs - a.mtimeMs || a.size - b.size);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -4,7 +4,7 @@ import type { SkipReason } from '../../shared/types.js';
 import type { Chunker } from '../chunk/chunker.js';
 import type { Chunk } from '../chunk/types.js';
 import { decodeSource } from '../files/decode.js';
-import { languageOf } from '../files/language.js';
+import { languageOf, SYNTAX_LANGUAGES } from '../files/language.js';
 import { termFrequencies, termHash } from '../lexical/tokenize.js';
 import { skipFor } from '../walk/walker.js';
 
@@ -13,6 +13,8 @@ export interface FileJob {
   absPath: string;
   relPath: string;
   knownHash: string | null;
+  /** Chunk along the syntax tree; false for the fast line-window pass of a large build. */
+  syntax: boolean;
 }
 
 export interface IndexedChunk extends Chunk {
@@ -25,7 +27,7 @@ export interface IndexedChunk extends Chunk {
 }
 
 export type FileOutcome =
-  | { type: 'indexed'; hash: string; language: string; size: number; chunks: IndexedChunk[] }
+  | { type: 'indexed'; hash: string; language: string; size: number; chunks: IndexedChunk[]; provisional: boolean }
   | { type: 'unchanged'; hash: string }
   | { type: 'skipped'; reason: SkipReason; detail: string };
 
@@ -62,7 +64,7 @@ export async function processFile(job: FileJob, chunker: Chunker): Promise<FileO
   if (!decoded.ok) return { type: 'skipped', reason: decoded.reason, detail: decoded.detail };
 
   const language = languageOf(job.relPath);
-  const chunks = (await chunker.chunk(decoded.text, language)).map((chunk): IndexedChunk => {
+  const chunks = (await chunker.chunk(decoded.text, language, job.syntax)).map((chunk): IndexedChunk => {
     // Definition names and enclosing signatures are searchable too.
     const { counts, length } = termFrequencies(`${chunk.context ?? ''}\n${chunk.text}`);
     const terms = new Int32Array(counts.size);
@@ -75,5 +77,7 @@ export async function processFile(job: FileJob, chunker: Chunker): Promise<FileO
     }
     return { ...chunk, hash: contentHash(chunk.text), terms, counts: tf, length };
   });
-  return { type: 'indexed', hash, language, size: bytes.length, chunks };
+  // Chunked by lines where a grammar exists: to be re-chunked along the syntax tree.
+  const provisional = !job.syntax && SYNTAX_LANGUAGES.has(language);
+  return { type: 'indexed', hash, language, size: bytes.length, chunks, provisional };
 }

@@ -71,4 +71,8 @@ export const MIGRATIONS: readonly string[][] = [
     // Semantic hits are chunk texts (hashes): find their chunks by index, not by scanning.
     'CREATE INDEX chunks_by_hash ON chunks (hash)',
   ],
+  [
+    // Chunked by lines in the fast first pass of a large build; re-chunked along the syntax tree next.
+    'ALTER TABLE files ADD COLUMN provisional BOOLEAN DEFAULT false',
+  ],
 ];

@@ -8,6 +8,7 @@ import {
   DuckDBInstance,
   BIGINT,
   BLOB,
+  BOOLEAN,
   INTEGER,
   USMALLINT,
   VARCHAR,
@@ -31,6 +32,8 @@ export interface FileRow {
   hash: string | null;
   status: 'indexed' | 'skipped';
   skipReason: SkipReason | null;
+  /** Chunked by lines for now; the syntax pass re-chunks it. */
+  provisional: boolean;
 }
 
 /** A file's new state; `chunks` is empty for skipped files. */
@@ -42,6 +45,7 @@ export interface FileWrite {
   language: string | null;
   skip: { reason: SkipReason; detail: string } | null;
   chunks: IndexedChunk[];
+  provisional: boolean;
 }
 
 /** One atomic change to a folder's index. */
@@ -57,6 +61,8 @@ export interface FolderBatch {
 const APPEND_ROWS = 2048;
 /** Below this many unsorted postings, re-sorting the table is not worth a rewrite. */
 const UNSORTED_POSTINGS_FLOOR = 50_000;
+/** Below this many deleted chunk rows, compacting the chunk and file tables is not worth a rewrite. */
+const DELETED_CHUNKS_FLOOR = 1_000;
 
 type Row = Record<string, DuckDBValue>;
 
@@ -72,6 +78,8 @@ export class Store {
   private nextChunkId = 1;
   /** Bumped on every committed write and kept in the database; caches and cursors key on it. */
   generation = 0;
+  /** Chunk rows deleted since the tables were last compacted (in this opening). */
+  private deletedChunks = 0;
   /** The postings, mirrored in memory for ranking; kept in step with every commit. */
   postings = new PostingsIndex();
 
@@ -259,6 +267,7 @@ export class Store {
       else await this.db.run('UPDATE folders SET git_head = NULL, indexed_at = NULL WHERE id = ?', [folderId]);
       return ids.map((r) => r.id);
     });
+    this.deletedChunks += removed.length;
     this.postings.remove(removed);
   }
 
@@ -267,12 +276,12 @@ export class Store {
   /** Everything change detection needs about a folder's files, keyed by relative path. */
   async fileCatalog(folderId: number): Promise<Map<string, FileRow>> {
     const reader = await this.reads.run(() =>
-      this.reader.runAndReadAll('SELECT id, path, size, mtime_ms, hash, status, skip_reason FROM files WHERE folder_id = ?', [folderId]),
+      this.reader.runAndReadAll('SELECT id, path, size, mtime_ms, hash, status, skip_reason, provisional FROM files WHERE folder_id = ?', [folderId]),
     );
     const catalog = new Map<string, FileRow>();
     if (reader.currentRowCount === 0) return catalog;
-    const [ids, paths, sizes, mtimes, hashes, statuses, reasons] = reader.getColumnsJS() as [
-      number[], string[], bigint[], bigint[], (string | null)[], FileRow['status'][], (SkipReason | null)[],
+    const [ids, paths, sizes, mtimes, hashes, statuses, reasons, provisional] = reader.getColumnsJS() as [
+      number[], string[], bigint[], bigint[], (string | null)[], FileRow['status'][], (SkipReason | null)[], boolean[],
     ];
     for (let i = 0; i < paths.length; i++) {
       catalog.set(paths[i]!, {
@@ -283,6 +292,7 @@ export class Store {
         hash: hashes[i]!,
         status: statuses[i]!,
         skipReason: reasons[i]!,
+        provisional: provisional[i]!,
       });
     }
     return catalog;
@@ -314,13 +324,14 @@ export class Store {
       throw error;
     }
     // Only what committed reaches the in-memory mirror.
+    this.deletedChunks += removed.length;
     this.postings.remove(removed);
     for (const { id, fileId, chunk } of written) this.postings.add(id, fileId, chunk.length, chunk.terms, chunk.counts);
     return { chunks: written.length };
   }
 
   private async appendFiles(folderId: number, writes: FileWrite[]): Promise<Array<{ id: number; fileId: number; chunk: IndexedChunk }>> {
-    const files = await ColumnBuffer.open(this.db, 'files', [INTEGER, INTEGER, VARCHAR, BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER]);
+    const files = await ColumnBuffer.open(this.db, 'files', [INTEGER, INTEGER, VARCHAR, BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, BOOLEAN]);
     const chunks = await ColumnBuffer.open(this.db, 'chunks', [INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER]);
     const postings = await ColumnBuffer.open(this.db, 'postings', [INTEGER, INTEGER, USMALLINT]);
     const written: Array<{ id: number; fileId: number; chunk: IndexedChunk }> = [];
@@ -329,6 +340,7 @@ export class Store {
       files.push([
         fileId, folderId, write.path, BigInt(write.size), BigInt(write.mtimeMs), write.hash, write.language,
         write.skip ? 'skipped' : 'indexed', write.skip?.reason ?? null, write.skip?.detail ?? null, write.chunks.length,
+        write.provisional,
       ]);
       for (const chunk of write.chunks) {
         const chunkId = this.nextChunkId++;
@@ -490,6 +502,8 @@ export class Store {
    * Folds the write-ahead log into the database file. First, when much of the postings table
    * was appended since it was last sorted, rewrites it in term order: sorted hashes bit-pack to a
    * fraction of their size (done before the checkpoint, the unsorted copy never reaches the file).
+   * Likewise, when many chunks were deleted (a rebuild, or the syntax pass replacing the fast
+   * pass's chunks), the chunk and file tables are rewritten: a checkpoint keeps deleted rows.
    */
   async checkpoint(): Promise<void> {
     // Alone on both connections: a checkpoint and the table rewrite want no reader in the way.
@@ -501,14 +515,32 @@ export class Store {
       const unsorted = total - Number(row!.sorted ?? 0);
       if (unsorted > Math.max(UNSORTED_POSTINGS_FLOOR, total / 4)) {
         await this.inTransaction(async () => {
-          await this.db.run('CREATE TABLE postings_sorted AS SELECT * FROM postings ORDER BY term, chunk_id');
-          await this.db.run('DROP TABLE postings');
-          await this.db.run('ALTER TABLE postings_sorted RENAME TO postings');
+          await this.rewriteTable('postings', 'term, chunk_id');
           await this.db.run("INSERT OR REPLACE INTO meta VALUES ('postings_sorted_rows', ?)", [String(total)]);
         });
       }
+      const [chunks] = await this.query<{ n: bigint }>('SELECT count(*) AS n FROM chunks');
+      if (this.deletedChunks > Math.max(DELETED_CHUNKS_FLOOR, Number(chunks!.n) / 4)) {
+        await this.inTransaction(async () => {
+          await this.rewriteTable('files', 'id');
+          await this.rewriteTable('chunks', 'id');
+        });
+        this.deletedChunks = 0;
+      }
       await this.db.run('CHECKPOINT');
     }));
+  }
+
+  /** Rewrites a table in the given order, with its columns, constraints and indexes as they are. */
+  private async rewriteTable(table: 'files' | 'chunks' | 'postings', orderBy: string): Promise<void> {
+    const [definition] = await this.query<{ sql: string }>('SELECT sql FROM duckdb_tables() WHERE table_name = ?', [table]);
+    const indexes = await this.query<{ sql: string }>('SELECT sql FROM duckdb_indexes() WHERE table_name = ?', [table]);
+    const copy = `${table}_rewritten`;
+    await this.db.run(definition!.sql.replace(new RegExp(`^CREATE TABLE ${table}\\b`), `CREATE TABLE ${copy}`));
+    await this.db.run(`INSERT INTO ${copy} SELECT * FROM ${table} ORDER BY ${orderBy}`);
+    await this.db.run(`DROP TABLE ${table}`);
+    await this.db.run(`ALTER TABLE ${copy} RENAME TO ${table}`);
+    for (const index of indexes) await this.db.run(index.sql);
   }
 }
 

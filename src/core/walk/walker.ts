@@ -115,6 +115,36 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
   }
 }
 
+/** What to walk: a whole folder, or only the paths a watcher reported changed. */
+export interface WalkRequest {
+  root: string;
+  maxFileBytes: number;
+  changed?: string[];
+}
+
+const WALK_BATCH_ITEMS = 256;
+
+/**
+ * The walk a request asks for, in batches (so that a walk on another thread costs one message
+ * per batch). A batch is also cut short when the walk pauses between slices, so work found
+ * early is never held back waiting for more.
+ */
+export async function* walkInBatches(request: WalkRequest): AsyncGenerator<Array<WalkItem | WalkGone>> {
+  const options = { maxFileBytes: request.maxFileBytes };
+  const items = request.changed ? walkChanged(request.root, request.changed, options) : walkFolder(request.root, options);
+  let batch: Array<WalkItem | WalkGone> = [];
+  let cut = performance.now() + SLICE_MS;
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= WALK_BATCH_ITEMS || performance.now() > cut) {
+      yield batch;
+      batch = [];
+      cut = performance.now() + SLICE_MS;
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /**
  * What became of changed paths (from a file watcher): files to index, skips, directories walked
  * whole, and paths that are gone. Paths under ignored directories, or ignored themselves, are left out.
