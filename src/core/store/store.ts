@@ -309,7 +309,12 @@ export class Store {
         if (batch.removeFileIds.length > 0) {
           const ids = `[${batch.removeFileIds.join(',')}]`;
           removed = (await this.query<{ id: number }>(`SELECT id FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id)`)).map((r) => r.id);
-          await this.db.run(`DELETE FROM postings WHERE chunk_id IN (SELECT id FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id))`);
+          if (removed.length > 0) {
+            // The range lets DuckDB skip row groups by their min/max: postings are appended in chunk id order.
+            const low = removed.reduce((a, b) => Math.min(a, b));
+            const high = removed.reduce((a, b) => Math.max(a, b));
+            await this.db.run(`DELETE FROM postings WHERE chunk_id BETWEEN ${low} AND ${high} AND list_contains([${removed.join(',')}]::INTEGER[], chunk_id)`);
+          }
           await this.db.run(`DELETE FROM chunks WHERE list_contains(${ids}::INTEGER[], file_id)`);
           await this.db.run(`DELETE FROM files WHERE list_contains(${ids}::INTEGER[], id)`);
         }
