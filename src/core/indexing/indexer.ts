@@ -23,6 +23,11 @@ const MAX_POSTINGS_PER_COMMIT = 100_000;
 /** Batches of tasks kept running ahead of the one being committed. */
 const TASK_LOOKAHEAD_BATCHES = 1;
 /**
+ * Source bytes dispatched and not yet committed. It bounds what a run holds in memory (texts,
+ * chunks, postings) where files are large; a batch commits early rather than wait beyond it.
+ */
+const MAX_BYTES_IN_FLIGHT = 32 * 1024 * 1024;
+/**
  * In a run with more files than this to index (a new folder, a rebuild, a branch switch), the
  * rest are first chunked by lines, which makes them searchable in about two thirds of the time, and then
  * re-chunked along the syntax tree by a `refine` run. Smaller runs (edits) parse at once.
@@ -93,11 +98,13 @@ export async function* indexFolder(
   const tasks: Array<Promise<FileOutcome[]>> = [];
   let committedTasks = 0;
   let walking = true;
+  let bytesInFlight = 0;
+  const overBudget = (): boolean => tasks.length > committedTasks && bytesInFlight >= MAX_BYTES_IN_FLIGHT;
   const startTasks = (): void => {
     for (;;) {
       const from = tasks.length * FILES_PER_TASK;
       const available = pending.length - from;
-      if (tasks.length >= committedTasks + lookahead || available <= 0 || (walking && available < FILES_PER_TASK)) return;
+      if (tasks.length >= committedTasks + lookahead || available <= 0 || (walking && available < FILES_PER_TASK) || overBudget()) return;
       if (tasks.length === 0) indexingStarted = performance.now();
       const jobs = pending.slice(from, from + FILES_PER_TASK).map(({ file, existing }, i): FileJob => ({
         absPath: file.absPath,
@@ -106,6 +113,7 @@ export async function* indexFolder(
         knownHash: options.refine ? null : (existing?.hash ?? null),
         syntax: options.refine === true || from + i < SYNTAX_FIRST_FILES,
       }));
+      for (const { file } of pending.slice(from, from + FILES_PER_TASK)) bytesInFlight += file.size;
       // A worker that crashed takes its task with it: record those files as failed, go on.
       tasks.push(processor.process(jobs).catch((error: unknown) => jobs.map(() => failedOutcome(error))));
     }
@@ -172,7 +180,7 @@ export async function* indexFolder(
   let provisionalFiles = 0;
   try {
     for (;;) {
-      if (walking && tasks.length - committedTasks < tasksPerBatch) {
+      if (walking && tasks.length - committedTasks < tasksPerBatch && !overBudget()) {
         // Wait for a whole batch of tasks, or for the end of the walk (which rethrows its failure).
         await Promise.race([new Promise<void>((resolve) => (wakeCommitter = resolve)), walked]);
         continue;
@@ -203,6 +211,7 @@ export async function* indexFolder(
       for (const [i, outcome] of outcomes.entries()) {
         const { file, existing } = pending[from + i]!;
         bytes += file.size;
+        bytesInFlight -= file.size;
         if (outcome.type === 'unchanged') {
           if (existing) batch.touch.push({ id: existing.id, size: file.size, mtimeMs: file.mtimeMs });
           summary.filesUnchanged++;
