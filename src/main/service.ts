@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Engine } from '../core/engine.js';
 import { languageOf } from '../core/files/language.js';
 import { IndexScheduler, USER_PRIORITY } from '../core/indexing/scheduler.js';
+import { watchChanges } from '../core/indexing/watch.js';
 import type {
   Capabilities, EventName, EventPayload, FilePreview, IndexingState, MethodInput, MethodOutput, QuarryApi, Settings,
 } from '../shared/contract.js';
@@ -47,15 +48,48 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     this.scheduler.on('summary', (summary) => this.emit('indexed', summary));
   }
 
-  /** Brings every folder up to date with what changed while Quarry was closed. */
+  /** Brings every folder up to date with what changed while Quarry was closed, and keeps it so. */
   async start(): Promise<void> {
-    for (const folder of await this.engine.listFolders()) this.scheduler.enqueue(folder, { catchUp: true });
+    for (const folder of await this.engine.listFolders()) {
+      this.watch(folder);
+      this.scheduler.enqueue(folder, { catchUp: true });
+    }
   }
 
-  /** Stops indexing at its next safe point; the engine itself is closed by its owner. */
+  /** Stops watching, and indexing at its next safe point; the engine itself is closed by its owner. */
   async stop(): Promise<void> {
+    for (const name of [...this.watchers.keys()]) await this.unwatch(name);
     this.scheduler.cancel();
     await this.scheduler.idle();
+  }
+
+  private readonly watchers = new Map<string, { stop: AbortController; ended: Promise<void> }>();
+
+  /**
+   * Re-indexes what changes in a folder while Quarry runs: each batch of changed paths becomes a
+   * job ahead of background work. Watching starts before the folder's first run, so nothing
+   * changed during that run is missed.
+   */
+  private watch(folder: FolderInfo): void {
+    if (this.watchers.has(folder.name)) return;
+    const stop = new AbortController();
+    const ended = (async () => {
+      try {
+        for await (const paths of watchChanges(folder.root, stop.signal)) this.scheduler.enqueueChanges(folder, paths);
+      } catch (error) {
+        // The folder went away or the system ran out of watches: searches go on, the index is as of the last run.
+        console.warn(`quarry: stopped watching ${folder.root}: ${(error as Error).message}`);
+      }
+    })();
+    this.watchers.set(folder.name, { stop, ended });
+  }
+
+  private async unwatch(name: string): Promise<void> {
+    const watcher = this.watchers.get(name);
+    if (!watcher) return;
+    this.watchers.delete(name);
+    watcher.stop.abort();
+    await watcher.ended;
   }
 
   /** Resolves when no folder is queued or being indexed. */
@@ -79,6 +113,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
   async addFolder({ path: dir }: MethodInput<'addFolder'>): Promise<FolderInfo> {
     if (!path.isAbsolute(dir)) throw new QuarryError('FOLDER_NOT_FOUND', `Give the folder's full path, not "${dir}"`);
     const folder = await this.engine.addFolder(dir);
+    this.watch(folder);
     this.scheduler.enqueue(folder, { priority: USER_PRIORITY });
     return folder;
   }
@@ -90,6 +125,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
 
   async removeFolder({ folder }: MethodInput<'removeFolder'>): Promise<null> {
     const info = await this.engine.resolveFolder(folder);
+    await this.unwatch(info.name);
     await this.scheduler.forget(info.name);
     await this.engine.removeFolder(info.name);
     return null;

@@ -85,4 +85,21 @@ describe('IndexScheduler', () => {
     const files = (await engine.status()).folders.find((f) => f.name === 'cancel-me')!.files;
     assert.ok(files > 0 && files < 1200, `${files} files were committed before the cancel`);
   });
+
+  it('indexes paths reported changed while a run goes on in a job of their own after it', async () => {
+    const scheduler = new IndexScheduler(engine);
+    const root = await makeRepo(path.join(dir, 'busy'), 1200);
+    const folder = await engine.addFolder(root);
+    scheduler.enqueue(folder);
+    await firstCommit(scheduler);
+    await writeFile(root, 'late/added.ts', 'export function addedDuringTheRun(): void {}\n');
+    scheduler.enqueueChanges(folder, ['late/added.ts']);
+    const summaries: IndexSummary[] = [];
+    scheduler.on('summary', (s: IndexSummary) => summaries.push(s));
+    await scheduler.idle();
+    assert.equal(summaries.length, 2, 'the full run, then the changes');
+    assert.equal(summaries[1]!.filesSeen, 1, 'the second run looked at the changed path only');
+    assert.equal((await engine.search('addedDuringTheRun')).hits[0]?.path, 'late/added.ts');
+  });
 });
+

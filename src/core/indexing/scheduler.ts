@@ -23,6 +23,10 @@ interface Entry {
   abort: AbortController;
   /** Catch up from the last snapshot instead of walking everything. */
   catchUp: boolean;
+  /** Only these paths changed (a watcher's report); null for a whole run. */
+  changed: Set<string> | null;
+  /** Paths reported changed while this job ran: they get a job of their own after it. */
+  changedSince: Set<string>;
   /** Settles when the job's run has ended (at once for a job that never ran). */
   finished: Promise<void>;
 }
@@ -58,10 +62,33 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
       gate: new PauseGate(this.gate),
       abort: new AbortController(),
       catchUp: options.catchUp ?? false,
+      changed: null,
+      changedSince: new Set(),
       finished: Promise.resolve(),
     });
     this.changed();
     this.running ??= this.drain();
+  }
+
+  /**
+   * Queues the paths a watcher reported changed in a folder, ahead of background work (the user
+   * is likely editing them). A queued job takes them in; a running one, after it ends.
+   */
+  enqueueChanges(folder: FolderInfo, paths: readonly string[]): void {
+    const existing = this.entries.get(folder.name);
+    if (existing?.job.state === 'running') {
+      for (const p of paths) existing.changedSince.add(p);
+      return;
+    }
+    if (existing?.job.state === 'queued') {
+      // A whole run (changed === null) sees these paths anyway.
+      for (const p of paths) existing.changed?.add(p);
+      existing.job.priority = Math.max(existing.job.priority, USER_PRIORITY);
+      this.changed();
+      return;
+    }
+    this.enqueue(folder, { priority: USER_PRIORITY });
+    this.entries.get(folder.name)!.changed = new Set(paths);
   }
 
   /** Moves a queued folder ahead (it was just searched or added). */
@@ -148,7 +175,10 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
     entry.job.state = 'running';
     this.changed();
     const options = { signal: entry.abort.signal, gate: entry.gate };
-    const run = entry.catchUp ? this.engine.catchUp(entry.folder, options) : this.engine.index(entry.folder, options);
+    const run =
+      entry.changed ? this.engine.index(entry.folder, { ...options, changed: [...entry.changed] })
+      : entry.catchUp ? this.engine.catchUp(entry.folder, options)
+      : this.engine.index(entry.folder, options);
     try {
       for (;;) {
         const step = await run.next();
@@ -167,5 +197,6 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
       entry.job.error = error instanceof Error ? error.message : String(error);
     }
     this.changed();
+    if (entry.changedSince.size > 0 && entry.job.state !== 'cancelled') this.enqueueChanges(entry.folder, [...entry.changedSince]);
   }
 }

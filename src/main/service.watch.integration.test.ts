@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tempDir, writeFile } from '../../test/support/fixtures.js';
+import { Engine } from '../core/engine.js';
+import { InProcessFileProcessor } from '../core/indexing/in-process.js';
+import { QuarryService } from './service.js';
+import { SettingsStore } from './settings-store.js';
+
+describe('QuarryService keeps added folders current while it runs', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let engine: Engine;
+  let service: QuarryService;
+  let repo: string;
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir());
+    repo = path.join(dir, 'repo');
+    await writeFile(repo, 'src/existing.ts', 'export function existingThing(): number {\n  return 1;\n}\n');
+    const dataDir = path.join(dir, 'data');
+    engine = await Engine.open({ dataDir, processor: await InProcessFileProcessor.create() });
+    service = new QuarryService(engine, new SettingsStore(dataDir));
+    await service.addFolder({ path: repo });
+    await service.idle();
+  });
+  after(async () => {
+    await service.stop();
+    engine.close();
+    await cleanup();
+  });
+
+  const paths = async (query: string): Promise<string[]> =>
+    (await service.search({ requestId: 'watch', query, mode: 'lexical' })).hits.map((h) => h.path);
+
+  /** Polls until `check` holds: the watcher reports changes after a short quiet period. */
+  async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(50)) if (await check()) return;
+    assert.fail(`timed out waiting until ${what}`);
+  }
+
+  it('indexes a file created, edited and deleted after the folder was indexed', async () => {
+    assert.deepEqual(await paths('freshlyWrittenThing'), []);
+    await writeFile(repo, 'src/fresh.ts', 'export function freshlyWrittenThing(): number {\n  return 2;\n}\n');
+    await eventually(async () => (await paths('freshlyWrittenThing')).includes('src/fresh.ts'), 'the new file is searchable');
+
+    await writeFile(repo, 'src/fresh.ts', 'export function renamedInPlace(): number {\n  return 3;\n}\n');
+    await eventually(async () => (await paths('renamedInPlace')).includes('src/fresh.ts'), 'the edit is searchable');
+    assert.deepEqual(await paths('freshlyWrittenThing'), [], 'the old text is gone');
+
+    await fs.rm(path.join(repo, 'src/fresh.ts'));
+    await eventually(async () => (await paths('renamedInPlace')).length === 0, 'the deleted file leaves the index');
+    assert.deepEqual(await paths('existingThing'), ['src/existing.ts'], 'the rest is untouched');
+  });
+
+  it('stops watching a folder once it is removed', async () => {
+    await service.removeFolder({ folder: 'repo' });
+    await writeFile(repo, 'src/after-removal.ts', 'export const afterRemoval = 1;\n');
+    await sleep(500);
+    assert.deepEqual((await service.indexing()).jobs, [], 'no job for a folder no longer added');
+  });
+});
