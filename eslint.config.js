@@ -44,4 +44,12 @@ export default tseslint.config(
     files: ['src/main/**'],
     rules: restrict([{ group: ['**/renderer/**'], message: 'Main never imports renderer code.' }]),
   },
+  {
+    // Every IPC handler is derived from the contract, with its sender and payload checks.
+    files: ['src/main/**'],
+    ignores: ['src/main/ipc-transport.ts', 'src/main/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='ipcMain']", message: 'Register IPC handlers through ipc-transport.ts, which derives them from the contract.' }],
+    },
+  },
 );
