@@ -5,7 +5,7 @@ import type { Chunker } from '../chunk/chunker.js';
 import type { Chunk } from '../chunk/types.js';
 import { decodeSource } from '../files/decode.js';
 import { languageOf, SYNTAX_LANGUAGES } from '../files/language.js';
-import { termFrequencies, termHash } from '../lexical/tokenize.js';
+import { termPostings } from '../lexical/tokenize.js';
 import { skipFor } from '../walk/walker.js';
 
 /** One file to (re)index; `knownHash` lets an mtime-only change cost a hash instead of a re-chunk. */
@@ -30,8 +30,6 @@ export type FileOutcome =
   | { type: 'indexed'; hash: string; language: string; size: number; chunks: IndexedChunk[]; provisional: boolean }
   | { type: 'unchanged'; hash: string }
   | { type: 'skipped'; reason: SkipReason; detail: string };
-
-const MAX_TERM_COUNT = 0xffff;
 
 /** A file whose processing threw: recorded, retried on the next run, and the rest go on. */
 export function failedOutcome(error: unknown): FileOutcome {
@@ -66,16 +64,8 @@ export async function processFile(job: FileJob, chunker: Chunker): Promise<FileO
   const language = languageOf(job.relPath);
   const chunks = (await chunker.chunk(decoded.text, language, job.syntax)).map((chunk): IndexedChunk => {
     // Definition names and enclosing signatures are searchable too.
-    const { counts, length } = termFrequencies(`${chunk.context ?? ''}\n${chunk.text}`);
-    const terms = new Int32Array(counts.size);
-    const tf = new Uint16Array(counts.size);
-    let i = 0;
-    for (const [term, count] of counts) {
-      terms[i] = termHash(term);
-      tf[i] = Math.min(count, MAX_TERM_COUNT);
-      i++;
-    }
-    return { ...chunk, hash: contentHash(chunk.text), terms, counts: tf, length };
+    const { terms, counts, length } = termPostings(`${chunk.context ?? ''}\n${chunk.text}`);
+    return { ...chunk, hash: contentHash(chunk.text), terms, counts, length };
   });
   // Chunked by lines where a grammar exists: to be re-chunked along the syntax tree.
   const provisional = !job.syntax && SYNTAX_LANGUAGES.has(language);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PostingsIndex, type QueryTerm } from './postings-index.js';
-import { termFrequencies, termHash } from './tokenize.js';
+import { termHash, termPostings } from './tokenize.js';
 
 /** Adds a chunk from its text, as indexing does. */
 function addText(index: PostingsIndex, id: number, text: string): void {
-  const { counts, length } = termFrequencies(text);
-  index.add(id, id, length, Int32Array.from([...counts.keys()].map(termHash)), Uint16Array.from(counts.values()));
+  const { terms, counts, length } = termPostings(text);
+  index.add(id, id, length, terms, counts);
 }
 
 const word = (text: string, group = 0): QueryTerm => ({ hash: termHash(text), weight: 1, group, whole: true });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { distinctTerms, termFrequencies, termHash } from './tokenize.js';
+import { distinctTerms, termHash, termPostings } from './tokenize.js';
 
 describe('identifier-aware tokenization', () => {
   it('keeps the whole identifier and splits camelCase, acronyms and digits', () => {
@@ -22,10 +22,12 @@ describe('identifier-aware tokenization', () => {
   });
 
   it('counts occurrences for BM25', () => {
-    const { counts, length } = termFrequencies('foo(foo, fooBar)');
-    assert.equal(counts.get('foo'), 3);
-    assert.equal(counts.get('foobar'), 1);
-    assert.equal(counts.get('bar'), 1);
+    const { terms, counts, length } = termPostings('foo(foo, fooBar)');
+    const count = (term: string): number | undefined => counts[terms.indexOf(termHash(term))];
+    assert.equal(count('foo'), 3);
+    assert.equal(count('foobar'), 1);
+    assert.equal(count('bar'), 1);
+    assert.equal(terms.length, 3);
     assert.equal(length, 5);
   });
 

@@ -56,15 +56,36 @@ function identifierTerms(identifier: string, out: string[]): void {
   }
 }
 
-/** Distinct terms of `text` with their counts, and the total number of occurrences. */
-export function termFrequencies(text: string): { counts: Map<string, number>; length: number } {
-  const counts = new Map<string, number>();
+/** The postings of a text: its distinct terms' hashes with their counts, and the number of occurrences. */
+export function termPostings(text: string): { terms: Int32Array; counts: Uint16Array; length: number } {
+  const counts = new Map<number, number>();
   let length = 0;
-  forEachTerm(text, (term) => {
-    counts.set(term, (counts.get(term) ?? 0) + 1);
-    length++;
-  });
-  return { counts, length };
+  for (const match of text.matchAll(WORD)) {
+    const hashes = hashesOfWord(match[0]);
+    for (const hash of hashes) counts.set(hash, (counts.get(hash) ?? 0) + 1);
+    length += hashes.length;
+  }
+  const terms = new Int32Array(counts.size);
+  const tf = new Uint16Array(counts.size);
+  let i = 0;
+  for (const [hash, count] of counts) {
+    terms[i] = hash;
+    tf[i++] = Math.min(count, MAX_TERM_COUNT);
+  }
+  return { terms, counts: tf, length };
+}
+
+const MAX_TERM_COUNT = 0xffff;
+const wordHashes = new Map<string, Int32Array>();
+
+/** termsOfWord, hashed: indexing needs only the hashes. */
+function hashesOfWord(word: string): Int32Array {
+  let hashes = wordHashes.get(word);
+  if (hashes) return hashes;
+  hashes = Int32Array.from(termsOfWord(word), termHash);
+  if (wordHashes.size >= MAX_CACHED_WORDS) wordHashes.clear();
+  wordHashes.set(word, hashes);
+  return hashes;
 }
 
 /** Distinct terms in order of first appearance. */
