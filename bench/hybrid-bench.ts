@@ -27,8 +27,7 @@ const modelsDir = path.resolve(modelsDirArg ?? '../shared/models');
 async function measureRss(dataDir: string, packDir: string, packId: string): Promise<void> {
   const pack = resolveModelPack(packDir, packId);
   const base = process.memoryUsage().rss;
-  const store = await Store.open(path.join(dataDir, DATABASE_FILE));
-  await store.vectors(pack.key, pack.dims);
+  const store = await Store.open(path.join(dataDir, DATABASE_FILE), pack);
   const engine = process.memoryUsage().rss;
   const pool = new EmbedPool(pack, 'full', ['cpu']);
   await pool.embed(['a query to load the model']);
@@ -78,9 +77,11 @@ async function main(): Promise<void> {
   const first: number[] = [];
   const embedMs: number[] = [];
   const stages: Record<string, number[]> = {};
+  const perQuery: Array<{ query: string; ms: number; timings: Record<string, number> }> = [];
   for (const q of LEXICAL_QUERIES) {
     const result = await engine.search(q);
     first.push(result.tookMs);
+    perQuery.push({ query: q, ms: +result.tookMs.toFixed(1), timings: Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, +v.toFixed(1)])) });
     embedMs.push(result.timings.embed);
     for (const [stage, ms] of Object.entries(result.timings)) (stages[stage] ??= []).push(ms);
   }
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
   await fs.rm(dataDir, { recursive: true, force: true });
   console.log(`${chunks} chunks, ${vectors} vectors (${pack.modelId}, ${pack.dims} dims)`);
   console.log(`hybrid query (30 queries, first run each)  p50 ${result.hybridMs.p50} ms, p95 ${result.hybridMs.p95} ms`);
+  for (const slow of perQuery.sort((a, b) => b.ms - a.ms).slice(0, 3)) console.log(`  slow: ${JSON.stringify(slow)}`);
   console.log(`  of which query embedding                 p50 ${result.queryEmbedMs.p50} ms, p95 ${result.queryEmbedMs.p95} ms`);
   console.log(`repeated query (result cache)              p50 ${result.repeatedQueryMs.p50} ms, p95 ${result.repeatedQueryMs.p95} ms`);
   console.log(`fresh process: engine with postings and vectors ${separate.engineMb} MB RSS (Node alone ${separate.nodeBaselineMb} MB); the embed worker adds ${separate.embedWorkerMb} MB`);

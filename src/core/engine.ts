@@ -56,8 +56,8 @@ export class Engine {
     } catch (error) {
       throw new QuarryError('DATA_DIR_UNWRITABLE', `Cannot write to the data directory ${options.dataDir}: ${(error as Error).message}`);
     }
-    const store = await Store.open(path.join(options.dataDir, DATABASE_FILE));
     const embedding = options.embedding ?? { unavailable: 'no embedding model configured' };
+    const store = await Store.open(path.join(options.dataDir, DATABASE_FILE), 'pack' in embedding ? embedding.pack : undefined);
     return new Engine(options.dataDir, store, options.processor, embedding, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   }
 

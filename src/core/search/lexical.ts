@@ -99,9 +99,14 @@ function queryTerms(query: ParsedQuery): QueryTerm[] {
   return terms;
 }
 
-/** Chunk ids that pass the query's filters and contain its phrases. */
-/** Whether a chunk passes a query's filters and contains its phrases. */
-export type Admissible = (chunkId: number) => boolean;
+/**
+ * Whether a chunk passes a query's filters and contains its phrases; with phrases, also the
+ * admissible chunks' text hashes (read in the same scan, for scoped semantic search).
+ */
+export interface Admissible {
+  (chunkId: number): boolean;
+  hashes?: ReadonlySet<string>;
+}
 
 /**
  * The chunks that pass a query's filters and contain its phrases, or null when it has neither.
@@ -120,13 +125,13 @@ export async function admissibleChunks(store: Store, query: ParsedQuery): Promis
     const allowed = new Set(files.map((f) => f.id));
     return (chunkId) => allowed.has(store.postings.fileOf(chunkId));
   }
-  const rows = await store.all<{ id: number }>(
-    `SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
+  const rows = await store.all<{ id: number; hash: string }>(
+    `SELECT c.id, c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
      WHERE ${filters.sql} AND ${phrases.sql}`,
     [...filters.params, ...phrases.params],
   );
   const allowed = new Set(rows.map((r) => r.id));
-  return (chunkId) => allowed.has(chunkId);
+  return Object.assign((chunkId: number) => allowed.has(chunkId), { hashes: new Set(rows.map((r) => r.hash)) });
 }
 
 /** Metadata of chunks by id, through the id indexes (point lookups, no text). */

@@ -2,7 +2,7 @@ import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { filterClause } from './filters.js';
 import { CHUNK_META_COLUMNS, type ChunkMeta } from './hits.js';
-import { phraseConditions, type Admissible, type RankedChunk } from './lexical.js';
+import type { Admissible, RankedChunk } from './lexical.js';
 import type { VectorIndex } from './vector-index.js';
 
 const CANDIDATES = 100;
@@ -28,11 +28,14 @@ export async function rankSemantic(
   admissible: Admissible | null,
 ): Promise<RankedChunk[]> {
   if (!admissible) return nearestChunks(store, query, vectors.search(queryVector, CANDIDATES));
-  // Scoped: most scopes keep plenty of the nearest texts, so filter those first; only a narrow
-  // scope pays for reading every admissible text's hash and searching within them.
-  const wide = await nearestChunks(store, query, vectors.search(queryVector, CANDIDATES * OVERFETCH), admissible);
-  if (wide.length >= CANDIDATES / 2) return wide;
-  const hashes = await admissibleHashes(store, query);
+  // Scoped by filters: most keep plenty of the nearest texts, so filter those first; only a
+  // narrow scope pays for reading every admissible text's hash and searching within them.
+  // Phrases already came with their (few) texts' hashes.
+  if (!admissible.hashes) {
+    const wide = await nearestChunks(store, query, vectors.search(queryVector, CANDIDATES * OVERFETCH), admissible);
+    if (wide.length >= CANDIDATES / 2) return wide;
+  }
+  const hashes = admissible.hashes ?? (await admissibleHashes(store, query));
   return nearestChunks(store, query, vectors.search(queryVector, CANDIDATES, (hash) => hashes.has(hash)), admissible);
 }
 
@@ -59,14 +62,12 @@ async function nearestChunks(
     .sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path) || a.row.start_line - b.row.start_line);
 }
 
-/** Hashes of the texts of the chunks a query admits (for narrow scopes, where this set is small). */
+/** Hashes of the texts of the chunks a query's filters admit (for narrow scopes, where this set is small). */
 async function admissibleHashes(store: Store, query: ParsedQuery): Promise<Set<string>> {
   const filters = filterClause(query.filters);
-  const phrases = phraseConditions(query.phrases);
   const rows = await store.all<{ hash: string }>(
-    `SELECT DISTINCT c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
-     WHERE ${filters.sql} AND ${phrases.sql}`,
-    [...filters.params, ...phrases.params],
+    `SELECT DISTINCT c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id WHERE ${filters.sql}`,
+    filters.params,
   );
   return new Set(rows.map((r) => r.hash));
 }
