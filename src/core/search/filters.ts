@@ -1,5 +1,6 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { QueryFilters } from '../query/parse.js';
+import type { FileScope } from '../store/scope-mirror.js';
 
 type Condition = { sql: string; params: DuckDBValue[] };
 
@@ -17,7 +18,7 @@ export function filterClause(filters: QueryFilters): Condition {
     conditions.push(negate ? `NOT (${sql})` : `(${sql})`);
     for (const part of parts) params.push(...part.params);
   };
-  const language = (v: string): Condition => ({ sql: 'f.language = ?', params: [v] });
+  const language = (v: string): Condition => ({ sql: "coalesce(f.language, '') = ?", params: [v] });
   const path = (v: string): Condition =>
     /[*?]/.test(v) ? { sql: 'f.path GLOB ?', params: [v] } : { sql: 'contains(lower(f.path), ?)', params: [v.toLowerCase()] };
   const repo = (v: string): Condition => ({ sql: 'lower(d.name) = ?', params: [v.toLowerCase()] });
@@ -29,6 +30,35 @@ export function filterClause(filters: QueryFilters): Condition {
   anyOf(filters.repos, repo, false);
   anyOf(filters.excludeRepos, repo, true);
   return { sql: conditions.length > 0 ? conditions.join(' AND ') : 'TRUE', params };
+}
+
+/**
+ * The same filters as `filterClause`, decided in memory for one file: the scope of a search
+ * without a query. DuckDB's GLOB: `*` any run of characters (`/` included), `?` one, `[...]` a class.
+ */
+export function fileMatcher(filters: QueryFilters, folderNames: ReadonlyMap<number, string>): (file: FileScope) => boolean {
+  const globs = new Map<string, RegExp>();
+  const pathMatches = (path: string, value: string): boolean => {
+    if (!/[*?]/.test(value)) return path.toLowerCase().includes(value.toLowerCase());
+    let glob = globs.get(value);
+    if (!glob) {
+      glob = new RegExp(`^${value.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+      globs.set(value, glob);
+    }
+    return glob.test(path);
+  };
+  const folderIs = (file: FileScope, value: string): boolean => folderNames.get(file.folderId)?.toLowerCase() === value.toLowerCase();
+  const checks: Array<(file: FileScope) => boolean> = [];
+  const anyOf = (values: readonly string[], test: (file: FileScope, value: string) => boolean, negate: boolean): void => {
+    if (values.length > 0) checks.push((file) => values.some((v) => test(file, v)) !== negate);
+  };
+  anyOf(filters.languages, (file, v) => file.language === v, false);
+  anyOf(filters.excludeLanguages, (file, v) => file.language === v, true);
+  anyOf(filters.paths, (file, v) => pathMatches(file.path, v), false);
+  anyOf(filters.excludePaths, (file, v) => pathMatches(file.path, v), true);
+  anyOf(filters.repos, folderIs, false);
+  anyOf(filters.excludeRepos, folderIs, true);
+  return (file) => checks.every((check) => check(file));
 }
 
 const AUXILIARY_WORD = /^(tests?|spec|specs|fixtures?|docs?|examples?|mocks?|bench(mark)?s?)$/i;

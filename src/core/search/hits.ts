@@ -1,5 +1,6 @@
 import type { ChunkKind, SearchHit } from '../../shared/types.js';
 import { buildSnippet, type LineMatcher } from './snippet.js';
+import type { ScopeMirror } from '../store/scope-mirror.js';
 
 /** A chunk's metadata as the search queries select it. */
 export interface ChunkMeta {
@@ -24,6 +25,22 @@ export const CHUNK_META_COLUMNS =
   'c.id AS chunk_id, c.file_id, d.name AS folder, f.path, f.language, c.start_line, c.end_line, c.kind, c.symbol, c.symbols';
 
 export const CHUNK_ROW_COLUMNS = `${CHUNK_META_COLUMNS}, c.text`;
+
+/** Metadata of chunks by id, from the in-memory mirror (no query); ids no longer indexed are left out. */
+export function chunkMeta(scope: ScopeMirror, ids: Iterable<number>): Map<number, ChunkMeta> {
+  const meta = new Map<number, ChunkMeta>();
+  for (const id of ids) {
+    const chunk = scope.chunk(id);
+    const file = chunk && scope.files.get(chunk.fileId);
+    if (!chunk || !file) continue;
+    meta.set(id, {
+      chunk_id: id, file_id: chunk.fileId, folder: scope.folderNames.get(file.folderId) ?? '', path: file.path,
+      language: file.language ?? 'text', start_line: chunk.startLine, end_line: chunk.endLine, kind: chunk.kind,
+      symbol: chunk.symbol, symbols: chunk.symbols,
+    });
+  }
+  return meta;
+}
 
 /**
  * Keeps the best chunk of each file (rows arrive best first) and counts the rest,

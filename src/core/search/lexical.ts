@@ -5,8 +5,8 @@ import { MAX_GROUPS, type QueryTerm } from '../lexical/postings-index.js';
 import { distinctTerms, termHash } from '../lexical/tokenize.js';
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
-import { filterClause, wantsAuxiliaryFiles } from './filters.js';
-import { CHUNK_META_COLUMNS, CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
+import { fileMatcher, filterClause, wantsAuxiliaryFiles } from './filters.js';
+import { chunkMeta, CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
 import { escapeRegex, needleMatcher } from './snippet.js';
 
 /** Chunks ranked by BM25 that the boosts may reorder. */
@@ -53,7 +53,7 @@ export async function rankLexical(store: Store, query: ParsedQuery, limit: numbe
   if (ranked.length === 0) return [];
 
   // Boost on metadata, read text only for the best, then boost on the exact identifier as typed.
-  const meta = await chunkMeta(store, ranked.map((r) => r.chunkId));
+  const meta = chunkMeta(store.scope, ranked.map((r) => r.chunkId));
   const boosted = ranked
     .flatMap((r) => {
       const row = meta.get(r.chunkId);
@@ -110,19 +110,16 @@ export interface Admissible {
 
 /**
  * The chunks that pass a query's filters and contain its phrases, or null when it has neither.
- * Filters alone are decided per file (a query over files, with each chunk's file in memory);
- * phrases need the chunks' text, one scan.
+ * Filters alone are decided per file, in memory; phrases need the chunks' text, one scan.
  */
 export async function admissibleChunks(store: Store, query: ParsedQuery): Promise<Admissible | null> {
   const filters = filterClause(query.filters);
   const phrases = phraseConditions(query.phrases);
   if (filters.sql === 'TRUE' && phrases.sql === 'TRUE') return null;
   if (phrases.sql === 'TRUE') {
-    const files = await store.all<{ id: number }>(
-      `SELECT f.id FROM files f JOIN folders d ON d.id = f.folder_id WHERE f.status = 'indexed' AND ${filters.sql}`,
-      filters.params,
-    );
-    const allowed = new Set(files.map((f) => f.id));
+    const matches = fileMatcher(query.filters, store.scope.folderNames);
+    const allowed = new Set<number>();
+    for (const [id, file] of store.scope.files) if (matches(file)) allowed.add(id);
     return (chunkId) => allowed.has(store.postings.fileOf(chunkId));
   }
   const rows = await store.all<{ id: number; hash: string }>(
@@ -132,15 +129,6 @@ export async function admissibleChunks(store: Store, query: ParsedQuery): Promis
   );
   const allowed = new Set(rows.map((r) => r.id));
   return Object.assign((chunkId: number) => allowed.has(chunkId), { hashes: new Set(rows.map((r) => r.hash)) });
-}
-
-/** Metadata of chunks by id, through the id indexes (point lookups, no text). */
-async function chunkMeta(store: Store, ids: readonly number[]): Promise<Map<number, ChunkMeta>> {
-  const rows = await store.all<ChunkMeta>(
-    `SELECT ${CHUNK_META_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
-     WHERE c.id IN (${ids.join(', ')})`,
-  );
-  return new Map(rows.map((r) => [r.chunk_id, r]));
 }
 
 async function chunkTexts(store: Store, ids: readonly number[]): Promise<Map<number, string>> {

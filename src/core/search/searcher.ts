@@ -166,7 +166,7 @@ export class Searcher {
       const queryVector = await vectorPromise;
       timings.embed = performance.now() - e;
       const v = performance.now();
-      nearest = await rankSemantic(this.store, query, queryVector, await this.store.vectors(pack.key, pack.dims), admissible);
+      nearest = rankSemantic(this.store, queryVector, await this.store.vectors(pack.key, pack.dims), admissible);
       timings.vector = performance.now() - v;
     }
     const f = performance.now();

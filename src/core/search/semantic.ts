@@ -1,7 +1,6 @@
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
-import { filterClause } from './filters.js';
-import { CHUNK_META_COLUMNS, type ChunkMeta } from './hits.js';
+import { chunkMeta } from './hits.js';
 import type { Admissible, RankedChunk } from './lexical.js';
 import type { VectorIndex } from './vector-index.js';
 
@@ -20,56 +19,35 @@ export function semanticText(query: ParsedQuery): string {
  * Chunks nearest to the query vector, best first, among the admissible ones (filters, phrases). A text
  * that occurs in several chunks (the vector is per text) yields all of them.
  */
-export async function rankSemantic(
-  store: Store,
-  query: ParsedQuery,
-  queryVector: Float32Array,
-  vectors: VectorIndex,
-  admissible: Admissible | null,
-): Promise<RankedChunk[]> {
-  if (!admissible) return nearestChunks(store, query, vectors.search(queryVector, CANDIDATES));
-  // Scoped by filters: most keep plenty of the nearest texts, so filter those first; only a
-  // narrow scope pays for reading every admissible text's hash and searching within them.
-  // Phrases already came with their (few) texts' hashes.
+export function rankSemantic(store: Store, queryVector: Float32Array, vectors: VectorIndex, admissible: Admissible | null): RankedChunk[] {
+  if (!admissible) return nearestChunks(store, vectors.search(queryVector, CANDIDATES));
+  // Scoped: most scopes keep plenty of the nearest texts, so filter those first; a narrow one
+  // searches among its own texts (phrases came with theirs).
   if (!admissible.hashes) {
-    const wide = await nearestChunks(store, query, vectors.search(queryVector, CANDIDATES * OVERFETCH), admissible);
+    const wide = nearestChunks(store, vectors.search(queryVector, CANDIDATES * OVERFETCH), admissible);
     if (wide.length >= CANDIDATES / 2) return wide;
   }
-  const hashes = admissible.hashes ?? (await admissibleHashes(store, query));
-  return nearestChunks(store, query, vectors.search(queryVector, CANDIDATES, (hash) => hashes.has(hash)), admissible);
+  const hashes = admissible.hashes ?? admissibleHashes(store, admissible);
+  return nearestChunks(store, vectors.search(queryVector, CANDIDATES, (hash) => hashes.has(hash)), admissible);
 }
 
-/** The chunks holding the nearest texts (within `ids` when given), best first. */
-async function nearestChunks(
-  store: Store,
-  query: ParsedQuery,
-  nearest: Array<{ hash: string; score: number }>,
-  admissible: Admissible | null = null,
-): Promise<RankedChunk[]> {
+/** The (admissible) chunks holding the nearest texts, best first. */
+function nearestChunks(store: Store, nearest: Array<{ hash: string; score: number }>, admissible: Admissible | null = null): RankedChunk[] {
   if (nearest.length === 0) return [];
-  const filters = filterClause(query.filters);
-  const scores = new Map(nearest.map((n) => [n.hash, n.score]));
-  // Hashes are hex digests of our own making, inlined so the hash index serves the lookup.
-  const hashes = nearest.map((n) => n.hash).filter((h) => /^[0-9a-f]+$/.test(h));
-  const rows = await store.all<ChunkMeta & { hash: string }>(
-    `SELECT ${CHUNK_META_COLUMNS}, c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
-     WHERE c.hash IN (${hashes.map((h) => `'${h}'`).join(', ')}) AND ${filters.sql}`,
-    filters.params,
-  );
-  return rows
-    .filter((row) => !admissible || admissible(row.chunk_id))
-    .map((row) => ({ row, score: scores.get(row.hash)! }))
+  const scores = new Map<number, number>();
+  for (const { hash, score } of nearest) {
+    for (const id of store.scope.chunksWithText(hash)) if (!admissible || admissible(id)) scores.set(id, score);
+  }
+  return [...chunkMeta(store.scope, scores.keys()).values()]
+    .map((row) => ({ row, score: scores.get(row.chunk_id)! }))
     .sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path) || a.row.start_line - b.row.start_line);
 }
 
-/** Hashes of the texts of the chunks a query's filters admit (for narrow scopes, where this set is small). */
-async function admissibleHashes(store: Store, query: ParsedQuery): Promise<Set<string>> {
-  const filters = filterClause(query.filters);
-  const rows = await store.all<{ hash: string }>(
-    `SELECT DISTINCT c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id WHERE ${filters.sql}`,
-    filters.params,
-  );
-  return new Set(rows.map((r) => r.hash));
+/** Hashes of the texts of the chunks a scope admits. */
+function admissibleHashes(store: Store, admissible: Admissible): Set<string> {
+  const hashes = new Set<string>();
+  for (const id of store.scope.chunkIds()) if (admissible(id)) hashes.add(store.scope.chunk(id)!.hash);
+  return hashes;
 }
 
 /**

@@ -16,13 +16,14 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { QuarryError } from '../../shared/errors.js';
-import type { FolderInfo, SkipReason } from '../../shared/types.js';
+import type { ChunkKind, FolderInfo, SkipReason } from '../../shared/types.js';
 import type { IndexedChunk } from '../indexing/process-file.js';
 import { AUXILIARY_PATH_PATTERN } from '../files/auxiliary-path.js';
 import { PostingsIndex } from '../lexical/postings-index.js';
 import { SerialQueue } from './serial-queue.js';
 import { VectorIndex } from '../search/vector-index.js';
 import { MIGRATIONS } from './schema.js';
+import { ScopeMirror } from './scope-mirror.js';
 
 export interface FileRow {
   id: number;
@@ -86,6 +87,8 @@ export class Store {
   private deletedChunks = 0;
   /** The postings, mirrored in memory for ranking; kept in step with every commit. */
   postings = new PostingsIndex();
+  /** Files, folders and chunk text hashes as search filters see them; kept in step with every commit. */
+  readonly scope = new ScopeMirror();
 
   private constructor(
     readonly path: string,
@@ -185,11 +188,23 @@ export class Store {
     const ids: number[] = [];
     const files: number[] = [];
     const lengths: number[] = [];
-    await this.readChunks('SELECT id, file_id, length FROM chunks', ([i, f, l]) => {
-      ids.push(...(i as number[]));
-      files.push(...(f as number[]));
-      lengths.push(...(l as number[]));
+    await this.readChunks('SELECT id, file_id, length, hash, start_line, end_line, kind, symbol, symbols FROM chunks', (columns) => {
+      const [i, f, l, hash, start, end, kind, symbol, symbols] = columns as [
+        number[], number[], number[], string[], number[], number[], ChunkKind[], Array<string | null>, string[],
+      ];
+      ids.push(...i);
+      files.push(...f);
+      lengths.push(...l);
+      i.forEach((id, k) =>
+        this.scope.addChunk(id, { fileId: f[k]!, hash: hash[k]!, startLine: start[k]!, endLine: end[k]!, kind: kind[k]!, symbol: symbol[k]!, symbols: symbols[k]! }),
+      );
     });
+    await this.readChunks("SELECT id, folder_id, path, language FROM files WHERE status = 'indexed'", ([i, d, p, l]) => {
+      (i as number[]).forEach((id, k) =>
+        this.scope.files.set(id, { folderId: (d as number[])[k]!, path: (p as string[])[k]!, language: (l as Array<string | null>)[k]! }),
+      );
+    });
+    for (const folder of await this.listFolders()) this.scope.folderNames.set(folder.id, folder.name);
     this.postings = PostingsIndex.fromSorted({ terms: terms.subarray(0, at), chunks: chunks.subarray(0, at), tfs: tfs.subarray(0, at) }, { ids, files, lengths });
   }
 
@@ -236,6 +251,7 @@ export class Store {
       await this.db.run('INSERT INTO folders (id, name, root, added_at) VALUES (?, ?, ?, ?)', [row!.id, name, root, addedAt]);
       return row!.id;
     });
+    this.scope.folderNames.set(id, name);
     return { id, name, root, addedAt, gitHead: null, lastIndexedAt: null };
   }
 
@@ -278,6 +294,8 @@ export class Store {
     });
     this.deletedChunks += removed.length;
     this.postings.remove(removed);
+    this.scope.removeFolder(folderId, removed);
+    if (dropFolder) this.scope.folderNames.delete(folderId);
   }
 
   // Files
@@ -312,7 +330,7 @@ export class Store {
     const fileIdsBefore = this.nextFileId;
     const chunkIdsBefore = this.nextChunkId;
     let removed: number[] = [];
-    let written: Array<{ id: number; fileId: number; chunk: IndexedChunk }>;
+    let written: Awaited<ReturnType<Store['appendFiles']>>;
     try {
       written = await this.transaction(async () => {
         if (batch.removeFileIds.length > 0) {
@@ -337,20 +355,34 @@ export class Store {
       this.nextChunkId = chunkIdsBefore;
       throw error;
     }
-    // Only what committed reaches the in-memory mirror.
+    // Only what committed reaches the in-memory mirrors.
     this.deletedChunks += removed.length;
     this.postings.remove(removed);
-    for (const { id, fileId, chunk } of written) this.postings.add(id, fileId, chunk.length, chunk.terms, chunk.counts);
-    return { chunks: written.length };
+    this.scope.removeFiles(batch.removeFileIds, removed);
+    for (const { id, write } of written.files) {
+      if (!write.skip) this.scope.files.set(id, { folderId: batch.folderId, path: write.path, language: write.language });
+    }
+    for (const { id, fileId, chunk } of written.chunks) {
+      this.postings.add(id, fileId, chunk.length, chunk.terms, chunk.counts);
+      this.scope.addChunk(id, {
+        fileId, hash: chunk.hash, startLine: chunk.startLine, endLine: chunk.endLine, kind: chunk.kind, symbol: chunk.symbol, symbols: chunk.symbols.join(' '),
+      });
+    }
+    return { chunks: written.chunks.length };
   }
 
-  private async appendFiles(folderId: number, writes: FileWrite[]): Promise<Array<{ id: number; fileId: number; chunk: IndexedChunk }>> {
+  private async appendFiles(
+    folderId: number,
+    writes: FileWrite[],
+  ): Promise<{ files: Array<{ id: number; write: FileWrite }>; chunks: Array<{ id: number; fileId: number; chunk: IndexedChunk }> }> {
     const files = await ColumnBuffer.open(this.db, 'files', [INTEGER, INTEGER, VARCHAR, BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, BOOLEAN]);
     const chunks = await ColumnBuffer.open(this.db, 'chunks', [INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER]);
     const postings = await ColumnBuffer.open(this.db, 'postings', [INTEGER, INTEGER, USMALLINT]);
     const written: Array<{ id: number; fileId: number; chunk: IndexedChunk }> = [];
+    const writtenFiles: Array<{ id: number; write: FileWrite }> = [];
     for (const write of writes) {
       const fileId = this.nextFileId++;
+      writtenFiles.push({ id: fileId, write });
       files.push([
         fileId, folderId, write.path, BigInt(write.size), BigInt(write.mtimeMs), write.hash, write.language,
         write.skip ? 'skipped' : 'indexed', write.skip?.reason ?? null, write.skip?.detail ?? null, write.chunks.length,
@@ -369,7 +401,7 @@ export class Store {
     files.close();
     chunks.close();
     postings.close();
-    return written;
+    return { files: writtenFiles, chunks: written };
   }
 
   // Vectors

@@ -1,0 +1,74 @@
+import type { ChunkKind } from '../../shared/types.js';
+
+/** Per file, what a search's filters look at. */
+export interface FileScope {
+  path: string;
+  language: string | null;
+  folderId: number;
+}
+
+/** Per chunk, what ranking and result lists need besides the text. */
+export interface ChunkScope {
+  fileId: number;
+  hash: string;
+  startLine: number;
+  endLine: number;
+  kind: ChunkKind;
+  symbol: string | null;
+  /** Names defined in the chunk, space-separated. */
+  symbols: string;
+}
+
+/**
+ * The metadata of the index, mirrored in memory and kept in step with every commit (by the
+ * Store): indexed files' paths, languages and folders, folder names, and each chunk's place and
+ * text hash. Filters are decided and ranked chunks described without a query; only texts are
+ * read from DuckDB.
+ */
+export class ScopeMirror {
+  readonly files = new Map<number, FileScope>();
+  readonly folderNames = new Map<number, string>();
+  private readonly chunks = new Map<number, ChunkScope>();
+  /** Text hash to the chunks holding that text (vectors are per text). */
+  private readonly byHash = new Map<string, number[]>();
+
+  chunk(id: number): ChunkScope | undefined {
+    return this.chunks.get(id);
+  }
+
+  chunkIds(): IterableIterator<number> {
+    return this.chunks.keys();
+  }
+
+  chunksWithText(hash: string): readonly number[] {
+    return this.byHash.get(hash) ?? [];
+  }
+
+  addChunk(id: number, chunk: ChunkScope): void {
+    this.chunks.set(id, chunk);
+    const holders = this.byHash.get(chunk.hash);
+    if (holders) holders.push(id);
+    else this.byHash.set(chunk.hash, [id]);
+  }
+
+  removeFiles(fileIds: Iterable<number>, chunkIds: Iterable<number>): void {
+    for (const id of fileIds) this.files.delete(id);
+    this.removeChunks(chunkIds);
+  }
+
+  removeFolder(folderId: number, chunkIds: Iterable<number>): void {
+    for (const [id, file] of this.files) if (file.folderId === folderId) this.files.delete(id);
+    this.removeChunks(chunkIds);
+  }
+
+  private removeChunks(ids: Iterable<number>): void {
+    for (const id of ids) {
+      const chunk = this.chunks.get(id);
+      if (!chunk) continue;
+      this.chunks.delete(id);
+      const holders = this.byHash.get(chunk.hash)!.filter((holder) => holder !== id);
+      if (holders.length > 0) this.byHash.set(chunk.hash, holders);
+      else this.byHash.delete(chunk.hash);
+    }
+  }
+}
