@@ -1,6 +1,8 @@
+import os from 'node:os';
 import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import { QuarryError } from '../../shared/errors.js';
 import type { EmbedderInfo } from '../../shared/types.js';
+import { BatchSizer } from './batch-sizer.js';
 import type { Embedder } from './embedder.js';
 import type { ModelPack } from './model-pack.js';
 
@@ -11,8 +13,6 @@ export interface LocalEmbedderOptions {
   devices?: Device[];
   /** onnxruntime intra-op threads (the resource budget). */
   threads?: number;
-  /** Texts per inference; beyond 16 rarely helps on CPU and costs memory (ARCHITECTURE.md). */
-  batchSize?: number;
 }
 
 const WARM_UP = 'function warmUp() { return 1; }';
@@ -25,7 +25,8 @@ export class LocalEmbedder implements Embedder {
   private constructor(
     private readonly extractor: FeatureExtractionPipeline,
     private readonly details: EmbedderInfo,
-    private readonly batchSize: number,
+    /** Texts per inference, adapted to measured speed and free memory (beyond 16 rarely helps on CPU: ARCHITECTURE.md). */
+    private readonly batches: BatchSizer,
   ) {}
 
   static async create(pack: ModelPack, options: LocalEmbedderOptions = {}): Promise<LocalEmbedder> {
@@ -53,7 +54,7 @@ export class LocalEmbedder implements Embedder {
           device,
           fallbackReason: failures.length > 0 ? failures.join('; ') : null,
         };
-        return new LocalEmbedder(extractor, info, options.batchSize ?? 16);
+        return new LocalEmbedder(extractor, info, new BatchSizer());
       } catch (error) {
         failures.push(`${device}: ${firstLine(error)}`);
       }
@@ -70,10 +71,14 @@ export class LocalEmbedder implements Embedder {
     const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
     const vectors = new Array<Float32Array>(texts.length);
     const dims = this.details.dims;
-    for (let start = 0; start < order.length; start += this.batchSize) {
+    for (let start = 0; start < order.length; ) {
       signal?.throwIfAborted();
-      const batch = order.slice(start, start + this.batchSize);
+      const batch = order.slice(start, start + this.batches.current);
+      start += batch.length;
+      const began = performance.now();
       const output = await this.extractor(batch.map((i) => texts[i]!), { pooling: 'mean', normalize: true });
+      const chars = batch.reduce((sum, i) => sum + texts[i]!.length, 0);
+      this.batches.record({ texts: batch.length, chars, ms: performance.now() - began, freeBytes: os.freemem() });
       const data = output.data as Float32Array;
       batch.forEach((textIndex, row) => {
         vectors[textIndex] = data.slice(row * dims, (row + 1) * dims);
