@@ -2,7 +2,24 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FilePreview } from '../../shared/contract';
 import type { SearchHit } from '../../shared/types';
 import { api, errorMessage } from '../api';
-import { highlightLines } from './highlight';
+import type { highlightLines } from './highlight';
+
+type Highlighter = typeof highlightLines;
+let highlighterModule: Promise<Highlighter> | null = null;
+
+/** highlight.js (most of the renderer's weight) loads with the first preview, not with the app. */
+function useHighlighter(): Highlighter | null {
+  const [highlighter, setHighlighter] = useState<Highlighter | null>(null);
+  useEffect(() => {
+    let live = true;
+    highlighterModule ??= import('./highlight').then((m) => m.highlightLines);
+    void highlighterModule.then((fn) => live && setHighlighter(() => fn));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return highlighter;
+}
 
 /** The code around a hit, highlighted, with the hit's lines marked and scrolled into view. */
 export function Preview({ hit, onOpen, onReveal }: { hit: SearchHit | null; onOpen(hit: SearchHit): void; onReveal: ((hit: SearchHit) => void) | null }) {
@@ -21,7 +38,10 @@ export function Preview({ hit, onOpen, onReveal }: { hit: SearchHit | null; onOp
       live = false;
     };
   }, [hit]);
-  const lines = useMemo(() => (preview ? highlightLines(preview.lines.join('\n'), preview.language) : []), [preview]);
+  const highlight = useHighlighter();
+  // Plain text until the highlighter has loaded.
+  const html = useMemo(() => (preview && highlight ? highlight(preview.lines.join('\n'), preview.language) : null), [preview, highlight]);
+  const lines = html ?? preview?.lines ?? [];
   useEffect(() => {
     // A block body: Chromium's scrollIntoView now returns a promise, which React would take for a cleanup.
     focusRef.current?.scrollIntoView({ block: 'center' });
@@ -41,13 +61,13 @@ export function Preview({ hit, onOpen, onReveal }: { hit: SearchHit | null; onOp
         </span>
       </div>
       <div className="code hljs">
-        {lines.map((html, i) => {
+        {lines.map((line, i) => {
           const lineNumber = preview.firstLine + i;
           const inHit = lineNumber >= hit.startLine && lineNumber <= hit.endLine;
           return (
             <div key={lineNumber} ref={lineNumber === hit.startLine ? focusRef : undefined} className={inHit ? 'line hit' : 'line'}>
               <span className="gutter">{lineNumber}</span>
-              <span className="text" dangerouslySetInnerHTML={{ __html: html || ' ' }} />
+              {html ? <span className="text" dangerouslySetInnerHTML={{ __html: line || ' ' }} /> : <span className="text">{line || ' '}</span>}
             </div>
           );
         })}
