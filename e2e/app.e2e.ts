@@ -191,10 +191,13 @@ test('stats show the search caches with live counts; settings are saved', async 
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
   const editor = page.getByPlaceholder('code -g {file}:{line}');
   await editor.fill('vim +{line} {file}');
+  const rules = page.getByLabel('Left out of every folder, one pattern per line (gitignore syntax)');
+  await rules.fill('*.snap\n\nfixtures/big/');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Saved')).toBeVisible();
   await page.reload();
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
   await expect(page.getByPlaceholder('code -g {file}:{line}')).toHaveValue('vim +{line} {file}');
+  await expect(rules).toHaveValue('*.snap\nfixtures/big/');
   await shot('settings');
 });

@@ -17,6 +17,8 @@ export interface EngineOptions {
   /** Semantic search: the model pack and what embeds with it, or why there is none. */
   embedding?: SemanticSetup;
   maxFileBytes?: number;
+  /** The user's ignore rules for every folder (gitignore syntax); see setIgnoreRules. */
+  ignoreRules?: readonly string[];
 }
 
 export type SearchOptions = Omit<SearchRequest, 'input'>;
@@ -38,6 +40,7 @@ export const DATABASE_FILE = 'quarry.duckdb';
 /** The engine's public face: folders, indexing, search and status over one store. */
 export class Engine {
   private readonly searcher: Searcher;
+  private ignoreRules: readonly string[] = [];
 
   private constructor(
     readonly dataDir: string,
@@ -58,7 +61,14 @@ export class Engine {
     }
     const embedding = options.embedding ?? { unavailable: 'no embedding model configured' };
     const store = await Store.open(path.join(options.dataDir, DATABASE_FILE), 'pack' in embedding ? embedding.pack : undefined);
-    return new Engine(options.dataDir, store, options.processor, embedding, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    const engine = new Engine(options.dataDir, store, options.processor, embedding, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    engine.setIgnoreRules(options.ignoreRules ?? []);
+    return engine;
+  }
+
+  /** Rules from the next run on; a full re-index applies them to what is already indexed. */
+  setIgnoreRules(rules: readonly string[]): void {
+    this.ignoreRules = [...rules];
   }
 
   close(): void {
@@ -120,6 +130,7 @@ export class Engine {
     const recorded = options.changed ? Promise.resolve() : writeSnapshot(folder.root, snapshot).catch(() => undefined);
     const common = {
       maxFileBytes: this.maxFileBytes,
+      userRules: this.ignoreRules,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.gate ? { gate: options.gate } : {}),
     };

@@ -97,11 +97,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(`model ready in ${target}`);
     return 0;
   }
+  const settings = await new SettingsStore(dataDir).read();
   const { engine, close } = await openEngine({
     dataDir,
+    ignoreRules: settings.ignoreRules,
     ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}),
     ...(modelId ? { modelId } : {}),
-    budget: parseBudget(values.budget) ?? (await new SettingsStore(dataDir).read()).budget,
+    budget: parseBudget(values.budget) ?? settings.budget,
     device: parseDevice(values.device ?? process.env.QUARRY_DEVICE),
     ...(maxFileBytes ? { maxFileBytes } : {}),
   });

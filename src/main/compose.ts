@@ -16,6 +16,8 @@ export interface QuarryConfig {
   /** Where inference runs: auto tries WebGPU, then the CPU. */
   device?: DevicePreference;
   maxFileBytes?: number;
+  /** The user's ignore rules for every folder (Settings). */
+  ignoreRules?: readonly string[];
 }
 
 export type DevicePreference = 'auto' | 'cpu' | 'webgpu';
@@ -47,6 +49,7 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
       processor: chunkPool,
       embedding,
       ...(config.maxFileBytes ? { maxFileBytes: config.maxFileBytes } : {}),
+      ...(config.ignoreRules ? { ignoreRules: config.ignoreRules } : {}),
     });
     return {
       engine,

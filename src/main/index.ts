@@ -41,6 +41,7 @@ async function start(): Promise<void> {
     opened = await openEngine({
       dataDir,
       budget: settings.budget,
+      ignoreRules: settings.ignoreRules,
       ...(process.env.QUARRY_MODELS_DIR ? { modelsDir: process.env.QUARRY_MODELS_DIR } : {}),
       ...(process.env.QUARRY_MODEL ? { modelId: process.env.QUARRY_MODEL } : {}),
     });

@@ -221,8 +221,15 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     return this.settingsStore.read();
   }
 
-  updateSettings(changes: MethodInput<'updateSettings'>): Promise<Settings> {
-    return this.settingsStore.update(changes);
+  async updateSettings(changes: MethodInput<'updateSettings'>): Promise<Settings> {
+    const before = await this.settingsStore.read();
+    const next = await this.settingsStore.update(changes);
+    if (JSON.stringify(next.ignoreRules) !== JSON.stringify(before.ignoreRules)) {
+      // What is indexed must follow the new rules: a full walk of every folder.
+      this.engine.setIgnoreRules(next.ignoreRules);
+      for (const folder of await this.engine.listFolders()) this.scheduler.enqueue(folder, { priority: USER_PRIORITY, rerun: true });
+    }
+    return next;
   }
 
   private indexingState(): IndexingState {

@@ -61,4 +61,24 @@ describe('QuarryService keeps added folders current while it runs', () => {
     await sleep(500);
     assert.deepEqual((await service.indexing()).jobs, [], 'no job for a folder no longer added');
   });
+
+  it('re-indexes every folder when the ignore rules change in Settings', async () => {
+    const other = path.join(dir, 'other');
+    await writeFile(other, 'src/client.generated.ts', 'export function generatedClientCall(): void {}\n');
+    await writeFile(other, 'src/client.ts', 'export function handWrittenClientCall(): void {}\n');
+    await service.addFolder({ path: other });
+    await service.idle();
+    assert.deepEqual(await paths('generatedClientCall'), ['src/client.generated.ts']);
+
+    const saved = await service.updateSettings({ ignoreRules: ['*.generated.ts'] });
+    assert.deepEqual(saved.ignoreRules, ['*.generated.ts']);
+    await service.idle();
+    assert.deepEqual(await paths('generatedClientCall'), [], 'the newly ignored file left the index');
+    assert.deepEqual(await paths('handWrittenClientCall'), ['src/client.ts']);
+
+    await service.updateSettings({ ignoreRules: [] });
+    await service.idle();
+    assert.deepEqual(await paths('generatedClientCall'), ['src/client.generated.ts'], 'and comes back when the rule goes');
+  });
 });
+

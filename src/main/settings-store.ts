@@ -20,7 +20,7 @@ export class SettingsStore {
   }
 
   defaults(): Settings {
-    return { budget: 'economy', editorCommand: defaultEditorCommand(), keepRunningInTray: true };
+    return { budget: 'economy', editorCommand: defaultEditorCommand(), keepRunningInTray: true, ignoreRules: [] };
   }
 
   /** The saved settings over the defaults; a damaged file falls back to the defaults field by field. */

@@ -146,6 +146,11 @@ const settings = z.object({
   editorCommand: z.string().max(500),
   /** Closing the window keeps Quarry indexing in the tray. */
   keepRunningInTray: z.boolean(),
+  /**
+   * Patterns left out of every folder (gitignore syntax, one per entry), after the built-in
+   * defaults; a folder's own .gitignore or .quarryignore can re-include. Changing them re-indexes.
+   */
+  ignoreRules: z.array(z.string().max(1000)).max(1000),
 });
 export type Settings = z.infer<typeof settings>;
 

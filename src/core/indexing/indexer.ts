@@ -45,6 +45,8 @@ export interface IndexOptions {
   gate?: PauseGate;
   /** Instead of walking, re-chunk along the syntax tree the files the fast pass chunked by lines. */
   refine?: boolean;
+  /** The user's ignore rules for every folder (gitignore syntax). */
+  userRules?: readonly string[];
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -136,7 +138,9 @@ export async function* indexFolder(
         }
         return;
       }
-      const request: WalkRequest = { root: folder.root, maxFileBytes: options.maxFileBytes, ...(options.changed ? { changed: options.changed } : {}) };
+      const request: WalkRequest = {
+        root: folder.root, maxFileBytes: options.maxFileBytes, userRules: options.userRules ?? [], ...(options.changed ? { changed: options.changed } : {}),
+      };
       for await (const batch of processor.walk(request)) for (const item of batch) {
         throwIfAborted(options.signal);
         if (stopWalk.signal.aborted) return;

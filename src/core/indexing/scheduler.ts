@@ -27,6 +27,8 @@ interface Entry {
   changed: Set<string> | null;
   /** Paths reported changed while this job ran: they get a job of their own after it. */
   changedSince: Set<string>;
+  /** Asked for a whole run while this one ran with older settings: another follows it. */
+  rerun: boolean;
   /** Settles when the job's run has ended (at once for a job that never ran). */
   finished: Promise<void>;
 }
@@ -47,11 +49,20 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
     super();
   }
 
-  /** Queues (or re-queues) a folder; a folder already queued keeps its place and the higher priority. */
-  enqueue(folder: FolderInfo, options: { priority?: number; catchUp?: boolean } = {}): void {
+  /**
+   * Queues (or re-queues) a folder; a folder already queued keeps its place and the higher
+   * priority. `rerun`: the settings changed, so a running job is followed by a new whole run.
+   */
+  enqueue(folder: FolderInfo, options: { priority?: number; catchUp?: boolean; rerun?: boolean } = {}): void {
     const existing = this.entries.get(folder.name);
     if (existing && (existing.job.state === 'queued' || existing.job.state === 'running')) {
       existing.job.priority = Math.max(existing.job.priority, options.priority ?? 0);
+      if (existing.job.state === 'running' && options.rerun) existing.rerun = true;
+      // A whole run covers any paths a queued job had.
+      if (existing.job.state === 'queued' && options.rerun) {
+        existing.changed = null;
+        existing.catchUp = false;
+      }
       this.changed();
       return;
     }
@@ -64,6 +75,7 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
       catchUp: options.catchUp ?? false,
       changed: null,
       changedSince: new Set(),
+      rerun: false,
       finished: Promise.resolve(),
     });
     this.changed();
@@ -197,6 +209,8 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
       entry.job.error = error instanceof Error ? error.message : String(error);
     }
     this.changed();
-    if (entry.changedSince.size > 0 && entry.job.state !== 'cancelled') this.enqueueChanges(entry.folder, [...entry.changedSince]);
+    if (entry.job.state === 'cancelled') return;
+    if (entry.rerun) this.enqueue(entry.folder, { priority: entry.job.priority });
+    else if (entry.changedSince.size > 0) this.enqueueChanges(entry.folder, [...entry.changedSince]);
   }
 }

@@ -74,6 +74,25 @@ describe('walkFolder', () => {
     }
   });
 
+  it("applies the user's rules to every folder, below the folder's own files", async () => {
+    const { dir, cleanup: done } = await tempDir();
+    try {
+      await writeFile(dir, 'src/api.generated.ts', 'export const a = 1;\n');
+      await writeFile(dir, 'src/api.ts', 'export const b = 1;\n');
+      await writeFile(dir, 'snapshots/one.txt', 'x\n');
+      await writeFile(dir, 'keep/kept.generated.ts', 'export const c = 1;\n');
+      await writeFile(dir, 'keep/.gitignore', '!*.generated.ts\n');
+      const walked = async (): Promise<string[]> => {
+        const out: string[] = [];
+        for await (const item of walkFolder(dir, { maxFileBytes: 1 << 20, userRules: ['*.generated.ts', 'snapshots/'] })) if (item.type === 'file') out.push(item.relPath);
+        return out;
+      };
+      assert.deepEqual(await walked(), ['keep/.gitignore', 'keep/kept.generated.ts', 'src/api.ts']);
+    } finally {
+      await done();
+    }
+  });
+
   it('walks a directory reached through a second link only once', async () => {
     const { dir, cleanup: done } = await tempDir();
     try {

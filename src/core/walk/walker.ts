@@ -27,6 +27,8 @@ export interface WalkOptions {
   maxFileBytes: number;
   /** Walk only this directory of the root ('a/b/'), with the ignore rules of its ancestors. */
   under?: string;
+  /** The user's own rules (gitignore syntax) for every folder: after the defaults, before the folder's files. */
+  userRules?: readonly string[];
 }
 
 /** A path that no longer exists (for incremental updates). */
@@ -58,7 +60,7 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
   const start = options.under ?? '';
   const absStart = path.join(root, start);
   const startReal = fs.realpathSync(absStart);
-  const ancestors = new AncestorRules(root);
+  const ancestors = new AncestorRules(root, options.userRules ?? []);
   // The rules in force above the start directory; its own rule files are read as it is walked.
   const parentRules = start === '' ? ancestors.base : ancestors.rulesIn(parentOf(start));
   if (!parentRules || (start !== '' && parentRules.isIgnored(start.slice(0, -1), true))) return;
@@ -120,6 +122,7 @@ export interface WalkRequest {
   root: string;
   maxFileBytes: number;
   changed?: string[];
+  userRules?: readonly string[];
 }
 
 const WALK_BATCH_ITEMS = 256;
@@ -130,7 +133,7 @@ const WALK_BATCH_ITEMS = 256;
  * early is never held back waiting for more.
  */
 export async function* walkInBatches(request: WalkRequest): AsyncGenerator<Array<WalkItem | WalkGone>> {
-  const options = { maxFileBytes: request.maxFileBytes };
+  const options = { maxFileBytes: request.maxFileBytes, userRules: request.userRules ?? [] };
   const items = request.changed ? walkChanged(request.root, request.changed, options) : walkFolder(request.root, options);
   let batch: Array<WalkItem | WalkGone> = [];
   let cut = performance.now() + SLICE_MS;
@@ -150,7 +153,7 @@ export async function* walkInBatches(request: WalkRequest): AsyncGenerator<Array
  * whole, and paths that are gone. Paths under ignored directories, or ignored themselves, are left out.
  */
 export async function* walkChanged(root: string, relPaths: Iterable<string>, options: WalkOptions): AsyncGenerator<WalkItem | WalkGone> {
-  const rules = new AncestorRules(root);
+  const rules = new AncestorRules(root, options.userRules ?? []);
   for (const relPath of relPaths) {
     const absPath = path.join(root, relPath);
     let stat: fs.Stats;
@@ -184,11 +187,14 @@ function parentOf(relPath: string): string {
 /** Ignore rules in force inside any directory of a root, built from its ancestors' rule files and cached. */
 class AncestorRules {
   private readonly cache = new Map<string, IgnoreRules | null>();
-  /** Defaults and .git/info/exclude: what applies before any .gitignore. */
+  /** Defaults, the user's rules and .git/info/exclude: what applies before any .gitignore. */
   readonly base: IgnoreRules;
 
-  constructor(private readonly root: string) {
-    this.base = IgnoreRules.root([DEFAULT_IGNORE_RULES, readOptional(path.join(root, '.git', 'info', 'exclude'))]);
+  constructor(
+    private readonly root: string,
+    userRules: readonly string[],
+  ) {
+    this.base = IgnoreRules.root([DEFAULT_IGNORE_RULES, userRules, readOptional(path.join(root, '.git', 'info', 'exclude'))]);
   }
 
   /** Rules for the entries of directory `relDir` ('' or 'a/b/'), or null when the directory is ignored. */

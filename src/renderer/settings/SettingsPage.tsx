@@ -7,8 +7,13 @@ import { api, errorMessage } from '../api';
 export function SettingsPage({ status, notify }: { status: StatusReport | null; notify(message: string): void }) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [saved, setSaved] = useState(false);
+  // The text as typed (blank lines and all); the setting holds the patterns.
+  const [rulesText, setRulesText] = useState('');
   useEffect(() => {
-    api.settings({}).then(setSettings, (e: unknown) => notify(errorMessage(e)));
+    api.settings({}).then((loaded) => {
+      setSettings(loaded);
+      setRulesText(loaded.ignoreRules.join('\n'));
+    }, (e: unknown) => notify(errorMessage(e)));
   }, [notify]);
   if (!settings) return <div className="empty-state">Loading settings…</div>;
   const change = (patch: Partial<Settings>): void => {
@@ -57,7 +62,23 @@ export function SettingsPage({ status, notify }: { status: StatusReport | null; 
       </fieldset>
       <fieldset>
         <legend>Ignore rules</legend>
-        <p className="muted">Quarry follows each folder's .gitignore files, .git/info/exclude and a .quarryignore file (same syntax) at any level.</p>
+        <label>
+          Left out of every folder, one pattern per line (gitignore syntax)
+          <textarea
+            rows={5}
+            spellCheck={false}
+            value={rulesText}
+            placeholder={'*.generated.ts\nvendor/\nsnapshots/'}
+            onChange={(e) => {
+              setRulesText(e.target.value);
+              change({ ignoreRules: e.target.value.split('\n').map((line) => line.trim()).filter((line) => line !== '') });
+            }}
+          />
+        </label>
+        <p className="muted">
+          On top of the built-in defaults (dependencies, build output, lock files, binaries). Quarry also follows each folder's .gitignore files,
+          .git/info/exclude and .quarryignore files (same syntax), which can re-include with <code>!pattern</code>. Saving new rules re-indexes every folder.
+        </p>
       </fieldset>
       <div className="toolbar">
         <button type="submit">Save</button>
