@@ -10,13 +10,18 @@ export interface ServedApp {
   stop(): Promise<void>;
 }
 
-/** Starts the built CLI's browser mode (`quarry serve`) and resolves with the URL it prints first. */
-export async function serveApp(dataDir: string): Promise<ServedApp> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['out/main/cli.js', 'serve', '--data-dir', dataDir, '--models-dir', SHARED_MODELS, '--model', 'bert-tiny-random', '--device', 'cpu'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+/**
+ * Starts the built CLI's browser mode (`quarry serve`) and resolves with the URL it prints first.
+ * By default with the test model; `model` points it at a models folder and a hub instead.
+ */
+export async function serveApp(dataDir: string, model?: { modelsDir: string; id: string; endpoint: string; repo: string }): Promise<ServedApp> {
+  const modelArgs = model
+    ? ['--models-dir', model.modelsDir, '--model', model.id, '--endpoint', model.endpoint, '--repo', model.repo]
+    : ['--models-dir', SHARED_MODELS, '--model', 'bert-tiny-random'];
+  const child: ChildProcess = spawn(process.execPath, ['out/main/cli.js', 'serve', '--data-dir', dataDir, ...modelArgs, '--device', 'cpu'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {

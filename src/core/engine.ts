@@ -39,17 +39,27 @@ export const DATABASE_FILE = 'quarry.duckdb';
 
 /** The engine's public face: folders, indexing, search and status over one store. */
 export class Engine {
-  private readonly searcher: Searcher;
+  private searcher: Searcher;
   private ignoreRules: readonly string[] = [];
 
   private constructor(
     readonly dataDir: string,
     private readonly store: Store,
     private readonly processor: FileProcessor,
-    private readonly embedding: SemanticSetup,
+    private embedding: SemanticSetup,
     private readonly maxFileBytes: number,
   ) {
     this.searcher = new Searcher(store, embedding);
+  }
+
+  /**
+   * Semantic search with another model (one just downloaded): its vectors are loaded and search
+   * uses it at once; folders get its embeddings on their next index run.
+   */
+  async useEmbedding(embedding: SemanticSetup): Promise<void> {
+    if ('pack' in embedding) await this.store.vectors(embedding.pack.key, embedding.pack.dims);
+    this.embedding = embedding;
+    this.searcher = new Searcher(this.store, embedding);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {

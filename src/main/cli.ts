@@ -39,7 +39,7 @@ Commands:
   serve                     browser mode: the app on http://127.0.0.1 (the URL with its token is printed first)
       --port N              port to listen on (default: a free one)
   models download           fetch the embedding model into the models folder (resumable, verified)
-      --endpoint URL        hub to fetch from (default https://huggingface.co)
+      --endpoint URL        hub to fetch from (default https://huggingface.co); serve's Settings downloads from it too
       --repo NAME           repository (default Xenova/all-MiniLM-L6-v2)
 
 Options:
@@ -98,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const settings = await new SettingsStore(dataDir).read();
-  const { engine, close } = await openEngine({
+  const { engine, model, close } = await openEngine({
     dataDir,
     ignoreRules: settings.ignoreRules,
     ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}),
@@ -162,7 +162,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'serve': {
-        await serve(engine, dataDir, parsePort(values.port));
+        const source = { endpoint: values.endpoint ?? DEFAULT_MODEL_SOURCE.endpoint, repo: values.repo ?? DEFAULT_MODEL_SOURCE.repo };
+        await serve(new QuarryService(engine, new SettingsStore(dataDir), null, { ...model, source }), parsePort(values.port));
         return 0;
       }
       default:
@@ -230,8 +231,7 @@ async function watchFolders(engine: Engine, folders: FolderInfo[], json: boolean
 }
 
 /** Browser mode: serves the app until Ctrl-C; the first line printed is the URL to open. */
-async function serve(engine: Engine, dataDir: string, port: number): Promise<void> {
-  const service = new QuarryService(engine, new SettingsStore(dataDir));
+async function serve(service: QuarryService, port: number): Promise<void> {
   const server = await serveHttp(service, { port, rendererDir: path.resolve(import.meta.dirname, '../../out/renderer') });
   console.log(server.url);
   console.error('Quarry is serving on loopback only; open the URL above. Ctrl-C stops.');

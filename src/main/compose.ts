@@ -26,6 +26,8 @@ const DEVICES: Record<DevicePreference, Device[]> = { auto: ['webgpu', 'cpu'], c
 
 export interface OpenedEngine {
   engine: Engine;
+  /** Where the configured model belongs, and a switch to it once it is there (after a download). */
+  model: { modelsDir: string; modelId: string; activate(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -33,10 +35,11 @@ export interface OpenedEngine {
 export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
   const chunkPool = new ChunkPool();
   const modelsDir = config.modelsDir ?? path.join(config.dataDir, 'models');
+  const modelId = config.modelId ?? DEFAULT_MODEL_ID;
   let embedPool: EmbedPool | null = null;
   let embedding: SemanticSetup;
   try {
-    const pack = resolveModelPack(modelsDir, config.modelId ?? DEFAULT_MODEL_ID);
+    const pack = resolveModelPack(modelsDir, modelId);
     embedPool = new EmbedPool(pack, config.budget, DEVICES[config.device ?? 'auto']);
     embedding = { pack, embedder: embedPool };
   } catch (error) {
@@ -51,8 +54,17 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
       ...(config.maxFileBytes ? { maxFileBytes: config.maxFileBytes } : {}),
       ...(config.ignoreRules ? { ignoreRules: config.ignoreRules } : {}),
     });
+    const activate = async (): Promise<void> => {
+      const pack = resolveModelPack(modelsDir, modelId);
+      const next = new EmbedPool(pack, config.budget, DEVICES[config.device ?? 'auto']);
+      await engine.useEmbedding({ pack, embedder: next });
+      const previous = embedPool;
+      embedPool = next;
+      await previous?.close();
+    };
     return {
       engine,
+      model: { modelsDir, modelId, activate },
       close: async () => {
         engine.close();
         await Promise.all([chunkPool.close(), embedPool?.close()]);

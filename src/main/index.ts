@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, shell, Tray } from 'electron';
 import { EVENT_CHANNEL, type IndexingState } from '../shared/contract.js';
 import type { IndexProgress } from '../shared/types.js';
+import { DEFAULT_MODEL_SOURCE } from '../core/embedding/model-download.js';
 import { openEngine, type OpenedEngine } from './compose.js';
 import { defaultDataDir } from './data-dir.js';
 import { forwardEvents, registerIpcHandlers } from './ipc-transport.js';
@@ -50,7 +51,8 @@ async function start(): Promise<void> {
     app.quit();
     return;
   }
-  const service = new QuarryService(opened.engine, settingsStore, desktopHooks());
+  const source = { endpoint: process.env.QUARRY_MODEL_ENDPOINT ?? DEFAULT_MODEL_SOURCE.endpoint, repo: DEFAULT_MODEL_SOURCE.repo };
+  const service = new QuarryService(opened.engine, settingsStore, desktopHooks(), { ...opened.model, source });
   registerIpcHandlers(ipcMain, service, isQuarryPage);
   forwardEvents(service, (message) => window?.webContents.send(EVENT_CHANNEL, message));
   setUpTray(service);

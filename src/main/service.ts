@@ -6,12 +6,25 @@ import type { Engine } from '../core/engine.js';
 import { languageOf } from '../core/files/language.js';
 import { IndexScheduler, USER_PRIORITY } from '../core/indexing/scheduler.js';
 import { watchChanges } from '../core/indexing/watch.js';
+import { downloadModel, type ModelSource } from '../core/embedding/model-download.js';
 import type {
-  Capabilities, EventName, EventPayload, FilePreview, IndexingState, MethodInput, MethodOutput, QuarryApi, Settings,
+  Capabilities, EventName, EventPayload, FilePreview, IndexingState, MethodInput, MethodOutput, ModelDownload, QuarryApi, Settings,
 } from '../shared/contract.js';
 import { QuarryError } from '../shared/errors.js';
 import type { FolderInfo } from '../shared/types.js';
 import type { SettingsStore } from './settings-store.js';
+
+/** Where the embedding model comes from, where it goes, and how the engine starts using it. */
+export interface ModelInstaller {
+  source: ModelSource;
+  modelsDir: string;
+  modelId: string;
+  /** Loads the downloaded model into the engine. */
+  activate(): Promise<void>;
+}
+
+/** Progress events per second during a model download, at most. */
+const DOWNLOAD_EVENTS_PER_SECOND = 10;
 
 /** What only a desktop shell can do; browser mode has none of it. */
 export interface DesktopHooks {
@@ -40,6 +53,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     private readonly engine: Engine,
     private readonly settingsStore: SettingsStore,
     private readonly desktop: DesktopHooks | null = null,
+    private readonly models: ModelInstaller | null = null,
   ) {
     super();
     this.scheduler = new IndexScheduler(engine);
@@ -219,6 +233,40 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
 
   settings(): Promise<Settings> {
     return this.settingsStore.read();
+  }
+
+  private downloading: Promise<void> | null = null;
+
+  async downloadModel(): Promise<null> {
+    if (!this.models) throw new QuarryError('UNSUPPORTED', 'This Quarry has no model source to download from');
+    // A second request joins the download under way.
+    this.downloading ??= this.installModel(this.models).finally(() => (this.downloading = null));
+    await this.downloading;
+    return null;
+  }
+
+  private async installModel(models: ModelInstaller): Promise<void> {
+    const report = (state: ModelDownload['state'], p: { file: string | null; bytes: number; total: number }, error: string | null = null): void => {
+      this.emit('modelDownload', { modelId: models.modelId, state, file: p.file, bytes: p.bytes, total: p.total, error });
+    };
+    let last = { file: null as string | null, bytes: 0, total: 0 };
+    try {
+      const run = downloadModel(models.source, models.modelsDir, models.modelId);
+      let lastEvent = 0;
+      for (let step = await run.next(); !step.done; step = await run.next()) {
+        last = { file: step.value.file, bytes: step.value.bytes, total: step.value.total };
+        if (performance.now() - lastEvent < 1000 / DOWNLOAD_EVENTS_PER_SECOND) continue;
+        lastEvent = performance.now();
+        report('downloading', last);
+      }
+      await models.activate();
+    } catch (error) {
+      report('failed', last, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+    report('done', last);
+    // Every folder gets the new model's embeddings (unchanged files cost nothing else).
+    for (const folder of await this.engine.listFolders()) this.scheduler.enqueue(folder);
   }
 
   async updateSettings(changes: MethodInput<'updateSettings'>): Promise<Settings> {

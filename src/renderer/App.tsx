@@ -30,7 +30,7 @@ export function App() {
   const [dragging, setDragging] = useState(false);
   const [capabilities, setCapabilities] = useState<Capabilities | null>(null);
   const indexing = useIndexing();
-  const { status, error } = useStatus(indexing.busy);
+  const { status, error, reload: reloadStatus } = useStatus(indexing.busy);
 
   const notify = useCallback((text: string) => {
     const id = Date.now() + Math.random();
@@ -90,7 +90,7 @@ export function App() {
         {page === 'search' && <SearchPage status={status} canReveal={capabilities?.revealInFolder ?? false} onShowFolders={() => setPage('folders')} notify={notify} />}
         {page === 'folders' && <FoldersPage status={status} indexing={indexing} capabilities={capabilities} addFolder={addFolder} notify={notify} />}
         {page === 'stats' && <StatsPage status={status} />}
-        {page === 'settings' && <SettingsPage status={status} notify={notify} />}
+        {page === 'settings' && <SettingsPage status={status} reloadStatus={reloadStatus} notify={notify} />}
       </main>
       {dragging && <div className="drop-overlay">Drop folders to add them</div>}
       <div className="notices" role="status" aria-live="polite">

@@ -154,6 +154,17 @@ const settings = z.object({
 });
 export type Settings = z.infer<typeof settings>;
 
+/** A model download under way, finished or failed (`modelDownload` events). */
+const modelDownload = z.object({
+  modelId: z.string(),
+  state: z.enum(['downloading', 'done', 'failed']),
+  file: z.string().nullable(),
+  bytes: count,
+  total: count,
+  error: z.string().nullable(),
+});
+export type ModelDownload = z.infer<typeof modelDownload>;
+
 /** What the front end can offer: a folder picker and reveal exist only in the desktop app. */
 const capabilities = z.object({ pickFolder: z.boolean(), revealInFolder: z.boolean() });
 export type Capabilities = z.infer<typeof capabilities>;
@@ -210,6 +221,11 @@ export const methods = {
   revealInFolder: method(fileRef, z.null()),
   settings: method(none, settings),
   updateSettings: method(settings.partial().strict(), settings),
+  /**
+   * Downloads the embedding model (resumable, verified), turns semantic search on with it and
+   * queues every folder for embeddings; `modelDownload` events report progress.
+   */
+  downloadModel: method(none, z.null()),
 };
 
 export type MethodName = keyof typeof methods;
@@ -229,6 +245,7 @@ export const events = {
   /** A folder finished an index run; its counts changed. */
   indexed: indexSummary,
   searchResult: z.object({ requestId: z.string(), result: searchResult }),
+  modelDownload,
 };
 
 export type EventName = keyof typeof events;

@@ -2,9 +2,10 @@ import { useEffect, useState } from 'react';
 import type { Settings } from '../../shared/contract';
 import type { StatusReport } from '../../shared/types';
 import { api, errorMessage } from '../api';
+import { ModelDownload } from './ModelDownload';
 
 /** Resource budget, editor command and tray behaviour; the model in use and where it runs. */
-export function SettingsPage({ status, notify }: { status: StatusReport | null; notify(message: string): void }) {
+export function SettingsPage({ status, reloadStatus, notify }: { status: StatusReport | null; reloadStatus(): void; notify(message: string): void }) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [saved, setSaved] = useState(false);
   // The text as typed (blank lines and all); the setting holds the patterns.
@@ -37,7 +38,11 @@ export function SettingsPage({ status, notify }: { status: StatusReport | null; 
             {model.fallbackReason && <span className="muted"> · fell back: {model.fallbackReason}</span>}
           </p>
         ) : (
-          <p className="warn-text">Semantic search is off: {status?.modelUnavailable ?? 'unknown'}. Run <code>quarry models download</code> to fetch the model.</p>
+          <>
+            <p className="warn-text">Semantic search is off: {status?.modelUnavailable ?? 'unknown'}.</p>
+            <p className="muted">Download the embedding model (all-MiniLM-L6-v2, about 23 MB; resumable and verified), or run <code>quarry models download</code>.</p>
+            <ModelDownload onDone={reloadStatus} />
+          </>
         )}
         <label>
           <input type="radio" name="budget" checked={settings.budget === 'economy'} onChange={() => change({ budget: 'economy' })} /> Economy: leave the machine usable

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SHARED_MODELS, TEST_MODEL, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { startModelHub, type ModelHub } from '../../test/support/model-hub.js';
+import type { ModelDownload } from '../shared/contract.js';
+import { isQuarryError } from '../shared/errors.js';
+import { openEngine, type OpenedEngine } from './compose.js';
+import { QuarryService } from './service.js';
+import { SettingsStore } from './settings-store.js';
+
+describe('QuarryService downloads the model and turns semantic search on without a restart', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let hub: ModelHub;
+  let opened: OpenedEngine;
+  let service: QuarryService;
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir());
+    hub = await startModelHub(path.join(SHARED_MODELS, TEST_MODEL), 'test-org/tiny');
+    const dataDir = path.join(dir, 'data');
+    opened = await openEngine({ dataDir, modelId: 'tiny', device: 'cpu' });
+    service = new QuarryService(opened.engine, new SettingsStore(dataDir), null, { ...opened.model, source: { endpoint: hub.endpoint, repo: 'test-org/tiny' } });
+    const repo = path.join(dir, 'repo');
+    await writeFile(repo, 'src/retry.ts', 'export async function retryWithBackoff(task: () => Promise<void>): Promise<void> {\n  await task();\n}\n');
+    await service.addFolder({ path: repo });
+    await service.idle();
+  });
+  after(async () => {
+    await service.stop();
+    await opened.close();
+    await hub.close();
+    await cleanup();
+  });
+
+  it('has no semantic search before, reports progress while downloading, and embeds every folder after', async () => {
+    const before = await service.status();
+    assert.equal(before.model, null);
+    assert.match(before.modelUnavailable ?? '', /No usable model "tiny"/);
+    await assert.rejects(service.search({ requestId: 'r', query: 'retry', mode: 'semantic' }), (e: unknown) => isQuarryError(e) && e.code === 'SEMANTIC_UNAVAILABLE');
+
+    const events: ModelDownload[] = [];
+    service.on('modelDownload', (e) => events.push(e));
+    assert.equal(await service.downloadModel(), null);
+    assert.equal(events.at(-1)?.state, 'done');
+    assert.ok(events.at(-1)!.total > 0 && events.at(-1)!.bytes === events.at(-1)!.total, JSON.stringify(events.at(-1)));
+
+    const after = await service.status();
+    assert.equal(after.model?.modelId, 'tiny');
+    await service.idle();
+    const result = await service.search({ requestId: 'r', query: 'retry with backoff', mode: 'semantic' });
+    assert.equal(result.hits[0]?.path, 'src/retry.ts');
+    assert.equal(result.embeddingCoverage, 1);
+  });
+
+  it('says why when the hub cannot be reached, and reports the failure as an event', async () => {
+    const offline = new QuarryService(opened.engine, new SettingsStore(path.join(dir, 'data')), null, {
+      ...opened.model,
+      modelId: 'other',
+      source: { endpoint: 'http://127.0.0.1:9', repo: 'test-org/tiny' },
+    });
+    const events: ModelDownload[] = [];
+    offline.on('modelDownload', (e) => events.push(e));
+    await assert.rejects(offline.downloadModel(), /Cannot reach/);
+    assert.equal(events.at(-1)?.state, 'failed');
+    assert.match(events.at(-1)?.error ?? '', /Cannot reach/);
+  });
+});

@@ -1,0 +1,31 @@
+import { useEffect, useState } from 'react';
+import type { ModelDownload as Progress } from '../../shared/contract';
+import { formatBytes, formatPercent } from '../../shared/format';
+import { api, errorMessage, subscribe } from '../api';
+
+/** Fetches the embedding model with a progress bar; semantic search turns on when it is done. */
+export function ModelDownload({ onDone }: { onDone(): void }) {
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
+  useEffect(() => subscribe('modelDownload', setProgress), []);
+  const start = (): void => {
+    setRunning(true);
+    setError(null);
+    api.downloadModel({}).then(onDone, (e: unknown) => setError(errorMessage(e))).finally(() => setRunning(false));
+  };
+  const share = progress && progress.total > 0 ? progress.bytes / progress.total : 0;
+  return (
+    <div className="model-download">
+      <button type="button" onClick={start} disabled={running}>
+        {running ? 'Downloading…' : 'Download the model'}
+      </button>
+      {running && progress?.state === 'downloading' && (
+        <span className="muted" role="status">
+          <progress max={1} value={share} /> {formatPercent(share)} · {formatBytes(progress.bytes)} of {formatBytes(progress.total)} · {progress.file}
+        </span>
+      )}
+      {error && <span className="warn-text" role="alert">Download failed: {error}. Try again: it continues where it stopped.</span>}
+    </div>
+  );
+}
