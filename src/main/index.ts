@@ -12,7 +12,7 @@ import { defaultDataDir } from './data-dir.js';
 import { forwardEvents, registerIpcHandlers } from './ipc-transport.js';
 import { QuarryService, type DesktopHooks } from './service.js';
 import { SettingsStore } from './settings-store.js';
-import { trayStatus } from './tray-status.js';
+import { tintTrayBitmap, trayStatus, type TrayState } from './tray-status.js';
 
 const RESOURCES = path.join(import.meta.dirname, '../../resources');
 const RENDERER_FILE = path.join(import.meta.dirname, '../renderer/index.html');
@@ -144,14 +144,25 @@ function showWindow(): void {
 }
 
 function setUpTray(service: QuarryService): void {
-  const icon = nativeImage.createFromPath(path.join(RESOURCES, 'tray.png'));
-  tray = new Tray(icon);
+  const idle = nativeImage.createFromPath(path.join(RESOURCES, 'tray.png'));
+  const size = idle.getSize();
+  const icons = new Map<TrayState, Electron.NativeImage>();
+  const iconFor = (state: TrayState): Electron.NativeImage => {
+    let icon = icons.get(state);
+    if (!icon) {
+      icon = state === 'idle' ? idle : nativeImage.createFromBitmap(Buffer.from(tintTrayBitmap(idle.toBitmap(), state)), size);
+      icons.set(state, icon);
+    }
+    return icon;
+  };
+  tray = new Tray(idle);
   const progress = new Map<string, IndexProgress>();
   let indexing: IndexingState = { paused: false, jobs: [] };
   let timer: NodeJS.Timeout | null = null;
   const redraw = (): void => {
     timer = null;
     const status = trayStatus(indexing, progress);
+    tray?.setImage(iconFor(status.state));
     tray?.setToolTip(status.text);
     tray?.setContextMenu(
       Menu.buildFromTemplate([

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FolderJob } from '../shared/contract.js';
 import type { IndexProgress } from '../shared/types.js';
-import { trayStatus } from './tray-status.js';
+import { tintTrayBitmap, trayStatus } from './tray-status.js';
 
 const job = (folder: string, state: FolderJob['state'], error: string | null = null): FolderJob => ({ folder, state, priority: 0, progress: null, summary: null, error });
 const progress = (folder: string, done: number, total: number, etaMs: number | null, phase: IndexProgress['phase'] = 'indexing'): IndexProgress => ({
@@ -30,4 +30,14 @@ describe('trayStatus', () => {
     const failed = trayStatus({ paused: false, jobs: [job('repo', 'failed', 'disk full')] }, new Map());
     assert.deepEqual(failed, { state: 'error', text: 'Quarry: indexing repo failed: disk full' });
   });
+
+  it('tints the icon by state, keeping its shape', () => {
+    const idle = Uint8Array.from([10, 20, 30, 255, 10, 20, 30, 0]);
+    assert.equal(tintTrayBitmap(idle, 'idle'), idle);
+    const error = tintTrayBitmap(idle, 'error');
+    assert.deepEqual([...error], [40, 40, 198, 255, 40, 40, 198, 0], 'red where the icon is, transparent where it is not');
+    assert.notDeepEqual([...tintTrayBitmap(idle, 'paused')], [...tintTrayBitmap(idle, 'indexing')]);
+    assert.deepEqual([...idle], [10, 20, 30, 255, 10, 20, 30, 0], 'the idle bitmap is left as it was');
+  });
 });
+

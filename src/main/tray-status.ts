@@ -26,3 +26,26 @@ export function trayStatus(indexing: IndexingState, progress: ReadonlyMap<string
   if (failed) return { state: 'error', text: `Quarry: indexing ${failed.folder} failed: ${failed.error ?? 'unknown error'}` };
   return { state: 'idle', text: 'Quarry: up to date' };
 }
+
+/** The tray icon's colour per state (idle keeps the icon as drawn). */
+const STATE_COLOURS: Record<Exclude<TrayState, 'idle'>, [number, number, number]> = {
+  indexing: [46, 160, 67],
+  paused: [128, 128, 128],
+  error: [198, 40, 40],
+};
+
+/**
+ * The tray icon for a state: the idle icon's shape (its alpha) in the state's colour, so the
+ * state shows at a glance. Bitmaps are 4 bytes per pixel, blue-green-red-alpha (Electron's order).
+ */
+export function tintTrayBitmap(idle: Uint8Array, state: TrayState): Uint8Array {
+  if (state === 'idle') return idle;
+  const [r, g, b] = STATE_COLOURS[state];
+  const out = Uint8Array.from(idle);
+  for (let i = 0; i < out.length; i += 4) {
+    out[i] = b;
+    out[i + 1] = g;
+    out[i + 2] = r;
+  }
+  return out;
+}
