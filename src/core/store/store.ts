@@ -87,7 +87,7 @@ export class Store {
   private deletedChunks = 0;
   /** The postings, mirrored in memory for ranking; kept in step with every commit. */
   postings = new PostingsIndex();
-  /** Files, folders and chunk text hashes as search filters see them; kept in step with every commit. */
+  /** Files, folders and chunks as filters and result lists see them (no text); kept in step with every commit. */
   readonly scope = new ScopeMirror();
 
   private constructor(
