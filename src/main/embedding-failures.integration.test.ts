@@ -33,8 +33,11 @@ describe('stuck embedding batches (real embed worker)', () => {
   });
 
   it('abandons a batch that takes too long, retries, then records each text as failed and goes on', async () => {
-    // A 1 ms budget: every inference counts as stuck and is abandoned (the worker finishes it unseen).
-    const run = await drain(engine.index(folder, { batchTimeoutMs: 1 }));
+    // The worker is stuck on a long task (thousands of long texts), so every attempt of the run
+    // waits behind it past its 50 ms budget and is abandoned.
+    const stuck = pool.embed(Array.from({ length: 800 }, (_, i) => `stuck ${i} `.repeat(200)));
+    const run = await drain(engine.index(folder, { batchTimeoutMs: 50 }));
+    await stuck;
     assert.equal(run.filesIndexed, 2, 'lexical indexing is unaffected');
     assert.equal(run.embeddingsComputed, 0);
     assert.equal(run.embeddingsFailed, 2);
