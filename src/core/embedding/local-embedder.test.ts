@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { SHARED_MODELS, TEST_MODEL, tempDir } from '../../../test/support/fixtures.js';
+import { env, pipeline } from '@huggingface/transformers';
 import { QuarryError } from '../../shared/errors.js';
 import { LocalEmbedder } from './local-embedder.js';
 import { resolveModelPack } from './model-pack.js';
@@ -36,6 +37,21 @@ describe('LocalEmbedder (transformers.js, real ONNX model)', () => {
     for (const [i, text] of texts.entries()) assert.ok(close((await embedder.embed([text]))[0]!, batch[i]!), `text ${i} alone`);
     assert.ok(cosine(batch[0]!, batch[2]!) < 0.99, 'different texts, different vectors');
     assert.deepEqual(await embedder.embed([texts[0]!]), await embedder.embed([texts[0]!]), 'deterministic');
+  });
+
+  it("pools like transformers.js's own feature-extraction pipeline (mean over the mask, normalized)", async () => {
+    const pack = resolveModelPack(SHARED_MODELS, TEST_MODEL);
+    env.allowRemoteModels = false;
+    env.localModelPath = `${SHARED_MODELS}/`;
+    const reference = await pipeline('feature-extraction', TEST_MODEL, { dtype: pack.dtype, device: 'cpu', session_options: { intraOpNumThreads: 1 } });
+    // Texts of different lengths in one batch, so padding is there to be masked out.
+    const texts = ['short', 'function parseConfig(path) { return JSON.parse(read(path)); }', 'class Matrix { multiply(other: Matrix): Matrix { return this; } }'];
+    const expected = await reference(texts, { pooling: 'mean', normalize: true });
+    const ours = await embedder.embed(texts);
+    for (const [i, vector] of ours.entries()) {
+      const theirs = (expected.data as Float32Array).subarray(i * pack.dims, (i + 1) * pack.dims);
+      vector.forEach((x, d) => assert.ok(Math.abs(x - theirs[d]!) < 1e-5, `text ${i}, dimension ${d}: ${x} against ${theirs[d]}`));
+    }
   });
 
   it('truncates to the model window: text past 256 tokens does not change the vector', async () => {
