@@ -172,6 +172,8 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
       last = result;
     }
     if (!last) throw new Error('the search produced no result');
+    // The user is looking in these folders: their queued work goes first.
+    for (const folder of new Set(last.hits.map((hit) => hit.folder))) this.scheduler.prioritize(folder);
     return last;
   }
 

@@ -80,5 +80,24 @@ describe('QuarryService keeps added folders current while it runs', () => {
     await service.idle();
     assert.deepEqual(await paths('generatedClientCall'), ['src/client.generated.ts'], 'and comes back when the rule goes');
   });
+
+  it('runs the queued work of the folders a search found results in first', async () => {
+    const first = path.join(dir, 'first');
+    const second = path.join(dir, 'second');
+    await writeFile(first, 'a.ts', 'export const firstOnly = 1;\n');
+    await writeFile(second, 'b.ts', 'export const secondOnly = 2;\n');
+    await service.addFolder({ path: first });
+    await service.addFolder({ path: second });
+    await service.idle();
+    await service.pause({});
+    await service.reindexFolder({ folder: 'first' });
+    await service.reindexFolder({ folder: 'second' });
+    const finished: string[] = [];
+    service.on('indexed', (summary) => finished.push(summary.folder));
+    assert.deepEqual(await paths('secondOnly'), ['b.ts']);
+    await service.resume({});
+    await service.idle();
+    assert.deepEqual(finished.slice(0, 2), ['second', 'first']);
+  });
 });
 

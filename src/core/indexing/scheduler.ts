@@ -43,6 +43,8 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
   readonly gate = new PauseGate();
   private readonly entries = new Map<string, Entry>();
   private order = 0;
+  /** Orders below every queued job's, for folders moved to the front. */
+  private front = -1;
   private running: Promise<void> | null = null;
 
   constructor(private readonly engine: Engine) {
@@ -103,10 +105,12 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
     this.entries.get(folder.name)!.changed = new Set(paths);
   }
 
-  /** Moves a queued folder ahead (it was just searched or added). */
+  /** Moves a queued folder to the front (it was just searched), ahead of others of its priority. */
   prioritize(folderName: string, priority = USER_PRIORITY): void {
     const entry = this.entries.get(folderName);
-    if (entry) entry.job.priority = Math.max(entry.job.priority, priority);
+    if (!entry || entry.job.state !== 'queued') return;
+    entry.job.priority = Math.max(entry.job.priority, priority);
+    entry.order = this.front--;
     this.changed();
   }
 
