@@ -19,18 +19,29 @@ export function threadsFor(budget: ResourceBudget, cores = os.availableParalleli
  * well as N one-thread workers and loads the model once (ARCHITECTURE.md).
  */
 export class EmbedPool implements Embedder {
-  private readonly pool: Piscina<EmbedTask, EmbedResult>;
+  private pool: Piscina<EmbedTask, EmbedResult> | null = null;
   private details: Promise<EmbedderInfo> | null = null;
+  private readonly workerData: EmbedWorkerData;
 
   constructor(pack: ModelPack, budget: ResourceBudget = 'economy', devices: LocalEmbedderOptions['devices'] = ['webgpu', 'cpu']) {
-    const workerData: EmbedWorkerData = { pack, options: { devices, threads: threadsFor(budget) } };
-    this.pool = new Piscina({ filename: workerFile('embed.worker'), minThreads: 1, maxThreads: 1, idleTimeout: 60_000, workerData });
-    // A worker that dies outside a task must not take the process down; its tasks reject.
-    this.pool.on('error', () => undefined);
+    this.workerData = { pack, options: { devices, threads: threadsFor(budget) } };
+  }
+
+  /**
+   * The worker starts on first use: a run that never embeds (`--lexical-only`, a search-only
+   * command) never loads onnxruntime, nor can exit while a thread is still loading it.
+   */
+  private workers(): Piscina<EmbedTask, EmbedResult> {
+    if (!this.pool) {
+      this.pool = new Piscina({ filename: workerFile('embed.worker'), minThreads: 1, maxThreads: 1, idleTimeout: 60_000, workerData: this.workerData });
+      // A worker that dies outside a task must not take the process down; its tasks reject.
+      this.pool.on('error', () => undefined);
+    }
+    return this.pool;
   }
 
   info(): Promise<EmbedderInfo> {
-    this.details ??= this.pool.run({ kind: 'info' }) as Promise<EmbedderInfo>;
+    this.details ??= this.workers().run({ kind: 'info' }) as Promise<EmbedderInfo>;
     return this.details;
   }
 
@@ -41,14 +52,15 @@ export class EmbedPool implements Embedder {
   async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const { dims } = await this.info();
-    const task = this.pool.run({ kind: 'embed', texts }) as Promise<Float32Array>;
+    const task = this.workers().run({ kind: 'embed', texts }) as Promise<Float32Array>;
     const flat = signal ? await abandonOnAbort(task, signal) : await task;
     return texts.map((_, i) => flat.subarray(i * dims, (i + 1) * dims));
   }
 
   /** Waits for running tasks: terminating a worker inside native inference code aborts the process. */
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.pool?.close();
+    this.pool = null;
   }
 }
 
