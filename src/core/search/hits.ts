@@ -1,6 +1,6 @@
 import type { ChunkKind, SearchHit } from '../../shared/types.js';
 import { buildSnippet, type LineMatcher } from './snippet.js';
-import type { ScopeMirror } from '../store/scope-mirror.js';
+import type { Store } from '../store/store.js';
 
 /** A chunk's metadata as the search queries select it. */
 export interface ChunkMeta {
@@ -26,15 +26,17 @@ export const CHUNK_META_COLUMNS =
 
 export const CHUNK_ROW_COLUMNS = `${CHUNK_META_COLUMNS}, c.text`;
 
-/** Metadata of chunks by id, from the in-memory mirror (no query); ids no longer indexed are left out. */
-export function chunkMeta(scope: ScopeMirror, ids: Iterable<number>): Map<number, ChunkMeta> {
+/** Metadata of chunks by id, from the in-memory mirrors (no query); ids no longer indexed are left out. */
+export function chunkMeta(store: Store, ids: Iterable<number>): Map<number, ChunkMeta> {
+  const { scope } = store;
   const meta = new Map<number, ChunkMeta>();
   for (const id of ids) {
     const chunk = scope.chunk(id);
-    const file = chunk && scope.files.get(chunk.fileId);
+    const fileId = store.postings.fileOf(id);
+    const file = chunk && scope.files.get(fileId);
     if (!chunk || !file) continue;
     meta.set(id, {
-      chunk_id: id, file_id: chunk.fileId, folder: scope.folderNames.get(file.folderId) ?? '', path: file.path,
+      chunk_id: id, file_id: fileId, folder: scope.folderNames.get(file.folderId) ?? '', path: file.path,
       language: file.language ?? 'text', start_line: chunk.startLine, end_line: chunk.endLine, kind: chunk.kind,
       symbol: chunk.symbol, symbols: chunk.symbols,
     });

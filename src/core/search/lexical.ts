@@ -53,7 +53,7 @@ export async function rankLexical(store: Store, query: ParsedQuery, limit: numbe
   if (ranked.length === 0) return [];
 
   // Boost on metadata, read text only for the best, then boost on the exact identifier as typed.
-  const meta = chunkMeta(store.scope, ranked.map((r) => r.chunkId));
+  const meta = chunkMeta(store, ranked.map((r) => r.chunkId));
   const boosted = ranked
     .flatMap((r) => {
       const row = meta.get(r.chunkId);

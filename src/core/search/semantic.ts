@@ -38,7 +38,7 @@ function nearestChunks(store: Store, nearest: Array<{ hash: string; score: numbe
   for (const { hash, score } of nearest) {
     for (const id of store.scope.chunksWithText(hash)) if (!admissible || admissible(id)) scores.set(id, score);
   }
-  return [...chunkMeta(store.scope, scores.keys()).values()]
+  return [...chunkMeta(store, scores.keys()).values()]
     .map((row) => ({ row, score: scores.get(row.chunk_id)! }))
     .sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path) || a.row.start_line - b.row.start_line);
 }

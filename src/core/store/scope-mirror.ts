@@ -7,9 +7,8 @@ export interface FileScope {
   folderId: number;
 }
 
-/** Per chunk, what ranking and result lists need besides the text. */
+/** Per chunk, what ranking and result lists need besides the text (its file is in the postings index). */
 export interface ChunkScope {
-  fileId: number;
   hash: string;
   startLine: number;
   endLine: number;
@@ -21,8 +20,8 @@ export interface ChunkScope {
 
 /**
  * The metadata of the index, mirrored in memory and kept in step with every commit (by the
- * Store): indexed files' paths, languages and folders, folder names, and each chunk's place and
- * text hash. Filters are decided and ranked chunks described without a query; only texts are
+ * Store): indexed files' paths, languages and folders, folder names, and each chunk's lines,
+ * kind, symbols and text hash. Filters are decided and ranked chunks described without a query; only texts are
  * read from DuckDB.
  */
 export class ScopeMirror {

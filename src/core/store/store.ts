@@ -198,7 +198,7 @@ export class Store {
       files.push(...f);
       lengths.push(...l);
       i.forEach((id, k) =>
-        this.scope.addChunk(id, { fileId: f[k]!, hash: hash[k]!, startLine: start[k]!, endLine: end[k]!, kind: kind[k]!, symbol: symbol[k]!, symbols: symbols[k]! }),
+        this.scope.addChunk(id, { hash: hash[k]!, startLine: start[k]!, endLine: end[k]!, kind: kind[k]!, symbol: symbol[k]!, symbols: symbols[k]! }),
       );
     });
     await this.readChunks("SELECT id, folder_id, path, language FROM files WHERE status = 'indexed'", ([i, d, p, l]) => {
@@ -367,7 +367,7 @@ export class Store {
     for (const { id, fileId, chunk } of written.chunks) {
       this.postings.add(id, fileId, chunk.length, chunk.terms, chunk.counts);
       this.scope.addChunk(id, {
-        fileId, hash: chunk.hash, startLine: chunk.startLine, endLine: chunk.endLine, kind: chunk.kind, symbol: chunk.symbol, symbols: chunk.symbols.join(' '),
+        hash: chunk.hash, startLine: chunk.startLine, endLine: chunk.endLine, kind: chunk.kind, symbol: chunk.symbol, symbols: chunk.symbols.join(' '),
       });
     }
     return { chunks: written.chunks.length };
