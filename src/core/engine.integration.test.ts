@@ -8,6 +8,7 @@ import { QuarryError } from '../shared/errors.js';
 import type { FolderInfo, IndexSummary, SearchHit } from '../shared/types.js';
 import { DATABASE_FILE, Engine } from './engine.js';
 import { InProcessFileProcessor } from './indexing/in-process.js';
+import { DEFAULT_MAX_FILE_BYTES, indexFolder } from './indexing/indexer.js';
 import { Store } from './store/store.js';
 
 
@@ -250,7 +251,7 @@ describe('Search paging and caching', () => {
   });
 });
 
-describe('A large first build: a fast pass, then the syntax pass', () => {
+describe('A first build: a fast pass, then the syntax pass', () => {
   it('is searchable after the line-window pass, is re-chunked along the syntax tree, and leaves no deleted rows behind', async () => {
     const { dir, cleanup } = await tempDir();
     try {
@@ -301,6 +302,44 @@ describe('A large first build: a fast pass, then the syntax pass', () => {
         assert.match(definition!.sql, /hash VARCHAR NOT NULL/, 'and the constraints');
       } finally {
         store.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('stays searchable, lexically and by regex, when stopped and reopened between the two passes', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const repo = path.join(dir, 'repo');
+      for (let i = 0; i < 40; i++) await writeFile(repo, `src/mod${i}.ts`, `export function gamma${i}(input: number): number {\n  return input * ${i};\n}\n`);
+      const dataDir = path.join(dir, 'data');
+      const processor = await InProcessFileProcessor.create();
+      const engine = await Engine.open({ dataDir, processor });
+      const folder = await engine.addFolder(repo);
+      engine.close();
+      // The fast pass alone, as a run stopped before its syntax pass leaves the index.
+      const store = await Store.open(path.join(dataDir, DATABASE_FILE));
+      try {
+        await drain(indexFolder(store, folder, processor, { maxFileBytes: DEFAULT_MAX_FILE_BYTES }));
+        const [provisional] = await store.all<{ n: bigint }>('SELECT count(*) AS n FROM files WHERE provisional');
+        assert.equal(Number(provisional!.n), 40, 'a first build chunks every file by lines first');
+      } finally {
+        store.close();
+      }
+
+      const reopened = await Engine.open({ dataDir, processor });
+      try {
+        const lexical = (await reopened.search('gamma37')).hits[0];
+        assert.equal(lexical?.path, 'src/mod37.ts');
+        assert.equal(lexical?.kind, 'text');
+        const regex = await reopened.search('\\bfunction gamma3[78]\\(', { mode: 'regex' });
+        assert.deepEqual(regex.hits.map((h) => h.path).sort(), ['src/mod37.ts', 'src/mod38.ts']);
+        await drain(reopened.index(folder));
+        const parsed = (await reopened.search('gamma37', { fresh: true })).hits[0];
+        assert.equal(parsed?.kind, 'function', 'the next run finishes the syntax pass');
+      } finally {
+        reopened.close();
       }
     } finally {
       await cleanup();

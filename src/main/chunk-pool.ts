@@ -67,7 +67,12 @@ export class ChunkPool implements FileProcessor {
   private workers(): Piscina {
     // Threads start on first use, so commands that only search never pay for them.
     if (!this.pool) {
-      this.pool = new Piscina({ filename: workerFile('chunk.worker'), minThreads: this.threads, maxThreads: this.threads, idleTimeout: 30_000 });
+      this.pool = new Piscina({
+        filename: workerFile('chunk.worker'), minThreads: this.threads, maxThreads: this.threads, idleTimeout: 30_000,
+        // A second task waits in each worker, so a worker never idles while the main thread is
+        // busy committing and cannot hand it the next one.
+        concurrentTasksPerWorker: 2,
+      });
       // A worker that dies outside a task (it failed to load) must not take the process down;
       // its tasks reject and the files are recorded as failed.
       this.pool.on('error', (error: Error) => {

@@ -28,9 +28,11 @@ const TASK_LOOKAHEAD_BATCHES = 1;
  */
 const MAX_BYTES_IN_FLIGHT = 32 * 1024 * 1024;
 /**
- * In a run with more files than this to index (a new folder, a rebuild, a branch switch), the
- * rest are first chunked by lines, which makes them searchable in about two thirds of the time, and then
- * re-chunked along the syntax tree by a `refine` run. Smaller runs (edits) parse at once.
+ * An update to an indexed folder parses this many files at once, so that an edit takes one pass;
+ * the rest of a larger one (a branch switch) are first chunked by lines, which makes them
+ * searchable sooner, and then re-chunked along the syntax tree by a `refine` run. A folder's
+ * first build (or a rebuild) is chunked by lines throughout: no grammar is even compiled before
+ * all of it is searchable.
  */
 const SYNTAX_FIRST_FILES = 512;
 
@@ -113,7 +115,7 @@ export async function* indexFolder(
         relPath: file.relPath,
         // Refining re-chunks content that is already indexed.
         knownHash: options.refine ? null : (existing?.hash ?? null),
-        syntax: options.refine === true || from + i < SYNTAX_FIRST_FILES,
+        syntax: options.refine === true || (catalog.size > 0 && from + i < SYNTAX_FIRST_FILES),
       }));
       for (const { file } of pending.slice(from, from + FILES_PER_TASK)) bytesInFlight += file.size;
       // A worker that crashed takes its task with it: record those files as failed, go on.

@@ -5,7 +5,7 @@ import type { Chunker } from '../chunk/chunker.js';
 import type { Chunk } from '../chunk/types.js';
 import { decodeSource } from '../files/decode.js';
 import { languageOf, SYNTAX_LANGUAGES } from '../files/language.js';
-import { termPostings } from '../lexical/tokenize.js';
+import { chunkPostings } from '../lexical/tokenize.js';
 import { skipFor } from '../walk/walker.js';
 
 /** One file to (re)index; `knownHash` lets an mtime-only change cost a hash instead of a re-chunk. */
@@ -63,8 +63,7 @@ export async function processFile(job: FileJob, chunker: Chunker): Promise<FileO
 
   const language = languageOf(job.relPath);
   const chunks = (await chunker.chunk(decoded.text, language, job.syntax)).map((chunk): IndexedChunk => {
-    // Definition names and enclosing signatures are searchable too.
-    const { terms, counts, length } = termPostings(`${chunk.context ?? ''}\n${chunk.text}`);
+    const { terms, counts, length } = chunkPostings(chunk);
     return { ...chunk, hash: contentHash(chunk.text), terms, counts, length };
   });
   // Chunked by lines where a grammar exists: to be re-chunked along the syntax tree.

@@ -47,6 +47,16 @@ describe('PostingsIndex', () => {
     assert.deepEqual(odd.sort(), [1, 5]);
   });
 
+  it('scores as if removed chunks had never been added, before any compaction', () => {
+    const edited = new PostingsIndex();
+    const fresh = new PostingsIndex();
+    for (let id = 1; id <= 6; id++) addText(edited, id, `shared rare${id % 2} ${'pad '.repeat(id)}`);
+    edited.remove([2, 4, 6]);
+    for (const id of [1, 3, 5]) addText(fresh, id, `shared rare${id % 2} ${'pad '.repeat(id)}`);
+    const scores = (index: PostingsIndex) => index.score([word('shared', 0), word('rare1', 1)], 2, { limit: 10 });
+    assert.deepEqual(scores(edited), scores(fresh));
+  });
+
   it('returns the best `limit` results, best first', () => {
     const index = new PostingsIndex();
     for (let id = 1; id <= 50; id++) addText(index, id, `${'hit '.repeat(id)} filler`);

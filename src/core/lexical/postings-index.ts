@@ -165,7 +165,14 @@ export class PostingsIndex {
       if (term.group >= groups) continue;
       const base = this.baseRange(term.hash);
       const recent = this.delta.get(term.hash);
-      const df = (base ? base[1] - base[0] : 0) + (recent?.chunks.length ?? 0);
+      // Removed chunks' postings stay until a compaction; they must not count.
+      const live = (chunks: ArrayLike<number>, start: number, end: number): number => {
+        if (this.deadPostings === 0) return end - start;
+        let count = 0;
+        for (let i = start; i < end; i++) if (lengths[chunks[i]!] !== 0) count++;
+        return count;
+      };
+      const df = (base ? live(this.baseChunks, base[0], base[1]) : 0) + (recent ? live(recent.chunks, 0, recent.chunks.length) : 0);
       if (df === 0) continue;
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
       if (base) accumulate(term, idf, this.baseChunks, this.baseTfs, base[0], base[1]);

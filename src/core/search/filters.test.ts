@@ -10,12 +10,12 @@ const FOLDERS = new Map([
   [2, 'babel'],
 ]);
 const FILES: FileScope[] = [
-  { folderId: 1, path: 'src/core/engine.ts', language: 'typescript' },
-  { folderId: 1, path: 'src/core/engine.test.ts', language: 'typescript' },
-  { folderId: 1, path: 'docs/Guide.md', language: 'markdown' },
-  { folderId: 2, path: 'packages/parser/src/index.js', language: 'javascript' },
-  { folderId: 2, path: 'packages/parser/test/fixtures/a.b.js', language: 'javascript' },
-  { folderId: 2, path: 'README', language: null },
+  { folderId: 1, path: 'src/core/engine.ts', language: 'typescript', provisional: false },
+  { folderId: 1, path: 'src/core/engine.test.ts', language: 'typescript', provisional: false },
+  { folderId: 1, path: 'docs/Guide.md', language: 'markdown', provisional: false },
+  { folderId: 2, path: 'packages/parser/src/index.js', language: 'javascript', provisional: false },
+  { folderId: 2, path: 'packages/parser/test/fixtures/a.b.js', language: 'javascript', provisional: false },
+  { folderId: 2, path: 'README', language: null, provisional: false },
 ];
 const QUERIES = [
   'x lang:typescript',

@@ -20,7 +20,7 @@ export async function regexSearch(store: Store, query: ParsedQuery, limit: numbe
   const regex = query.regex!;
   const ignoreCase = regex.flags.includes('i');
   const filters = filterClause(query.filters);
-  const prefilter = prefilterFor(regex.source, ignoreCase);
+  const prefilter = prefilterFor(regex.source, ignoreCase, store.scope.hasProvisionalFiles);
 
   const select = (useRe2: boolean, offset: number): Promise<ChunkRow[]> =>
     store.all<ChunkRow>(
@@ -62,7 +62,7 @@ export async function regexSearch(store: Store, query: ParsedQuery, limit: numbe
  * whole identifiers it must contain and substring checks for its required literals. An
  * alternative with nothing required means no prefilter at all.
  */
-function prefilterFor(source: string, ignoreCase: boolean): { sql: string; params: DuckDBValue[] } {
+function prefilterFor(source: string, ignoreCase: boolean, provisionalFiles: boolean): { sql: string; params: DuckDBValue[] } {
   const branches: string[] = [];
   const params: DuckDBValue[] = [];
   for (const branch of topLevelAlternatives(source)) {
@@ -77,9 +77,10 @@ function prefilterFor(source: string, ignoreCase: boolean): { sql: string; param
       ),
     ];
     if (terms.length > 0) {
-      conditions.push(
-        `c.id IN (SELECT chunk_id FROM postings WHERE term IN (${terms.join(', ')}) GROUP BY chunk_id HAVING count(DISTINCT term) = ${terms.length})`,
-      );
+      const stored = `c.id IN (SELECT chunk_id FROM postings WHERE term IN (${terms.join(', ')}) GROUP BY chunk_id HAVING count(DISTINCT term) = ${terms.length})`;
+      // Provisional chunks (a new folder's, until its syntax pass) have no stored postings. Only
+      // then: the OR makes DuckDB's plan several times slower.
+      conditions.push(provisionalFiles ? `(f.provisional OR ${stored})` : stored);
     }
     const literals = required
       .map((l) => l.text)

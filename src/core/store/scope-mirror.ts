@@ -5,6 +5,8 @@ export interface FileScope {
   path: string;
   language: string | null;
   folderId: number;
+  /** Chunked by lines until the syntax pass; its postings are not stored in DuckDB. */
+  provisional: boolean;
 }
 
 /** Per chunk, what ranking and result lists need besides the text (its file is in the postings index). */
@@ -27,6 +29,7 @@ export interface ChunkScope {
 export class ScopeMirror {
   readonly files = new Map<number, FileScope>();
   readonly folderNames = new Map<number, string>();
+  private readonly provisionalFiles = new Set<number>();
   private readonly chunks = new Map<number, ChunkScope>();
   /** Text hash to the chunks holding that text (vectors are per text). */
   private readonly byHash = new Map<string, number[]>();
@@ -43,6 +46,15 @@ export class ScopeMirror {
     return this.byHash.get(hash) ?? [];
   }
 
+  get hasProvisionalFiles(): boolean {
+    return this.provisionalFiles.size > 0;
+  }
+
+  addFile(id: number, file: FileScope): void {
+    this.files.set(id, file);
+    if (file.provisional) this.provisionalFiles.add(id);
+  }
+
   addChunk(id: number, chunk: ChunkScope): void {
     this.chunks.set(id, chunk);
     const holders = this.byHash.get(chunk.hash);
@@ -51,13 +63,18 @@ export class ScopeMirror {
   }
 
   removeFiles(fileIds: Iterable<number>, chunkIds: Iterable<number>): void {
-    for (const id of fileIds) this.files.delete(id);
+    for (const id of fileIds) this.removeFile(id);
     this.removeChunks(chunkIds);
   }
 
   removeFolder(folderId: number, chunkIds: Iterable<number>): void {
-    for (const [id, file] of this.files) if (file.folderId === folderId) this.files.delete(id);
+    for (const [id, file] of this.files) if (file.folderId === folderId) this.removeFile(id);
     this.removeChunks(chunkIds);
+  }
+
+  private removeFile(id: number): void {
+    this.files.delete(id);
+    this.provisionalFiles.delete(id);
   }
 
   private removeChunks(ids: Iterable<number>): void {

@@ -20,6 +20,7 @@ import type { ChunkKind, FolderInfo, SkipReason } from '../../shared/types.js';
 import type { IndexedChunk } from '../indexing/process-file.js';
 import { AUXILIARY_PATH_PATTERN } from '../files/auxiliary-path.js';
 import { PostingsIndex } from '../lexical/postings-index.js';
+import { chunkPostings } from '../lexical/tokenize.js';
 import { SerialQueue } from './serial-queue.js';
 import { VectorIndex } from '../search/vector-index.js';
 import { MIGRATIONS } from './schema.js';
@@ -201,13 +202,21 @@ export class Store {
         this.scope.addChunk(id, { hash: hash[k]!, startLine: start[k]!, endLine: end[k]!, kind: kind[k]!, symbol: symbol[k]!, symbols: symbols[k]! }),
       );
     });
-    await this.readChunks("SELECT id, folder_id, path, language FROM files WHERE status = 'indexed'", ([i, d, p, l]) => {
+    await this.readChunks("SELECT id, folder_id, path, language, provisional FROM files WHERE status = 'indexed'", ([i, d, p, l, v]) => {
       (i as number[]).forEach((id, k) =>
-        this.scope.files.set(id, { folderId: (d as number[])[k]!, path: (p as string[])[k]!, language: (l as Array<string | null>)[k]! }),
+        this.scope.addFile(id, { folderId: (d as number[])[k]!, path: (p as string[])[k]!, language: (l as Array<string | null>)[k]!, provisional: (v as boolean[])[k]! }),
       );
     });
     for (const folder of await this.listFolders()) this.scope.folderNames.set(folder.id, folder.name);
     this.postings = PostingsIndex.fromSorted({ terms: terms.subarray(0, at), chunks: chunks.subarray(0, at), tfs: tfs.subarray(0, at) }, { ids, files, lengths });
+    // A run stopped between the fast pass and the syntax pass: its provisional chunks' postings
+    // were never stored (see appendFiles), so they come from their text.
+    await this.readChunks('SELECT c.id, c.file_id, c.context, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.provisional', ([i, f, context, text]) => {
+      (i as number[]).forEach((id, k) => {
+        const { terms: chunkTerms, counts, length } = chunkPostings({ context: (context as Array<string | null>)[k]!, text: (text as string[])[k]! });
+        this.postings.add(id, (f as number[])[k]!, length, chunkTerms, counts);
+      });
+    });
   }
 
   /** Streams a query's result in DataChunks, column-wise, without materialising it whole. */
@@ -362,7 +371,7 @@ export class Store {
     this.postings.remove(removed);
     this.scope.removeFiles(batch.removeFileIds, removed);
     for (const { id, write } of written.files) {
-      if (!write.skip) this.scope.files.set(id, { folderId: batch.folderId, path: write.path, language: write.language });
+      if (!write.skip) this.scope.addFile(id, { folderId: batch.folderId, path: write.path, language: write.language, provisional: write.provisional });
     }
     for (const { id, fileId, chunk } of written.chunks) {
       this.postings.add(id, fileId, chunk.length, chunk.terms, chunk.counts);
@@ -397,7 +406,9 @@ export class Store {
           chunkId, fileId, folderId, chunk.startLine, chunk.endLine, chunk.kind, chunk.symbol,
           chunk.symbols.join(' '), chunk.context, chunk.text, chunk.hash, chunk.length,
         ]);
-        for (let i = 0; i < chunk.terms.length; i++) postings.push([chunk.terms[i]!, chunkId, chunk.counts[i]!]);
+        // The syntax pass soon replaces provisional chunks: their postings stay in memory only,
+        // which saves writing and then deleting most of a new folder's postings.
+        if (!write.provisional) for (let i = 0; i < chunk.terms.length; i++) postings.push([chunk.terms[i]!, chunkId, chunk.counts[i]!]);
       }
     }
     files.close();
