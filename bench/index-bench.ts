@@ -12,6 +12,7 @@ import { percentile } from './stats.js';
 
 const corpus = path.resolve(process.argv[2] ?? process.env.QUARRY_BENCH_CORPUS ?? 'node_modules');
 const repeats = Number(process.env.QUARRY_BENCH_REPEATS ?? 5);
+const builds = Number(process.env.QUARRY_BENCH_BUILDS ?? 3);
 
 
 function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): number | null {
@@ -39,15 +40,43 @@ async function runIndex(engine: Engine, folderPath: string): Promise<{ summary: 
   }
 }
 
-async function main(): Promise<void> {
+/** A first build in a fresh data directory; the last one's engine is kept for the rest of the bench. */
+async function freshBuild(): Promise<{ engine: Engine; pool: ChunkPool; dataDir: string; build: IndexSummary; searchableMs: number; buildMs: number }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-bench-'));
   const pool = new ChunkPool();
   const engine = await Engine.open({ dataDir, processor: pool });
-  console.error(`corpus ${corpus}; ${os.availableParallelism()} cores; data ${dataDir}`);
-
-  const buildStart = performance.now();
+  const started = performance.now();
   const { summary: build, searchableMs } = await runIndex(engine, corpus);
-  const buildMs = performance.now() - buildStart;
+  return { engine, pool, dataDir, build, searchableMs, buildMs: performance.now() - started };
+}
+
+async function main(): Promise<void> {
+  console.error(`corpus ${corpus}; ${os.availableParallelism()} cores; ${builds} builds each of ours and cindex's, alternating`);
+  // This machine's speed drifts by a third between minutes: builds alternate with cindex's, and
+  // medians are compared.
+  const searchableRuns: number[] = [];
+  const buildRuns: number[] = [];
+  const cindexRuns: number[] = [];
+  let last: Awaited<ReturnType<typeof freshBuild>> | null = null;
+  const csIndex = path.join(os.tmpdir(), `quarry-bench-csearchindex-${process.pid}`);
+  for (let i = 0; i < builds; i++) {
+    if (last) {
+      last.engine.close();
+      await last.pool.close();
+      await fs.rm(last.dataDir, { recursive: true, force: true });
+    }
+    last = await freshBuild();
+    searchableRuns.push(last.searchableMs);
+    buildRuns.push(last.buildMs);
+    if (has('cindex')) {
+      await fs.rm(csIndex, { force: true });
+      cindexRuns.push(timeCommand('cindex', [corpus], { CSEARCHINDEX: csIndex })!);
+    }
+  }
+  const { engine, pool, dataDir, build } = last!;
+  const searchableMs = percentile(searchableRuns, 50);
+  const buildMs = percentile(buildRuns, 50);
+  const cindexMs = cindexRuns.length ? percentile(cindexRuns, 50) : null;
   const status = await engine.status();
   const folder = status.folders[0]!;
 
@@ -66,9 +95,7 @@ async function main(): Promise<void> {
   engine.close();
   await pool.close();
 
-  // codesearch and ripgrep on the same corpus, same run.
-  const csIndex = path.join(dataDir, 'csearchindex');
-  const cindexMs = has('cindex') ? timeCommand('cindex', [corpus], { CSEARCHINDEX: csIndex }) : null;
+  // codesearch and ripgrep queries on the same corpus, same run.
   const csearch: number[] = [];
   const rg: number[] = [];
   if (cindexMs !== null) for (let r = 0; r < repeats; r++) for (const q of REGEX_QUERIES) csearch.push(timeCommand('csearch', ['-n', q], { CSEARCHINDEX: csIndex })!);
@@ -83,13 +110,16 @@ async function main(): Promise<void> {
     filesSkipped: build.filesSkipped,
     chunks: build.chunksWritten,
     sourceBytes: folder.sourceBytes,
+    builds,
     searchable: {
       ms: Math.round(searchableMs),
+      runsMs: searchableRuns.map(Math.round),
       filesPerSecond: Math.round(build.filesSeen / (searchableMs / 1000)),
       mbPerSecond: +(folder.sourceBytes / 1048576 / (searchableMs / 1000)).toFixed(2),
     },
     build: {
       ms: Math.round(buildMs),
+      runsMs: buildRuns.map(Math.round),
       filesPerSecond: Math.round(build.filesSeen / (buildMs / 1000)),
       mbPerSecond: +(folder.sourceBytes / 1048576 / (buildMs / 1000)).toFixed(2),
     },
@@ -102,6 +132,7 @@ async function main(): Promise<void> {
     regexMs: { p50: +percentile(regex, 50).toFixed(1), p95: +percentile(regex, 95).toFixed(1) },
     codesearch: cindexMs === null ? null : {
       cindexMs: Math.round(cindexMs),
+      cindexRunsMs: cindexRuns.map(Math.round),
       indexBytes: cindexBytes,
       csearchMs: { p50: +percentile(csearch, 50).toFixed(1), p95: +percentile(csearch, 95).toFixed(1) },
     },
@@ -116,9 +147,9 @@ async function main(): Promise<void> {
 
   const rows: Array<[string, string]> = [
     ['corpus', `${corpus} (${result.files} files, ${(result.sourceBytes / 1048576).toFixed(1)} MiB indexed, ${result.chunks} chunks)`],
-    ['lexically searchable (fast pass)', `${(searchableMs / 1000).toFixed(2)} s, ${result.searchable.filesPerSecond} files/s, ${result.searchable.mbPerSecond} MB/s`],
-    ['syntax-aware lexical index', `${(buildMs / 1000).toFixed(2)} s, ${result.build.filesPerSecond} files/s, ${result.build.mbPerSecond} MB/s`],
-    ['cindex build (same corpus)', cindexMs === null ? 'cindex not installed' : `${(cindexMs / 1000).toFixed(2)} s (searchable ${result.ratios.searchableVsCindex}x, syntax-aware ${result.ratios.buildVsCindex}x)`],
+    ['lexically searchable (fast pass)', `median ${(searchableMs / 1000).toFixed(2)} s of ${builds}, ${result.searchable.filesPerSecond} files/s, ${result.searchable.mbPerSecond} MB/s`],
+    ['syntax-aware lexical index', `median ${(buildMs / 1000).toFixed(2)} s, ${result.build.filesPerSecond} files/s, ${result.build.mbPerSecond} MB/s`],
+    ['cindex build (same corpus)', cindexMs === null ? 'cindex not installed' : `median ${(cindexMs / 1000).toFixed(2)} s (searchable ${result.ratios.searchableVsCindex}x, syntax-aware ${result.ratios.buildVsCindex}x)`],
     ['no-op re-index', `${noopMs.toFixed(0)} ms`],
     ['index on disk / source', `${(status.indexBytes / 1048576).toFixed(1)} MiB / ${(folder.sourceBytes / 1048576).toFixed(1)} MiB = ${result.indexToSource}`],
     ['peak RSS (engine + chunk workers)', `${result.peakRssMb} MB`],
@@ -131,6 +162,7 @@ async function main(): Promise<void> {
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   console.log(JSON.stringify(result));
   await fs.rm(dataDir, { recursive: true, force: true });
+  await fs.rm(csIndex, { force: true });
 }
 
 await main();
