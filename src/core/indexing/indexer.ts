@@ -16,8 +16,12 @@ export interface FileProcessor {
   process(jobs: FileJob[]): Promise<FileOutcome[]>;
 }
 
-/** Files per processor call: enough to amortise a worker round trip, few enough to balance load. */
-const FILES_PER_TASK = 32;
+/**
+ * Files per processor call: enough to amortise a worker round trip (measured: 128 made a new
+ * folder searchable 7% sooner than 32, as the main thread, which commits, posts a quarter of the
+ * messages), few enough to balance load.
+ */
+const FILES_PER_TASK = 128;
 /** Postings per transaction, below DuckDB's row group size (122,880 rows). */
 const MAX_POSTINGS_PER_COMMIT = 100_000;
 /** Batches of tasks kept running ahead of the one being committed. */
