@@ -44,6 +44,8 @@ async function runIndex(engine: Engine, folderPath: string): Promise<{ summary: 
 async function freshBuild(): Promise<{ engine: Engine; pool: ChunkPool; dataDir: string; build: IndexSummary; searchableMs: number; buildMs: number }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-bench-'));
   const pool = new ChunkPool();
+  // As in the app (compose's `indexing`): the workers load while the index opens.
+  pool.start();
   const engine = await Engine.open({ dataDir, processor: pool });
   const started = performance.now();
   const { summary: build, searchableMs } = await runIndex(engine, corpus);

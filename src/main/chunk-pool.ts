@@ -19,6 +19,11 @@ export class ChunkPool implements FileProcessor {
 
   constructor(private readonly threads = Math.max(1, os.availableParallelism())) {}
 
+  /** Starts the threads now, so that they load their code while the caller does other work. */
+  start(): void {
+    this.workers();
+  }
+
   process(jobs: FileJob[]): Promise<FileOutcome[]> {
     if (this.lastError) return Promise.reject(this.lastError);
     return this.workers().run(jobs) as Promise<FileOutcome[]>;

@@ -106,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
     budget: parseBudget(values.budget) ?? settings.budget,
     device: parseDevice(values.device ?? process.env.QUARRY_DEVICE),
     ...(maxFileBytes ? { maxFileBytes } : {}),
+    indexing: command === 'index' || command === 'serve',
   });
   try {
     switch (command) {

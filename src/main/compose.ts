@@ -18,6 +18,8 @@ export interface QuarryConfig {
   maxFileBytes?: number;
   /** The user's ignore rules for every folder (Settings). */
   ignoreRules?: readonly string[];
+  /** This process will index (the app, `quarry index`): its chunk workers start loading at once. */
+  indexing?: boolean;
 }
 
 export type DevicePreference = 'auto' | 'cpu' | 'webgpu';
@@ -34,6 +36,7 @@ export interface OpenedEngine {
 /** Wires the engine to its worker pools: the one place that knows every concrete part. */
 export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
   const chunkPool = new ChunkPool();
+  if (config.indexing) chunkPool.start();
   const modelsDir = config.modelsDir ?? path.join(config.dataDir, 'models');
   const modelId = config.modelId ?? DEFAULT_MODEL_ID;
   let embedPool: EmbedPool | null = null;

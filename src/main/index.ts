@@ -43,6 +43,7 @@ async function start(): Promise<void> {
       dataDir,
       budget: settings.budget,
       ignoreRules: settings.ignoreRules,
+      indexing: true,
       ...(process.env.QUARRY_MODELS_DIR ? { modelsDir: process.env.QUARRY_MODELS_DIR } : {}),
       ...(process.env.QUARRY_MODEL ? { modelId: process.env.QUARRY_MODEL } : {}),
     });
