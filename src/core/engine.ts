@@ -10,6 +10,7 @@ import { changesSince, watchChanges, writeSnapshot } from './indexing/watch.js';
 import { DEFAULT_MAX_FILE_BYTES, indexFolder, type FileProcessor } from './indexing/indexer.js';
 import { Searcher, type SearchRequest, type SemanticSetup } from './search/searcher.js';
 import { Store } from './store/store.js';
+import { unignoredPaths } from './walk/walker.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -194,13 +195,20 @@ export class Engine {
    * first, then embeddings for what changed) and its summary yielded, until `signal` aborts.
    */
   async *watch(folder: FolderInfo, signal: AbortSignal, options: Omit<IndexOptions, 'changed' | 'signal'> = {}): AsyncGenerator<IndexSummary> {
-    for await (const changed of watchChanges(folder.root, signal)) {
+    for await (const reported of watchChanges(folder.root, signal)) {
+      const changed = this.unignored(folder, reported);
+      if (changed.length === 0) continue;
       const run = this.index(folder, { ...options, changed });
       let step = await run.next();
       while (!step.done) step = await run.next();
       await writeSnapshot(folder.root, this.snapshotFile(folder)).catch(() => undefined);
       yield step.value;
     }
+  }
+
+  /** Of the paths a watcher reported changed in a folder, those indexing would look at. */
+  unignored(folder: FolderInfo, paths: readonly string[]): string[] {
+    return unignoredPaths(folder.root, paths, this.ignoreRules);
   }
 
   private snapshotFile(folder: FolderInfo): string {

@@ -89,7 +89,10 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     const stop = new AbortController();
     const ended = (async () => {
       try {
-        for await (const paths of watchChanges(folder.root, stop.signal)) this.scheduler.enqueueChanges(folder, paths);
+        for await (const reported of watchChanges(folder.root, stop.signal)) {
+          const paths = this.engine.unignored(folder, reported);
+          if (paths.length > 0) this.scheduler.enqueueChanges(folder, paths);
+        }
       } catch (error) {
         // The folder went away or the system ran out of watches: searches go on, the index is as of the last run.
         console.warn(`quarry: stopped watching ${folder.root}: ${(error as Error).message}`);

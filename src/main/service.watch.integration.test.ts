@@ -55,6 +55,30 @@ describe('QuarryService keeps added folders current while it runs', () => {
     assert.deepEqual(await paths('existingThing'), ['src/existing.ts'], 'the rest is untouched');
   });
 
+  it('queues no work for changes the ignore rules leave out, such as a build writing dist/', async () => {
+    await writeFile(repo, '.gitignore', 'generated/\n');
+    await writeFile(repo, 'src/gitignored.ts', 'export const gitignoredSource = 0;\n');
+    await eventually(async () => (await paths('gitignoredSource')).length === 1, 'the edited .gitignore is indexed');
+    await service.idle();
+    const runs: string[] = [];
+    const listener = (summary: { folder: string }): number => runs.push(summary.folder);
+    service.on('indexed', listener);
+    try {
+      for (let i = 0; i < 5; i++) {
+        await writeFile(repo, `dist/bundle${i}.js`, `export const builtOutput${i} = ${i};\n`);
+        await writeFile(repo, `generated/api${i}.ts`, `export const generatedOutput${i} = ${i};\n`);
+      }
+      await sleep(600); // several of the watcher's quiet periods
+      assert.deepEqual(runs, [], 'no run for ignored paths');
+      await writeFile(repo, 'src/after-build.ts', 'export function afterTheBuild(): void {}\n');
+      await eventually(async () => (await paths('afterTheBuild')).includes('src/after-build.ts'), 'a real change is indexed');
+      assert.deepEqual(await paths('builtOutput3'), []);
+      assert.deepEqual(await paths('generatedOutput3'), []);
+    } finally {
+      service.off('indexed', listener);
+    }
+  });
+
   it('stops watching a folder once it is removed', async () => {
     await service.removeFolder({ folder: 'repo' });
     await writeFile(repo, 'src/after-removal.ts', 'export const afterRemoval = 1;\n');

@@ -164,8 +164,7 @@ export async function* walkChanged(root: string, relPaths: Iterable<string>, opt
       else yield skipFor(relPath, error);
       continue;
     }
-    const inParent = rules.rulesIn(parentOf(relPath));
-    if (!inParent || inParent.isIgnored(relPath, stat.isDirectory())) continue;
+    if (rules.ignores(relPath, stat.isDirectory())) continue;
     if (stat.isDirectory()) {
       yield* walkFolder(root, { ...options, under: `${relPath}/` });
     } else if (!stat.isFile()) {
@@ -176,6 +175,24 @@ export async function* walkChanged(root: string, relPaths: Iterable<string>, opt
       yield { type: 'file', absPath, relPath, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs) };
     }
   }
+}
+
+/**
+ * Of the paths a watcher reported changed, those a walk would look at: not ignored, nor inside an
+ * ignored directory. A build writing to dist/, say, then queues no work. A path that is gone is
+ * judged as a file (its directory's rules still apply).
+ */
+export function unignoredPaths(root: string, relPaths: readonly string[], userRules: readonly string[]): string[] {
+  const rules = new AncestorRules(root, userRules);
+  return relPaths.filter((relPath) => {
+    let isDirectory = false;
+    try {
+      isDirectory = fs.statSync(path.join(root, relPath)).isDirectory();
+    } catch {
+      // gone, or unreadable: the walk records it either way
+    }
+    return !rules.ignores(relPath, isDirectory);
+  });
 }
 
 /** The directory part of a relative path, with its trailing slash ('' at the root). */
@@ -195,6 +212,12 @@ class AncestorRules {
     userRules: readonly string[],
   ) {
     this.base = IgnoreRules.root([DEFAULT_IGNORE_RULES, userRules, readOptional(path.join(root, '.git', 'info', 'exclude'))]);
+  }
+
+  /** Whether a path is ignored, itself or by being inside an ignored directory. */
+  ignores(relPath: string, isDirectory: boolean): boolean {
+    const inParent = this.rulesIn(parentOf(relPath));
+    return !inParent || inParent.isIgnored(relPath, isDirectory);
   }
 
   /** Rules for the entries of directory `relDir` ('' or 'a/b/'), or null when the directory is ignored. */
