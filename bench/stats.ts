@@ -1,8 +1,4 @@
-/** The p-th percentile (nearest rank) of a sample. */
-export function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
+export { percentile } from '../src/core/observability/metrics.js';
 
 /** A uniformly random unit vector: vector search costs the same whatever the values. */
 export function randomUnit(dims: number): Float32Array {

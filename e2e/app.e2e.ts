@@ -201,3 +201,27 @@ test('stats show the search caches with live counts; settings are saved', async 
   await expect(rules).toHaveValue('*.snap\nfixtures/big/');
   await shot('settings');
 });
+
+test('an alert rule fires over real searches, shows above every page, and resolves when relaxed', async () => {
+  await page.getByRole('button', { name: 'Alerts', exact: true }).click();
+  const slow = page.getByRole('table', { name: 'Alert rules' }).getByRole('row', { name: /Searches are slow/ });
+  await expect(slow).toContainText('ok');
+  await page.getByLabel('Searches are slow threshold').fill('0');
+  await page.getByLabel('Searches are slow duration').fill('0');
+  await page.getByRole('button', { name: 'Save rules' }).click();
+
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('radio', { name: 'Lexical' }).click();
+  await page.getByLabel('Search query').fill('render widget');
+  const banner = page.getByRole('alert').filter({ hasText: 'Alert firing' });
+  // The service samples its metrics every few seconds.
+  await expect(banner).toContainText('Searches are slow', { timeout: 15_000 });
+  await banner.getByRole('button', { name: 'Show alerts' }).click();
+  await expect(slow).toContainText('firing');
+  await shot('alerts');
+
+  await page.getByLabel('Searches are slow threshold').fill('60000');
+  await page.getByRole('button', { name: 'Save rules' }).click();
+  await expect(banner).toBeHidden();
+  await expect(slow).toContainText('ok');
+});

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, shell, Tray } from 'electron';
-import { EVENT_CHANNEL, type IndexingState } from '../shared/contract.js';
+import { EVENT_CHANNEL, type AlertStatus, type IndexingState } from '../shared/contract.js';
 import type { IndexProgress } from '../shared/types.js';
 import { DEFAULT_MODEL_SOURCE } from '../core/embedding/model-download.js';
 import { openEngine, type OpenedEngine } from './compose.js';
@@ -159,10 +159,11 @@ function setUpTray(service: QuarryService): void {
   tray = new Tray(idle);
   const progress = new Map<string, IndexProgress>();
   let indexing: IndexingState = { paused: false, jobs: [] };
+  const alerts = new Map<string, AlertStatus>();
   let timer: NodeJS.Timeout | null = null;
   const redraw = (): void => {
     timer = null;
-    const status = trayStatus(indexing, progress);
+    const status = trayStatus(indexing, progress, [...alerts.values()]);
     tray?.setImage(iconFor(status.state));
     tray?.setToolTip(status.text);
     tray?.setContextMenu(
@@ -193,6 +194,10 @@ function setUpTray(service: QuarryService): void {
   });
   service.on('progress', (p) => {
     progress.set(p.folder, p);
+    schedule();
+  });
+  service.on('alert', (alert) => {
+    alerts.set(alert.rule.id, alert);
     schedule();
   });
   tray.on('click', showWindow);

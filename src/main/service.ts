@@ -7,8 +7,10 @@ import { languageOf } from '../core/files/language.js';
 import { IndexScheduler, USER_PRIORITY } from '../core/indexing/scheduler.js';
 import { watchChanges } from '../core/indexing/watch.js';
 import { downloadModel, type ModelSource } from '../core/embedding/model-download.js';
+import { AlertEvaluator, type MetricSample } from '../core/observability/alert-evaluator.js';
+import { LatencyWindow } from '../core/observability/metrics.js';
 import type {
-  Capabilities, EventName, EventPayload, FilePreview, IndexingState, MethodInput, MethodOutput, ModelDownload, QuarryApi, Settings,
+  AlertStatus, Capabilities, EventName, EventPayload, FilePreview, IndexingState, MethodInput, MethodOutput, ModelDownload, QuarryApi, Settings,
 } from '../shared/contract.js';
 import { QuarryError } from '../shared/errors.js';
 import type { FolderInfo } from '../shared/types.js';
@@ -36,6 +38,9 @@ export interface DesktopHooks {
 
 type ServiceEvents = { [E in EventName]: [EventPayload<E>] };
 
+/** How often alert rules look at the metrics. */
+const ALERT_SAMPLE_MS = 5000;
+
 /** Lines of context the preview shows on each side of the requested line. */
 const PREVIEW_CONTEXT_LINES = 200;
 /** Files larger than this are previewed from their first bytes only. */
@@ -48,18 +53,26 @@ const PREVIEW_MAX_BYTES = 4 * 1024 * 1024;
  */
 export class QuarryService extends EventEmitter<ServiceEvents> implements QuarryApi {
   private readonly scheduler: IndexScheduler;
+  private readonly searchTimes = new LatencyWindow();
+  /** Created from the saved rules on first use. */
+  private alertEvaluator: Promise<AlertEvaluator> | null = null;
+  private readonly alertSampler: NodeJS.Timeout;
+  private sampling = false;
 
   constructor(
     private readonly engine: Engine,
     private readonly settingsStore: SettingsStore,
     private readonly desktop: DesktopHooks | null = null,
     private readonly models: ModelInstaller | null = null,
+    options: { alertSampleMs?: number } = {},
   ) {
     super();
     this.scheduler = new IndexScheduler(engine);
     this.scheduler.on('jobs', () => this.emit('indexing', this.indexingState()));
     this.scheduler.on('progress', (progress) => this.emit('progress', progress));
     this.scheduler.on('summary', (summary) => this.emit('indexed', summary));
+    this.alertSampler = setInterval(() => void this.sampleAlerts(), options.alertSampleMs ?? ALERT_SAMPLE_MS);
+    this.alertSampler.unref();
   }
 
   /** Brings every folder up to date with what changed while Quarry was closed, and keeps it so. */
@@ -72,6 +85,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
 
   /** Stops watching, and indexing at its next safe point; the engine itself is closed by its owner. */
   async stop(): Promise<void> {
+    clearInterval(this.alertSampler);
     for (const name of [...this.watchers.keys()]) await this.unwatch(name);
     this.scheduler.cancel();
     await this.scheduler.idle();
@@ -175,6 +189,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
       last = result;
     }
     if (!last) throw new Error('the search produced no result');
+    this.searchTimes.record(last.tookMs, Date.now());
     // The user is looking in these folders: their queued work goes first.
     for (const folder of new Set(last.hits.map((hit) => hit.folder))) this.scheduler.prioritize(folder);
     return last;
@@ -277,12 +292,49 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
   async updateSettings(changes: MethodInput<'updateSettings'>): Promise<Settings> {
     const before = await this.settingsStore.read();
     const next = await this.settingsStore.update(changes);
+    if (this.alertEvaluator) for (const resolved of (await this.alertEvaluator).setRules(next.alertRules, Date.now())) this.emit('alert', resolved);
     if (JSON.stringify(next.ignoreRules) !== JSON.stringify(before.ignoreRules)) {
       // What is indexed must follow the new rules: a full walk of every folder.
       this.engine.setIgnoreRules(next.ignoreRules);
       for (const folder of await this.engine.listFolders()) this.scheduler.enqueue(folder, { priority: USER_PRIORITY, rerun: true });
     }
     return next;
+  }
+
+  async alerts(): Promise<AlertStatus[]> {
+    return (await this.evaluator()).all();
+  }
+
+  private evaluator(): Promise<AlertEvaluator> {
+    this.alertEvaluator ??= this.settingsStore.read().then((settings) => new AlertEvaluator(settings.alertRules, Date.now()));
+    return this.alertEvaluator;
+  }
+
+  /** Samples the metrics the rules watch and announces each alert that fires or resolves. */
+  private async sampleAlerts(): Promise<void> {
+    if (this.sampling) return;
+    this.sampling = true;
+    try {
+      const evaluator = await this.evaluator();
+      const now = Date.now();
+      for (const status of evaluator.evaluate(await this.metrics(evaluator, now), now)) this.emit('alert', status);
+    } catch (error) {
+      console.warn(`quarry: could not evaluate alert rules: ${(error as Error).message}`);
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  private async metrics(evaluator: AlertEvaluator, now: number): Promise<MetricSample> {
+    const sample: MetricSample = {
+      rssMb: process.memoryUsage().rss / (1024 * 1024),
+      failedJobs: this.scheduler.jobs().filter((job) => job.state === 'failed').length,
+    };
+    const p95 = this.searchTimes.percentile(95, now);
+    if (p95 !== null) sample.searchP95Ms = p95;
+    // Counting them takes queries: only when a rule asks.
+    if (evaluator.all().some((s) => s.rule.metric === 'failedFiles')) sample.failedFiles = (await this.engine.status()).skippedByReason.failed ?? 0;
+    return sample;
   }
 
   private indexingState(): IndexingState {

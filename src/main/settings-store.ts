@@ -1,6 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { methods, type Settings } from '../shared/contract.js';
+import { methods, type AlertRule, type Settings } from '../shared/contract.js';
 
 const settingsSchema = methods.settings.output;
 
@@ -11,6 +11,13 @@ function defaultEditorCommand(): string {
   return dirs.some((dir) => names.some((name) => existsSync(path.join(dir, name)))) ? 'code -g {file}:{line}' : '';
 }
 
+/** What should never go unnoticed: searches far slower than they should be, memory running away, indexing that failed. */
+const DEFAULT_ALERT_RULES: AlertRule[] = [
+  { id: 'slow-searches', name: 'Searches are slow', metric: 'searchP95Ms', above: 250, forSeconds: 60 },
+  { id: 'high-memory', name: 'Memory use is high', metric: 'rssMb', above: 3072, forSeconds: 60 },
+  { id: 'indexing-failed', name: 'Indexing failed', metric: 'failedJobs', above: 0, forSeconds: 0 },
+];
+
 /** User settings in `<dataDir>/settings.json`, validated on every read and written atomically. */
 export class SettingsStore {
   private readonly file: string;
@@ -20,7 +27,7 @@ export class SettingsStore {
   }
 
   defaults(): Settings {
-    return { budget: 'economy', editorCommand: defaultEditorCommand(), keepRunningInTray: true, ignoreRules: [] };
+    return { budget: 'economy', editorCommand: defaultEditorCommand(), keepRunningInTray: true, ignoreRules: [], alertRules: DEFAULT_ALERT_RULES };
   }
 
   /** The saved settings over the defaults; a damaged file falls back to the defaults field by field. */

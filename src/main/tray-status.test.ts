@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FolderJob } from '../shared/contract.js';
+import type { AlertStatus, FolderJob } from '../shared/contract.js';
 import type { IndexProgress } from '../shared/types.js';
 import { tintTrayBitmap, trayStatus } from './tray-status.js';
 
@@ -11,24 +11,37 @@ const progress = (folder: string, done: number, total: number, etaMs: number | n
 
 describe('trayStatus', () => {
   it('is idle with nothing to do', () => {
-    assert.deepEqual(trayStatus({ paused: false, jobs: [job('a', 'done')] }, new Map()), { state: 'idle', text: 'Quarry: up to date' });
+    assert.deepEqual(trayStatus({ paused: false, jobs: [job('a', 'done')] }, new Map(), []), { state: 'idle', text: 'Quarry: up to date' });
   });
 
   it('shows the running folder with percent, ETA and what is queued', () => {
-    const status = trayStatus({ paused: false, jobs: [job('repo', 'running'), job('other', 'queued')] }, new Map([['repo', progress('repo', 42, 100, 65_000)]]));
+    const status = trayStatus({ paused: false, jobs: [job('repo', 'running'), job('other', 'queued')] }, new Map([['repo', progress('repo', 42, 100, 65_000)]]), []);
     assert.equal(status.state, 'indexing');
     assert.equal(status.text, 'Quarry: indexing repo 42%, 1m05s left (+1 queued)');
   });
 
   it('says embedding during phase 2', () => {
-    const status = trayStatus({ paused: false, jobs: [job('repo', 'running')] }, new Map([['repo', progress('repo', 1, 4, null, 'embedding')]]));
+    const status = trayStatus({ paused: false, jobs: [job('repo', 'running')] }, new Map([['repo', progress('repo', 1, 4, null, 'embedding')]]), []);
     assert.equal(status.text, 'Quarry: embedding repo 25%');
   });
 
   it('pause wins over running, and a failure shows when nothing runs', () => {
-    assert.equal(trayStatus({ paused: true, jobs: [job('repo', 'running')] }, new Map()).state, 'paused');
-    const failed = trayStatus({ paused: false, jobs: [job('repo', 'failed', 'disk full')] }, new Map());
+    assert.equal(trayStatus({ paused: true, jobs: [job('repo', 'running')] }, new Map(), []).state, 'paused');
+    const failed = trayStatus({ paused: false, jobs: [job('repo', 'failed', 'disk full')] }, new Map(), []);
     assert.deepEqual(failed, { state: 'error', text: 'Quarry: indexing repo failed: disk full' });
+  });
+
+  it('says an alert is firing above everything else, naming it', () => {
+    const rule = (id: string, name: string): AlertStatus['rule'] => ({ id, name, metric: 'searchP95Ms', above: 250, forSeconds: 60 });
+    const alerts: AlertStatus[] = [
+      { rule: rule('a', 'Searches are slow'), state: 'firing', value: 300, since: 1 },
+      { rule: rule('b', 'Memory use is high'), state: 'pending', value: 4000, since: 1 },
+      { rule: rule('c', 'Indexing failed'), state: 'firing', value: 1, since: 2 },
+    ];
+    const status = trayStatus({ paused: true, jobs: [job('repo', 'running')] }, new Map(), alerts);
+    assert.deepEqual(status, { state: 'alert', text: 'Quarry: alert firing: Searches are slow (+1 more)' });
+    assert.equal(trayStatus({ paused: false, jobs: [] }, new Map(), alerts.filter((a) => a.state !== 'firing')).state, 'idle', 'pending is not firing');
+    assert.deepEqual([...tintTrayBitmap(Uint8Array.from([0, 0, 0, 255]), 'alert')], [0, 140, 230, 255]);
   });
 
   it('tints the icon by state, keeping its shape', () => {

@@ -1,8 +1,8 @@
-import type { IndexingState } from '../shared/contract.js';
+import type { AlertStatus, IndexingState } from '../shared/contract.js';
 import { formatDuration, formatPercent, PHASE_VERBS } from '../shared/format.js';
 import type { IndexProgress } from '../shared/types.js';
 
-export type TrayState = 'idle' | 'indexing' | 'paused' | 'error';
+export type TrayState = 'idle' | 'indexing' | 'paused' | 'error' | 'alert';
 
 export interface TrayStatus {
   state: TrayState;
@@ -10,8 +10,13 @@ export interface TrayStatus {
   text: string;
 }
 
-/** What the tray says about indexing: idle, indexing with percent and ETA, paused, or a failure. */
-export function trayStatus(indexing: IndexingState, progress: ReadonlyMap<string, IndexProgress>): TrayStatus {
+/** What the tray says: an alert firing above all, else indexing idle, under way with percent and ETA, paused, or failed. */
+export function trayStatus(indexing: IndexingState, progress: ReadonlyMap<string, IndexProgress>, alerts: readonly AlertStatus[]): TrayStatus {
+  const firing = alerts.filter((alert) => alert.state === 'firing');
+  if (firing.length > 0) {
+    const more = firing.length > 1 ? ` (+${firing.length - 1} more)` : '';
+    return { state: 'alert', text: `Quarry: alert firing: ${firing[0]!.rule.name}${more}` };
+  }
   const failed = indexing.jobs.find((job) => job.state === 'failed');
   if (indexing.paused) return { state: 'paused', text: 'Quarry: indexing paused' };
   const running = indexing.jobs.find((job) => job.state === 'running');
@@ -32,6 +37,7 @@ const STATE_COLOURS: Record<Exclude<TrayState, 'idle'>, [number, number, number]
   indexing: [46, 160, 67],
   paused: [128, 128, 128],
   error: [198, 40, 40],
+  alert: [230, 140, 0],
 };
 
 /**

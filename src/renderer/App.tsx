@@ -1,23 +1,25 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { Capabilities } from '../shared/contract';
-import { formatDuration, formatPercent, PHASE_VERBS } from '../shared/format';
+import { ALERT_METRICS, type AlertStatus, type Capabilities } from '../shared/contract';
+import { formatAlertValue, formatDuration, formatPercent, PHASE_VERBS } from '../shared/format';
+import { AlertsPage } from './alerts/AlertsPage';
 import { api, errorMessage } from './api';
 import { droppedFolders } from './folders/dropped-folders';
 import { FoldersPage } from './folders/FoldersPage';
 import { SearchPage } from './search/SearchPage';
 import { SettingsPage } from './settings/SettingsPage';
 import { StatsPage } from './stats/StatsPage';
+import { useAlerts } from './state/use-alerts';
 import { useIndexing, type IndexingView } from './state/use-indexing';
 import { useStatus } from './state/use-status';
 
-type Page = 'search' | 'folders' | 'stats' | 'settings';
+type Page = 'search' | 'folders' | 'stats' | 'alerts' | 'settings';
 
 const PAGES: Array<{ page: Page | null; label: string; note?: string }> = [
   { page: 'search', label: 'Search' },
   { page: 'folders', label: 'Folders' },
   { page: 'stats', label: 'Stats' },
   { page: null, label: 'Trends', note: 'arrives with observability' },
-  { page: null, label: 'Alerts', note: 'arrives with observability' },
+  { page: 'alerts', label: 'Alerts' },
   { page: 'settings', label: 'Settings' },
 ];
 
@@ -31,6 +33,8 @@ export function App() {
   const [capabilities, setCapabilities] = useState<Capabilities | null>(null);
   const indexing = useIndexing();
   const { status, error, reload: reloadStatus } = useStatus(indexing.busy);
+  const { alerts, reload: reloadAlerts } = useAlerts();
+  const firing = alerts.filter((a) => a.state === 'firing');
 
   const notify = useCallback((text: string) => {
     const id = Date.now() + Math.random();
@@ -86,10 +90,12 @@ export function App() {
         <IndexingSummary indexing={indexing} />
       </nav>
       <main className="content">
+        {firing.length > 0 && <FiringAlerts firing={firing} onShow={() => setPage('alerts')} />}
         {error && <div className="error-banner" role="alert">{error}</div>}
         {page === 'search' && <SearchPage status={status} canReveal={capabilities?.revealInFolder ?? false} onShowFolders={() => setPage('folders')} notify={notify} />}
         {page === 'folders' && <FoldersPage status={status} indexing={indexing} capabilities={capabilities} addFolder={addFolder} notify={notify} />}
         {page === 'stats' && <StatsPage status={status} />}
+        {page === 'alerts' && <AlertsPage alerts={alerts} reload={reloadAlerts} notify={notify} />}
         {page === 'settings' && <SettingsPage status={status} reloadStatus={reloadStatus} notify={notify} />}
       </main>
       {dragging && <div className="drop-overlay">Drop folders to add them</div>}
@@ -115,6 +121,19 @@ function IndexingSummary({ indexing }: { indexing: IndexingView }) {
     <div className="indexing-summary" aria-label="Indexing status">
       <span>{text}</span>
       {failed && <span className="error-text">{failed.folder}: {failed.error}</span>}
+    </div>
+  );
+}
+
+/** The alerts firing now, above every page. */
+function FiringAlerts({ firing, onShow }: { firing: AlertStatus[]; onShow(): void }) {
+  const [first] = firing;
+  const { rule, value } = first!;
+  return (
+    <div className="alert-banner" role="alert">
+      Alert firing: <strong>{rule.name}</strong> ({ALERT_METRICS[rule.metric]}: {value === null ? '–' : formatAlertValue(rule.metric, value)}, above {formatAlertValue(rule.metric, rule.above)})
+      {firing.length > 1 && ` and ${firing.length - 1} more`}
+      <button type="button" className="link" onClick={onShow}>Show alerts</button>
     </div>
   );
 }

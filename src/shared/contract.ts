@@ -139,6 +139,37 @@ const filePreview = z.object({
 });
 export type FilePreview = z.infer<typeof filePreview>;
 
+/** What an alert rule can watch, sampled every few seconds. */
+export const ALERT_METRICS = {
+  searchP95Ms: 'search time p95 over the last minute (ms)',
+  rssMb: 'memory in use (RSS, MB)',
+  failedJobs: 'folders whose last indexing run failed',
+  failedFiles: 'files that failed to index',
+} as const;
+const alertMetric = z.enum(Object.keys(ALERT_METRICS) as [keyof typeof ALERT_METRICS, ...Array<keyof typeof ALERT_METRICS>]);
+export type AlertMetric = z.infer<typeof alertMetric>;
+
+/** Fires when the metric stays above the threshold for `forSeconds`; resolves when it is back at or below it. */
+const alertRule = z.object({
+  id: z.string().min(1).max(100),
+  name: z.string().min(1).max(200),
+  metric: alertMetric,
+  above: z.number().finite(),
+  forSeconds: z.number().min(0).max(86_400),
+});
+export type AlertRule = z.infer<typeof alertRule>;
+
+/** A rule's state now; `alert` events carry it when it starts firing and when it resolves. */
+const alertStatus = z.object({
+  rule: alertRule,
+  state: z.enum(['ok', 'pending', 'firing']),
+  /** The metric's latest value, or null before it has one (no searches yet, say). */
+  value: z.number().nullable(),
+  /** Epoch ms the state began. */
+  since: z.number(),
+});
+export type AlertStatus = z.infer<typeof alertStatus>;
+
 const settings = z.object({
   /** How much CPU embedding may use; applies from the next start. */
   budget: z.enum(['economy', 'full']),
@@ -151,6 +182,8 @@ const settings = z.object({
    * defaults; a folder's own .gitignore or .quarryignore can re-include. Changing them re-indexes.
    */
   ignoreRules: z.array(z.string().max(1000)).max(1000),
+  /** Threshold rules over Quarry's own metrics; a firing one shows in the window and the tray. */
+  alertRules: z.array(alertRule).max(50).refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, 'alert rule ids must be unique'),
 });
 export type Settings = z.infer<typeof settings>;
 
@@ -226,6 +259,8 @@ export const methods = {
    * queues every folder for embeddings; `modelDownload` events report progress.
    */
   downloadModel: method(none, z.null()),
+  /** Every alert rule with its state now. */
+  alerts: method(none, z.array(alertStatus)),
 };
 
 export type MethodName = keyof typeof methods;
@@ -246,6 +281,8 @@ export const events = {
   indexed: indexSummary,
   searchResult: z.object({ requestId: z.string(), result: searchResult }),
   modelDownload,
+  /** An alert started firing, or resolved. */
+  alert: alertStatus,
 };
 
 export type EventName = keyof typeof events;

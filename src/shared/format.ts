@@ -1,4 +1,5 @@
 /** Display helpers every front end shares (CLI and renderer). */
+import type { AlertMetric } from './contract.js';
 import type { IndexPhase } from './types.js';
 
 /** What a folder's indexing is doing, as a verb for status lines. */
@@ -30,4 +31,11 @@ export function formatDuration(ms: number): string {
 /** A 0..1 share as a whole percentage, rounded down so 99.6% never reads as done. */
 export function formatPercent(share: number): string {
   return `${Math.floor(share * 100)}%`;
+}
+
+/** A metric's value as alerts show it: milliseconds and megabytes rounded, counts as they are. */
+export function formatAlertValue(metric: AlertMetric, value: number): string {
+  if (metric === 'searchP95Ms') return `${Math.round(value)} ms`;
+  if (metric === 'rssMb') return `${Math.round(value)} MB`;
+  return String(value);
 }

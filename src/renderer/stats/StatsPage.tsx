@@ -1,7 +1,7 @@
 import { formatBytes } from '../../shared/format';
 import type { StatusReport } from '../../shared/types';
 
-/** Cache hit rates and sizes as the engine reports them now; trends and alerts come later. */
+/** Cache hit rates and sizes as the engine reports them now; trends come later. */
 export function StatsPage({ status }: { status: StatusReport | null }) {
   if (!status) return <div className="empty-state">Loading…</div>;
   const e = status.embeddings;
@@ -20,7 +20,7 @@ export function StatsPage({ status }: { status: StatusReport | null }) {
           </tr>
         </tbody>
       </table>
-      <p className="muted">Index on disk: {formatBytes(status.indexBytes)} in {status.dataDir}. Throughput and latency trends and alert rules arrive with the observability work.</p>
+      <p className="muted">Index on disk: {formatBytes(status.indexBytes)} in {status.dataDir}. Throughput and latency trends arrive with the observability work.</p>
     </div>
   );
 }

@@ -1,0 +1,22 @@
+/** The p-th percentile (nearest rank) of a sample. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Search times of the last `windowMs`, for their percentiles now. */
+export class LatencyWindow {
+  private readonly samples: Array<{ at: number; ms: number }> = [];
+
+  constructor(private readonly windowMs = 60_000) {}
+
+  record(ms: number, now: number): void {
+    this.samples.push({ at: now, ms });
+  }
+
+  /** The p-th percentile of the window, or null when nothing happened in it. */
+  percentile(p: number, now: number): number | null {
+    while (this.samples.length > 0 && now - this.samples[0]!.at > this.windowMs) this.samples.shift();
+    return this.samples.length === 0 ? null : percentile(this.samples.map((s) => s.ms), p);
+  }
+}

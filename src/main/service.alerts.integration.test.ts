@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tempDir, writeFile } from '../../test/support/fixtures.js';
+import { Engine } from '../core/engine.js';
+import { InProcessFileProcessor } from '../core/indexing/in-process.js';
+import type { AlertStatus } from '../shared/contract.js';
+import { QuarryService } from './service.js';
+import { SettingsStore } from './settings-store.js';
+
+describe('QuarryService alert rules over its own metrics', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let engine: Engine;
+  let service: QuarryService;
+  let repo: string;
+  const events: AlertStatus[] = [];
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir());
+    repo = path.join(dir, 'repo');
+    await writeFile(repo, 'src/search.ts', 'export function findNeedle(haystack: string[]): number {\n  return haystack.indexOf("needle");\n}\n');
+    const dataDir = path.join(dir, 'data');
+    engine = await Engine.open({ dataDir, processor: await InProcessFileProcessor.create() });
+    service = new QuarryService(engine, new SettingsStore(dataDir), null, null, { alertSampleMs: 40 });
+    service.on('alert', (status) => events.push(status));
+    await service.addFolder({ path: repo });
+    await service.idle();
+  });
+  after(async () => {
+    await service.stop();
+    engine.close();
+    await cleanup();
+  });
+
+  async function eventually(check: () => boolean, what: string): Promise<void> {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(20)) if (check()) return;
+    assert.fail(`timed out waiting until ${what}`);
+  }
+  const state = async (id: string): Promise<AlertStatus | undefined> => (await service.alerts()).find((s) => s.rule.id === id);
+
+  it('starts with the default rules, none firing', async () => {
+    const all = await service.alerts();
+    assert.deepEqual(all.map((s) => s.rule.id), ['slow-searches', 'high-memory', 'indexing-failed']);
+    assert.ok(all.every((s) => s.state === 'ok'));
+    assert.equal((await state('slow-searches'))?.value ?? null, null, 'no searches, no latency yet');
+  });
+
+  it('fires when searches are slower than the rule allows, and resolves when the rule is relaxed', async () => {
+    const rules = (await service.settings()).alertRules.map((rule) => (rule.id === 'slow-searches' ? { ...rule, above: 0, forSeconds: 0 } : rule));
+    await service.updateSettings({ alertRules: rules });
+    await service.search({ requestId: 'a', query: 'findNeedle', mode: 'lexical' });
+    await eventually(() => events.some((e) => e.rule.id === 'slow-searches' && e.state === 'firing'), 'the slow-search alert fires');
+    const firing = await state('slow-searches');
+    assert.equal(firing?.state, 'firing');
+    assert.ok(firing!.value! > 0, 'it carries the measured p95');
+
+    await service.updateSettings({ alertRules: rules.map((rule) => (rule.id === 'slow-searches' ? { ...rule, above: 60_000 } : rule)) });
+    await eventually(() => events.some((e) => e.rule.id === 'slow-searches' && e.state === 'ok'), 'it resolves');
+    assert.equal((await state('slow-searches'))?.state, 'ok');
+  });
+
+  it('fires the default rule when a folder fails to index', async () => {
+    await fs.rm(repo, { recursive: true });
+    await service.reindexFolder({ folder: 'repo' }).catch(() => undefined);
+    await service.idle();
+    await eventually(() => events.some((e) => e.rule.id === 'indexing-failed' && e.state === 'firing'), 'the indexing-failed alert fires');
+    assert.equal((await state('indexing-failed'))?.value, 1);
+  });
+});
