@@ -186,6 +186,9 @@ test('stats show the search caches with live counts; settings are saved', async 
   const caches = page.getByRole('table', { name: 'Search caches' });
   await expect(caches).toBeVisible();
   await expect(caches.getByRole('row').nth(1)).toContainText(/\d+%/);
+  // Live metrics arrive with the service's next sample (every few seconds), the searches above among them.
+  const now = page.getByRole('table', { name: 'Now' }).getByRole('row').nth(1);
+  await expect(now).toContainText(/^\d+\d+\.\d ms\d+\.\d ms\d+ MB\d+ MB$/, { timeout: 15_000 });
   await shot('stats');
 
   await page.getByRole('button', { name: 'Settings', exact: true }).click();

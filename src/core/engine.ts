@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QuarryError } from '../shared/errors.js';
 import type {
-  FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchResult, SkippedFile, SkipReason, StatusReport,
+  CacheStats, FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchResult, SkippedFile, SkipReason, StatusReport,
 } from '../shared/types.js';
 import { embedFolder } from './indexing/embed-phase.js';
 import type { PauseGate } from './indexing/pause-gate.js';
@@ -257,12 +257,17 @@ export class Engine {
     return {
       folders,
       ...(await this.modelStatus()),
-      caches: this.searcher.cacheStats(),
+      caches: this.cacheStats(),
       embeddings: await this.embeddingStats(),
       skippedByReason: Object.fromEntries(reasons.map((r) => [r.reason, Number(r.n)])),
       indexBytes: await this.store.sizeOnDisk(),
       dataDir: this.dataDir,
     };
+  }
+
+  /** The search caches' counters: in memory, no query. */
+  cacheStats(): CacheStats[] {
+    return this.searcher.cacheStats();
   }
 
   private async embeddingStats(): Promise<StatusReport['embeddings']> {

@@ -11,6 +11,7 @@ import { AlertEvaluator, type MetricSample } from '../core/observability/alert-e
 import { LatencyWindow } from '../core/observability/metrics.js';
 import type {
   AlertStatus, Capabilities, EventName, EventPayload, FilePreview, IndexingState, MethodInput, MethodOutput, ModelDownload, QuarryApi, Settings,
+  StatsSample,
 } from '../shared/contract.js';
 import { QuarryError } from '../shared/errors.js';
 import type { FolderInfo } from '../shared/types.js';
@@ -38,8 +39,10 @@ export interface DesktopHooks {
 
 type ServiceEvents = { [E in EventName]: [EventPayload<E>] };
 
-/** How often alert rules look at the metrics. */
-const ALERT_SAMPLE_MS = 5000;
+/** How often the metrics are sampled (a `stats` event) and alert rules look at them. */
+const SAMPLE_MS = 5000;
+
+const MB = 1024 * 1024;
 
 /** Lines of context the preview shows on each side of the requested line. */
 const PREVIEW_CONTEXT_LINES = 200;
@@ -56,7 +59,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
   private readonly searchTimes = new LatencyWindow();
   /** Created from the saved rules on first use. */
   private alertEvaluator: Promise<AlertEvaluator> | null = null;
-  private readonly alertSampler: NodeJS.Timeout;
+  private readonly sampler: NodeJS.Timeout;
   private sampling = false;
 
   constructor(
@@ -64,15 +67,15 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     private readonly settingsStore: SettingsStore,
     private readonly desktop: DesktopHooks | null = null,
     private readonly models: ModelInstaller | null = null,
-    options: { alertSampleMs?: number } = {},
+    options: { sampleMs?: number } = {},
   ) {
     super();
     this.scheduler = new IndexScheduler(engine);
     this.scheduler.on('jobs', () => this.emit('indexing', this.indexingState()));
     this.scheduler.on('progress', (progress) => this.emit('progress', progress));
     this.scheduler.on('summary', (summary) => this.emit('indexed', summary));
-    this.alertSampler = setInterval(() => void this.sampleAlerts(), options.alertSampleMs ?? ALERT_SAMPLE_MS);
-    this.alertSampler.unref();
+    this.sampler = setInterval(() => void this.sample(), options.sampleMs ?? SAMPLE_MS);
+    this.sampler.unref();
   }
 
   /** Brings every folder up to date with what changed while Quarry was closed, and keeps it so. */
@@ -85,7 +88,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
 
   /** Stops watching, and indexing at its next safe point; the engine itself is closed by its owner. */
   async stop(): Promise<void> {
-    clearInterval(this.alertSampler);
+    clearInterval(this.sampler);
     for (const name of [...this.watchers.keys()]) await this.unwatch(name);
     this.scheduler.cancel();
     await this.scheduler.idle();
@@ -310,28 +313,35 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     return this.alertEvaluator;
   }
 
-  /** Samples the metrics the rules watch and announces each alert that fires or resolves. */
-  private async sampleAlerts(): Promise<void> {
+  /** Samples the metrics (a `stats` event), and announces each alert that fires or resolves. */
+  private async sample(): Promise<void> {
     if (this.sampling) return;
     this.sampling = true;
     try {
-      const evaluator = await this.evaluator();
       const now = Date.now();
-      for (const status of evaluator.evaluate(await this.metrics(evaluator, now), now)) this.emit('alert', status);
+      const memory = process.memoryUsage();
+      const stats: StatsSample = {
+        at: now,
+        searchP50Ms: this.searchTimes.percentile(50, now),
+        searchP95Ms: this.searchTimes.percentile(95, now),
+        searchesLastMinute: this.searchTimes.count(now),
+        rssMb: memory.rss / MB,
+        heapMb: memory.heapUsed / MB,
+        caches: this.engine.cacheStats(),
+      };
+      this.emit('stats', stats);
+      const evaluator = await this.evaluator();
+      for (const status of evaluator.evaluate(await this.alertMetrics(evaluator, stats), now)) this.emit('alert', status);
     } catch (error) {
-      console.warn(`quarry: could not evaluate alert rules: ${(error as Error).message}`);
+      console.warn(`quarry: could not sample the metrics: ${(error as Error).message}`);
     } finally {
       this.sampling = false;
     }
   }
 
-  private async metrics(evaluator: AlertEvaluator, now: number): Promise<MetricSample> {
-    const sample: MetricSample = {
-      rssMb: process.memoryUsage().rss / (1024 * 1024),
-      failedJobs: this.scheduler.jobs().filter((job) => job.state === 'failed').length,
-    };
-    const p95 = this.searchTimes.percentile(95, now);
-    if (p95 !== null) sample.searchP95Ms = p95;
+  private async alertMetrics(evaluator: AlertEvaluator, stats: StatsSample): Promise<MetricSample> {
+    const sample: MetricSample = { rssMb: stats.rssMb, failedJobs: this.scheduler.jobs().filter((job) => job.state === 'failed').length };
+    if (stats.searchP95Ms !== null) sample.searchP95Ms = stats.searchP95Ms;
     // Counting them takes queries: only when a rule asks.
     if (evaluator.all().some((s) => s.rule.metric === 'failedFiles')) sample.failedFiles = (await this.engine.status()).skippedByReason.failed ?? 0;
     return sample;

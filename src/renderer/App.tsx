@@ -10,6 +10,7 @@ import { SettingsPage } from './settings/SettingsPage';
 import { StatsPage } from './stats/StatsPage';
 import { useAlerts } from './state/use-alerts';
 import { useIndexing, type IndexingView } from './state/use-indexing';
+import { useStats } from './state/use-stats';
 import { useStatus } from './state/use-status';
 
 type Page = 'search' | 'folders' | 'stats' | 'alerts' | 'settings';
@@ -34,6 +35,7 @@ export function App() {
   const indexing = useIndexing();
   const { status, error, reload: reloadStatus } = useStatus(indexing.busy);
   const { alerts, reload: reloadAlerts } = useAlerts();
+  const stats = useStats();
   const firing = alerts.filter((a) => a.state === 'firing');
 
   const notify = useCallback((text: string) => {
@@ -94,7 +96,7 @@ export function App() {
         {error && <div className="error-banner" role="alert">{error}</div>}
         {page === 'search' && <SearchPage status={status} canReveal={capabilities?.revealInFolder ?? false} onShowFolders={() => setPage('folders')} notify={notify} />}
         {page === 'folders' && <FoldersPage status={status} indexing={indexing} capabilities={capabilities} addFolder={addFolder} notify={notify} />}
-        {page === 'stats' && <StatsPage status={status} />}
+        {page === 'stats' && <StatsPage status={status} stats={stats} />}
         {page === 'alerts' && <AlertsPage alerts={alerts} reload={reloadAlerts} notify={notify} />}
         {page === 'settings' && <SettingsPage status={status} reloadStatus={reloadStatus} notify={notify} />}
       </main>

@@ -139,6 +139,21 @@ const filePreview = z.object({
 });
 export type FilePreview = z.infer<typeof filePreview>;
 
+/** Quarry's live metrics, sampled every few seconds (`stats` events): what alert rules watch and trends plot. */
+const statsSample = z.object({
+  /** Epoch ms. */
+  at: z.number(),
+  /** Search time percentiles over the last minute; null without searches in it. */
+  searchP50Ms: z.number().nullable(),
+  searchP95Ms: z.number().nullable(),
+  searchesLastMinute: count,
+  /** The whole process (and its worker threads): resident memory, and the main JavaScript heap. */
+  rssMb: z.number(),
+  heapMb: z.number(),
+  caches: z.array(cacheStats),
+});
+export type StatsSample = z.infer<typeof statsSample>;
+
 /** What an alert rule can watch, sampled every few seconds. */
 export const ALERT_METRICS = {
   searchP95Ms: 'search time p95 over the last minute (ms)',
@@ -283,6 +298,8 @@ export const events = {
   modelDownload,
   /** An alert started firing, or resolved. */
   alert: alertStatus,
+  /** The latest metrics, every few seconds. */
+  stats: statsSample,
 };
 
 export type EventName = keyof typeof events;

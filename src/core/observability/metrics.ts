@@ -16,7 +16,16 @@ export class LatencyWindow {
 
   /** The p-th percentile of the window, or null when nothing happened in it. */
   percentile(p: number, now: number): number | null {
-    while (this.samples.length > 0 && now - this.samples[0]!.at > this.windowMs) this.samples.shift();
+    this.forgetBefore(now);
     return this.samples.length === 0 ? null : percentile(this.samples.map((s) => s.ms), p);
+  }
+
+  count(now: number): number {
+    this.forgetBefore(now);
+    return this.samples.length;
+  }
+
+  private forgetBefore(now: number): void {
+    while (this.samples.length > 0 && now - this.samples[0]!.at > this.windowMs) this.samples.shift();
   }
 }

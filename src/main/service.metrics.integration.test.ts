@@ -6,17 +6,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir, writeFile } from '../../test/support/fixtures.js';
 import { Engine } from '../core/engine.js';
 import { InProcessFileProcessor } from '../core/indexing/in-process.js';
-import type { AlertStatus } from '../shared/contract.js';
+import type { AlertStatus, StatsSample } from '../shared/contract.js';
 import { QuarryService } from './service.js';
 import { SettingsStore } from './settings-store.js';
 
-describe('QuarryService alert rules over its own metrics', () => {
+describe('QuarryService metrics, and alert rules over them', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   let engine: Engine;
   let service: QuarryService;
   let repo: string;
   const events: AlertStatus[] = [];
+  const samples: StatsSample[] = [];
 
   before(async () => {
     ({ dir, cleanup } = await tempDir());
@@ -24,8 +25,9 @@ describe('QuarryService alert rules over its own metrics', () => {
     await writeFile(repo, 'src/search.ts', 'export function findNeedle(haystack: string[]): number {\n  return haystack.indexOf("needle");\n}\n');
     const dataDir = path.join(dir, 'data');
     engine = await Engine.open({ dataDir, processor: await InProcessFileProcessor.create() });
-    service = new QuarryService(engine, new SettingsStore(dataDir), null, null, { alertSampleMs: 40 });
+    service = new QuarryService(engine, new SettingsStore(dataDir), null, null, { sampleMs: 40 });
     service.on('alert', (status) => events.push(status));
+    service.on('stats', (sample) => samples.push(sample));
     await service.addFolder({ path: repo });
     await service.idle();
   });
@@ -46,6 +48,22 @@ describe('QuarryService alert rules over its own metrics', () => {
     assert.deepEqual(all.map((s) => s.rule.id), ['slow-searches', 'high-memory', 'indexing-failed']);
     assert.ok(all.every((s) => s.state === 'ok'));
     assert.equal((await state('slow-searches'))?.value ?? null, null, 'no searches, no latency yet');
+  });
+
+  it('samples search times, memory and the caches as they are', async () => {
+    await eventually(() => samples.length > 0, 'a first sample');
+    assert.equal(samples.at(-1)!.searchesLastMinute, 0);
+    assert.equal(samples.at(-1)!.searchP95Ms, null);
+    for (let i = 0; i < 3; i++) await service.search({ requestId: `s${i}`, query: 'findNeedle', mode: 'lexical' });
+    const after = samples.length;
+    await eventually(() => samples.length > after, 'a sample after the searches');
+    const latest = samples.at(-1)!;
+    assert.equal(latest.searchesLastMinute, 3);
+    assert.ok(latest.searchP50Ms! > 0 && latest.searchP95Ms! >= latest.searchP50Ms!);
+    assert.ok(latest.rssMb > latest.heapMb && latest.heapMb > 0);
+    const results = latest.caches.find((c) => c.name === 'search results')!;
+    assert.equal(results.misses, 1, 'the first search missed the result cache');
+    assert.equal(results.hits, 2, 'the repeats hit it');
   });
 
   it('fires when searches are slower than the rule allows, and resolves when the rule is relaxed', async () => {
