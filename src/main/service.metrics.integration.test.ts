@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../../test/support/eventually.js';
 import { tempDir, writeFile } from '../../test/support/fixtures.js';
 import { Engine } from '../core/engine.js';
 import { InProcessFileProcessor } from '../core/indexing/in-process.js';
@@ -37,10 +37,6 @@ describe('QuarryService metrics, and alert rules over them', () => {
     await cleanup();
   });
 
-  async function eventually(check: () => boolean, what: string): Promise<void> {
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(20)) if (check()) return;
-    assert.fail(`timed out waiting until ${what}`);
-  }
   const state = async (id: string): Promise<AlertStatus | undefined> => (await service.alerts()).find((s) => s.rule.id === id);
 
   it('starts with the default rules, none firing', async () => {

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../../test/support/eventually.js';
 import { tempDir, writeFile } from '../../test/support/fixtures.js';
 import { Engine } from '../core/engine.js';
 import { InProcessFileProcessor } from '../core/indexing/in-process.js';
@@ -34,12 +35,6 @@ describe('QuarryService keeps added folders current while it runs', () => {
 
   const paths = async (query: string): Promise<string[]> =>
     (await service.search({ requestId: 'watch', query, mode: 'lexical' })).hits.map((h) => h.path);
-
-  /** Polls until `check` holds: the watcher reports changes after a short quiet period. */
-  async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(50)) if (await check()) return;
-    assert.fail(`timed out waiting until ${what}`);
-  }
 
   it('indexes a file created, edited and deleted after the folder was indexed', async () => {
     assert.deepEqual(await paths('freshlyWrittenThing'), []);
