@@ -3,39 +3,29 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../../test/support/eventually.js';
-import { tempDir, writeFile } from '../../test/support/fixtures.js';
-import { Engine } from '../core/engine.js';
-import { InProcessFileProcessor } from '../core/indexing/in-process.js';
+import { writeFile } from '../../test/support/fixtures.js';
+import { openTestService, type TestService } from '../../test/support/service.js';
 import type { AlertStatus, StatsSample } from '../shared/contract.js';
-import { QuarryService } from './service.js';
-import { SettingsStore } from './settings-store.js';
+import type { QuarryService } from './service.js';
 
 describe('QuarryService metrics, and alert rules over them', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let engine: Engine;
+  let opened: TestService;
   let service: QuarryService;
   let repo: string;
   const events: AlertStatus[] = [];
   const samples: StatsSample[] = [];
 
   before(async () => {
-    ({ dir, cleanup } = await tempDir());
-    repo = path.join(dir, 'repo');
-    await writeFile(repo, 'src/search.ts', 'export function findNeedle(haystack: string[]): number {\n  return haystack.indexOf("needle");\n}\n');
-    const dataDir = path.join(dir, 'data');
-    engine = await Engine.open({ dataDir, processor: await InProcessFileProcessor.create() });
-    service = new QuarryService(engine, new SettingsStore(dataDir), null, null, { sampleMs: 40 });
+    opened = await openTestService({ sampleMs: 40 });
+    service = opened.service;
     service.on('alert', (status) => events.push(status));
     service.on('stats', (sample) => samples.push(sample));
+    repo = path.join(opened.dir, 'repo');
+    await writeFile(repo, 'src/search.ts', 'export function findNeedle(haystack: string[]): number {\n  return haystack.indexOf("needle");\n}\n');
     await service.addFolder({ path: repo });
     await service.idle();
   });
-  after(async () => {
-    await service.stop();
-    engine.close();
-    await cleanup();
-  });
+  after(() => opened.close());
 
   const state = async (id: string): Promise<AlertStatus | undefined> => (await service.alerts()).find((s) => s.rule.id === id);
 

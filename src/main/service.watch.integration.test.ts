@@ -4,34 +4,25 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../../test/support/eventually.js';
-import { tempDir, writeFile } from '../../test/support/fixtures.js';
-import { Engine } from '../core/engine.js';
-import { InProcessFileProcessor } from '../core/indexing/in-process.js';
-import { QuarryService } from './service.js';
-import { SettingsStore } from './settings-store.js';
+import { writeFile } from '../../test/support/fixtures.js';
+import { openTestService, type TestService } from '../../test/support/service.js';
+import type { QuarryService } from './service.js';
 
 describe('QuarryService keeps added folders current while it runs', () => {
+  let opened: TestService;
   let dir: string;
-  let cleanup: () => Promise<void>;
-  let engine: Engine;
   let service: QuarryService;
   let repo: string;
 
   before(async () => {
-    ({ dir, cleanup } = await tempDir());
+    opened = await openTestService();
+    ({ dir, service } = opened);
     repo = path.join(dir, 'repo');
     await writeFile(repo, 'src/existing.ts', 'export function existingThing(): number {\n  return 1;\n}\n');
-    const dataDir = path.join(dir, 'data');
-    engine = await Engine.open({ dataDir, processor: await InProcessFileProcessor.create() });
-    service = new QuarryService(engine, new SettingsStore(dataDir));
     await service.addFolder({ path: repo });
     await service.idle();
   });
-  after(async () => {
-    await service.stop();
-    engine.close();
-    await cleanup();
-  });
+  after(() => opened.close());
 
   const paths = async (query: string): Promise<string[]> =>
     (await service.search({ requestId: 'watch', query, mode: 'lexical' })).hits.map((h) => h.path);
