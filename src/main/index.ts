@@ -63,7 +63,7 @@ async function start(): Promise<void> {
   // macOS: folders dropped on the dock icon.
   app.on('open-file', (event, file) => {
     event.preventDefault();
-    void service.addFolder({ path: file }).catch((error: Error) => dialog.showErrorBox('Quarry', error.message));
+    addDroppedFolder(service, file);
   });
   app.on('before-quit', () => {
     quitting = true;
@@ -74,6 +74,11 @@ async function start(): Promise<void> {
   });
   await createWindow(dataDir, settingsStore);
   await service.start();
+}
+
+/** A folder dropped on the dock or tray icon; a file, or anything that fails, gets a dialog saying why. */
+function addDroppedFolder(service: QuarryService, file: string): void {
+  void service.addFolder({ path: file }).catch((error: Error) => dialog.showErrorBox('Quarry', error.message));
 }
 
 function desktopHooks(): DesktopHooks {
@@ -201,6 +206,10 @@ function setUpTray(service: QuarryService): void {
     schedule();
   });
   tray.on('click', showWindow);
+  // macOS: folders dropped on the tray icon.
+  tray.on('drop-files', (_event, files) => {
+    for (const file of files) addDroppedFolder(service, file);
+  });
   redraw();
 }
 
