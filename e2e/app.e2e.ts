@@ -228,3 +228,18 @@ test('an alert rule fires over real searches, shows above every page, and resolv
   await expect(banner).toBeHidden();
   await expect(slow).toContainText('ok');
 });
+
+test('switches the embedding model in Settings, and semantic search goes on with it', async () => {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const choice = page.getByRole('combobox', { name: /^Switch to/ });
+  await expect(choice).toHaveValue('bert-tiny-random');
+  await choice.selectOption('minilm-l6-random');
+  await expect(page.locator('.settings-page')).toContainText('In use: minilm-l6-random (384 dimensions');
+  await expect(choice).toHaveValue('minilm-l6-random');
+
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('radio', { name: 'Semantic' }).click();
+  await page.getByLabel('Search query').fill('draw the widget on a canvas');
+  await expect(page.getByRole('list', { name: 'Results' }).getByRole('listitem').first()).toBeVisible();
+  await expect(page.locator('.search-meta')).toContainText('semantic');
+});

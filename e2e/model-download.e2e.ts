@@ -26,7 +26,7 @@ test('downloads the model from Settings, and semantic search comes on without a 
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
   await expect(page.getByText(/Semantic search is off: No usable model "tiny"/)).toBeVisible();
   await page.getByRole('button', { name: 'Download the model' }).click();
-  await expect(page.getByText(/Model tiny \(128 dimensions, q8\) on cpu/)).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText(/In use: tiny \(128 dimensions, q8\) on cpu/)).toBeVisible({ timeout: 30_000 });
   expect(hub.requests.some((r) => r.url.endsWith('/onnx/model_quantized.onnx'))).toBe(true);
 
   await page.getByRole('button', { name: 'Search', exact: true }).click();

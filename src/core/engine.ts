@@ -265,6 +265,11 @@ export class Engine {
     };
   }
 
+  /** The model semantic search uses now, or null when it is off. */
+  activeModel(): string | null {
+    return 'pack' in this.embedding ? this.embedding.pack.modelId : null;
+  }
+
   /** The search caches' counters: in memory, no query. */
   cacheStats(): CacheStats[] {
     return this.searcher.cacheStats();

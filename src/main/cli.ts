@@ -102,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
     dataDir,
     ignoreRules: settings.ignoreRules,
     ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}),
-    ...(modelId ? { modelId } : {}),
+    modelId: modelId ?? settings.modelId,
     budget: parseBudget(values.budget) ?? settings.budget,
     device: parseDevice(values.device ?? process.env.QUARRY_DEVICE),
     ...(maxFileBytes ? { maxFileBytes } : {}),

@@ -26,10 +26,17 @@ export type DevicePreference = 'auto' | 'cpu' | 'webgpu';
 
 const DEVICES: Record<DevicePreference, Device[]> = { auto: ['webgpu', 'cpu'], cpu: ['cpu'], webgpu: ['webgpu'] };
 
+/** Where models live, the one configured at start, and a switch to any model in that folder. */
+export interface ModelControl {
+  modelsDir: string;
+  modelId: string;
+  /** Loads a model from `modelsDir` into the engine, replacing the one in use (after a download, or a choice in Settings). */
+  activate(modelId: string): Promise<void>;
+}
+
 export interface OpenedEngine {
   engine: Engine;
-  /** Where the configured model belongs, and a switch to it once it is there (after a download). */
-  model: { modelsDir: string; modelId: string; activate(): Promise<void> };
+  model: ModelControl;
   close(): Promise<void>;
 }
 
@@ -57,8 +64,8 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
       ...(config.maxFileBytes ? { maxFileBytes: config.maxFileBytes } : {}),
       ...(config.ignoreRules ? { ignoreRules: config.ignoreRules } : {}),
     });
-    const activate = async (): Promise<void> => {
-      const pack = resolveModelPack(modelsDir, modelId);
+    const activate = async (id: string): Promise<void> => {
+      const pack = resolveModelPack(modelsDir, id);
       const next = new EmbedPool(pack, config.budget, DEVICES[config.device ?? 'auto']);
       await engine.useEmbedding({ pack, embedder: next });
       const previous = embedPool;

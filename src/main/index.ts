@@ -45,7 +45,7 @@ async function start(): Promise<void> {
       ignoreRules: settings.ignoreRules,
       indexing: true,
       ...(process.env.QUARRY_MODELS_DIR ? { modelsDir: process.env.QUARRY_MODELS_DIR } : {}),
-      ...(process.env.QUARRY_MODEL ? { modelId: process.env.QUARRY_MODEL } : {}),
+      modelId: process.env.QUARRY_MODEL ?? settings.modelId,
     });
   } catch (error) {
     dialog.showErrorBox('Quarry cannot open its index', (error as Error).message);

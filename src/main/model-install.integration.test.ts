@@ -67,3 +67,50 @@ describe('QuarryService downloads the model and turns semantic search on without
     assert.match(events.at(-1)?.error ?? '', /Cannot reach/);
   });
 });
+
+describe('QuarryService switches between installed models from Settings', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let opened: OpenedEngine;
+  let service: QuarryService;
+  let settings: SettingsStore;
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir());
+    const dataDir = path.join(dir, 'data');
+    opened = await openEngine({ dataDir, modelsDir: SHARED_MODELS, modelId: TEST_MODEL, device: 'cpu' });
+    settings = new SettingsStore(dataDir);
+    service = new QuarryService(opened.engine, settings, null, { ...opened.model, source: { endpoint: 'http://127.0.0.1:9', repo: 'unused' } });
+    const repo = path.join(dir, 'repo');
+    await writeFile(repo, 'src/retry.ts', 'export async function retryWithBackoff(task: () => Promise<void>): Promise<void> {\n  await task();\n}\n');
+    await service.addFolder({ path: repo });
+    await service.idle();
+  });
+  after(async () => {
+    await service.stop();
+    await opened.close();
+    await cleanup();
+  });
+
+  it('lists the installed models, switches, embeds every folder with the new one and remembers the choice', async () => {
+    const models = await service.models();
+    assert.equal(models.active, TEST_MODEL);
+    assert.deepEqual(models.installed.map((m) => [m.modelId, m.dims]), [['bert-tiny-random', 128], ['minilm-l6-random', 384]]);
+
+    await service.updateSettings({ modelId: 'minilm-l6-random' });
+    assert.equal((await service.models()).active, 'minilm-l6-random');
+    assert.equal((await service.status()).model?.dims, 384);
+    await service.idle();
+    const result = await service.search({ requestId: 'r', query: 'retry with backoff', mode: 'semantic' });
+    assert.equal(result.hits[0]?.path, 'src/retry.ts');
+    assert.equal(result.embeddingCoverage, 1, 'the folder was embedded with the new model');
+    assert.equal((await settings.read()).modelId, 'minilm-l6-random', 'the next start uses it');
+  });
+
+  it('refuses a model that is not installed and keeps the one in use and the settings', async () => {
+    await assert.rejects(service.updateSettings({ modelId: 'no-such-model' }), (e: unknown) => isQuarryError(e) && e.code === 'MODEL_NOT_FOUND');
+    assert.equal((await service.models()).active, 'minilm-l6-random');
+    assert.equal((await settings.read()).modelId, 'minilm-l6-random');
+    await assert.rejects(service.updateSettings({ modelId: '../escape' }), /model folder name/);
+  });
+});

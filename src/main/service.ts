@@ -7,24 +7,20 @@ import { languageOf } from '../core/files/language.js';
 import { IndexScheduler, USER_PRIORITY } from '../core/indexing/scheduler.js';
 import { watchChanges } from '../core/indexing/watch.js';
 import { downloadModel, type ModelSource } from '../core/embedding/model-download.js';
+import { installedModels } from '../core/embedding/model-pack.js';
 import { AlertEvaluator, type MetricSample } from '../core/observability/alert-evaluator.js';
 import { LatencyWindow } from '../core/observability/metrics.js';
 import type {
-  AlertStatus, Capabilities, EventName, EventPayload, FilePreview, IndexingState, MethodInput, MethodOutput, ModelDownload, QuarryApi, Settings,
-  StatsSample,
+  AlertStatus, Capabilities, EventName, EventPayload, FilePreview, IndexingState, MethodInput, MethodOutput, ModelDownload, Models, QuarryApi,
+  Settings, StatsSample,
 } from '../shared/contract.js';
 import { QuarryError } from '../shared/errors.js';
 import type { FolderInfo } from '../shared/types.js';
+import type { ModelControl } from './compose.js';
 import type { SettingsStore } from './settings-store.js';
 
-/** Where the embedding model comes from, where it goes, and how the engine starts using it. */
-export interface ModelInstaller {
-  source: ModelSource;
-  modelsDir: string;
-  modelId: string;
-  /** Loads the downloaded model into the engine. */
-  activate(): Promise<void>;
-}
+/** The models folder and the switch between its models (see compose), and where the configured model downloads from. */
+export type ModelInstaller = ModelControl & { source: ModelSource };
 
 /** Progress events per second during a model download, at most. */
 const DOWNLOAD_EVENTS_PER_SECOND = 10;
@@ -66,7 +62,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     private readonly engine: Engine,
     private readonly settingsStore: SettingsStore,
     private readonly desktop: DesktopHooks | null = null,
-    private readonly models: ModelInstaller | null = null,
+    private readonly installer: ModelInstaller | null = null,
     options: { sampleMs?: number } = {},
   ) {
     super();
@@ -261,9 +257,9 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
   private downloading: Promise<void> | null = null;
 
   async downloadModel(): Promise<null> {
-    if (!this.models) throw new QuarryError('UNSUPPORTED', 'This Quarry has no model source to download from');
+    if (!this.installer) throw new QuarryError('UNSUPPORTED', 'This Quarry has no model source to download from');
     // A second request joins the download under way.
-    this.downloading ??= this.installModel(this.models).finally(() => (this.downloading = null));
+    this.downloading ??= this.installModel(this.installer).finally(() => (this.downloading = null));
     await this.downloading;
     return null;
   }
@@ -282,18 +278,35 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
         lastEvent = performance.now();
         report('downloading', last);
       }
-      await models.activate();
+      await models.activate(models.modelId);
     } catch (error) {
       report('failed', last, error instanceof Error ? error.message : String(error));
       throw error;
     }
     report('done', last);
-    // Every folder gets the new model's embeddings (unchanged files cost nothing else).
+    await this.embedEveryFolder();
+  }
+
+  async models(): Promise<Models> {
+    const active = this.engine.activeModel();
+    if (!this.installer) return { modelsDir: null, active, installed: [] };
+    const installed = installedModels(this.installer.modelsDir).map(({ modelId, dims, dtype }) => ({ modelId, dims, dtype }));
+    return { modelsDir: this.installer.modelsDir, active, installed };
+  }
+
+  /** Every folder gets the model's embeddings; unchanged files cost nothing else, and texts it embedded before are cached. */
+  private async embedEveryFolder(): Promise<void> {
     for (const folder of await this.engine.listFolders()) this.scheduler.enqueue(folder);
   }
 
   async updateSettings(changes: MethodInput<'updateSettings'>): Promise<Settings> {
     const before = await this.settingsStore.read();
+    if (changes.modelId !== undefined && changes.modelId !== this.engine.activeModel()) {
+      // Switched before anything is saved: a model that cannot load leaves the settings as they were.
+      if (!this.installer) throw new QuarryError('UNSUPPORTED', 'This Quarry cannot switch models');
+      await this.installer.activate(changes.modelId);
+      await this.embedEveryFolder();
+    }
     const next = await this.settingsStore.update(changes);
     if (this.alertEvaluator) for (const resolved of (await this.alertEvaluator).setRules(next.alertRules, Date.now())) this.emit('alert', resolved);
     if (JSON.stringify(next.ignoreRules) !== JSON.stringify(before.ignoreRules)) {

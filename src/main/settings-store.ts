@@ -1,5 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_MODEL_ID } from '../core/embedding/model-pack.js';
 import { methods, type AlertRule, type Settings } from '../shared/contract.js';
 
 const settingsSchema = methods.settings.output;
@@ -27,7 +28,9 @@ export class SettingsStore {
   }
 
   defaults(): Settings {
-    return { budget: 'economy', editorCommand: defaultEditorCommand(), keepRunningInTray: true, ignoreRules: [], alertRules: DEFAULT_ALERT_RULES };
+    return {
+      budget: 'economy', editorCommand: defaultEditorCommand(), keepRunningInTray: true, ignoreRules: [], modelId: DEFAULT_MODEL_ID, alertRules: DEFAULT_ALERT_RULES,
+    };
   }
 
   /** The saved settings over the defaults; a damaged file falls back to the defaults field by field. */

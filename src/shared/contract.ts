@@ -197,6 +197,8 @@ const settings = z.object({
    * defaults; a folder's own .gitignore or .quarryignore can re-include. Changing them re-indexes.
    */
   ignoreRules: z.array(z.string().max(1000)).max(1000),
+  /** The embedding model (a folder in the models folder); `--model` or QUARRY_MODEL override it at start. */
+  modelId: z.string().min(1).max(200).regex(/^[\w.-]+$/, 'a model folder name'),
   /** Threshold rules over Quarry's own metrics; a firing one shows in the window and the tray. */
   alertRules: z.array(alertRule).max(50).refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, 'alert rule ids must be unique'),
 });
@@ -212,6 +214,15 @@ const modelDownload = z.object({
   error: z.string().nullable(),
 });
 export type ModelDownload = z.infer<typeof modelDownload>;
+
+/** The models Quarry can switch to (complete folders in its models folder), and the one in use. */
+const models = z.object({
+  modelsDir: z.string().nullable(),
+  /** The model embedding now; null when semantic search is off. */
+  active: z.string().nullable(),
+  installed: z.array(z.object({ modelId: z.string(), dims: count, dtype: z.string() })),
+});
+export type Models = z.infer<typeof models>;
 
 /** What the front end can offer: a folder picker and reveal exist only in the desktop app. */
 const capabilities = z.object({ pickFolder: z.boolean(), revealInFolder: z.boolean() });
@@ -274,6 +285,8 @@ export const methods = {
    * queues every folder for embeddings; `modelDownload` events report progress.
    */
   downloadModel: method(none, z.null()),
+  /** The installed models and the one in use; `updateSettings({ modelId })` switches, and every folder is embedded with it. */
+  models: method(none, models),
   /** Every alert rule with its state now. */
   alerts: method(none, z.array(alertStatus)),
 };

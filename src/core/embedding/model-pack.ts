@@ -26,6 +26,8 @@ const REQUIRED = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
 /** Checks a model folder is complete and reads what indexing needs to know about it. */
 export function resolveModelPack(modelsDir: string, modelId: string, dtype: ModelDtype = 'q8'): ModelPack {
+  // A name, never a path: nothing outside the models folder is loaded.
+  if (!/^[\w.-]+$/.test(modelId) || /^\.+$/.test(modelId)) throw new QuarryError('MODEL_NOT_FOUND', `"${modelId}" is not a model folder name`);
   const dir = path.join(modelsDir, modelId);
   const missing = [...REQUIRED, path.join('onnx', ONNX_FILE[dtype])].filter((f) => !fs.existsSync(path.join(dir, f)));
   if (missing.length > 0) {
@@ -41,4 +43,21 @@ export function resolveModelPack(modelsDir: string, modelId: string, dtype: Mode
   if (!dims) throw new QuarryError('MODEL_NOT_FOUND', `Model "${modelId}": config.json has no hidden_size`);
   const maxTokens = Math.min(DEFAULT_MAX_TOKENS, config.max_position_embeddings ?? DEFAULT_MAX_TOKENS);
   return { modelsDir, modelId, dtype, dims, maxTokens, key: `${modelId}:${dims}:${dtype}` };
+}
+
+/** The complete model folders in `modelsDir`, by name; incomplete or unreadable ones are left out. */
+export function installedModels(modelsDir: string): ModelPack[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(modelsDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  } catch {
+    return []; // no models folder yet
+  }
+  return names.sort().flatMap((name) => {
+    try {
+      return [resolveModelPack(modelsDir, name)];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Settings } from '../../shared/contract';
 import type { StatusReport } from '../../shared/types';
 import { api, errorMessage } from '../api';
+import { ModelChoice } from './ModelChoice';
 import { ModelDownload } from './ModelDownload';
 
 /** Resource budget, editor command and tray behaviour; the model in use and where it runs. */
@@ -22,7 +23,9 @@ export function SettingsPage({ status, reloadStatus, notify }: { status: StatusR
     setSaved(false);
   };
   const save = (): void => {
-    api.updateSettings(settings).then((next) => {
+    // Only what this form edits: the model and the alert rules have their own controls.
+    const { budget, editorCommand, keepRunningInTray, ignoreRules } = settings;
+    api.updateSettings({ budget, editorCommand, keepRunningInTray, ignoreRules }).then((next) => {
       setSettings(next);
       setSaved(true);
     }, (e: unknown) => notify(errorMessage(e)));
@@ -34,7 +37,7 @@ export function SettingsPage({ status, reloadStatus, notify }: { status: StatusR
         <legend>Embedding</legend>
         {model ? (
           <p>
-            Model <strong>{model.modelId}</strong> ({model.dims} dimensions, {model.dtype}) on <strong>{model.device}</strong>
+            In use: <strong>{model.modelId}</strong> ({model.dims} dimensions, {model.dtype}) on <strong>{model.device}</strong>
             {model.fallbackReason && <span className="muted"> · fell back: {model.fallbackReason}</span>}
           </p>
         ) : (
@@ -44,6 +47,7 @@ export function SettingsPage({ status, reloadStatus, notify }: { status: StatusR
             <ModelDownload onDone={reloadStatus} />
           </>
         )}
+        <ModelChoice onChanged={reloadStatus} notify={notify} />
         <label>
           <input type="radio" name="budget" checked={settings.budget === 'economy'} onChange={() => change({ budget: 'economy' })} /> Economy: leave the machine usable
         </label>
