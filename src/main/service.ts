@@ -264,13 +264,13 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     return null;
   }
 
-  private async installModel(models: ModelInstaller): Promise<void> {
+  private async installModel(installer: ModelInstaller): Promise<void> {
     const report = (state: ModelDownload['state'], p: { file: string | null; bytes: number; total: number }, error: string | null = null): void => {
-      this.emit('modelDownload', { modelId: models.modelId, state, file: p.file, bytes: p.bytes, total: p.total, error });
+      this.emit('modelDownload', { modelId: installer.modelId, state, file: p.file, bytes: p.bytes, total: p.total, error });
     };
     let last = { file: null as string | null, bytes: 0, total: 0 };
     try {
-      const run = downloadModel(models.source, models.modelsDir, models.modelId);
+      const run = downloadModel(installer.source, installer.modelsDir, installer.modelId);
       let lastEvent = 0;
       for (let step = await run.next(); !step.done; step = await run.next()) {
         last = { file: step.value.file, bytes: step.value.bytes, total: step.value.total };
@@ -278,7 +278,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
         lastEvent = performance.now();
         report('downloading', last);
       }
-      await models.activate(models.modelId);
+      await installer.activate(installer.modelId);
     } catch (error) {
       report('failed', last, error instanceof Error ? error.message : String(error));
       throw error;
@@ -344,7 +344,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
       };
       this.emit('stats', stats);
       const evaluator = await this.evaluator();
-      for (const status of evaluator.evaluate(await this.alertMetrics(evaluator, stats), now)) this.emit('alert', status);
+      for (const status of evaluator.evaluate(this.alertMetrics(stats), now)) this.emit('alert', status);
     } catch (error) {
       console.warn(`quarry: could not sample the metrics: ${(error as Error).message}`);
     } finally {
@@ -352,11 +352,9 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     }
   }
 
-  private async alertMetrics(evaluator: AlertEvaluator, stats: StatsSample): Promise<MetricSample> {
+  private alertMetrics(stats: StatsSample): MetricSample {
     const sample: MetricSample = { rssMb: stats.rssMb, failedJobs: this.scheduler.jobs().filter((job) => job.state === 'failed').length };
     if (stats.searchP95Ms !== null) sample.searchP95Ms = stats.searchP95Ms;
-    // Counting them takes queries: only when a rule asks.
-    if (evaluator.all().some((s) => s.rule.metric === 'failedFiles')) sample.failedFiles = (await this.engine.status()).skippedByReason.failed ?? 0;
     return sample;
   }
 

@@ -159,7 +159,6 @@ export const ALERT_METRICS = {
   searchP95Ms: 'search time p95 over the last minute (ms)',
   rssMb: 'memory in use (RSS, MB)',
   failedJobs: 'folders whose last indexing run failed',
-  failedFiles: 'files that failed to index',
 } as const;
 const alertMetric = z.enum(Object.keys(ALERT_METRICS) as [keyof typeof ALERT_METRICS, ...Array<keyof typeof ALERT_METRICS>]);
 export type AlertMetric = z.infer<typeof alertMetric>;
