@@ -3,11 +3,35 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SHARED_MODELS, TEST_MODEL, tempDir, writeFile } from '../../test/support/fixtures.js';
 import { startModelHub, type ModelHub } from '../../test/support/model-hub.js';
+import type { ModelSource } from '../core/embedding/model-download.js';
 import type { ModelDownload } from '../shared/contract.js';
 import { isQuarryError } from '../shared/errors.js';
 import { openEngine, type OpenedEngine } from './compose.js';
 import { QuarryService } from './service.js';
 import { SettingsStore } from './settings-store.js';
+
+/** The service over a composed engine (worker pools, a model), with one folder about retrying indexed. */
+async function serviceWithFolder(
+  dir: string,
+  config: { modelsDir?: string; modelId: string },
+  source: ModelSource,
+): Promise<{ opened: OpenedEngine; service: QuarryService; settings: SettingsStore; close(): Promise<void> }> {
+  const dataDir = path.join(dir, 'data');
+  const opened = await openEngine({ dataDir, ...config, device: 'cpu' });
+  const settings = new SettingsStore(dataDir);
+  const service = new QuarryService(opened.engine, settings, null, { ...opened.model, source });
+  const repo = path.join(dir, 'repo');
+  await writeFile(repo, 'src/retry.ts', 'export async function retryWithBackoff(task: () => Promise<void>): Promise<void> {\n  await task();\n}\n');
+  await service.addFolder({ path: repo });
+  await service.idle();
+  return {
+    opened, service, settings,
+    close: async () => {
+      await service.stop();
+      await opened.close();
+    },
+  };
+}
 
 describe('QuarryService downloads the model and turns semantic search on without a restart', () => {
   let dir: string;
@@ -15,21 +39,15 @@ describe('QuarryService downloads the model and turns semantic search on without
   let hub: ModelHub;
   let opened: OpenedEngine;
   let service: QuarryService;
+  let close: () => Promise<void>;
 
   before(async () => {
     ({ dir, cleanup } = await tempDir());
     hub = await startModelHub(path.join(SHARED_MODELS, TEST_MODEL), 'test-org/tiny');
-    const dataDir = path.join(dir, 'data');
-    opened = await openEngine({ dataDir, modelId: 'tiny', device: 'cpu' });
-    service = new QuarryService(opened.engine, new SettingsStore(dataDir), null, { ...opened.model, source: { endpoint: hub.endpoint, repo: 'test-org/tiny' } });
-    const repo = path.join(dir, 'repo');
-    await writeFile(repo, 'src/retry.ts', 'export async function retryWithBackoff(task: () => Promise<void>): Promise<void> {\n  await task();\n}\n');
-    await service.addFolder({ path: repo });
-    await service.idle();
+    ({ opened, service, close } = await serviceWithFolder(dir, { modelId: 'tiny' }, { endpoint: hub.endpoint, repo: 'test-org/tiny' }));
   });
   after(async () => {
-    await service.stop();
-    await opened.close();
+    await close();
     await hub.close();
     await cleanup();
   });
@@ -71,24 +89,16 @@ describe('QuarryService downloads the model and turns semantic search on without
 describe('QuarryService switches between installed models from Settings', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
-  let opened: OpenedEngine;
   let service: QuarryService;
   let settings: SettingsStore;
+  let close: () => Promise<void>;
 
   before(async () => {
     ({ dir, cleanup } = await tempDir());
-    const dataDir = path.join(dir, 'data');
-    opened = await openEngine({ dataDir, modelsDir: SHARED_MODELS, modelId: TEST_MODEL, device: 'cpu' });
-    settings = new SettingsStore(dataDir);
-    service = new QuarryService(opened.engine, settings, null, { ...opened.model, source: { endpoint: 'http://127.0.0.1:9', repo: 'unused' } });
-    const repo = path.join(dir, 'repo');
-    await writeFile(repo, 'src/retry.ts', 'export async function retryWithBackoff(task: () => Promise<void>): Promise<void> {\n  await task();\n}\n');
-    await service.addFolder({ path: repo });
-    await service.idle();
+    ({ service, settings, close } = await serviceWithFolder(dir, { modelsDir: SHARED_MODELS, modelId: TEST_MODEL }, { endpoint: 'http://127.0.0.1:9', repo: 'unused' }));
   });
   after(async () => {
-    await service.stop();
-    await opened.close();
+    await close();
     await cleanup();
   });
 
