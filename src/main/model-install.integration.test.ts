@@ -72,6 +72,29 @@ describe('QuarryService downloads the model and turns semantic search on without
     assert.equal(result.embeddingCoverage, 1);
   });
 
+  it('cancels a download under way, and the next one finishes it', async () => {
+    const cancellable = new QuarryService(opened.engine, new SettingsStore(path.join(dir, 'data')), null, {
+      ...opened.model,
+      modelId: 'cancelled-then-resumed',
+      source: { endpoint: hub.endpoint, repo: 'test-org/tiny' },
+    });
+    const events: ModelDownload[] = [];
+    cancellable.on('modelDownload', (e) => {
+      events.push(e);
+      // Cancelled at the first progress report: part of the model is on disk.
+      if (e.state === 'downloading' && events.length === 1) void cancellable.cancelModelDownload();
+    });
+    await assert.rejects(cancellable.downloadModel(), (e: unknown) => isQuarryError(e) && e.code === 'CANCELLED');
+    assert.equal(events.at(-1)?.state, 'cancelled');
+    assert.ok(events.at(-1)!.bytes < events.at(-1)!.total, 'stopped part way');
+    assert.equal(await cancellable.cancelModelDownload(), null, 'cancelling with nothing under way does nothing');
+
+    assert.equal(await cancellable.downloadModel(), null);
+    assert.equal(events.at(-1)?.state, 'done');
+    assert.equal(opened.engine.activeModel(), 'cancelled-then-resumed');
+    await cancellable.stop();
+  });
+
   it('says why when the hub cannot be reached, and reports the failure as an event', async () => {
     const offline = new QuarryService(opened.engine, new SettingsStore(path.join(dir, 'data')), null, {
       ...opened.model,

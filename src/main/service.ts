@@ -254,23 +254,31 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     return this.settingsStore.read();
   }
 
-  private downloading: Promise<void> | null = null;
+  private downloading: { done: Promise<void>; abort: AbortController } | null = null;
 
   async downloadModel(): Promise<null> {
     if (!this.installer) throw new QuarryError('UNSUPPORTED', 'This Quarry has no model source to download from');
     // A second request joins the download under way.
-    this.downloading ??= this.installModel(this.installer).finally(() => (this.downloading = null));
-    await this.downloading;
+    if (!this.downloading) {
+      const abort = new AbortController();
+      this.downloading = { abort, done: this.installModel(this.installer, abort.signal).finally(() => (this.downloading = null)) };
+    }
+    await this.downloading.done;
     return null;
   }
 
-  private async installModel(installer: ModelInstaller): Promise<void> {
+  async cancelModelDownload(): Promise<null> {
+    this.downloading?.abort.abort();
+    return null;
+  }
+
+  private async installModel(installer: ModelInstaller, signal: AbortSignal): Promise<void> {
     const report = (state: ModelDownload['state'], p: { file: string | null; bytes: number; total: number }, error: string | null = null): void => {
       this.emit('modelDownload', { modelId: installer.modelId, state, file: p.file, bytes: p.bytes, total: p.total, error });
     };
     let last = { file: null as string | null, bytes: 0, total: 0 };
     try {
-      const run = downloadModel(installer.source, installer.modelsDir, installer.modelId);
+      const run = downloadModel(installer.source, installer.modelsDir, installer.modelId, { signal });
       let lastEvent = 0;
       for (let step = await run.next(); !step.done; step = await run.next()) {
         last = { file: step.value.file, bytes: step.value.bytes, total: step.value.total };
@@ -280,6 +288,10 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
       }
       await installer.activate(installer.modelId);
     } catch (error) {
+      if (signal.aborted) {
+        report('cancelled', last);
+        throw new QuarryError('CANCELLED', 'The model download was cancelled; the next one continues where it stopped');
+      }
       report('failed', last, error instanceof Error ? error.message : String(error));
       throw error;
     }

@@ -206,7 +206,7 @@ export type Settings = z.infer<typeof settings>;
 /** A model download under way, finished or failed (`modelDownload` events). */
 const modelDownload = z.object({
   modelId: z.string(),
-  state: z.enum(['downloading', 'done', 'failed']),
+  state: z.enum(['downloading', 'done', 'failed', 'cancelled']),
   file: z.string().nullable(),
   bytes: count,
   total: count,
@@ -284,6 +284,8 @@ export const methods = {
    * queues every folder for embeddings; `modelDownload` events report progress.
    */
   downloadModel: method(none, z.null()),
+  /** Stops a model download under way (the next one continues where it stopped); nothing if none is. */
+  cancelModelDownload: method(none, z.null()),
   /** The installed models and the one in use; `updateSettings({ modelId })` switches, and every folder is embedded with it. */
   models: method(none, models),
   /** Every alert rule with its state now. */

@@ -14,18 +14,26 @@ export function ModelDownload({ onDone }: { onDone(): void }) {
     setError(null);
     api.downloadModel({}).then(onDone, (e: unknown) => setError(errorMessage(e))).finally(() => setRunning(false));
   };
+  const cancel = (): void => {
+    api.cancelModelDownload({}).catch((e: unknown) => setError(errorMessage(e)));
+  };
   const share = progress && progress.total > 0 ? progress.bytes / progress.total : 0;
   return (
     <div className="model-download">
       <button type="button" onClick={start} disabled={running}>
         {running ? 'Downloading…' : 'Download the model'}
       </button>
+      {running && <button type="button" onClick={cancel}>Cancel</button>}
       {running && progress?.state === 'downloading' && (
         <span className="muted" role="status">
           <progress max={1} value={share} /> {formatPercent(share)} · {formatBytes(progress.bytes)} of {formatBytes(progress.total)} · {progress.file}
         </span>
       )}
-      {error && <span className="warn-text" role="alert">Download failed: {error}. Try again: it continues where it stopped.</span>}
+      {error && (
+        <span className="warn-text" role="alert">
+          {progress?.state === 'cancelled' ? 'Cancelled' : `Download failed: ${error}`}. Download again: it continues where it stopped.
+        </span>
+      )}
     </div>
   );
 }
