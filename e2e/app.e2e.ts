@@ -205,6 +205,18 @@ test('stats show the search caches with live counts; settings are saved', async 
   await shot('settings');
 });
 
+test('trends chart throughput, search time, cache hit rate and memory from the samples', async () => {
+  await page.getByRole('button', { name: 'Trends', exact: true }).click();
+  for (const title of ['Throughput', 'Search time, last minute', 'Result cache hit rate', 'Memory']) {
+    await expect(page.getByRole('figure', { name: title })).toBeVisible();
+  }
+  // Memory has a value in every sample: once there are two, its lines are drawn.
+  const memoryLine = page.getByRole('figure', { name: 'Memory' }).locator('path.recharts-line-curve').first();
+  await expect(memoryLine).toHaveAttribute('d', /^M[\d.,-]+[LC]/, { timeout: 15_000 });
+  await expect(page.getByRole('figure', { name: 'Throughput' }).locator('path.recharts-line-curve')).toHaveCount(2);
+  await shot('trends');
+});
+
 test('an alert rule fires over real searches, shows above every page, and resolves when relaxed', async () => {
   await page.getByRole('button', { name: 'Alerts', exact: true }).click();
   const slow = page.getByRole('table', { name: 'Alert rules' }).getByRole('row', { name: /Searches are slow/ });

@@ -52,6 +52,26 @@ describe('QuarryService metrics, and alert rules over them', () => {
     assert.equal(results.hits, 2, 'the repeats hit it');
   });
 
+  it('keeps the samples for trends: files processed per second, and the result cache hit rate', async () => {
+    const from = samples.length;
+    const more = path.join(opened.dir, 'more');
+    for (let i = 0; i < 20; i++) await writeFile(more, `m${i}.ts`, `export const trendModule${i} = ${i};\n`);
+    await service.addFolder({ path: more });
+    await service.idle();
+    for (let i = 0; i < 3; i++) await service.search({ requestId: `t${i}`, query: 'trendModule7', mode: 'lexical' });
+    const searched = Date.now();
+    await eventually(() => samples.length > from && samples.at(-1)!.at > searched, 'a sample after the searches');
+
+    const trends = await service.trends();
+    assert.deepEqual(trends.slice(-5), samples.slice(-5), 'trends are the samples sent');
+    const window = trends.slice(trends.indexOf(samples[from]!));
+    const files = window.reduce((sum, s, i) => sum + s.filesPerSecond * ((s.at - (i === 0 ? samples[from - 1]!.at : window[i - 1]!.at)) / 1000), 0);
+    assert.equal(Math.round(files), 40, 'each of 20 files, once by the fast pass and once by the syntax pass');
+    const rates = window.map((s) => s.resultCacheHitRate).filter((r) => r !== null);
+    assert.ok(rates.length > 0 && rates.every((r) => r >= 0 && r <= 1), JSON.stringify(rates));
+    assert.ok(rates.some((r) => r > 0), 'the repeated searches hit the cache');
+  });
+
   it('fires when searches are slower than the rule allows, and resolves when the rule is relaxed', async () => {
     const rules = (await service.settings()).alertRules.map((rule) => (rule.id === 'slow-searches' ? { ...rule, above: 0, forSeconds: 0 } : rule));
     await service.updateSettings({ alertRules: rules });

@@ -15,7 +15,7 @@ import type {
   Settings, StatsSample,
 } from '../shared/contract.js';
 import { QuarryError } from '../shared/errors.js';
-import type { FolderInfo } from '../shared/types.js';
+import type { FolderInfo, IndexProgress } from '../shared/types.js';
 import type { ModelControl } from './compose.js';
 import type { SettingsStore } from './settings-store.js';
 
@@ -37,6 +37,9 @@ type ServiceEvents = { [E in EventName]: [EventPayload<E>] };
 
 /** How often the metrics are sampled (a `stats` event) and alert rules look at them. */
 const SAMPLE_MS = 5000;
+/** Samples kept for trends: an hour's worth at the default rate. */
+const TREND_SAMPLES = 720;
+const RESULT_CACHE = 'search results';
 
 const MB = 1024 * 1024;
 
@@ -57,6 +60,9 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
   private alertEvaluator: Promise<AlertEvaluator> | null = null;
   private readonly sampler: NodeJS.Timeout;
   private sampling = false;
+  private readonly history: StatsSample[] = [];
+  /** Work done since the start, from progress events, and where each folder's phase stood. */
+  private readonly work = { files: 0, chunks: 0, last: new Map<string, number>() };
 
   constructor(
     private readonly engine: Engine,
@@ -68,7 +74,10 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     super();
     this.scheduler = new IndexScheduler(engine);
     this.scheduler.on('jobs', () => this.emit('indexing', this.indexingState()));
-    this.scheduler.on('progress', (progress) => this.emit('progress', progress));
+    this.scheduler.on('progress', (progress) => {
+      this.countWork(progress);
+      this.emit('progress', progress);
+    });
     this.scheduler.on('summary', (summary) => this.emit('indexed', summary));
     this.sampler = setInterval(() => void this.sample(), options.sampleMs ?? SAMPLE_MS);
     this.sampler.unref();
@@ -338,6 +347,24 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     return this.alertEvaluator;
   }
 
+  async trends(): Promise<StatsSample[]> {
+    return [...this.history];
+  }
+
+  /** Progress reports cumulative counts per folder and pass; the differences are the work done. */
+  private countWork(progress: IndexProgress): void {
+    // `done` repeats the run's totals; the fast pass reports `scanning` while it walks and
+    // `indexing` after, with one count.
+    if (progress.phase === 'done') return;
+    const pass = progress.phase === 'scanning' ? 'indexing' : progress.phase;
+    const key = `${progress.folder}\0${pass}`;
+    const before = this.work.last.get(key) ?? 0;
+    const done = progress.done >= before ? progress.done - before : progress.done; // a new run of that phase
+    this.work.last.set(key, progress.done);
+    if (progress.unit === 'chunks') this.work.chunks += done;
+    else this.work.files += done;
+  }
+
   /** Samples the metrics (a `stats` event), and announces each alert that fires or resolves. */
   private async sample(): Promise<void> {
     if (this.sampling) return;
@@ -345,15 +372,30 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     try {
       const now = Date.now();
       const memory = process.memoryUsage();
+      const caches = this.engine.cacheStats();
+      const previous = this.history.at(-1);
+      const seconds = previous ? Math.max((now - previous.at) / 1000, 1e-3) : 1;
+      const results = caches.find((c) => c.name === RESULT_CACHE);
+      const before = previous?.caches.find((c) => c.name === RESULT_CACHE);
+      const hits = (results?.hits ?? 0) - (before?.hits ?? 0);
+      const misses = (results?.misses ?? 0) - (before?.misses ?? 0);
       const stats: StatsSample = {
         at: now,
         searchP50Ms: this.searchTimes.percentile(50, now),
         searchP95Ms: this.searchTimes.percentile(95, now),
         searchesLastMinute: this.searchTimes.count(now),
+        filesPerSecond: this.work.files / seconds,
+        chunksEmbeddedPerSecond: this.work.chunks / seconds,
+        // Counters restart when the caches are cleared (a folder removed): no rate across that.
+        resultCacheHitRate: hits >= 0 && misses >= 0 && hits + misses > 0 ? hits / (hits + misses) : null,
         rssMb: memory.rss / MB,
         heapMb: memory.heapUsed / MB,
-        caches: this.engine.cacheStats(),
+        caches,
       };
+      this.work.files = 0;
+      this.work.chunks = 0;
+      this.history.push(stats);
+      if (this.history.length > TREND_SAMPLES) this.history.shift();
       this.emit('stats', stats);
       const evaluator = await this.evaluator();
       for (const status of evaluator.evaluate(this.alertMetrics(stats), now)) this.emit('alert', status);

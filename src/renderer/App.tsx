@@ -8,18 +8,19 @@ import { FoldersPage } from './folders/FoldersPage';
 import { SearchPage } from './search/SearchPage';
 import { SettingsPage } from './settings/SettingsPage';
 import { StatsPage } from './stats/StatsPage';
+import { TrendsPage } from './trends/TrendsPage';
 import { useAlerts } from './state/use-alerts';
 import { useIndexing, type IndexingView } from './state/use-indexing';
 import { useStats } from './state/use-stats';
 import { useStatus } from './state/use-status';
 
-type Page = 'search' | 'folders' | 'stats' | 'alerts' | 'settings';
+type Page = 'search' | 'folders' | 'stats' | 'trends' | 'alerts' | 'settings';
 
-const PAGES: Array<{ page: Page | null; label: string; note?: string }> = [
+const PAGES: Array<{ page: Page; label: string }> = [
   { page: 'search', label: 'Search' },
   { page: 'folders', label: 'Folders' },
   { page: 'stats', label: 'Stats' },
-  { page: null, label: 'Trends', note: 'arrives with observability' },
+  { page: 'trends', label: 'Trends' },
   { page: 'alerts', label: 'Alerts' },
   { page: 'settings', label: 'Settings' },
 ];
@@ -81,10 +82,8 @@ export function App() {
           <button
             key={p.label}
             className={p.page === page ? 'nav-item active' : 'nav-item'}
-            disabled={p.page === null}
-            title={p.note}
             aria-current={p.page === page ? 'page' : undefined}
-            onClick={() => p.page && setPage(p.page)}
+            onClick={() => setPage(p.page)}
           >
             {p.label}
           </button>
@@ -97,6 +96,7 @@ export function App() {
         {page === 'search' && <SearchPage status={status} canReveal={capabilities?.revealInFolder ?? false} onShowFolders={() => setPage('folders')} notify={notify} />}
         {page === 'folders' && <FoldersPage status={status} indexing={indexing} capabilities={capabilities} addFolder={addFolder} notify={notify} />}
         {page === 'stats' && <StatsPage status={status} stats={stats} />}
+        {page === 'trends' && <TrendsPage notify={notify} />}
         {page === 'alerts' && <AlertsPage alerts={alerts} reload={reloadAlerts} notify={notify} />}
         {page === 'settings' && <SettingsPage status={status} reloadStatus={reloadStatus} notify={notify} />}
       </main>

@@ -147,6 +147,11 @@ const statsSample = z.object({
   searchP50Ms: z.number().nullable(),
   searchP95Ms: z.number().nullable(),
   searchesLastMinute: count,
+  /** Since the previous sample, per second: files processed (by either lexical pass) and chunks embedded. */
+  filesPerSecond: z.number(),
+  chunksEmbeddedPerSecond: z.number(),
+  /** Since the previous sample: the share of searches answered from the result cache; null without searches. */
+  resultCacheHitRate: z.number().nullable(),
   /** The whole process (and its worker threads): resident memory, and the main JavaScript heap. */
   rssMb: z.number(),
   heapMb: z.number(),
@@ -290,6 +295,8 @@ export const methods = {
   models: method(none, models),
   /** Every alert rule with its state now. */
   alerts: method(none, z.array(alertStatus)),
+  /** The metrics samples of the last hour, oldest first (new ones arrive as `stats` events). */
+  trends: method(none, z.array(statsSample)),
 };
 
 export type MethodName = keyof typeof methods;

@@ -37,7 +37,7 @@ export function StatsPage({ status, stats }: { status: StatusReport | null; stat
           </tr>
         </tbody>
       </table>
-      <p className="muted">Index on disk: {formatBytes(status.indexBytes)} in {status.dataDir}. Throughput and latency trends arrive with the observability work.</p>
+      <p className="muted">Index on disk: {formatBytes(status.indexBytes)} in {status.dataDir}. Trends shows these over the last hour.</p>
     </div>
   );
 }
