@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ALERT_METRICS, type AlertStatus, type Capabilities } from '../shared/contract';
 import { formatAlertValue, formatDuration, formatPercent, PHASE_VERBS } from '../shared/format';
 import { AlertsPage } from './alerts/AlertsPage';
@@ -8,13 +8,15 @@ import { FoldersPage } from './folders/FoldersPage';
 import { SearchPage } from './search/SearchPage';
 import { SettingsPage } from './settings/SettingsPage';
 import { StatsPage } from './stats/StatsPage';
-import { TrendsPage } from './trends/TrendsPage';
 import { useAlerts } from './state/use-alerts';
 import { useIndexing, type IndexingView } from './state/use-indexing';
 import { useStats } from './state/use-stats';
 import { useStatus } from './state/use-status';
 
 type Page = 'search' | 'folders' | 'stats' | 'trends' | 'alerts' | 'settings';
+
+// The charts library is most of the app's code: loaded when Trends is first opened.
+const TrendsPage = lazy(() => import('./trends/TrendsPage').then((m) => ({ default: m.TrendsPage })));
 
 const PAGES: Array<{ page: Page; label: string }> = [
   { page: 'search', label: 'Search' },
@@ -96,7 +98,11 @@ export function App() {
         {page === 'search' && <SearchPage status={status} canReveal={capabilities?.revealInFolder ?? false} onShowFolders={() => setPage('folders')} notify={notify} />}
         {page === 'folders' && <FoldersPage status={status} indexing={indexing} capabilities={capabilities} addFolder={addFolder} notify={notify} />}
         {page === 'stats' && <StatsPage status={status} stats={stats} />}
-        {page === 'trends' && <TrendsPage notify={notify} />}
+        {page === 'trends' && (
+          <Suspense fallback={<div className="empty-state">Loading charts…</div>}>
+            <TrendsPage notify={notify} />
+          </Suspense>
+        )}
         {page === 'alerts' && <AlertsPage alerts={alerts} reload={reloadAlerts} notify={notify} />}
         {page === 'settings' && <SettingsPage status={status} reloadStatus={reloadStatus} notify={notify} />}
       </main>
