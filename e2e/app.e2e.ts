@@ -138,6 +138,8 @@ test('keyboard: Ctrl+K focuses the query, arrows move the selection and the prev
   await expect(page.getByLabel('Search query')).toBeFocused();
   await page.getByLabel('Search query').fill('render_widget');
   const items = page.getByRole('list', { name: 'Results' }).getByRole('listitem');
+  // The previous query's results stay on screen until the new ones arrive: wait for those.
+  await expect(items.nth(1)).toContainText('widget_');
   await expect(items.first()).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('ArrowDown');
   await expect(items.nth(1)).toHaveAttribute('aria-selected', 'true');
@@ -251,7 +253,12 @@ test('switches the embedding model in Settings, and semantic search goes on with
 
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.getByRole('radio', { name: 'Semantic' }).click();
-  await page.getByLabel('Search query').fill('draw the widget on a canvas');
-  await expect(page.getByRole('list', { name: 'Results' }).getByRole('listitem').first()).toBeVisible();
+  const query = page.getByLabel('Search query');
+  // The folders are embedded with the new model in the background: search again until they are.
+  await expect(async () => {
+    await query.fill('');
+    await query.fill('draw the widget on a canvas');
+    await expect(page.getByRole('list', { name: 'Results' }).getByRole('listitem').first()).toBeVisible({ timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
   await expect(page.locator('.search-meta')).toContainText('semantic');
 });

@@ -47,7 +47,9 @@ export function TrendsPage({ notify }: { notify(message: string): void }) {
   const [samples, setSamples] = useState<StatsSample[]>([]);
   useEffect(() => {
     let live = true;
-    api.trends({}).then((history) => live && setSamples(history), (e: unknown) => notify(errorMessage(e)));
+    // Samples that arrived as events while the history was on its way are kept after it.
+    const merge = (history: StatsSample[]) => (arrived: StatsSample[]) => [...history, ...arrived.filter((s) => s.at > (history.at(-1)?.at ?? 0))];
+    api.trends({}).then((history) => live && setSamples(merge(history)), (e: unknown) => notify(errorMessage(e)));
     const off = subscribe('stats', (sample) => setSamples((all) => [...all.slice(-(KEPT - 1)), sample]));
     return () => {
       live = false;
