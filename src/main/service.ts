@@ -396,9 +396,10 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
       this.work.chunks = 0;
       this.history.push(stats);
       if (this.history.length > TREND_SAMPLES) this.history.shift();
-      this.emit('stats', stats);
       const evaluator = await this.evaluator();
       for (const status of evaluator.evaluate(this.alertMetrics(stats), now)) this.emit('alert', status);
+      // After the rules have seen it: a front end that refreshes the alerts on a sample gets its values.
+      this.emit('stats', stats);
     } catch (error) {
       console.warn(`quarry: could not sample the metrics: ${(error as Error).message}`);
     } finally {

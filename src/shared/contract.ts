@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
-import type {
-  CacheStats, EmbedderInfo, FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchHit, SearchResult,
-  SkippedFile, StatusReport,
+import {
+  MODEL_ID_PATTERN,
+  type CacheStats, type EmbedderInfo, type FolderInfo, type FolderStatus, type IndexProgress, type IndexSummary, type SearchHit,
+  type SearchResult, type SkippedFile, type StatusReport,
 } from './types.js';
 
 // Domain schemas, each checked against its TypeScript type so the two cannot drift apart.
@@ -202,7 +203,7 @@ const settings = z.object({
    */
   ignoreRules: z.array(z.string().max(1000)).max(1000),
   /** The embedding model (a folder in the models folder); `--model` or QUARRY_MODEL override it at start. */
-  modelId: z.string().min(1).max(200).regex(/^[\w.-]+$/, 'a model folder name'),
+  modelId: z.string().min(1).max(200).regex(MODEL_ID_PATTERN, 'a model folder name'),
   /** Threshold rules over Quarry's own metrics; a firing one shows in the window and the tray. */
   alertRules: z.array(alertRule).max(50).refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, 'alert rule ids must be unique'),
 });

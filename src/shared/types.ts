@@ -178,3 +178,6 @@ export interface IndexSummary {
   embeddingsFailed: number;
   elapsedMs: number;
 }
+
+/** An embedding model's id is a folder name in the models folder, never a path (so not `.` or `..`). */
+export const MODEL_ID_PATTERN = /^(?!\.+$)[\w.-]+$/;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { QuarryError } from '../../shared/errors.js';
+import { MODEL_ID_PATTERN } from '../../shared/types.js';
 
 export type ModelDtype = 'q8' | 'fp32';
 
@@ -27,7 +28,7 @@ const REQUIRED = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 /** Checks a model folder is complete and reads what indexing needs to know about it. */
 export function resolveModelPack(modelsDir: string, modelId: string, dtype: ModelDtype = 'q8'): ModelPack {
   // A name, never a path: nothing outside the models folder is loaded.
-  if (!/^[\w.-]+$/.test(modelId) || /^\.+$/.test(modelId)) throw new QuarryError('MODEL_NOT_FOUND', `"${modelId}" is not a model folder name`);
+  if (!MODEL_ID_PATTERN.test(modelId)) throw new QuarryError('MODEL_NOT_FOUND', `"${modelId}" is not a model folder name`);
   const dir = path.join(modelsDir, modelId);
   const missing = [...REQUIRED, path.join('onnx', ONNX_FILE[dtype])].filter((f) => !fs.existsSync(path.join(dir, f)));
   if (missing.length > 0) {

@@ -2,10 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { AlertStatus } from '../../shared/contract';
 import { api, subscribe } from '../api';
 
-/** How often the metrics' latest values are fetched; firing and resolving arrive at once as events. */
-const REFRESH_MS = 5000;
-
-/** Every alert rule with its state, kept current by `alert` events (fired, resolved) and a slow refresh. */
+/** Every alert rule with its state: firing and resolving arrive as `alert` events, the latest values with each metrics sample. */
 export function useAlerts(): { alerts: AlertStatus[]; reload(): void } {
   const [alerts, setAlerts] = useState<AlertStatus[]>([]);
   const reload = useCallback(() => {
@@ -13,11 +10,11 @@ export function useAlerts(): { alerts: AlertStatus[]; reload(): void } {
   }, []);
   useEffect(() => {
     reload();
-    const timer = setInterval(reload, REFRESH_MS);
-    const off = subscribe('alert', (changed) => setAlerts((all) => all.map((a) => (a.rule.id === changed.rule.id ? changed : a))));
+    const offSamples = subscribe('stats', reload);
+    const offAlerts = subscribe('alert', (changed) => setAlerts((all) => all.map((a) => (a.rule.id === changed.rule.id ? changed : a))));
     return () => {
-      clearInterval(timer);
-      off();
+      offSamples();
+      offAlerts();
     };
   }, [reload]);
   return { alerts, reload };
