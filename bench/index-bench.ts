@@ -13,6 +13,8 @@ import { percentile } from './stats.js';
 const corpus = path.resolve(process.argv[2] ?? process.env.QUARRY_BENCH_CORPUS ?? 'node_modules');
 const repeats = Number(process.env.QUARRY_BENCH_REPEATS ?? 5);
 const builds = Number(process.env.QUARRY_BENCH_BUILDS ?? 3);
+/** Builds (each of ours and cindex's) from a cold page cache, as for a folder not read lately; needs root. */
+const coldBuilds = Number(process.env.QUARRY_BENCH_COLD_BUILDS ?? 2);
 
 
 function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): number | null {
@@ -20,6 +22,12 @@ function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {
   const result = spawnSync(command, args, { env: { ...process.env, ...env }, stdio: 'ignore', maxBuffer: 1 << 30 });
   if (result.error) return null; // not installed
   return performance.now() - started;
+}
+
+/** Empties the kernel's page cache, so the next build reads the corpus from disk; false without root. */
+function dropPageCache(): boolean {
+  spawnSync('sync');
+  return spawnSync('sh', ['-c', 'echo 3 > /proc/sys/vm/drop_caches'], { stdio: 'ignore' }).status === 0;
 }
 
 function has(command: string): boolean {
@@ -52,6 +60,12 @@ async function freshBuild(): Promise<{ engine: Engine; pool: ChunkPool; dataDir:
   return { engine, pool, dataDir, build, searchableMs, buildMs: performance.now() - started };
 }
 
+async function dispose(build: { engine: Engine; pool: ChunkPool; dataDir: string }): Promise<void> {
+  build.engine.close();
+  await build.pool.close();
+  await fs.rm(build.dataDir, { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
   console.error(`corpus ${corpus}; ${os.availableParallelism()} cores; ${builds} builds each of ours and cindex's, alternating`);
   // This machine's speed drifts by a third between minutes: builds alternate with cindex's, and
@@ -62,11 +76,7 @@ async function main(): Promise<void> {
   let last: Awaited<ReturnType<typeof freshBuild>> | null = null;
   const csIndex = path.join(os.tmpdir(), `quarry-bench-csearchindex-${process.pid}`);
   for (let i = 0; i < builds; i++) {
-    if (last) {
-      last.engine.close();
-      await last.pool.close();
-      await fs.rm(last.dataDir, { recursive: true, force: true });
-    }
+    if (last) await dispose(last);
     last = await freshBuild();
     searchableRuns.push(last.searchableMs);
     buildRuns.push(last.buildMs);
@@ -74,6 +84,19 @@ async function main(): Promise<void> {
       await fs.rm(csIndex, { force: true });
       cindexRuns.push(timeCommand('cindex', [corpus], { CSEARCHINDEX: csIndex })!);
     }
+  }
+  // The same from a cold page cache: reading the disk then costs both tools alike.
+  const coldSearchableRuns: number[] = [];
+  const coldCindexRuns: number[] = [];
+  const coldRuns = coldBuilds > 0 && has('cindex') && dropPageCache() ? coldBuilds : 0;
+  for (let i = 0; i < coldRuns; i++) {
+    await dispose(last!);
+    dropPageCache();
+    last = await freshBuild();
+    coldSearchableRuns.push(last.searchableMs);
+    await fs.rm(csIndex, { force: true });
+    dropPageCache();
+    coldCindexRuns.push(timeCommand('cindex', [corpus], { CSEARCHINDEX: csIndex })!);
   }
   const { engine, pool, dataDir, build } = last!;
   const searchableMs = percentile(searchableRuns, 50);
@@ -138,6 +161,13 @@ async function main(): Promise<void> {
       indexBytes: cindexBytes,
       csearchMs: { p50: +percentile(csearch, 50).toFixed(1), p95: +percentile(csearch, 95).toFixed(1) },
     },
+    coldCache: coldSearchableRuns.length === 0 ? null : {
+      searchableMs: Math.round(percentile(coldSearchableRuns, 50)),
+      searchableRunsMs: coldSearchableRuns.map(Math.round),
+      cindexMs: Math.round(percentile(coldCindexRuns, 50)),
+      cindexRunsMs: coldCindexRuns.map(Math.round),
+      searchableVsCindex: +(percentile(coldSearchableRuns, 50) / percentile(coldCindexRuns, 50)).toFixed(2),
+    },
     ripgrepMs: rg.length ? { p50: +percentile(rg, 50).toFixed(1), p95: +percentile(rg, 95).toFixed(1) } : null,
     ratios: {
       searchableVsCindex: cindexMs ? +(searchableMs / cindexMs).toFixed(2) : null,
@@ -152,6 +182,9 @@ async function main(): Promise<void> {
     ['lexically searchable (fast pass)', `median ${(searchableMs / 1000).toFixed(2)} s of ${builds}, ${result.searchable.filesPerSecond} files/s, ${result.searchable.mbPerSecond} MB/s`],
     ['syntax-aware lexical index', `median ${(buildMs / 1000).toFixed(2)} s, ${result.build.filesPerSecond} files/s, ${result.build.mbPerSecond} MB/s`],
     ['cindex build (same corpus)', cindexMs === null ? 'cindex not installed' : `median ${(cindexMs / 1000).toFixed(2)} s (searchable ${result.ratios.searchableVsCindex}x, syntax-aware ${result.ratios.buildVsCindex}x)`],
+    ['from a cold page cache', result.coldCache
+      ? `searchable median ${(result.coldCache.searchableMs / 1000).toFixed(2)} s, cindex ${(result.coldCache.cindexMs / 1000).toFixed(2)} s (${result.coldCache.searchableVsCindex}x) of ${coldSearchableRuns.length}`
+      : 'not measured (needs root to drop the page cache, and cindex)'],
     ['no-op re-index', `${noopMs.toFixed(0)} ms`],
     ['index on disk / source', `${(status.indexBytes / 1048576).toFixed(1)} MiB / ${(folder.sourceBytes / 1048576).toFixed(1)} MiB = ${result.indexToSource}`],
     ['peak RSS (engine + chunk workers)', `${result.peakRssMb} MB`],

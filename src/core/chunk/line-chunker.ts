@@ -1,32 +1,61 @@
 import type { Chunk, ChunkLimits } from './types.js';
 
-/** Cumulative character offsets of each line, so the size of any line range is one subtraction. */
+/**
+ * Where each line of a text starts, so that the size of any line range is one subtraction and its
+ * text one slice: no string per line is made until one is asked for.
+ */
 export class LineIndex {
-  readonly lines: string[];
-  private readonly starts: number[];
+  /** Lines in the text; a final newline does not start another. */
+  readonly lineCount: number;
+  /** Offset of each line's first character, and one past the end. */
+  private readonly starts: Int32Array;
 
-  constructor(text: string) {
-    this.lines = text.split('\n');
-    if (this.lines.length > 1 && this.lines[this.lines.length - 1] === '') this.lines.pop();
-    this.starts = new Array<number>(this.lines.length + 1);
-    let offset = 0;
-    for (let i = 0; i < this.lines.length; i++) {
-      this.starts[i] = offset;
-      offset += this.lines[i]!.length + 1;
+  constructor(private readonly source: string) {
+    let count = 1;
+    for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) count++;
+    // A final newline ends the last line rather than starting another.
+    const endsLastLine = count > 1 && source.endsWith('\n');
+    if (endsLastLine) count--;
+    this.lineCount = count;
+    this.starts = new Int32Array(count + 1);
+    for (let row = 1, at = -1; row < count; row++) {
+      at = source.indexOf('\n', at + 1);
+      this.starts[row] = at + 1;
     }
-    this.starts[this.lines.length] = offset;
+    this.starts[count] = source.length + (endsLastLine ? 0 : 1);
   }
 
-  /** Characters in rows [first, last], 0-based inclusive. */
+  /** Characters in rows [first, last], 0-based inclusive, each counted with its newline. */
   size(first: number, last: number): number {
     return this.starts[last + 1]! - this.starts[first]!;
   }
 
+  /** Rows [first, last] joined by newlines. */
   text(first: number, last: number): string {
-    return this.lines.slice(first, last + 1).join('\n');
+    return this.source.slice(this.starts[first], this.starts[last + 1]! - 1);
+  }
+
+  line(row: number): string {
+    return this.text(row, row);
+  }
+
+  /** The row holds nothing but whitespace. */
+  isBlank(row: number): boolean {
+    for (let at = this.starts[row]!, end = this.starts[row + 1]! - 1; at < end; at++) {
+      const c = this.source.charCodeAt(at);
+      if (c > 0x20) return c < 0x80 ? false : this.line(row).trim() === '';
+    }
+    return true;
+  }
+
+  /** The title of a Markdown heading on this row, if it is one. */
+  heading(row: number): string | null {
+    if (this.source.charCodeAt(this.starts[row]!) !== HASH) return null;
+    return HEADING.exec(this.line(row))?.[1]?.trim() || null;
   }
 }
 
+const HASH = 0x23;
 const HEADING = /^#{1,6}\s+(.*)$/;
 
 /**
@@ -43,11 +72,10 @@ export function lineWindows(index: LineIndex, first: number, last: number, limit
     let headingBreak = -1;
     while (end < last && index.size(start, end + 1) <= limits.maxChars) {
       end++;
-      const line = index.lines[end]!;
       const filled = index.size(start, end - 1);
       // Break before a heading once a quarter is filled, at a blank line once half is.
-      if (HEADING.test(line) && filled >= limits.maxChars / 4) headingBreak = end - 1;
-      else if (line.trim() === '' && filled >= limits.maxChars / 2) blankBreak = end - 1;
+      if (filled >= limits.maxChars / 4 && index.heading(end) !== null) headingBreak = end - 1;
+      else if (filled >= limits.maxChars / 2 && index.isBlank(end)) blankBreak = end - 1;
     }
     if (end < last) {
       const softBreak = headingBreak >= start ? headingBreak : blankBreak;
@@ -61,11 +89,12 @@ export function lineWindows(index: LineIndex, first: number, last: number, limit
 
 /** Chunks a file with no grammar (Markdown, JSON, YAML, shell, unknown) by line windows. */
 export function chunkByLines(index: LineIndex, limits: ChunkLimits): Chunk[] {
-  if (index.lines.length === 0 || (index.lines.length === 1 && index.lines[0] === '')) return [];
-  return lineWindows(index, 0, index.lines.length - 1, limits)
+  if (index.lineCount === 1 && index.size(0, 0) <= 1) return [];
+  return lineWindows(index, 0, index.lineCount - 1, limits)
     .map(([first, last]) => {
       const text = index.text(first, last);
-      const heading = index.lines.slice(first, last + 1).map((l) => HEADING.exec(l)?.[1]?.trim()).find(Boolean) ?? null;
+      let heading: string | null = null;
+      for (let row = first; row <= last && heading === null; row++) heading = index.heading(row);
       return {
         startLine: first + 1,
         endLine: last + 1,

@@ -174,7 +174,7 @@ function isComment(node: Node): boolean {
 }
 
 function headerOf(index: LineIndex, row: number): string {
-  const line = index.lines[row]!.trim();
+  const line = index.line(row).trim();
   return line.length > MAX_HEADER_CHARS ? line.slice(0, MAX_HEADER_CHARS) + '…' : line;
 }
 

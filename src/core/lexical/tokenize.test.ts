@@ -31,6 +31,33 @@ describe('identifier-aware tokenization', () => {
     assert.equal(length, 5);
   });
 
+  it('finds, when counting, the same terms as the word splitter, whatever the characters', () => {
+    const texts = [
+      'größeBerechnen foo-é é-foo a—b x→y 変数名 naïve-café $x-$y a--b -a- 𝒳var foo- trailing-',
+      'fetch-retry-count HTTP2Server __proto__ $$ x86_64 utf8Decode 42 camelCase-kebab-case',
+      `${'z'.repeat(64)} ${'y'.repeat(65)} ${'w'.repeat(40)}-${'v'.repeat(40)}`,
+    ];
+    for (const text of texts) {
+      const { terms } = termPostings(text);
+      assert.deepEqual([...terms].sort(), [...new Set(distinctTerms(text).map(termHash))].sort(), text);
+    }
+  });
+
+  it('tells apart words whose characters hash alike', () => {
+    // The word cache is keyed by the FNV-1a hash of a word as written; these two share it, so
+    // only comparing the characters keeps the second from taking the first one's terms.
+    const text = 'ybgdCymp igchUksk';
+    assert.deepEqual([...termPostings(text).terms].sort(), [...new Set(distinctTerms(text).map(termHash))].sort());
+    assert.equal(termPostings(text).terms.length, 6);
+  });
+
+  it('counts postings of the context and the text together', () => {
+    const { terms, counts, length } = termPostings('class Parser', 'parse(input)');
+    assert.equal(length, 4);
+    assert.equal(counts[terms.indexOf(termHash('parser'))], 1);
+    assert.equal(counts[terms.indexOf(termHash('parse'))], 1);
+  });
+
   it('skips overlong tokens such as hashes and base64', () => {
     assert.deepEqual(distinctTerms('a'.repeat(65)), []);
   });

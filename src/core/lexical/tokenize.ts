@@ -9,33 +9,21 @@ const PART = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|[\p{L}]+/gu;
 /** Longer runs are hashes, base64 and other noise, and are not indexed. */
 export const MAX_TERM_CHARS = 64;
 
-/**
- * The terms of each word seen lately. Code repeats its words (keywords, names) so much that
- * splitting each once was measured to save most of the tokenizer's time when indexing.
- */
-const wordTerms = new Map<string, readonly string[]>();
-const MAX_CACHED_WORDS = 50_000;
-
 /** Calls `visit` for every term occurrence in `text`, in order. */
 function forEachTerm(text: string, visit: (term: string) => void): void {
   for (const match of text.matchAll(WORD)) {
-    for (const term of termsOfWord(match[0])) visit(term);
+    for (const term of splitWord(match[0])) visit(term);
   }
 }
 
-function termsOfWord(word: string): readonly string[] {
-  let terms = wordTerms.get(word);
-  if (terms) return terms;
-  const found: string[] = [];
+function splitWord(word: string): string[] {
+  const terms: string[] = [];
   if (word.includes('-')) {
-    if (word.length <= MAX_TERM_CHARS) found.push(word.toLowerCase());
-    for (const piece of word.split('-')) identifierTerms(piece, found);
+    if (word.length <= MAX_TERM_CHARS) terms.push(word.toLowerCase());
+    for (const piece of word.split('-')) identifierTerms(piece, terms);
   } else {
-    identifierTerms(word, found);
+    identifierTerms(word, terms);
   }
-  terms = found;
-  if (wordTerms.size >= MAX_CACHED_WORDS) wordTerms.clear();
-  wordTerms.set(word, terms);
   return terms;
 }
 
@@ -56,50 +44,189 @@ function identifierTerms(identifier: string, out: string[]): void {
   }
 }
 
-/** Term hashes of the text being tokenized, reused: sorted, they give each term's count. */
-let occurrences = new Int32Array(4096);
-
-/** The postings of a text: its distinct terms' hashes (ascending) with their counts, and the number of occurrences. */
-export function termPostings(text: string): { terms: Int32Array; counts: Uint16Array; length: number } {
-  let length = 0;
-  for (const match of text.matchAll(WORD)) {
-    const hashes = hashesOfWord(match[0]);
-    if (length + hashes.length > occurrences.length) {
-      const grown = new Int32Array(occurrences.length * 2);
-      grown.set(occurrences);
-      occurrences = grown;
-    }
-    for (let i = 0; i < hashes.length; i++) occurrences[length++] = hashes[i]!;
-  }
-  // Sorting the occurrences counts them faster than a map per text (measured).
-  const sorted = occurrences.subarray(0, length).sort();
-  let distinct = 0;
-  for (let i = 0; i < length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
-  const terms = new Int32Array(distinct);
-  const tf = new Uint16Array(distinct);
-  for (let i = 0, t = -1; i < length; i++) {
-    if (i === 0 || sorted[i] !== sorted[i - 1]) terms[++t] = sorted[i]!;
-    if (tf[t]! < MAX_TERM_COUNT) tf[t]!++;
-  }
-  return { terms, counts: tf, length };
+/** The postings of a text: its distinct terms' hashes with their counts, and the number of occurrences. */
+export function termPostings(...texts: string[]): { terms: Int32Array; counts: Uint16Array; length: number } {
+  counter.reset();
+  for (const text of texts) collectTermHashes(text);
+  return counter.postings();
 }
 
 /** A chunk's postings: its definition names and enclosing signature (context) are searchable too. */
 export function chunkPostings(chunk: { context: string | null; text: string }): ReturnType<typeof termPostings> {
-  return termPostings(`${chunk.context ?? ''}\n${chunk.text}`);
+  return chunk.context === null ? termPostings(chunk.text) : termPostings(chunk.context, chunk.text);
 }
 
 const MAX_TERM_COUNT = 0xffff;
-const wordHashes = new Map<string, Int32Array>();
 
-/** termsOfWord, hashed: indexing needs only the hashes. */
-function hashesOfWord(word: string): Int32Array {
-  let hashes = wordHashes.get(word);
-  if (hashes) return hashes;
-  hashes = Int32Array.from(termsOfWord(word), termHash);
-  if (wordHashes.size >= MAX_CACHED_WORDS) wordHashes.clear();
-  wordHashes.set(word, hashes);
+/** ASCII characters that WORD matches: letters, digits, `_` and `$`. */
+const ASCII_WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_WORD[c] = /[\w$]/.test(String.fromCharCode(c)) ? 1 : 0;
+const HYPHEN = 0x2d;
+const WORD_AT = new RegExp(WORD.source, 'uy');
+
+/** `c` is an ASCII word character (false past the end of a text, where charCodeAt gives NaN). */
+function isAsciiWord(c: number): boolean {
+  return c < 128 && ASCII_WORD[c] === 1;
+}
+
+/**
+ * Counts the term hashes of every word in `text`, the words WORD finds, scanned by character
+ * code so that a word seen before costs no allocation: this is most of the CPU time of indexing.
+ * Where a non-ASCII character may belong to a word, the regex decides where it ends.
+ */
+function collectTermHashes(text: string): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && ASCII_WORD[c] === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let key = FNV_OFFSET;
+    let ascii = c < 128;
+    while (ascii) {
+      const d = text.charCodeAt(i);
+      if (isAsciiWord(d) || (d === HYPHEN && isAsciiWord(text.charCodeAt(i + 1)))) {
+        key = Math.imul(key ^ d, FNV_PRIME);
+        i++;
+      } else {
+        ascii = !(d >= 128 || (d === HYPHEN && text.charCodeAt(i + 1) >= 128));
+        break;
+      }
+    }
+    if (!ascii) {
+      WORD_AT.lastIndex = start;
+      const word = WORD_AT.exec(text)?.[0];
+      if (word === undefined) {
+        i = start + 1; // a non-ASCII character outside any word
+        continue;
+      }
+      i = start + word.length;
+      key = termHash(word);
+    }
+    counter.add(cachedHashes(text, start, i, key | 0));
+  }
+}
+
+/**
+ * Counts the term occurrences of one text in an open-addressing table that is reused from text to
+ * text (a generation stamp clears it): no allocation until the result.
+ */
+class TermCounter {
+  private slots = 1024;
+  private keys = new Int32Array(this.slots);
+  private counts = new Uint16Array(this.slots);
+  private stamps = new Uint32Array(this.slots);
+  /** Slots in the order their terms first appeared. */
+  private used = new Int32Array(this.slots / 2);
+  private distinct = 0;
+  private occurrences = 0;
+  private generation = 1;
+
+  reset(): void {
+    this.distinct = 0;
+    this.occurrences = 0;
+    if (++this.generation === 0xffffffff) {
+      this.stamps.fill(0);
+      this.generation = 1;
+    }
+  }
+
+  add(hashes: Int32Array): void {
+    for (let i = 0; i < hashes.length; i++) this.addOne(hashes[i]!);
+    this.occurrences += hashes.length;
+  }
+
+  postings(): { terms: Int32Array; counts: Uint16Array; length: number } {
+    const terms = new Int32Array(this.distinct);
+    const counts = new Uint16Array(this.distinct);
+    for (let i = 0; i < this.distinct; i++) {
+      terms[i] = this.keys[this.used[i]!]!;
+      counts[i] = this.counts[this.used[i]!]!;
+    }
+    return { terms, counts, length: this.occurrences };
+  }
+
+  private addOne(term: number): void {
+    const mask = this.slots - 1;
+    // Terms are FNV hashes already: their low bits are well mixed.
+    for (let slot = term & mask; ; slot = (slot + 1) & mask) {
+      if (this.stamps[slot] !== this.generation) {
+        this.stamps[slot] = this.generation;
+        this.keys[slot] = term;
+        this.counts[slot] = 1;
+        this.used[this.distinct++] = slot;
+        if (this.distinct === this.used.length) this.grow();
+        return;
+      }
+      if (this.keys[slot] === term) {
+        if (this.counts[slot]! < MAX_TERM_COUNT) this.counts[slot]!++;
+        return;
+      }
+    }
+  }
+
+  /** Doubles the table when half full, re-inserting the terms so far in their order. */
+  private grow(): void {
+    const { keys, counts, used, distinct } = this;
+    this.slots *= 2;
+    this.keys = new Int32Array(this.slots);
+    this.counts = new Uint16Array(this.slots);
+    this.stamps = new Uint32Array(this.slots);
+    this.used = new Int32Array(this.slots / 2);
+    this.generation = 1;
+    this.distinct = 0;
+    for (let i = 0; i < distinct; i++) {
+      const count = counts[used[i]!]!;
+      this.addOne(keys[used[i]!]!);
+      this.counts[this.used[i]!] = count;
+    }
+  }
+}
+
+const counter = new TermCounter();
+
+/**
+ * The term hashes of the words seen lately, in an open-addressing table keyed by the hash of the
+ * word's characters: a hit is checked against the text in place, without slicing it out. Code
+ * repeats its words (keywords, names) so much that most words are found here.
+ */
+const SLOTS = 1 << 17;
+const slotKeys = new Int32Array(SLOTS);
+let slotWords: Array<string | undefined> = new Array<string | undefined>(SLOTS);
+let slotHashes: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(SLOTS);
+let slotsUsed = 0;
+
+function cachedHashes(text: string, start: number, end: number, key: number): Int32Array {
+  const length = end - start;
+  let slot = key & (SLOTS - 1);
+  for (;;) {
+    const word = slotWords[slot];
+    if (word === undefined) break;
+    if (slotKeys[slot] === key && word.length === length && sameChars(word, text, start)) return slotHashes[slot]!;
+    slot = (slot + 1) & (SLOTS - 1);
+  }
+  const word = text.slice(start, end);
+  const hashes = Int32Array.from(splitWord(word), termHash);
+  if (slotsUsed >= SLOTS / 2) {
+    // Full enough that probes grow long: start afresh (the common words come back at once).
+    slotWords = new Array<string | undefined>(SLOTS);
+    slotHashes = new Array<Int32Array | undefined>(SLOTS);
+    slotsUsed = 0;
+    slot = key & (SLOTS - 1);
+  }
+  slotKeys[slot] = key;
+  slotWords[slot] = word;
+  slotHashes[slot] = hashes;
+  slotsUsed++;
   return hashes;
+}
+
+function sameChars(word: string, text: string, start: number): boolean {
+  for (let j = 0; j < word.length; j++) if (word.charCodeAt(j) !== text.charCodeAt(start + j)) return false;
+  return true;
 }
 
 /** Distinct terms in order of first appearance. */
@@ -114,10 +241,10 @@ export function distinctTerms(text: string): string[] {
  * matches are always verified against the text where it matters (phrases, regex, snippets).
  */
 export function termHash(term: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < term.length; i++) {
-    hash ^= term.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
+  let hash = FNV_OFFSET;
+  for (let i = 0; i < term.length; i++) hash = Math.imul(hash ^ term.charCodeAt(i), FNV_PRIME);
   return hash | 0;
 }
+
+const FNV_OFFSET = 0x811c9dc5 | 0; // as an int32, so the hashing loops stay in integers
+const FNV_PRIME = 0x01000193;
