@@ -13,14 +13,21 @@ export const DEFAULT_IGNORE_RULES: readonly string[] = [
   'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lockb', 'bun.lock',
   'Cargo.lock', 'poetry.lock', 'Pipfile.lock', 'composer.lock', 'Gemfile.lock', 'go.sum', 'flake.lock',
   '*.min.js', '*.min.mjs', '*.min.css', '*.map', '*.bundle.js',
-  '*.png', '*.jpg', '*.jpeg', '*.gif', '*.webp', '*.ico', '*.bmp', '*.tiff', '*.psd',
-  '*.pdf', '*.zip', '*.gz', '*.tgz', '*.bz2', '*.xz', '*.7z', '*.rar', '*.jar', '*.war',
-  '*.woff', '*.woff2', '*.ttf', '*.otf', '*.eot',
-  '*.mp3', '*.mp4', '*.wav', '*.ogg', '*.webm', '*.mov', '*.avi',
-  '*.exe', '*.dll', '*.so', '*.dylib', '*.a', '*.o', '*.obj', '*.class', '*.pyc', '*.wasm', '*.node',
-  '*.sqlite', '*.db', '*.duckdb', '*.duckdb.wal',
-  '.DS_Store', 'Thumbs.db',
+  '*.duckdb.wal', '.DS_Store', 'Thumbs.db',
 ];
+
+/**
+ * Binary assets, also left out by default (as `*.png` and so on would be), but looked up by
+ * extension: testing each file against some fifty more patterns took most of the walk's time.
+ */
+export const DEFAULT_BINARY_EXTENSIONS: ReadonlySet<string> = new Set([
+  'png', 'jpg', 'jpeg', 'gif', 'webp', 'ico', 'bmp', 'tiff', 'psd',
+  'pdf', 'zip', 'gz', 'tgz', 'bz2', 'xz', '7z', 'rar', 'jar', 'war',
+  'woff', 'woff2', 'ttf', 'otf', 'eot',
+  'mp3', 'mp4', 'wav', 'ogg', 'webm', 'mov', 'avi',
+  'exe', 'dll', 'so', 'dylib', 'a', 'o', 'obj', 'class', 'pyc', 'wasm', 'node',
+  'sqlite', 'db', 'duckdb',
+]);
 
 /** Names of per-directory rule files, later ones taking precedence within a directory. */
 export const IGNORE_FILE_NAMES = ['.gitignore', '.quarryignore'] as const;
@@ -33,23 +40,26 @@ interface Layer {
 
 /**
  * Git's precedence: rules in a deeper directory beat those above it, and within one directory the
- * last matching rule wins, negations included. Layers are immutable so sibling directories share parents.
+ * last matching rule wins, negations included. Layers are immutable so sibling directories share
+ * parents. The defaults lie under every layer, so any rule file or user rule can override them.
  */
 export class IgnoreRules {
-  private constructor(private readonly layers: readonly Layer[]) {}
+  private constructor(
+    private readonly defaults: Defaults,
+    private readonly layers: readonly Layer[],
+  ) {}
 
+  /** The defaults, then these rule sets (the user's, .git/info/exclude) for a root. */
   static root(ruleSets: ReadonlyArray<readonly string[] | string>): IgnoreRules {
-    const rules = ignore({ ignorecase: false });
-    for (const set of ruleSets) rules.add(set as string | string[]);
-    return new IgnoreRules([{ base: '', rules }]);
+    return new IgnoreRules(new Defaults(), []).withDirectory('', ruleSets);
   }
 
-  /** Adds the rule files' text found in directory `base` ('a/b/'). */
-  withDirectory(base: string, fileContents: readonly string[]): IgnoreRules {
-    if (fileContents.length === 0) return this;
-    const rules = ignore({ ignorecase: false });
-    for (const text of fileContents) rules.add(text);
-    return new IgnoreRules([...this.layers, { base, rules }]);
+  /** Adds the rules found in directory `base` ('a/b/'): rule files' text, or lists of rules. */
+  withDirectory(base: string, ruleSets: ReadonlyArray<readonly string[] | string>): IgnoreRules {
+    // An empty layer would still cost a test of every path below it.
+    const lines = ruleSets.flatMap((set) => (typeof set === 'string' ? set.split(/\r?\n/) : set));
+    if (!lines.some((line) => line.trim() !== '' && !line.startsWith('#'))) return this;
+    return new IgnoreRules(this.defaults, [...this.layers, { base, rules: ignore({ ignorecase: false }).add(lines) }]);
   }
 
   isIgnored(relPath: string, isDirectory: boolean): boolean {
@@ -68,6 +78,21 @@ export class IgnoreRules {
       }
       if (verdict.unignored) return false;
     }
-    return false;
+    return this.defaults.ignores(relPath, isDirectory);
+  }
+}
+
+/** The default rules, split by what each can match, so that a file is tested against few. */
+class Defaults {
+  /** Rules with a trailing slash, which only directories match. */
+  private readonly directoryRules = ignore().add(DEFAULT_IGNORE_RULES.filter((rule) => rule.endsWith('/')));
+  private readonly otherRules = ignore().add(DEFAULT_IGNORE_RULES.filter((rule) => !rule.endsWith('/')));
+
+  ignores(relPath: string, isDirectory: boolean): boolean {
+    // Parent directories were tested as the walk entered them: only the path itself is asked about.
+    if (isDirectory) return this.directoryRules.ignores(`${relPath}/`) || this.otherRules.ignores(relPath);
+    const dot = relPath.lastIndexOf('.');
+    if (dot > relPath.lastIndexOf('/') && DEFAULT_BINARY_EXTENSIONS.has(relPath.slice(dot + 1))) return true;
+    return this.otherRules.ignores(relPath);
   }
 }

@@ -74,6 +74,24 @@ describe('walkFolder', () => {
     }
   });
 
+  it('leaves out binary assets and bundles by default, unless a rule file brings them back', async () => {
+    const { dir, cleanup: done } = await tempDir();
+    try {
+      await writeFile(dir, 'img/logo.png', 'png');
+      await writeFile(dir, 'img/logo.PNG.ts', 'export const logo = 1;\n');
+      await writeFile(dir, 'lib/app.min.js', 'x');
+      await writeFile(dir, 'native/addon.node', 'x');
+      await writeFile(dir, 'docs.pdf/readme.md', '# a directory named like a binary\n');
+      const walked = async (): Promise<string[]> => (await walk(dir)).filter((i) => i.type === 'file').map((i) => i.relPath);
+      assert.deepEqual(await walked(), ['docs.pdf/readme.md', 'img/logo.PNG.ts']);
+      await writeFile(dir, 'img/.gitignore', '!*.png\n');
+      await writeFile(dir, '.quarryignore', '!*.min.js\n');
+      assert.deepEqual(await walked(), ['.quarryignore', 'docs.pdf/readme.md', 'img/.gitignore', 'img/logo.PNG.ts', 'img/logo.png', 'lib/app.min.js']);
+    } finally {
+      await done();
+    }
+  });
+
   it("applies the user's rules to every folder, below the folder's own files", async () => {
     const { dir, cleanup: done } = await tempDir();
     try {

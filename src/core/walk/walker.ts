@@ -2,7 +2,7 @@ import fs, { type Dirent } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import path from 'node:path';
 import type { SkipReason } from '../../shared/types.js';
-import { DEFAULT_IGNORE_RULES, IGNORE_FILE_NAMES, IgnoreRules } from './ignore-rules.js';
+import { IGNORE_FILE_NAMES, IgnoreRules } from './ignore-rules.js';
 
 export interface WalkedFile {
   type: 'file';
@@ -211,7 +211,7 @@ class AncestorRules {
     private readonly root: string,
     userRules: readonly string[],
   ) {
-    this.base = IgnoreRules.root([DEFAULT_IGNORE_RULES, userRules, readOptional(path.join(root, '.git', 'info', 'exclude'))]);
+    this.base = IgnoreRules.root([userRules, readOptional(path.join(root, '.git', 'info', 'exclude'))]);
   }
 
   /** Whether a path is ignored, itself or by being inside an ignored directory. */
