@@ -79,6 +79,39 @@ describe('PostingsIndex', () => {
     assert.ok(loaded.postingCount > 200_000);
   });
 
+  it('scores the same whether postings sit in runs, unsorted, or in one base', () => {
+    const texts = new Map<number, string>();
+    for (let id = 1; id <= 2500; id++) texts.set(id, Array.from({ length: 60 }, (_, j) => `w${(id * 13 + j * j) % 700}`).join(' ') + ` doc${id % 40}`);
+    const incremental = new PostingsIndex();
+    const rows: number[][] = [];
+    for (const [id, text] of texts) {
+      addText(incremental, id, text);
+      // A query seals the postings added so far into a small run, as searching during indexing does.
+      if (id % 97 === 0) incremental.score([word('w1')], 1, { limit: 1 });
+      if (id === 1200) incremental.remove([5, 50, 500]);
+      const { terms, counts } = termPostings(text);
+      terms.forEach((term, i) => rows.push([term, id, counts[i]!]));
+    }
+    // The last few chunks' postings are still pending, below a run's size.
+    addText(incremental, 2501, 'w1 w2 doc7');
+    texts.set(2501, 'w1 w2 doc7');
+    rows.push(...[...termPostings('w1 w2 doc7').terms].map((term) => [term, 2501, 1]));
+    rows.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    const ids = [...texts.keys()];
+    const whole = PostingsIndex.fromSorted(
+      { terms: rows.map((r) => r[0]!), chunks: rows.map((r) => r[1]!), tfs: rows.map((r) => r[2]!) },
+      { ids, files: ids, lengths: ids.map((id) => termPostings(texts.get(id)!).length) },
+    );
+    whole.remove([5, 50, 500]);
+    assert.equal(incremental.postingCount, whole.postingCount);
+    assert.equal(incremental.chunkCount, whole.chunkCount);
+    for (const query of [[word('w1')], [word('doc7'), word('w350', 1)], [word('w699'), word('doc0', 1), word('w3', 2)]]) {
+      const groups = query.length;
+      assert.deepEqual(incremental.score(query, groups, { limit: 3000 }), whole.score(query, groups, { limit: 3000 }));
+    }
+    assert.equal(incremental.score([word('doc7')], 1, { limit: 3000 }).length, [...texts].filter(([id, t]) => / doc7$/.test(t) && id !== 5 && id !== 50 && id !== 500).length);
+  });
+
   it('loads a base from sorted postings and adds to it', () => {
     const rows = [
       [termHash('alpha'), 1],

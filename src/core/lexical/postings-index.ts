@@ -22,18 +22,20 @@ export const MAX_GROUPS = 31;
  * Postings mirrored in memory for query speed: DuckDB keeps them durable, but a BM25 query there
  * costs about 15 ms of planning and operators, against about 1 ms here.
  *
- * Layout: a compact base (terms sorted, one offsets array, parallel chunk id and tf arrays) plus a
- * delta map for postings added since; removed chunks are masked by a zero length. Both are merged
- * back into a fresh base when the delta or the dead postings grow large, so memory stays near
- * 6 bytes a posting.
+ * Layout: a compact base and a few newer runs, each sorted by term (terms, one offsets array,
+ * parallel chunk id and tf arrays), plus the postings added since the last run, kept flat until a
+ * query or their number seals them into a run. Removed chunks are masked by a zero length. The runs
+ * are merged back into a fresh base when they, or the dead postings, grow large, so memory stays
+ * near 6 bytes a posting and adding one allocates nothing.
  */
 export class PostingsIndex {
-  private baseTerms = new Int32Array(0);
-  private baseOffsets = new Int32Array(1);
-  private baseChunks = new Int32Array(0);
-  private baseTfs = new Uint16Array(0);
-  private delta = new Map<number, { chunks: number[]; tfs: number[] }>();
-  private deltaSize = 0;
+  private base: Run = emptyRun();
+  private runs: Run[] = [];
+  private runsSize = 0;
+  private pendingTerms = new Int32Array(1024);
+  private pendingChunks = new Int32Array(1024);
+  private pendingTfs = new Uint16Array(1024);
+  private pendingSize = 0;
   private deadPostings = 0;
   /** Per chunk id: term occurrences (the BM25 document length); 0 means no live chunk. */
   private lengths = new Int32Array(1024);
@@ -60,7 +62,7 @@ export class PostingsIndex {
   }
 
   get postingCount(): number {
-    return this.baseChunks.length + this.deltaSize - this.deadPostings;
+    return this.base.chunks.length + this.runsSize + this.pendingSize - this.deadPostings;
   }
 
   /** Builds the base from postings sorted by term, and chunk lengths. */
@@ -73,22 +75,8 @@ export class PostingsIndex {
       index.setLength(chunks.ids[i]!, chunks.lengths[i]!);
       index.files[chunks.ids[i]!] = chunks.files[i]!;
     }
-    const n = postings.terms.length;
-    const terms: number[] = [];
-    const offsets: number[] = [];
-    index.baseChunks = Int32Array.from(postings.chunks);
-    index.baseTfs = Uint16Array.from(postings.tfs);
-    for (let i = 0; i < n; i++) {
-      const term = postings.terms[i]!;
-      if (i === 0 || term !== postings.terms[i - 1]) {
-        terms.push(term);
-        offsets.push(i);
-      }
-      index.postingCounts[index.baseChunks[i]!]!++;
-    }
-    offsets.push(n);
-    index.baseTerms = Int32Array.from(terms);
-    index.baseOffsets = Int32Array.from(offsets);
+    index.base = runFromSorted(postings.terms, Int32Array.from(postings.chunks), Uint16Array.from(postings.tfs));
+    for (const id of index.base.chunks) index.postingCounts[id]!++;
     return index;
   }
 
@@ -96,14 +84,14 @@ export class PostingsIndex {
     this.setLength(chunkId, Math.max(1, length));
     this.files[chunkId] = fileId;
     this.postingCounts[chunkId] = terms.length;
+    if (this.pendingSize + terms.length > this.pendingTerms.length) this.growPending(this.pendingSize + terms.length);
     for (let i = 0; i < terms.length; i++) {
-      let list = this.delta.get(terms[i]!);
-      if (!list) this.delta.set(terms[i]!, (list = { chunks: [], tfs: [] }));
-      list.chunks.push(chunkId);
-      list.tfs.push(tfs[i]!);
+      this.pendingTerms[this.pendingSize] = terms[i]!;
+      this.pendingChunks[this.pendingSize] = chunkId;
+      this.pendingTfs[this.pendingSize] = tfs[i]!;
+      this.pendingSize++;
     }
-    this.deltaSize += terms.length;
-    if (this.deltaSize > Math.max(100_000, this.baseChunks.length)) this.compact();
+    if (this.pendingSize >= RUN_POSTINGS) this.seal();
   }
 
   remove(chunkIds: Iterable<number>): void {
@@ -115,7 +103,7 @@ export class PostingsIndex {
       this.totalLength -= length;
       this.deadPostings += this.postingCounts[id]!;
     }
-    if (this.deadPostings > 50_000 && this.deadPostings * 4 > this.baseChunks.length + this.deltaSize) this.compact();
+    if (this.deadPostings > 50_000 && this.deadPostings * 4 > this.postingCount + this.deadPostings) this.compact();
   }
 
   /**
@@ -161,22 +149,23 @@ export class PostingsIndex {
       }
     };
 
+    this.seal();
+    const runs = [this.base, ...this.runs];
     for (const term of terms) {
       if (term.group >= groups) continue;
-      const base = this.baseRange(term.hash);
-      const recent = this.delta.get(term.hash);
+      const ranges = runs.map((run) => termRange(run, term.hash));
       // Removed chunks' postings stay until a compaction; they must not count.
-      const live = (chunks: ArrayLike<number>, start: number, end: number): number => {
-        if (this.deadPostings === 0) return end - start;
-        let count = 0;
-        for (let i = start; i < end; i++) if (lengths[chunks[i]!] !== 0) count++;
-        return count;
-      };
-      const df = (base ? live(this.baseChunks, base[0], base[1]) : 0) + (recent ? live(recent.chunks, 0, recent.chunks.length) : 0);
+      let df = 0;
+      ranges.forEach((range, r) => {
+        if (!range) return;
+        if (this.deadPostings === 0) df += range[1] - range[0];
+        else for (let i = range[0]; i < range[1]; i++) if (lengths[runs[r]!.chunks[i]!] !== 0) df++;
+      });
       if (df === 0) continue;
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-      if (base) accumulate(term, idf, this.baseChunks, this.baseTfs, base[0], base[1]);
-      if (recent) accumulate(term, idf, recent.chunks, recent.tfs, 0, recent.chunks.length);
+      ranges.forEach((range, r) => {
+        if (range) accumulate(term, idf, runs[r]!.chunks, runs[r]!.tfs, range[0], range[1]);
+      });
     }
 
     const best = new TopK(options.limit);
@@ -192,12 +181,6 @@ export class PostingsIndex {
       if (coversOne) best.offer(id, bm25[id]! * (coverage / groups) ** 2);
     }
     return best.sorted();
-  }
-
-  /** [start, end) of a term's postings in the base, or null. */
-  private baseRange(term: number): [number, number] | null {
-    const at = binarySearch(this.baseTerms, term);
-    return at < 0 ? null : [this.baseOffsets[at]!, this.baseOffsets[at + 1]!];
   }
 
   private setLength(chunkId: number, length: number): void {
@@ -225,46 +208,154 @@ export class PostingsIndex {
     this.partsHit = this.partsHit.map((p) => grown(p, (n) => new Uint8Array(n)));
   }
 
-  /** Merges the delta into a new base and drops postings of removed chunks. */
+  private growPending(minimum: number): void {
+    let size = this.pendingTerms.length;
+    while (size < minimum) size *= 2;
+    const terms = new Int32Array(size);
+    const chunks = new Int32Array(size);
+    const tfs = new Uint16Array(size);
+    terms.set(this.pendingTerms.subarray(0, this.pendingSize));
+    chunks.set(this.pendingChunks.subarray(0, this.pendingSize));
+    tfs.set(this.pendingTfs.subarray(0, this.pendingSize));
+    this.pendingTerms = terms;
+    this.pendingChunks = chunks;
+    this.pendingTfs = tfs;
+  }
+
+  /**
+   * Sorts the pending postings into a run. Runs of similar size merge, so that there are few
+   * however often queries seal small ones, and all merge into the base once they rival it.
+   */
+  private seal(): void {
+    if (this.pendingSize === 0) return;
+    const order = sortByTerm(this.pendingTerms, this.pendingSize);
+    const terms = new Int32Array(this.pendingSize);
+    const chunks = new Int32Array(this.pendingSize);
+    const tfs = new Uint16Array(this.pendingSize);
+    for (let i = 0; i < this.pendingSize; i++) {
+      terms[i] = this.pendingTerms[order[i]!]!;
+      chunks[i] = this.pendingChunks[order[i]!]!;
+      tfs[i] = this.pendingTfs[order[i]!]!;
+    }
+    this.runs.push(runFromSorted(terms, chunks, tfs));
+    this.runsSize += this.pendingSize;
+    this.pendingSize = 0;
+    while (this.runs.length >= 2 && this.runs.at(-2)!.chunks.length <= 2 * this.runs.at(-1)!.chunks.length) {
+      const newer = this.runs.pop()!;
+      const older = this.runs.pop()!;
+      this.runs.push(this.merge([older, newer], false));
+    }
+    if (this.runsSize > Math.max(COMPACT_POSTINGS, this.base.chunks.length)) this.compact();
+  }
+
+  /** Merges the base and the runs into a new base, without the postings of removed chunks. */
   private compact(): void {
-    const terms = new Set<number>(this.baseTerms);
-    for (const term of this.delta.keys()) terms.add(term);
-    const sorted = Int32Array.from(terms).sort();
-    const total = this.baseChunks.length + this.deltaSize - this.deadPostings;
-    const chunks = new Int32Array(Math.max(total, 0));
-    const tfs = new Uint16Array(chunks.length);
+    this.seal();
+    this.base = this.merge([this.base, ...this.runs], true);
+    this.runs = [];
+    this.runsSize = 0;
+    this.deadPostings = 0;
+  }
+
+  /** One run of the postings of `runs`, term by term in the order given; `dropDead` leaves out removed chunks'. */
+  private merge(runs: Run[], dropDead: boolean): Run {
+    const size = runs.reduce((sum, run) => sum + run.chunks.length, 0);
+    const chunks = new Int32Array(size);
+    const tfs = new Uint16Array(size);
     const keptTerms: number[] = [];
     const offsets: number[] = [];
+    const cursors = new Array<number>(runs.length).fill(0);
     let at = 0;
-    const copy = (from: ArrayLike<number>, fromTfs: ArrayLike<number>, begin: number, end: number): void => {
-      for (let i = begin; i < end; i++) {
-        const id = from[i]!;
-        if (this.lengths[id] === 0) continue;
-        chunks[at] = id;
-        tfs[at] = fromTfs[i]!;
-        at++;
-      }
-    };
-    for (const term of sorted) {
+    for (;;) {
+      // The smallest term not merged yet, across the runs' sorted term lists.
+      let term = Infinity;
+      runs.forEach((run, r) => {
+        if (cursors[r]! < run.terms.length) term = Math.min(term, run.terms[cursors[r]!]!);
+      });
+      if (term === Infinity) break;
       const start = at;
-      const base = this.baseRange(term);
-      if (base) copy(this.baseChunks, this.baseTfs, base[0], base[1]);
-      const recent = this.delta.get(term);
-      if (recent) copy(recent.chunks, recent.tfs, 0, recent.chunks.length);
+      runs.forEach((run, r) => {
+        const c = cursors[r]!;
+        if (c >= run.terms.length || run.terms[c] !== term) return;
+        for (let i = run.offsets[c]!; i < run.offsets[c + 1]!; i++) {
+          const id = run.chunks[i]!;
+          if (dropDead && this.lengths[id] === 0) continue;
+          chunks[at] = id;
+          tfs[at] = run.tfs[i]!;
+          at++;
+        }
+        cursors[r] = c + 1;
+      });
       if (at > start) {
         keptTerms.push(term);
         offsets.push(start);
       }
     }
     offsets.push(at);
-    this.baseTerms = Int32Array.from(keptTerms);
-    this.baseOffsets = Int32Array.from(offsets);
-    this.baseChunks = chunks.subarray(0, at);
-    this.baseTfs = tfs.subarray(0, at);
-    this.delta = new Map();
-    this.deltaSize = 0;
-    this.deadPostings = 0;
+    return { terms: Int32Array.from(keptTerms), offsets: Int32Array.from(offsets), chunks: chunks.subarray(0, at), tfs: tfs.subarray(0, at) };
   }
+}
+
+/** Postings sorted by term: each distinct term once, its postings at [offsets[i], offsets[i + 1]). */
+interface Run {
+  terms: Int32Array;
+  offsets: Int32Array;
+  chunks: Int32Array;
+  tfs: Uint16Array;
+}
+
+/** Postings added before they are sorted into a run: enough to make sorting them worth it. */
+const RUN_POSTINGS = 1 << 16;
+/** Runs merge into the base once they hold more postings than this, or than the base. */
+const COMPACT_POSTINGS = 100_000;
+
+function emptyRun(): Run {
+  return { terms: new Int32Array(0), offsets: new Int32Array(1), chunks: new Int32Array(0), tfs: new Uint16Array(0) };
+}
+
+function runFromSorted(terms: ArrayLike<number>, chunks: Int32Array, tfs: Uint16Array): Run {
+  const distinct: number[] = [];
+  const offsets: number[] = [];
+  for (let i = 0; i < terms.length; i++) {
+    if (i === 0 || terms[i] !== terms[i - 1]) {
+      distinct.push(terms[i]!);
+      offsets.push(i);
+    }
+  }
+  offsets.push(terms.length);
+  return { terms: Int32Array.from(distinct), offsets: Int32Array.from(offsets), chunks, tfs };
+}
+
+/** [start, end) of a term's postings in a run, or null. */
+function termRange(run: Run, term: number): [number, number] | null {
+  const at = binarySearch(run.terms, term);
+  return at < 0 ? null : [run.offsets[at]!, run.offsets[at + 1]!];
+}
+
+const radixCounts = new Uint32Array(1 << 16);
+
+/**
+ * The order of the first `n` terms sorted as signed integers, stable (so postings keep the order
+ * they were added in): a radix sort on 16 bits at a time, linear where a comparison sort is not.
+ */
+function sortByTerm(terms: Int32Array, n: number): Uint32Array {
+  let order = new Uint32Array(n);
+  let next = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (const shift of [0, 16]) {
+    // Flipping the sign bit orders negative terms first.
+    const digit = (term: number): number => ((term >>> shift) & 0xffff) ^ (shift === 16 ? 0x8000 : 0);
+    radixCounts.fill(0);
+    for (let i = 0; i < n; i++) radixCounts[digit(terms[i]!)]!++;
+    for (let d = 0, sum = 0; d < radixCounts.length; d++) {
+      const count = radixCounts[d]!;
+      radixCounts[d] = sum;
+      sum += count;
+    }
+    for (let i = 0; i < n; i++) next[radixCounts[digit(terms[order[i]!]!)]!++] = order[i]!;
+    [order, next] = [next, order];
+  }
+  return order;
 }
 
 function binarySearch(sorted: Int32Array, value: number): number {
