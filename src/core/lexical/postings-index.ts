@@ -339,23 +339,25 @@ const radixCounts = new Uint32Array(1 << 16);
  * they were added in): a radix sort on 16 bits at a time, linear where a comparison sort is not.
  */
 function sortByTerm(terms: Int32Array, n: number): Uint32Array {
-  let order = new Uint32Array(n);
-  let next = new Uint32Array(n);
+  const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  for (const shift of [0, 16]) {
-    // Flipping the sign bit orders negative terms first.
-    const digit = (term: number): number => ((term >>> shift) & 0xffff) ^ (shift === 16 ? 0x8000 : 0);
-    radixCounts.fill(0);
-    for (let i = 0; i < n; i++) radixCounts[digit(terms[i]!)]!++;
-    for (let d = 0, sum = 0; d < radixCounts.length; d++) {
-      const count = radixCounts[d]!;
-      radixCounts[d] = sum;
-      sum += count;
-    }
-    for (let i = 0; i < n; i++) next[radixCounts[digit(terms[order[i]!]!)]!++] = order[i]!;
-    [order, next] = [next, order];
+  const byLowBits = radixPass(terms, order, 0, 0);
+  // Flipping the sign bit orders negative terms first.
+  return radixPass(terms, byLowBits, 16, 0x8000);
+}
+
+/** `order` stably sorted by one 16-bit digit of the terms it points to. */
+function radixPass(terms: Int32Array, order: Uint32Array, shift: number, flip: number): Uint32Array {
+  const sorted = new Uint32Array(order.length);
+  radixCounts.fill(0);
+  for (let i = 0; i < order.length; i++) radixCounts[((terms[order[i]!]! >>> shift) & 0xffff) ^ flip]!++;
+  for (let d = 0, sum = 0; d < radixCounts.length; d++) {
+    const count = radixCounts[d]!;
+    radixCounts[d] = sum;
+    sum += count;
   }
-  return order;
+  for (let i = 0; i < order.length; i++) sorted[radixCounts[((terms[order[i]!]! >>> shift) & 0xffff) ^ flip]!++] = order[i]!;
+  return sorted;
 }
 
 function binarySearch(sorted: Int32Array, value: number): number {

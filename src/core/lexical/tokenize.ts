@@ -64,7 +64,6 @@ for (let c = 0; c < 128; c++) ASCII_WORD[c] = /[\w$]/.test(String.fromCharCode(c
 const HYPHEN = 0x2d;
 const WORD_AT = new RegExp(WORD.source, 'uy');
 
-/** `c` is an ASCII word character (false past the end of a text, where charCodeAt gives NaN). */
 function isAsciiWord(c: number): boolean {
   return c < 128 && ASCII_WORD[c] === 1;
 }
@@ -86,13 +85,15 @@ function collectTermHashes(text: string): void {
     const start = i;
     let key = FNV_OFFSET;
     let ascii = c < 128;
-    while (ascii) {
+    // Reading past the end (charCodeAt's NaN) would make V8 throw away this compiled loop.
+    while (ascii && i < n) {
       const d = text.charCodeAt(i);
-      if (isAsciiWord(d) || (d === HYPHEN && isAsciiWord(text.charCodeAt(i + 1)))) {
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (isAsciiWord(d) || (d === HYPHEN && isAsciiWord(next))) {
         key = Math.imul(key ^ d, FNV_PRIME);
         i++;
       } else {
-        ascii = !(d >= 128 || (d === HYPHEN && text.charCodeAt(i + 1) >= 128));
+        ascii = !(d >= 128 || (d === HYPHEN && next >= 128));
         break;
       }
     }

@@ -82,9 +82,8 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const ruleTexts = IGNORE_FILE_NAMES.filter((name) => entries.some((e) => e.name === name))
-      .map((name) => readOptional(path.join(dir.absPath, name)))
-      .filter((text) => text.length > 0);
+    const ruleTexts: string[] = [];
+    for (const name of IGNORE_FILE_NAMES) if (entries.some((e) => e.name === name)) ruleTexts.push(readOptional(path.join(dir.absPath, name)));
     const rules = dir.rules.withDirectory(dir.relPath, ruleTexts);
 
     const subdirs: PendingDir[] = [];
