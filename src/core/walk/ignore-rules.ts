@@ -17,8 +17,9 @@ export const DEFAULT_IGNORE_RULES: readonly string[] = [
 ];
 
 /**
- * Binary assets, also left out by default (as `*.png` and so on would be), but looked up by
- * extension: testing each file against some fifty more patterns took most of the walk's time.
+ * Extensions of binary files, also left out by default: looked up in a set, as testing each file
+ * against some fifty `*.png`-like patterns took most of the walk's time. Unlike such a pattern,
+ * this never leaves out a directory.
  */
 export const DEFAULT_BINARY_EXTENSIONS: ReadonlySet<string> = new Set([
   'png', 'jpg', 'jpeg', 'gif', 'webp', 'ico', 'bmp', 'tiff', 'psd',
@@ -85,11 +86,10 @@ export class IgnoreRules {
 /** The default rules, split by what each can match, so that a file is tested against few. */
 class Defaults {
   /** Rules with a trailing slash, which only directories match. */
-  private readonly directoryRules = ignore().add(DEFAULT_IGNORE_RULES.filter((rule) => rule.endsWith('/')));
-  private readonly otherRules = ignore().add(DEFAULT_IGNORE_RULES.filter((rule) => !rule.endsWith('/')));
+  private readonly directoryRules = ignore({ ignorecase: false }).add(DEFAULT_IGNORE_RULES.filter((rule) => rule.endsWith('/')));
+  private readonly otherRules = ignore({ ignorecase: false }).add(DEFAULT_IGNORE_RULES.filter((rule) => !rule.endsWith('/')));
 
   ignores(relPath: string, isDirectory: boolean): boolean {
-    // Parent directories were tested as the walk entered them: only the path itself is asked about.
     if (isDirectory) return this.directoryRules.ignores(`${relPath}/`) || this.otherRules.ignores(relPath);
     const dot = relPath.lastIndexOf('.');
     if (dot > relPath.lastIndexOf('/') && DEFAULT_BINARY_EXTENSIONS.has(relPath.slice(dot + 1))) return true;

@@ -79,14 +79,15 @@ describe('walkFolder', () => {
     try {
       await writeFile(dir, 'img/logo.png', 'png');
       await writeFile(dir, 'img/logo.PNG.ts', 'export const logo = 1;\n');
+      await writeFile(dir, 'img/LOGO.MIN.JS', 'x');
       await writeFile(dir, 'lib/app.min.js', 'x');
       await writeFile(dir, 'native/addon.node', 'x');
       await writeFile(dir, 'docs.pdf/readme.md', '# a directory named like a binary\n');
       const walked = async (): Promise<string[]> => (await walk(dir)).filter((i) => i.type === 'file').map((i) => i.relPath);
-      assert.deepEqual(await walked(), ['docs.pdf/readme.md', 'img/logo.PNG.ts']);
+      assert.deepEqual(await walked(), ['docs.pdf/readme.md', 'img/LOGO.MIN.JS', 'img/logo.PNG.ts'], 'rules match case as git does on Linux');
       await writeFile(dir, 'img/.gitignore', '!*.png\n');
       await writeFile(dir, '.quarryignore', '!*.min.js\n');
-      assert.deepEqual(await walked(), ['.quarryignore', 'docs.pdf/readme.md', 'img/.gitignore', 'img/logo.PNG.ts', 'img/logo.png', 'lib/app.min.js']);
+      assert.deepEqual(await walked(), ['.quarryignore', 'docs.pdf/readme.md', 'img/.gitignore', 'img/LOGO.MIN.JS', 'img/logo.PNG.ts', 'img/logo.png', 'lib/app.min.js']);
     } finally {
       await done();
     }
