@@ -135,6 +135,15 @@ export class Engine {
    * the vectors its chunks lack. The generator's return value summarises the run.
    */
   async *index(folder: FolderInfo, options: IndexOptions = {}): AsyncGenerator<IndexProgress, IndexSummary> {
+    const release = await this.store.makeRoomForWrites();
+    try {
+      return yield* this.indexWithRoom(folder, options);
+    } finally {
+      await release();
+    }
+  }
+
+  private async *indexWithRoom(folder: FolderInfo, options: IndexOptions): AsyncGenerator<IndexProgress, IndexSummary> {
     const startedAt = performance.now();
     // The snapshot is taken before the walk, so a change made during the run is seen next time.
     const snapshot = this.snapshotFile(folder);

@@ -94,4 +94,24 @@ describe('ChunkPool (piscina workers)', () => {
       for await (const batch of pool.walk({ root: path.join(dir, 'no-such-folder'), maxFileBytes: 1 << 20 })) void batch;
     }, /ENOENT|no such file/);
   });
+
+  it('lets its threads go when idle, and starts them again for the next task', async () => {
+    const idle = new ChunkPool(2, 200);
+    try {
+      idle.start();
+      assert.equal(idle.threadCount, 2);
+      const [first] = await idle.process([{ absPath: path.join(SAMPLE_REPO, 'server/main.go'), relPath: 'server/main.go', knownHash: null, syntax: true }]);
+      assert.equal(first?.type, 'indexed');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      assert.equal(idle.threadCount, 0, 'idle threads were let go');
+      const [again] = await idle.process([{ absPath: path.join(SAMPLE_REPO, 'server/main.go'), relPath: 'server/main.go', knownHash: null, syntax: true }]);
+      assert.deepEqual(again, first);
+      const walked: string[] = [];
+      for await (const batch of idle.walk({ root: SAMPLE_REPO, maxFileBytes: 1 << 20 })) for (const item of batch) walked.push(item.relPath);
+      assert.ok(walked.includes('server/main.go'));
+      assert.equal(idle.threadCount, 2, 'a walk that just ended keeps them');
+    } finally {
+      await idle.close();
+    }
+  });
 });
