@@ -214,6 +214,21 @@ describe('Search paging and caching', () => {
     await cleanup();
   });
 
+  it('gives DuckDB room for writes only while a run is under way', async () => {
+    const store = (engine as unknown as { store: Store }).store;
+    const limit = async (): Promise<string> => (await store.all<{ v: string }>("SELECT current_setting('memory_limit') AS v"))[0]!.v;
+    const idle = await limit();
+    const run = engine.index(folder);
+    await run.next();
+    const writing = await limit();
+    assert.ok(Number.parseFloat(writing) > 2 * Number.parseFloat(idle), `${writing} while indexing, ${idle} idle`);
+    const release = await store.makeRoomForWrites(); // another holder, as a second folder's run
+    while (!(await run.next()).done);
+    assert.equal(await limit(), writing, 'held while any run is under way');
+    await release();
+    assert.equal(await limit(), idle);
+  });
+
   it('pages through results with a cursor, without repeats, and ends with no cursor', async () => {
     const seen: string[] = [];
     let cursor: string | undefined;
