@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { Engine } from '../src/core/engine.js';
 import type { IndexSummary } from '../src/shared/types.js';
 import { ChunkPool } from '../src/main/chunk-pool.js';
@@ -15,6 +17,8 @@ const repeats = Number(process.env.QUARRY_BENCH_REPEATS ?? 5);
 const builds = Number(process.env.QUARRY_BENCH_BUILDS ?? 3);
 /** Builds (each of ours and cindex's) from a cold page cache, as for a folder not read lately; needs root. */
 const coldBuilds = Number(process.env.QUARRY_BENCH_COLD_BUILDS ?? 2);
+/** Chunk threads are let go after this long idle (the app waits a minute), to measure the settled RSS sooner. */
+const POOL_IDLE_MS = 2000;
 
 
 function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): number | null {
@@ -51,13 +55,26 @@ async function runIndex(engine: Engine, folderPath: string): Promise<{ summary: 
 /** A first build in a fresh data directory; the last one's engine is kept for the rest of the bench. */
 async function freshBuild(): Promise<{ engine: Engine; pool: ChunkPool; dataDir: string; build: IndexSummary; searchableMs: number; buildMs: number }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-bench-'));
-  const pool = new ChunkPool();
+  const pool = new ChunkPool(undefined, POOL_IDLE_MS);
   // As in the app (compose's `indexing`): the workers load while the index opens.
   pool.start();
   const engine = await Engine.open({ dataDir, processor: pool });
   const started = performance.now();
   const { summary: build, searchableMs } = await runIndex(engine, corpus);
   return { engine, pool, dataDir, build, searchableMs, buildMs: performance.now() - started };
+}
+
+/**
+ * RSS once the chunk threads were let go for idleness, the main heap collected and the allocators
+ * given time to hand memory back: what the app settles at between runs.
+ */
+async function settledRss(pool: ChunkPool): Promise<number> {
+  while (pool.threadCount > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+  // Measured: RSS held for about 25 s more (DuckDB's allocator hands freed pages back on a delay).
+  await new Promise((resolve) => setTimeout(resolve, 35_000));
+  return process.memoryUsage().rss / 1048576;
 }
 
 async function dispose(build: { engine: Engine; pool: ChunkPool; dataDir: string }): Promise<void> {
@@ -117,6 +134,7 @@ async function main(): Promise<void> {
   const regex: number[] = [];
   for (let r = 0; r < repeats; r++) for (const q of REGEX_QUERIES) regex.push((await engine.search(q, { mode: 'regex', fresh: true })).tookMs);
   const rssMb = process.resourceUsage().maxRSS / 1024;
+  const settledRssMb = await settledRss(pool);
   engine.close();
   await pool.close();
 
@@ -153,6 +171,7 @@ async function main(): Promise<void> {
     indexBytes: status.indexBytes,
     indexToSource: +(status.indexBytes / folder.sourceBytes).toFixed(3),
     peakRssMb: Math.round(rssMb),
+    settledRssMb: Math.round(settledRssMb),
     lexicalMs: { coldP50: +percentile(lexicalCold, 50).toFixed(1), p50: +percentile(lexical, 50).toFixed(1), p95: +percentile(lexical, 95).toFixed(1) },
     regexMs: { p50: +percentile(regex, 50).toFixed(1), p95: +percentile(regex, 95).toFixed(1) },
     codesearch: cindexMs === null ? null : {
@@ -188,6 +207,7 @@ async function main(): Promise<void> {
     ['no-op re-index', `${noopMs.toFixed(0)} ms`],
     ['index on disk / source', `${(status.indexBytes / 1048576).toFixed(1)} MiB / ${(folder.sourceBytes / 1048576).toFixed(1)} MiB = ${result.indexToSource}`],
     ['peak RSS (engine + chunk workers)', `${result.peakRssMb} MB`],
+    ['RSS once idle (threads let go, 35 s later)', `${result.settledRssMb} MB`],
     ['lexical query (30 queries)', `cold p50 ${result.lexicalMs.coldP50} ms; warm p50 ${result.lexicalMs.p50} ms, p95 ${result.lexicalMs.p95} ms`],
     ['regex query (8 patterns)', `p50 ${result.regexMs.p50} ms, p95 ${result.regexMs.p95} ms`],
     ['csearch (same patterns)', result.codesearch ? `p50 ${result.codesearch.csearchMs.p50} ms, p95 ${result.codesearch.csearchMs.p95} ms (ours ${result.ratios.regexP50VsCsearch}x at p50)` : 'not installed'],
