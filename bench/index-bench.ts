@@ -17,8 +17,6 @@ const repeats = Number(process.env.QUARRY_BENCH_REPEATS ?? 5);
 const builds = Number(process.env.QUARRY_BENCH_BUILDS ?? 3);
 /** Builds (each of ours and cindex's) from a cold page cache, as for a folder not read lately; needs root. */
 const coldBuilds = Number(process.env.QUARRY_BENCH_COLD_BUILDS ?? 2);
-/** Chunk threads are let go after this long idle (the app waits a minute), to measure the settled RSS sooner. */
-const POOL_IDLE_MS = 2000;
 
 
 function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): number | null {
@@ -55,7 +53,7 @@ async function runIndex(engine: Engine, folderPath: string): Promise<{ summary: 
 /** A first build in a fresh data directory; the last one's engine is kept for the rest of the bench. */
 async function freshBuild(): Promise<{ engine: Engine; pool: ChunkPool; dataDir: string; build: IndexSummary; searchableMs: number; buildMs: number }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-bench-'));
-  const pool = new ChunkPool(undefined, POOL_IDLE_MS);
+  const pool = new ChunkPool();
   // As in the app (compose's `indexing`): the workers load while the index opens.
   pool.start();
   const engine = await Engine.open({ dataDir, processor: pool });
@@ -65,8 +63,8 @@ async function freshBuild(): Promise<{ engine: Engine; pool: ChunkPool; dataDir:
 }
 
 /**
- * RSS once the chunk threads were let go for idleness, the main heap collected and the allocators
- * given time to hand memory back: what the app settles at between runs.
+ * RSS once the chunk threads were let go for idleness (a minute, as in the app), the main heap
+ * collected and the allocators given time to hand memory back: what the app settles at between runs.
  */
 async function settledRss(pool: ChunkPool): Promise<number> {
   while (pool.threadCount > 0) await new Promise((resolve) => setTimeout(resolve, 200));
