@@ -40,6 +40,11 @@ export async function writeFile(root: string, rel: string, content: string | Uin
   return file;
 }
 
+/** Writes each file of `files` (relative path → content) under `root`. */
+export async function writeFiles(root: string, files: Record<string, string>): Promise<void> {
+  for (const [rel, content] of Object.entries(files)) await writeFile(root, rel, content);
+}
+
 /**
  * The cases real disks are full of: binary, oversized and minified files, bad encodings, CRLF,
  * a symlink loop, an unreadable directory, and ignore files at several levels with negation.

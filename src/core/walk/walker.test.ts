@@ -4,14 +4,29 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { addNastyFiles, copySampleRepo, tempDir, writeFile } from '../../../test/support/fixtures.js';
+import { addNastyFiles, copySampleRepo, tempDir, writeFile, writeFiles } from '../../../test/support/fixtures.js';
 import type { FileOutcome } from '../indexing/process-file.js';
 import { walkFolder, type WalkItem } from './walker.js';
 
-async function walk(root: string, maxFileBytes = 1024 * 1024): Promise<WalkItem[]> {
+async function walk(root: string, maxFileBytes = 1024 * 1024, userRules: string[] = []): Promise<WalkItem[]> {
   const items: WalkItem[] = [];
-  for await (const item of walkFolder(root, { maxFileBytes })) items.push(item);
+  for await (const item of walkFolder(root, { maxFileBytes, userRules })) items.push(item);
   return items;
+}
+
+/** The files a walk yields, in walk order. */
+async function walkedFiles(root: string, userRules: string[] = []): Promise<string[]> {
+  return (await walk(root, 1024 * 1024, userRules)).filter((i) => i.type === 'file').map((i) => i.relPath);
+}
+
+/** Runs `test` in a fresh temporary directory, removed afterwards. */
+async function inTempDir(test: (dir: string) => Promise<void>): Promise<void> {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await test(dir);
+  } finally {
+    await cleanup();
+  }
 }
 
 describe('walkFolder', () => {
@@ -60,69 +75,49 @@ describe('walkFolder', () => {
     assert.deepEqual(again.map((i) => i.relPath), items.map((i) => i.relPath));
   });
 
-  it('lets a .quarryignore negation bring back a folder the defaults leave out', async () => {
-    const { dir, cleanup: done } = await tempDir();
-    try {
+  it('lets a .quarryignore negation bring back a folder the defaults leave out', () =>
+    inTempDir(async (dir) => {
       await writeFile(dir, 'dist/generated-api.ts', 'export const api = 1;\n');
       await writeFile(dir, 'build/out.js', 'x\n');
-      assert.deepEqual((await walk(dir)).map((i) => i.relPath), ['build/out.js']);
+      assert.deepEqual(await walkedFiles(dir), ['build/out.js']);
       await writeFile(dir, '.quarryignore', '!dist/\nbuild/\n');
-      const walked = (await walk(dir)).filter((i) => i.type === 'file').map((i) => i.relPath);
-      assert.deepEqual(walked, ['.quarryignore', 'dist/generated-api.ts']);
-    } finally {
-      await done();
-    }
-  });
+      assert.deepEqual(await walkedFiles(dir), ['.quarryignore', 'dist/generated-api.ts']);
+    }));
 
-  it('leaves out binary assets and bundles by default, unless a rule file brings them back', async () => {
-    const { dir, cleanup: done } = await tempDir();
-    try {
-      await writeFile(dir, 'img/logo.png', 'png');
-      await writeFile(dir, 'img/logo.PNG.ts', 'export const logo = 1;\n');
-      await writeFile(dir, 'img/LOGO.MIN.JS', 'x');
-      await writeFile(dir, 'lib/app.min.js', 'x');
-      await writeFile(dir, 'native/addon.node', 'x');
-      await writeFile(dir, 'docs.pdf/readme.md', '# a directory named like a binary\n');
-      const walked = async (): Promise<string[]> => (await walk(dir)).filter((i) => i.type === 'file').map((i) => i.relPath);
-      assert.deepEqual(await walked(), ['docs.pdf/readme.md', 'img/LOGO.MIN.JS', 'img/logo.PNG.ts'], 'rules match case as git does on Linux');
+  it('leaves out binary assets and bundles by default, unless a rule file brings them back', () =>
+    inTempDir(async (dir) => {
+      await writeFiles(dir, {
+        'img/logo.png': 'png',
+        'img/logo.PNG.ts': 'export const logo = 1;\n',
+        'img/LOGO.MIN.JS': 'x',
+        'lib/app.min.js': 'x',
+        'native/addon.node': 'x',
+        'docs.pdf/readme.md': '# a directory named like a binary\n',
+      });
+      assert.deepEqual(await walkedFiles(dir), ['docs.pdf/readme.md', 'img/LOGO.MIN.JS', 'img/logo.PNG.ts'], 'rules match case as git does on Linux');
       await writeFile(dir, 'img/.gitignore', '!*.png\n');
       await writeFile(dir, '.quarryignore', '!*.min.js\n');
-      assert.deepEqual(await walked(), ['.quarryignore', 'docs.pdf/readme.md', 'img/.gitignore', 'img/LOGO.MIN.JS', 'img/logo.PNG.ts', 'img/logo.png', 'lib/app.min.js']);
-    } finally {
-      await done();
-    }
-  });
+      assert.deepEqual(await walkedFiles(dir), ['.quarryignore', 'docs.pdf/readme.md', 'img/.gitignore', 'img/LOGO.MIN.JS', 'img/logo.PNG.ts', 'img/logo.png', 'lib/app.min.js']);
+    }));
 
-  it("applies the user's rules to every folder, below the folder's own files", async () => {
-    const { dir, cleanup: done } = await tempDir();
-    try {
-      await writeFile(dir, 'src/api.generated.ts', 'export const a = 1;\n');
-      await writeFile(dir, 'src/api.ts', 'export const b = 1;\n');
-      await writeFile(dir, 'snapshots/one.txt', 'x\n');
-      await writeFile(dir, 'keep/kept.generated.ts', 'export const c = 1;\n');
-      await writeFile(dir, 'keep/.gitignore', '!*.generated.ts\n');
-      const walked = async (): Promise<string[]> => {
-        const out: string[] = [];
-        for await (const item of walkFolder(dir, { maxFileBytes: 1 << 20, userRules: ['*.generated.ts', 'snapshots/'] })) if (item.type === 'file') out.push(item.relPath);
-        return out;
-      };
-      assert.deepEqual(await walked(), ['keep/.gitignore', 'keep/kept.generated.ts', 'src/api.ts']);
-    } finally {
-      await done();
-    }
-  });
+  it("applies the user's rules to every folder, below the folder's own files", () =>
+    inTempDir(async (dir) => {
+      await writeFiles(dir, {
+        'src/api.generated.ts': 'export const a = 1;\n',
+        'src/api.ts': 'export const b = 1;\n',
+        'snapshots/one.txt': 'x\n',
+        'keep/kept.generated.ts': 'export const c = 1;\n',
+        'keep/.gitignore': '!*.generated.ts\n',
+      });
+      assert.deepEqual(await walkedFiles(dir, ['*.generated.ts', 'snapshots/']), ['keep/.gitignore', 'keep/kept.generated.ts', 'src/api.ts']);
+    }));
 
-  it('walks a directory reached through a second link only once', async () => {
-    const { dir, cleanup: done } = await tempDir();
-    try {
+  it('walks a directory reached through a second link only once', () =>
+    inTempDir(async (dir) => {
       await writeFile(dir, 'real/code.ts', 'export const x = 1;\n');
       await fs.symlink(path.join(dir, 'real'), path.join(dir, 'alias'));
-      const walked = (await walk(dir)).filter((i) => i.type === 'file').map((i) => i.relPath);
-      assert.equal(walked.length, 1);
-    } finally {
-      await done();
-    }
-  });
+      assert.equal((await walkedFiles(dir)).length, 1);
+    }));
 
   it('records unreadable directories and files and keeps going (run as an unprivileged user)', async () => {
     // Root reads anything, so the walk runs in a child that drops to nobody after loading its code.
