@@ -211,6 +211,7 @@ function cachedHashes(text: string, start: number, end: number, key: number): In
   }
   const word = text.slice(start, end);
   const hashes = Int32Array.from(splitWord(word), termHash);
+  if (length > 2 * MAX_TERM_CHARS) return hashes; // rare, and not worth the memory
   if (slotsUsed >= SLOTS / 2) {
     // Full enough that probes grow long: start afresh (the common words come back at once).
     slotWords = new Array<string | undefined>(SLOTS);
