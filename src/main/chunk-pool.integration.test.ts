@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from '../../test/support/eventually.js';
 import { SAMPLE_REPO, tempDir, writeFile } from '../../test/support/fixtures.js';
 import type { FileOutcome } from '../core/indexing/process-file.js';
 import { walkInBatches, type WalkItem } from '../core/walk/walker.js';
@@ -102,8 +103,7 @@ describe('ChunkPool (piscina workers)', () => {
       assert.equal(idle.threadCount, 2);
       const [first] = await idle.process([{ absPath: path.join(SAMPLE_REPO, 'server/main.go'), relPath: 'server/main.go', knownHash: null, syntax: true }]);
       assert.equal(first?.type, 'indexed');
-      await new Promise((resolve) => setTimeout(resolve, 600));
-      assert.equal(idle.threadCount, 0, 'idle threads were let go');
+      await eventually(() => idle.threadCount === 0, 'idle threads are let go');
       const [again] = await idle.process([{ absPath: path.join(SAMPLE_REPO, 'server/main.go'), relPath: 'server/main.go', knownHash: null, syntax: true }]);
       assert.deepEqual(again, first);
       const walked: string[] = [];

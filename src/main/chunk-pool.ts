@@ -47,6 +47,7 @@ export class ChunkPool implements FileProcessor {
 
   private async whileBusy<T>(work: () => Promise<T>): Promise<T> {
     this.busy++;
+    this.settle();
     try {
       return await work();
     } finally {
@@ -55,7 +56,7 @@ export class ChunkPool implements FileProcessor {
     }
   }
 
-  /** With nothing under way, lets the threads go after `idleMs`; any new work cancels that. */
+  /** With nothing under way, lets the threads go after `idleMs`; work under way cancels that. */
   private settle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
@@ -70,6 +71,7 @@ export class ChunkPool implements FileProcessor {
   async *walk(request: WalkRequest): AsyncGenerator<WalkBatch> {
     if (this.lastError) throw this.lastError;
     this.busy++;
+    this.settle();
     const { port1, port2 } = new MessageChannel();
     const batches: WalkBatch[] = [];
     let ended = false;
