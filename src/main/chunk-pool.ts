@@ -46,14 +46,22 @@ export class ChunkPool implements FileProcessor {
   }
 
   private async whileBusy<T>(work: () => Promise<T>): Promise<T> {
-    this.busy++;
-    this.settle();
+    this.begin();
     try {
       return await work();
     } finally {
-      this.busy--;
-      this.settle();
+      this.end();
     }
+  }
+
+  private begin(): void {
+    this.busy++;
+    this.settle();
+  }
+
+  private end(): void {
+    this.busy--;
+    this.settle();
   }
 
   /** With nothing under way, lets the threads go after `idleMs`; work under way cancels that. */
@@ -63,15 +71,14 @@ export class ChunkPool implements FileProcessor {
     if (this.busy > 0 || !this.pool) return;
     this.idleTimer = setTimeout(() => {
       this.idleTimer = null;
-      if (this.busy === 0) void this.close();
+      void this.close();
     }, this.idleMs);
     this.idleTimer.unref();
   }
 
   async *walk(request: WalkRequest): AsyncGenerator<WalkBatch> {
     if (this.lastError) throw this.lastError;
-    this.busy++;
-    this.settle();
+    this.begin();
     const { port1, port2 } = new MessageChannel();
     const batches: WalkBatch[] = [];
     let ended = false;
@@ -107,8 +114,7 @@ export class ChunkPool implements FileProcessor {
       // Tells a walk still going that nobody is listening any more.
       port1.close();
       await run;
-      this.busy--;
-      this.settle();
+      this.end();
     }
   }
 
