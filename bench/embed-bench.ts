@@ -1,4 +1,4 @@
-// `npm run bench:embed [-- <models-dir> <model-id> <source-dir>]`: embedding throughput of the whole
+// `npm run bench:embed [-- --models-dir DIR --model ID <source-dir>]`: embedding throughput of the whole
 // pipeline against a raw onnxruntime-node session on the same model, threads and inputs; query
 // embedding latency; vector search over 100K vectors; engine memory. Random-weight models measure
 // speed only, never retrieval quality.
@@ -14,11 +14,11 @@ import { languageOf } from '../src/core/files/language.js';
 import { VectorIndex } from '../src/core/search/vector-index.js';
 import { walkFolder } from '../src/core/walk/walker.js';
 import { EmbedPool, threadsFor } from '../src/main/embed-pool.js';
+import { benchModel } from './bench-models.js';
 import { percentile, randomUnit } from './stats.js';
 
-const modelsDir = path.resolve(process.argv[2] ?? '../shared/models');
-const modelId = process.argv[3] ?? 'minilm-l6-random';
-const sourceDir = path.resolve(process.argv[4] ?? 'src');
+const { modelsDir, modelId, positionals } = await benchModel(process.argv.slice(2));
+const sourceDir = path.resolve(positionals[0] ?? 'src');
 const CHUNKS = Number(process.env.QUARRY_BENCH_CHUNKS ?? 256);
 const BATCH = 16;
 const threads = threadsFor('full');

@@ -1,4 +1,4 @@
-// `npm run bench:hybrid -- <models-dir> <model-id> <corpus-dir>...`: hybrid query latency and
+// `npm run bench:hybrid -- [--models-dir DIR --model ID] <corpus-dir>...`: hybrid query latency and
 // memory at scale. The corpora are indexed lexically, then every chunk text gets a random unit
 // vector (vector search costs the same whatever the values; embedding 100K chunks for real takes
 // an hour here), and hybrid queries run through the real engine with the real model for the query.
@@ -11,12 +11,11 @@ import { DATABASE_FILE, Engine } from '../src/core/engine.js';
 import { Store } from '../src/core/store/store.js';
 import { ChunkPool } from '../src/main/chunk-pool.js';
 import { EmbedPool } from '../src/main/embed-pool.js';
+import { benchModel } from './bench-models.js';
 import { LEXICAL_QUERIES } from './queries.js';
 import { percentile, randomUnit } from './stats.js';
 
-const [modelsDirArg, modelId = 'minilm-l6-random', ...corpora] = process.argv.slice(2);
 const MEASURE = '--measure-rss';
-const modelsDir = path.resolve(modelsDirArg ?? '../shared/models');
 
 
 
@@ -39,6 +38,7 @@ async function measureRss(dataDir: string, packDir: string, packId: string): Pro
 
 async function main(): Promise<void> {
   if (process.argv[2] === MEASURE) return measureRss(process.argv[3]!, process.argv[4]!, process.argv[5]!);
+  const { modelsDir, modelId, positionals: corpora } = await benchModel(process.argv.slice(2));
   if (corpora.length === 0) throw new Error('give one or more corpus folders');
   const pack = resolveModelPack(modelsDir, modelId);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-hybrid-'));

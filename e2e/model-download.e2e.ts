@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { startModelHub, type ModelHub } from '../test/support/model-hub';
-import { serveApp, SHARED_MODELS, type ServedApp } from './serve';
+import { testModelsDir } from '../test/models/cache';
+import { serveApp, type ServedApp } from './serve';
 
 let work: string;
 let hub: ModelHub;
@@ -11,7 +12,7 @@ let app: ServedApp;
 
 test.beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-e2e-model-'));
-  hub = await startModelHub(path.join(SHARED_MODELS, 'bert-tiny-random'), 'test-org/tiny');
+  hub = await startModelHub(path.join(await testModelsDir(), 'bert-tiny-random'), 'test-org/tiny');
   app = await serveApp(path.join(work, 'data'), { modelsDir: path.join(work, 'models'), id: 'tiny', endpoint: hub.endpoint, repo: 'test-org/tiny' });
 });
 

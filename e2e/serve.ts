@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { testModelsDir } from '../test/models/cache';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const SHARED_MODELS = fileURLToPath(new URL('../../shared/models', import.meta.url));
 
 export interface ServedApp {
   url: string;
@@ -12,12 +12,12 @@ export interface ServedApp {
 
 /**
  * Starts the built CLI's browser mode (`quarry serve`) and resolves with the URL it prints first.
- * By default with the test model; `model` points it at a models folder and a hub instead.
+ * By default with the generated test model; `model` points it at a models folder and a hub instead.
  */
 export async function serveApp(dataDir: string, model?: { modelsDir: string; id: string; endpoint: string; repo: string }): Promise<ServedApp> {
   const modelArgs = model
     ? ['--models-dir', model.modelsDir, '--model', model.id, '--endpoint', model.endpoint, '--repo', model.repo]
-    : ['--models-dir', SHARED_MODELS, '--model', 'bert-tiny-random'];
+    : ['--models-dir', await testModelsDir(), '--model', 'bert-tiny-random'];
   const child: ChildProcess = spawn(process.execPath, ['out/main/cli.js', 'serve', '--data-dir', dataDir, ...modelArgs, '--device', 'cpu'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { drain } from '../../test/support/engine.js';
-import { copySampleRepo, SHARED_MODELS, TEST_MODEL, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { copySampleRepo, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import { QuarryError } from '../shared/errors.js';
 import type { FolderInfo, IndexSummary } from '../shared/types.js';
 import { LocalEmbedder } from './embedding/local-embedder.js';
@@ -12,7 +13,7 @@ import { InProcessFileProcessor } from './indexing/in-process.js';
 
 
 async function openWithModel(dataDir: string, dtype: ModelDtype = 'q8'): Promise<Engine> {
-  const pack = resolveModelPack(SHARED_MODELS, TEST_MODEL, dtype);
+  const pack = resolveModelPack(TEST_MODELS_DIR, TEST_MODEL, dtype);
   const embedder = await LocalEmbedder.create(pack, { devices: ['cpu'], threads: 1 });
   return Engine.open({ dataDir, processor: await InProcessFileProcessor.create(), embedding: { pack, embedder } });
 }

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { copySampleRepo, SHARED_MODELS, TEST_MODEL, tempDir } from '../../test/support/fixtures.js';
+import { copySampleRepo, tempDir } from '../../test/support/fixtures.js';
+import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import type { SearchHit, StatusReport } from '../shared/types.js';
 
 const BUILT_CLI = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
@@ -14,7 +15,7 @@ describe('the built CLI (out/main/cli.js)', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, [BUILT_CLI, '--data-dir', path.join(dir, 'data'), '--models-dir', SHARED_MODELS, '--model', TEST_MODEL, ...args], {
+    spawnSync(process.execPath, [BUILT_CLI, '--data-dir', path.join(dir, 'data'), '--models-dir', TEST_MODELS_DIR, '--model', TEST_MODEL, ...args], {
       encoding: 'utf8',
     });
 

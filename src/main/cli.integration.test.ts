@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { quarry, quarryAsync, startQuarry } from '../../test/support/cli.js';
 import { startModelHub } from '../../test/support/model-hub.js';
-import { addNastyFiles, copySampleRepo, SHARED_MODELS, TEST_MODEL, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { addNastyFiles, copySampleRepo, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import { Store } from '../core/store/store.js';
 import type { SearchHit, StatusReport } from '../shared/types.js';
 
@@ -231,7 +232,7 @@ describe('quarry CLI with an embedding model', () => {
   let work: string;
   let cleanup: () => Promise<void>;
   let repo: string;
-  const q = (...args: string[]) => quarry(['--data-dir', path.join(work, 'data'), '--models-dir', SHARED_MODELS, '--model', TEST_MODEL, ...args]);
+  const q = (...args: string[]) => quarry(['--data-dir', path.join(work, 'data'), '--models-dir', TEST_MODELS_DIR, '--model', TEST_MODEL, ...args]);
 
   before(async () => {
     ({ dir: work, cleanup } = await tempDir());
@@ -279,7 +280,7 @@ describe('quarry CLI with an embedding model', () => {
   });
 
   it('downloads a model from a hub with models download, then uses it', async () => {
-    const hub = await startModelHub(path.join(SHARED_MODELS, TEST_MODEL), 'test-org/tiny');
+    const hub = await startModelHub(path.join(TEST_MODELS_DIR, TEST_MODEL), 'test-org/tiny');
     try {
       const data = path.join(work, 'fresh-data');
       const download = await quarryAsync(['--data-dir', data, 'models', 'download', '--endpoint', hub.endpoint, '--repo', 'test-org/tiny', '--model', 'tiny']);

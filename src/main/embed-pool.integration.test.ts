@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SHARED_MODELS, TEST_MODEL } from '../../test/support/fixtures.js';
+import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import { LocalEmbedder } from '../core/embedding/local-embedder.js';
 import { resolveModelPack } from '../core/embedding/model-pack.js';
 import { EmbedPool, threadsFor } from './embed-pool.js';
 
 describe('EmbedPool (piscina embed worker)', () => {
-  const pack = resolveModelPack(SHARED_MODELS, TEST_MODEL);
+  const pack = resolveModelPack(TEST_MODELS_DIR, TEST_MODEL);
   let pool: EmbedPool;
   before(() => {
     pool = new EmbedPool(pack, 'economy');

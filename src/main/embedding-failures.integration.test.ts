@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { drain } from '../../test/support/engine.js';
-import { SHARED_MODELS, TEST_MODEL, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { tempDir, writeFile } from '../../test/support/fixtures.js';
+import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import { resolveModelPack } from '../core/embedding/model-pack.js';
 import { Engine } from '../core/engine.js';
 import { InProcessFileProcessor } from '../core/indexing/in-process.js';
@@ -21,7 +22,7 @@ describe('stuck embedding batches (real embed worker)', () => {
     ({ dir, cleanup } = await tempDir());
     await writeFile(dir, 'repo/a.ts', 'export function alpha() { return 1; }\n');
     await writeFile(dir, 'repo/b.py', 'def beta():\n    return 2\n');
-    const pack = resolveModelPack(SHARED_MODELS, TEST_MODEL);
+    const pack = resolveModelPack(TEST_MODELS_DIR, TEST_MODEL);
     pool = new EmbedPool(pack, 'economy', ['cpu']);
     engine = await Engine.open({ dataDir: path.join(dir, 'data'), processor: await InProcessFileProcessor.create(), embedding: { pack, embedder: pool } });
     folder = await engine.addFolder(path.join(dir, 'repo'));

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { copySampleRepo, SHARED_MODELS, TEST_MODEL, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { copySampleRepo, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import { readEvents, type SseReader } from '../../test/support/sse.js';
 import { methods, type IndexingState, type MethodName } from '../shared/contract.js';
 import type { SearchResult } from '../shared/types.js';
@@ -43,7 +44,7 @@ describe('HTTP transport (browser mode) over the real service', () => {
     await writeFile(work, 'ui/index.html', '<!doctype html><title>Quarry test page</title>');
     await writeFile(work, 'secret.txt', 'not for the browser');
     const dataDir = path.join(work, 'data');
-    opened = await openEngine({ dataDir, modelsDir: SHARED_MODELS, modelId: TEST_MODEL, device: 'cpu' });
+    opened = await openEngine({ dataDir, modelsDir: TEST_MODELS_DIR, modelId: TEST_MODEL, device: 'cpu' });
     service = new QuarryService(opened.engine, new SettingsStore(dataDir));
     server = await serveHttp(service, { rendererDir: path.join(work, 'ui') });
     origin = `http://127.0.0.1:${server.port}`;

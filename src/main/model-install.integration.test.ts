@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SHARED_MODELS, TEST_MODEL, tempDir, writeFile } from '../../test/support/fixtures.js';
+import { tempDir, writeFile } from '../../test/support/fixtures.js';
+import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import { startModelHub, type ModelHub } from '../../test/support/model-hub.js';
 import type { ModelSource } from '../core/embedding/model-download.js';
 import type { ModelDownload } from '../shared/contract.js';
@@ -43,7 +44,7 @@ describe('QuarryService downloads the model and turns semantic search on without
 
   before(async () => {
     ({ dir, cleanup } = await tempDir());
-    hub = await startModelHub(path.join(SHARED_MODELS, TEST_MODEL), 'test-org/tiny');
+    hub = await startModelHub(path.join(TEST_MODELS_DIR, TEST_MODEL), 'test-org/tiny');
     ({ opened, service, close } = await serviceWithFolder(dir, { modelId: 'tiny' }, { endpoint: hub.endpoint, repo: 'test-org/tiny' }));
   });
   after(async () => {
@@ -118,7 +119,7 @@ describe('QuarryService switches between installed models from Settings', () => 
 
   before(async () => {
     ({ dir, cleanup } = await tempDir());
-    ({ service, settings, close } = await serviceWithFolder(dir, { modelsDir: SHARED_MODELS, modelId: TEST_MODEL }, { endpoint: 'http://127.0.0.1:9', repo: 'unused' }));
+    ({ service, settings, close } = await serviceWithFolder(dir, { modelsDir: TEST_MODELS_DIR, modelId: TEST_MODEL }, { endpoint: 'http://127.0.0.1:9', repo: 'unused' }));
   });
   after(async () => {
     await close();

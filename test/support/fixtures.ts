@@ -77,8 +77,3 @@ export async function addNastyFiles(root: string): Promise<void> {
   await writeFile(root, 'package-lock.json', '{"lockfileVersion": 3}\n');
 }
 
-
-/** Test models with random weights and real tokenizers, beside the repository (../shared/models). */
-export const SHARED_MODELS = fileURLToPath(new URL('../../../shared/models', import.meta.url));
-/** Small enough to load in a test; see ../shared/models/README.md. */
-export const TEST_MODEL = 'bert-tiny-random';

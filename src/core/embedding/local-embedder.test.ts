@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { SHARED_MODELS, TEST_MODEL, tempDir } from '../../../test/support/fixtures.js';
+import { tempDir } from '../../../test/support/fixtures.js';
+import { TEST_MODEL, TEST_MODELS_DIR } from '../../../test/support/test-models.js';
 import { env, pipeline } from '@huggingface/transformers';
 import { QuarryError } from '../../shared/errors.js';
 import { LocalEmbedder } from './local-embedder.js';
@@ -15,12 +15,11 @@ const close = (a: Float32Array, b: Float32Array): boolean => cosine(a, b) > 0.99
 describe('LocalEmbedder (transformers.js, real ONNX model)', () => {
   let embedder: LocalEmbedder;
   before(async () => {
-    assert.ok(existsSync(SHARED_MODELS), `test models not found at ${SHARED_MODELS}`);
-    embedder = await LocalEmbedder.create(resolveModelPack(SHARED_MODELS, TEST_MODEL), { devices: ['cpu'], threads: 1 });
+    embedder = await LocalEmbedder.create(resolveModelPack(TEST_MODELS_DIR, TEST_MODEL), { devices: ['cpu'], threads: 1 });
   });
 
   it('reads the model pack: dims from config, key from id, dims and dtype', () => {
-    const pack = resolveModelPack(SHARED_MODELS, TEST_MODEL);
+    const pack = resolveModelPack(TEST_MODELS_DIR, TEST_MODEL);
     assert.equal(pack.dims, 128);
     assert.equal(pack.key, 'bert-tiny-random:128:q8');
     assert.equal(pack.maxTokens, 256);
@@ -40,9 +39,9 @@ describe('LocalEmbedder (transformers.js, real ONNX model)', () => {
   });
 
   it("pools like transformers.js's own feature-extraction pipeline (mean over the mask, normalized)", async () => {
-    const pack = resolveModelPack(SHARED_MODELS, TEST_MODEL);
+    const pack = resolveModelPack(TEST_MODELS_DIR, TEST_MODEL);
     env.allowRemoteModels = false;
-    env.localModelPath = `${SHARED_MODELS}/`;
+    env.localModelPath = `${TEST_MODELS_DIR}/`;
     const reference = await pipeline('feature-extraction', TEST_MODEL, { dtype: pack.dtype, device: 'cpu', session_options: { intraOpNumThreads: 1 } });
     // Texts of different lengths in one batch, so padding is there to be masked out.
     const texts = ['short', 'function parseConfig(path) { return JSON.parse(read(path)); }', 'class Matrix { multiply(other: Matrix): Matrix { return this; } }'];
@@ -62,7 +61,7 @@ describe('LocalEmbedder (transformers.js, real ONNX model)', () => {
 
   it('falls back to the CPU when the preferred device fails, and says why', async () => {
     // These machines have no GPU: WebGPU fails to find an adapter, for real.
-    const fallback = await LocalEmbedder.create(resolveModelPack(SHARED_MODELS, TEST_MODEL), { devices: ['webgpu', 'cpu'], threads: 1 });
+    const fallback = await LocalEmbedder.create(resolveModelPack(TEST_MODELS_DIR, TEST_MODEL), { devices: ['webgpu', 'cpu'], threads: 1 });
     const info = await fallback.info();
     assert.equal(info.device, 'cpu');
     assert.match(info.fallbackReason ?? '', /^webgpu: .*adapter/i);

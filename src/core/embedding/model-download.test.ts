@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { SHARED_MODELS, TEST_MODEL, tempDir } from '../../../test/support/fixtures.js';
+import { tempDir } from '../../../test/support/fixtures.js';
+import { TEST_MODEL, TEST_MODELS_DIR } from '../../../test/support/test-models.js';
 import { startModelHub, type HubFaults, type ModelHub } from '../../../test/support/model-hub.js';
 import { QuarryError } from '../../shared/errors.js';
 import { LocalEmbedder } from './local-embedder.js';
@@ -24,7 +25,7 @@ describe('downloadModel (loopback hub)', () => {
   let hub: ModelHub | null = null;
   let dir: string;
   let cleanup: () => Promise<void>;
-  const serve = async (faults: HubFaults = {}): Promise<ModelHub> => (hub = await startModelHub(path.join(SHARED_MODELS, TEST_MODEL), REPO, faults));
+  const serve = async (faults: HubFaults = {}): Promise<ModelHub> => (hub = await startModelHub(path.join(TEST_MODELS_DIR, TEST_MODEL), REPO, faults));
 
   beforeEach(async () => {
     ({ dir, cleanup } = await tempDir());
