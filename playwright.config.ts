@@ -1,7 +1,14 @@
 import { defineConfig } from '@playwright/test';
+import { findBrowser } from './test/support/browser';
 
-// Browser tests run the built app in browser mode, in the system's Chromium (Debian package
-// `chromium`; no Playwright browser download). `scripts/run-tests.mjs` reads the JSON report.
+// Browser tests run the built app in browser mode, in the browser findBrowser picks (QUARRY_BROWSER,
+// Playwright's own Chromium, or the system's). `scripts/run-tests.mjs` reads the JSON report.
+const browser = findBrowser();
+if ('error' in browser) {
+  console.error(`browser tests: ${browser.error}`);
+  process.exit(1);
+}
+
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '*.e2e.ts',
@@ -16,7 +23,7 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {
-      executablePath: process.env.QUARRY_CHROMIUM ?? '/usr/bin/chromium',
+      executablePath: browser.executable,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     },
   },

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { tsImport } from 'tsx/esm/api';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -41,7 +42,11 @@ function nodeTotals(output) {
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
 
-const nodeSuites = findTests(path.join(root, 'src'), /\.test\.ts$/);
+// The random-weight model packs, generated once here so the suites running in parallel find them made.
+const { testModelsDir } = await tsImport('../test/models/cache.ts', import.meta.url);
+console.log(`test models: ${await testModelsDir()}`);
+
+const nodeSuites = ['src', 'test/models', 'test/support'].flatMap((dir) => findTests(path.join(root, dir), /\.test\.ts$/));
 console.log(`unit and integration: ${nodeSuites.length} files`);
 const node = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...nodeSuites]);
 const nodeResult = nodeTotals(node.output);
@@ -54,23 +59,31 @@ if (nodeResult.passed + nodeResult.failed === 0) {
 }
 
 // Browser tests: Playwright's own summary is not the line CI reads, so its JSON report is.
-console.log('e2e (Playwright in the system Chromium)');
-const reportFile = path.join(root, 'test-results', 'e2e-report.json');
-rmSync(reportFile, { force: true });
-const e2e = await run(process.execPath, [path.join(root, 'node_modules', '@playwright', 'test', 'cli.js'), 'test']);
-const report = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : null;
-if (!report) {
-  console.error('Playwright wrote no report (is Chromium installed? `apt-get install chromium`)');
+const { findBrowser } = await tsImport('../test/support/browser.ts', import.meta.url);
+const browser = findBrowser();
+if ('error' in browser) {
+  console.error(`browser tests: ${browser.error}`);
   totals.failed++;
   exitCode = 1;
 } else {
-  const { expected = 0, unexpected = 0, flaky = 0, skipped = 0 } = report.stats;
-  totals.passed += expected + flaky;
-  totals.failed += unexpected;
-  totals.skipped += skipped;
-  if (report.errors?.length) totals.failed += report.errors.length;
+  console.log(`e2e (Playwright in ${browser.executable})`);
+  const reportFile = path.join(root, 'test-results', 'e2e-report.json');
+  rmSync(reportFile, { force: true });
+  const e2e = await run(process.execPath, [path.join(root, 'node_modules', '@playwright', 'test', 'cli.js'), 'test']);
+  const report = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : null;
+  if (!report) {
+    console.error('Playwright wrote no report');
+    totals.failed++;
+    exitCode = 1;
+  } else {
+    const { expected = 0, unexpected = 0, flaky = 0, skipped = 0 } = report.stats;
+    totals.passed += expected + flaky;
+    totals.failed += unexpected;
+    totals.skipped += skipped;
+    if (report.errors?.length) totals.failed += report.errors.length;
+  }
+  if (e2e.code !== 0) exitCode = 1;
 }
-if (e2e.code !== 0) exitCode = 1;
 
 if (totals.failed > 0) exitCode = 1;
 console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
