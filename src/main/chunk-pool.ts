@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { workerFile } from './worker-file.js';
+import { workerEntry } from './worker-file.js';
 import type { FileProcessor } from '../core/indexing/indexer.js';
 import type { FileJob, FileOutcome } from '../core/indexing/process-file.js';
 import type { WalkGone, WalkItem, WalkRequest } from '../core/walk/walker.js';
@@ -122,7 +122,7 @@ export class ChunkPool implements FileProcessor {
     // Threads start on first use, so commands that only search never pay for them.
     if (!this.pool) {
       this.pool = new Piscina({
-        filename: workerFile('chunk.worker'), minThreads: this.threads, maxThreads: this.threads,
+        ...workerEntry('chunk.worker'), minThreads: this.threads, maxThreads: this.threads,
         // A second task waits in each worker, so a worker never idles while the main thread is
         // busy committing and cannot hand it the next one.
         concurrentTasksPerWorker: 2,

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import { workerFile } from './worker-file.js';
+import { workerEntry } from './worker-file.js';
 import type { Embedder } from '../core/embedding/embedder.js';
 import type { LocalEmbedderOptions } from '../core/embedding/local-embedder.js';
 import type { ModelPack } from '../core/embedding/model-pack.js';
@@ -16,7 +16,7 @@ export function threadsFor(budget: ResourceBudget, cores = os.availableParalleli
 
 /**
  * One embed worker (piscina) holding the model. One worker with N intra-op threads does about as
- * well as N one-thread workers and loads the model once (ARCHITECTURE.md).
+ * well as N one-thread workers and loads the model once (docs/architecture.md).
  */
 export class EmbedPool implements Embedder {
   private pool: Piscina<EmbedTask, EmbedResult> | null = null;
@@ -33,7 +33,7 @@ export class EmbedPool implements Embedder {
    */
   private workers(): Piscina<EmbedTask, EmbedResult> {
     if (!this.pool) {
-      this.pool = new Piscina({ filename: workerFile('embed.worker'), minThreads: 1, maxThreads: 1, idleTimeout: 60_000, workerData: this.workerData });
+      this.pool = new Piscina({ ...workerEntry('embed.worker'), minThreads: 1, maxThreads: 1, idleTimeout: 60_000, workerData: this.workerData });
       // A worker that dies outside a task must not take the process down; its tasks reject.
       this.pool.on('error', () => undefined);
     }
