@@ -20,5 +20,5 @@ export interface ChunkLimits {
   maxChars: number;
 }
 
-/** About 1,500 characters keeps a chunk near 400 WordPiece tokens of code (ARCHITECTURE.md). */
+/** About 1,500 characters keeps a chunk near 400 WordPiece tokens of code (docs/architecture.md). */
 export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { maxChars: 1500 };

@@ -25,7 +25,7 @@ export class LocalEmbedder implements Embedder {
   private constructor(
     private readonly extractor: FeatureExtractionPipeline,
     private readonly details: EmbedderInfo,
-    /** Texts per inference, adapted to measured speed and free memory (beyond 16 rarely helps on CPU: ARCHITECTURE.md). */
+    /** Texts per inference, adapted to measured speed and free memory (beyond 16 rarely helps on CPU: docs/architecture.md). */
     private readonly batches: BatchSizer,
   ) {}
 

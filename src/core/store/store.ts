@@ -637,7 +637,7 @@ export class Store {
 
 /**
  * Buffers rows column-wise and appends them in DataChunks of 2,048 rows, the fast path
- * (row-by-row appends cost far more memory and time: ARCHITECTURE.md).
+ * (row-by-row appends cost far more memory and time: docs/architecture.md).
  */
 class ColumnBuffer {
   private readonly columns: DuckDBValue[][];
