@@ -145,9 +145,12 @@ export class Engine {
 
   private async *indexWithRoom(folder: FolderInfo, options: IndexOptions): AsyncGenerator<IndexProgress, IndexSummary> {
     const startedAt = performance.now();
-    // The snapshot is taken before the walk, so a change made during the run is seen next time.
+    // The snapshot is taken before the walk, so a change made during the run is seen next time,
+    // and only replaces the last one once the run is through: a run that dies (killed, power cut)
+    // must leave the next catch-up looking from before it, not skipping what it never reached.
     const snapshot = this.snapshotFile(folder);
-    const recorded = options.changed ? Promise.resolve() : writeSnapshot(folder.root, snapshot).catch(() => undefined);
+    const pending = `${snapshot}.pending`;
+    const recorded = options.changed ? Promise.resolve(false) : writeSnapshot(folder.root, pending).then(() => true, () => false);
     const common = {
       maxFileBytes: this.maxFileBytes,
       userRules: this.ignoreRules,
@@ -159,7 +162,7 @@ export class Engine {
     // (and a run interrupted in this pass resumes it), before any of them is embedded.
     const refined = yield* indexFolder(this.store, folder, this.processor, { ...common, refine: true });
     summary.chunksWritten += refined.chunksWritten;
-    await recorded;
+    if (await recorded) await fs.rename(pending, snapshot).catch(() => undefined);
     if ('pack' in this.embedding && !options.lexicalOnly) {
       const run = embedFolder(this.store, folder, this.embedding.embedder, this.embedding.pack, {
         ...(options.signal ? { signal: options.signal } : {}),

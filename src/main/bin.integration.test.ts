@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { stopEngines } from '../../test/support/cli.js';
 import { copySampleRepo, tempDir } from '../../test/support/fixtures.js';
 import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import type { SearchHit, StatusReport } from '../shared/types.js';
@@ -33,7 +34,10 @@ describe('the quarry bin before any build', () => {
     await fs.symlink(path.join(ROOT, 'node_modules'), path.join(checkout, 'node_modules'));
     await copySampleRepo(path.join(dir, 'repo'));
   });
-  after(() => cleanup());
+  after(async () => {
+    stopEngines(path.join(dir, 'data'));
+    await cleanup();
+  });
 
   it('indexes with its chunk and embed workers, and searches', () => {
     assert.equal(existsSync(path.join(checkout, 'out')), false);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { stopEngines } from '../../test/support/cli.js';
 import { copySampleRepo, tempDir } from '../../test/support/fixtures.js';
 import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import type { SearchHit, StatusReport } from '../shared/types.js';
@@ -24,7 +25,10 @@ describe('the built CLI (out/main/cli.js)', () => {
     ({ dir, cleanup } = await tempDir());
     await copySampleRepo(path.join(dir, 'repo'));
   });
-  after(() => cleanup());
+  after(async () => {
+    stopEngines(path.join(dir, 'data'));
+    await cleanup();
+  });
 
   it('indexes and embeds with its bundled workers, and searches', () => {
     const indexed = run('index', path.join(dir, 'repo'));

@@ -5,11 +5,12 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { quarry, quarryAsync, startQuarry } from '../../test/support/cli.js';
+import { quarry, quarryAsync, startQuarry, stopEngines } from '../../test/support/cli.js';
 import { startModelHub } from '../../test/support/model-hub.js';
 import { addNastyFiles, copySampleRepo, tempDir, writeFile } from '../../test/support/fixtures.js';
 import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import { Store } from '../core/store/store.js';
+import { processAlive, readEndpoint } from './engine/endpoint.js';
 import type { SearchHit, StatusReport } from '../shared/types.js';
 
 describe('quarry CLI', () => {
@@ -25,13 +26,13 @@ describe('quarry CLI', () => {
     await addNastyFiles(repo);
     dataDir = path.join(work, 'data');
   });
-  after(() => cleanup());
+  after(async () => {
+    stopEngines(...['data', 'cap-data', 'crash-data', 'held-data'].map((name) => path.join(work, name)));
+    await cleanup();
+  });
 
-  it('adds and indexes a folder, printing progress and a summary', () => {
-    const added = q('add', repo);
-    assert.equal(added.status, 0, added.stderr);
-    assert.match(added.stdout, /added repo/);
-    const indexed = q('index');
+  it('indexes a new folder, adding it, printing progress and a summary', () => {
+    const indexed = q('index', repo);
     assert.equal(indexed.status, 0, indexed.stderr);
     assert.match(indexed.stdout, /repo: \d+ indexed, 0 unchanged, 0 deleted, \d+ skipped/);
     assert.match(indexed.stderr, /^repo: scanning…$/m);
@@ -53,13 +54,14 @@ describe('quarry CLI', () => {
     const regex = q('search', '--regex', 'fn \\w+\\(', '--json');
     assert.equal(regex.status, 0, regex.stderr);
     assert.ok(regex.stdout.includes('engine/src/lib.rs'));
-    const limited = q('search', 'return', '--limit', '2', '--json');
+    const limited = q('search', 'const', '--limit', '2', '--json');
     assert.equal(limited.stdout.trim().split('\n').length, 2);
   });
 
-  it('explains a search and pages with --cursor', () => {
+  it('explains a search and pages with --cursor; the engine’s result cache serves every later command', () => {
     const first = q('search', 'return', '--limit', '2', '--explain');
     assert.match(first.stderr, /explain: lexical at generation \d+; ms: parse [\d.]+, lexical [\d.]+, .*snippets [\d.]+; results computed/);
+    assert.match(q('search', 'return', '--limit', '2', '--explain').stderr, /; results cached$/m);
     const cursor = /more: --cursor (\S+)/.exec(first.stderr)?.[1];
     assert.ok(cursor, first.stderr);
     const second = q('search', 'return', '--limit', '2', '--cursor', cursor, '--json');
@@ -93,7 +95,10 @@ describe('quarry CLI', () => {
     const small = path.join(work, 'small-cap');
     await writeFile(small, 'big.ts', `export const data = [${'1, '.repeat(2000)}];\n`);
     await writeFile(small, 'tiny.ts', 'export const tiny = 1;\n');
-    const result = quarry(['--data-dir', path.join(work, 'cap-data'), 'index', small, '--max-file-size', '2KiB']);
+    const added = quarry(['--data-dir', path.join(work, 'cap-data'), 'add', small, '--max-file-size', '2KiB']);
+    assert.equal(added.status, 0, added.stderr);
+    assert.match(added.stdout, /^added small-cap \(.*small-cap\); it is being indexed$/m);
+    const result = quarry(['--data-dir', path.join(work, 'cap-data'), 'index']);
     assert.equal(result.status, 0, result.stderr);
     const skipped = quarry(['--data-dir', path.join(work, 'cap-data'), 'skipped']).stdout;
     assert.match(skipped, /small-cap\/big\.ts\ttoo-large\t\d+ bytes is over the 2048-byte limit/);
@@ -106,7 +111,7 @@ describe('quarry CLI', () => {
       [['search', '--regex', 'a(b'], /Invalid regular expression/, 2],
       [['add', path.join(work, 'missing')], /No such folder/, 1],
       [['index', 'no-such-folder-name'], /No such folder/, 1],
-      [['search', 'x', '--limit', 'lots'], /--limit needs a positive whole number/, 2],
+      [['search', 'x', '--limit', 'lots'], /--limit needs a whole number from 1 to 200/, 2],
       [['frobnicate'], /Unknown command "frobnicate"/, 2],
       [['search', 'x', '--bogus'], /Unknown option '--bogus'/, 2],
       [['index', '--max-file-size', 'huge'], /--max-file-size needs a size/, 2],
@@ -126,15 +131,18 @@ describe('quarry CLI', () => {
     assert.match(result.stderr, /Cannot write to the data directory/);
   });
 
-  it('says so clearly when another process holds the database', async () => {
+  it('says so clearly when a process that is no engine holds the database', async () => {
+    const heldData = path.join(work, 'held-data');
+    await fs.mkdir(heldData);
     const holderScript = fileURLToPath(new URL('../../test/support/hold-database.ts', import.meta.url));
-    const holder = spawn(process.execPath, ['--import', 'tsx', holderScript, path.join(dataDir, 'quarry.duckdb')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, ['--import', 'tsx', holderScript, path.join(heldData, 'quarry.duckdb')], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const [first] = (await once(holder.stdout!, 'data')) as [Buffer];
       assert.match(first.toString(), /holding/);
-      const result = q('status');
+      const result = quarry(['--data-dir', heldData, 'status']);
       assert.equal(result.status, 1);
-      assert.match(result.stderr, /in use by another Quarry process \(pid \d+\)/);
+      assert.match(result.stderr, /^quarry: The Quarry engine did not start: .*in use by another Quarry process \(pid \d+\)/m);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
     } finally {
       holder.kill('SIGTERM');
       await once(holder, 'exit');
@@ -163,7 +171,7 @@ describe('quarry CLI', () => {
     assert.equal((JSON.parse(q('search', 'watched_function', '--json').stdout.split('\n')[0]!) as SearchHit).path, 'src/watched_module.py');
   });
 
-  it('survives kill -9 mid-index: the store reopens consistent and the next run completes it', async () => {
+  it('survives kill -9 of the engine mid-index: the client says so, the store reopens consistent, and the next command starts a new engine that completes it', async () => {
     const big = path.join(work, 'big');
     const fileCount = 3000;
     for (let i = 0; i < fileCount; i++) {
@@ -188,8 +196,12 @@ describe('quarry CLI', () => {
       await tick(20);
     }
     assert.equal(child.exitCode, null, `the run ended before it could be killed: ${stderr}`);
-    child.kill('SIGKILL');
-    await exited;
+    const killed = (await readEndpoint(crashData))!;
+    process.kill(killed.pid, 'SIGKILL');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 1);
+    assert.match(stderr, /^quarry: The Quarry engine on port \d+ stopped$/m);
+    while (processAlive(killed.pid)) await tick();
 
     const store = await Store.open(path.join(crashData, 'quarry.duckdb'));
     try {
@@ -213,9 +225,12 @@ describe('quarry CLI', () => {
 
     const resumed = quarry(['--data-dir', crashData, 'index', big]);
     assert.equal(resumed.status, 0, resumed.stderr);
+    const restarted = (await readEndpoint(crashData))!;
+    assert.notEqual(restarted.pid, killed.pid, 'the dead engine\'s endpoint was cleared and a new engine started');
     const counts = /(\d+) indexed, (\d+) unchanged/.exec(resumed.stdout)!;
     assert.equal(Number(counts[1]) + Number(counts[2]), fileCount, 'the resumed run covers exactly the rest');
     assert.ok(Number(counts[2]) > 0, 'work committed before the crash is not redone');
+    stopEngines(crashData); // the store is opened here next
     const reopened = await Store.open(path.join(crashData, 'quarry.duckdb'));
     try {
       const [left] = await reopened.all<{ n: bigint }>('SELECT count(*) AS n FROM files WHERE provisional');
@@ -238,17 +253,24 @@ describe('quarry CLI with an embedding model', () => {
     ({ dir: work, cleanup } = await tempDir());
     repo = await copySampleRepo(path.join(work, 'repo'));
   });
-  after(() => cleanup());
+  after(async () => {
+    stopEngines(...['data', 'fresh-data', 'no-model-data'].map((name) => path.join(work, name)));
+    await cleanup();
+  });
 
-  it('indexes lexically only when asked, then embeds on the next run', () => {
-    const lexical = q('index', repo, '--lexical-only');
+  it('returns once a folder is lexically searchable with --no-wait, while the engine embeds behind it', async () => {
+    const lexical = q('index', repo, '--no-wait');
     assert.equal(lexical.status, 0, lexical.stderr);
-    assert.match(lexical.stdout, /0 embedded \(0 from cache\)/);
-    const before = JSON.parse(q('status', '--json').stdout) as StatusReport;
-    assert.equal(before.folders[0]?.embeddingCoverage, 0);
-    const full = q('index', repo);
-    assert.equal(full.status, 0, full.stderr);
-    assert.match(full.stdout, /0 chunks written, [1-9]\d* embedded/);
+    assert.match(lexical.stderr, /^repo: searchable; embeddings go on in the background$/m);
+    assert.equal((JSON.parse(q('search', 'compute_checksum', '--mode', 'lexical', '--json').stdout.split('\n')[0]!) as SearchHit).symbol, 'compute_checksum');
+    for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 100))) {
+      const status = JSON.parse(q('status', '--json').stdout) as StatusReport;
+      if (status.folders[0]?.embeddingCoverage === 1) break;
+      assert.ok(Date.now() - started < 30_000, 'the engine finished embedding after the command returned');
+    }
+    const again = q('index', repo);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /0 chunks written, 0 embedded/, 'nothing is left to do');
   });
 
   it('reports the model, device, fallback, coverage and counters in status --json', () => {
@@ -262,7 +284,8 @@ describe('quarry CLI with an embedding model', () => {
     assert.equal(status.embeddings.cacheHits, 0);
   });
 
-  it('runs on the device asked for with --device', () => {
+  it('starts the engine on the device asked for with --device', () => {
+    stopEngines(path.join(work, 'data'));
     const status = JSON.parse(q('status', '--json', '--device', 'cpu').stdout) as StatusReport;
     assert.equal(status.model?.device, 'cpu');
     assert.equal(status.model?.fallbackReason, null, 'nothing was tried before the CPU');
@@ -295,7 +318,7 @@ describe('quarry CLI with an embedding model', () => {
   });
 
   it('says why semantic search is off when the model is missing', () => {
-    const result = quarry(['--data-dir', path.join(work, 'data'), '--models-dir', work, 'search', 'x', '--mode', 'semantic']);
+    const result = quarry(['--data-dir', path.join(work, 'no-model-data'), '--models-dir', work, 'search', 'x', '--mode', 'semantic']);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /Semantic search is off: No usable model "all-MiniLM-L6-v2"/);
   });

@@ -2,58 +2,72 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_SOURCE, downloadModel, type ModelSource } from '../core/embedding/model-download.js';
 import { DEFAULT_MODEL_ID } from '../core/embedding/model-pack.js';
-import type { Engine } from '../core/engine.js';
 import { isQuarryError } from '../shared/errors.js';
-import type { FolderInfo, SearchMode } from '../shared/types.js';
-import { openEngine, type DevicePreference } from './compose.js';
-import type { ResourceBudget } from './embed-pool.js';
 import { formatBytes } from '../shared/format.js';
-import { formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
+import type { SearchMode } from '../shared/types.js';
+import { isUsageError, runDataCommand, UsageError, type CliBackend } from './cli-commands.js';
+import type { DevicePreference, QuarryConfig } from './compose.js';
 import { defaultDataDir } from './data-dir.js';
-import { serveHttp } from './http-transport.js';
-import { QuarryService } from './service.js';
-import { SettingsStore } from './settings-store.js';
+import type { ResourceBudget } from './embed-pool.js';
+import { connectEngine } from './engine/engine-launcher.js';
+import { describeOwner, processAlive, readEndpoint } from './engine/endpoint.js';
 
 const USAGE = `Usage: quarry <command> [options]
 
+Every command that reads or changes the index talks to the one engine that owns the data
+directory: the desktop app, \`quarry serve\`, or a background engine started on demand.
+
 Commands:
-  add <dir>                 add a folder to search
+  add <dir>                 add a folder to search (it is indexed in the background)
   remove <name|dir>         forget a folder and its index
-  index [<dir>]             index one folder (adding it if new) or all folders
-      --max-file-size SIZE  skip larger files (default 1MiB; e.g. 512KiB, 4MiB)
-      --lexical-only        do not compute embeddings (phase 2)
-      --no-wait             same: return once the folder is lexically searchable
-      --budget economy|full how much CPU embedding may use (default economy)
-      --watch               then keep the index current as files change (Ctrl-C stops)
+  folders                   list the added folders
+  index [<dir>]             index one folder (adding it if new) or all folders, showing progress
+      --no-wait             return once the folder is lexically searchable; embeddings go on
+      --lexical-only        same as --no-wait
+      --watch               then print each re-index as files change (Ctrl-C stops)
   search <query>            search; query syntax: words "exact phrase" /regex/ lang:ts path:src/ -path:test repo:NAME
       --mode hybrid|semantic|lexical|regex
                             (default hybrid when a model is available, else lexical;
                              /regex/ in the query also switches to regex)
       --regex               same as --mode regex
-      --limit N             results to show (default 20)
+      --limit N             results to show (default 20, at most 200)
       --cursor C            the next page (printed after a page that has more)
       --explain             stage timings and cache use
   status                    folders, file and chunk counts, skipped files by reason, index size
   skipped [<name>]          skipped files with their reasons
-  folders                   list the added folders
-  serve                     browser mode: the app on http://127.0.0.1 (the URL with its token is printed first)
+  serve                     browser mode: the app on http://127.0.0.1 (the URL with its token is printed first);
+                            it owns the data directory, taking over from a background engine
       --port N              port to listen on (default: a free one)
+  daemon start|stop|status  the background engine: start it, stop it, or say whether one runs
+  daemon run                be the background engine in this process (what \`daemon start\` spawns)
+      --idle-timeout SECS   stop after this long unused (default 600; env QUARRY_IDLE_TIMEOUT)
   models download           fetch the embedding model into the models folder (resumable, verified)
       --endpoint URL        hub to fetch from (default https://huggingface.co); serve's Settings downloads from it too
       --repo NAME           repository (default Xenova/all-MiniLM-L6-v2)
 
-Options:
-  --data-dir DIR            where the index lives (default: per-user data dir; env QUARRY_DATA_DIR)
+Engine options (used when this command starts the engine):
   --models-dir DIR          folder of embedding models (default DATA_DIR/models; env QUARRY_MODELS_DIR)
   --model ID                embedding model folder name (default all-MiniLM-L6-v2; env QUARRY_MODEL)
   --device auto|cpu|webgpu  where the model runs (default auto: WebGPU if it works, else CPU; env QUARRY_DEVICE)
+  --budget economy|full     how much CPU embedding may use (default economy)
+  --max-file-size SIZE      skip larger files (default 1MiB; e.g. 512KiB, 4MiB)
+
+Options:
+  --data-dir DIR            where the index lives (default: per-user data dir; env QUARRY_DATA_DIR)
+  --in-process              open the index in this process instead of using the engine (fails
+                            while another process owns the data directory)
   --json                    machine-readable output (JSON lines for search and skipped)
   -h, --help                this help`;
 
-class UsageError extends Error {}
+const DATA_COMMANDS = new Set(['add', 'remove', 'folders', 'index', 'search', 'status', 'skipped']);
+/** The flags that configure an engine, passed on to the one a command starts. */
+const ENGINE_FLAGS = ['models-dir', 'model', 'device', 'budget', 'max-file-size', 'idle-timeout'] as const;
+const DEFAULT_IDLE_SECONDS = 600;
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+type Values = ReturnType<typeof parse>['values'];
+
+function parse(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -69,180 +83,187 @@ async function main(argv: string[]): Promise<number> {
       model: { type: 'string' },
       budget: { type: 'string' },
       device: { type: 'string' },
+      'idle-timeout': { type: 'string' },
       'lexical-only': { type: 'boolean', default: false },
       'no-wait': { type: 'boolean', default: false },
       watch: { type: 'boolean', default: false },
+      'in-process': { type: 'boolean', default: false },
       endpoint: { type: 'string' },
       repo: { type: 'string' },
       port: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv);
   const [command, ...args] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const dataDir = values['data-dir'] ?? defaultDataDir();
-  const maxFileBytes = values['max-file-size'] === undefined ? undefined : parseSize(values['max-file-size']);
+  const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  const source = { endpoint: values.endpoint ?? DEFAULT_MODEL_SOURCE.endpoint, repo: values.repo ?? DEFAULT_MODEL_SOURCE.repo };
+  switch (command) {
+    case 'models': {
+      if (args[0] !== 'download') throw new UsageError('Usage: quarry models download [--model ID] [--endpoint URL] [--repo NAME]');
+      const modelsDir = values['models-dir'] ?? process.env.QUARRY_MODELS_DIR;
+      const target = await fetchModel(source, path.resolve(modelsDir ?? path.join(dataDir, 'models')), values.model ?? process.env.QUARRY_MODEL ?? DEFAULT_MODEL_ID);
+      console.log(`model ready in ${target}`);
+      return 0;
+    }
+    case 'daemon':
+      return daemon(args[0], dataDir, values, source);
+    case 'serve':
+      return serve(dataDir, values, source);
+  }
+  if (!DATA_COMMANDS.has(command)) throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new UsageError('--limit needs a whole number from 1 to 200');
+  const options = {
+    json: values.json,
+    mode: values.regex ? ('regex' as const) : parseMode(values.mode),
+    limit,
+    cursor: values.cursor,
+    explain: values.explain,
+    noWait: values['no-wait'] || values['lexical-only'],
+    watch: values.watch,
+  };
+  const config = engineConfig(dataDir, values);
+  const backend = values['in-process'] ? await inProcessBackend(config, source, command === 'index') : await engineBackend(dataDir, values);
+  try {
+    return await runDataCommand(backend, command, args, options);
+  } finally {
+    await backend.close();
+  }
+}
+
+/** The engine's settings from the command line and environment (only what was given: the rest comes from Settings). */
+function engineConfig(dataDir: string, values: Values): QuarryConfig {
   const modelsDir = values['models-dir'] ?? process.env.QUARRY_MODELS_DIR;
   const modelId = values.model ?? process.env.QUARRY_MODEL;
-  if (command === 'models') {
-    if (args[0] !== 'download') throw new UsageError('Usage: quarry models download [--model ID] [--endpoint URL] [--repo NAME]');
-    const target = await fetchModel(
-      { endpoint: values.endpoint ?? DEFAULT_MODEL_SOURCE.endpoint, repo: values.repo ?? DEFAULT_MODEL_SOURCE.repo },
-      path.resolve(modelsDir ?? path.join(dataDir, 'models')),
-      modelId ?? DEFAULT_MODEL_ID,
-    );
-    console.log(`model ready in ${target}`);
-    return 0;
-  }
-  const settings = await new SettingsStore(dataDir).read();
-  const { engine, model, close } = await openEngine({
+  const budget = parseBudget(values.budget);
+  const maxFileBytes = values['max-file-size'] === undefined ? undefined : parseSize(values['max-file-size']);
+  return {
     dataDir,
-    ignoreRules: settings.ignoreRules,
-    ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}),
-    modelId: modelId ?? settings.modelId,
-    budget: parseBudget(values.budget) ?? settings.budget,
     device: parseDevice(values.device ?? process.env.QUARRY_DEVICE),
+    ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}),
+    ...(modelId ? { modelId } : {}),
+    ...(budget ? { budget } : {}),
     ...(maxFileBytes ? { maxFileBytes } : {}),
-    indexing: command === 'index' || command === 'serve',
+  };
+}
+
+/** The engine that owns the data directory, started in the background when none does. */
+async function engineBackend(dataDir: string, values: Values): Promise<CliBackend & { close(): Promise<void> }> {
+  engineConfig(dataDir, values); // bad engine flags are reported here, not in the engine's log
+  const engineArgs = ENGINE_FLAGS.flatMap((flag) => {
+    const value = values[flag];
+    if (value === undefined) return [];
+    return [`--${flag}`, flag === 'models-dir' ? path.resolve(value) : value];
   });
-  try {
-    switch (command) {
-      case 'add': {
-        const folder = await engine.addFolder(requireArg(args, 'add <dir>'));
-        print(values.json, folder, `added ${folder.name} (${folder.root}); run \`quarry index\` to index it`);
-        return 0;
-      }
-      case 'remove': {
-        await engine.removeFolder(requireArg(args, 'remove <name|dir>'));
-        return 0;
-      }
-      case 'folders': {
-        const folders = await engine.listFolders();
-        if (values.json) for (const f of folders) console.log(JSON.stringify(f));
-        else for (const f of folders) console.log(`${f.name}\t${f.root}`);
-        return 0;
-      }
-      case 'index': {
-        const folders = args[0] ? [await folderForIndex(engine, args[0])] : await engine.listFolders();
-        if (folders.length === 0) throw new UsageError('No folders yet: `quarry index <dir>` or `quarry add <dir>` first');
-        const lexicalOnly = values['lexical-only'] || values['no-wait'];
-        for (const folder of folders) await runIndex(engine, folder, values.json, lexicalOnly);
-        if (values.watch) await watchFolders(engine, folders, values.json, lexicalOnly);
-        return 0;
-      }
-      case 'search': {
-        const mode: SearchMode | undefined = values.regex ? 'regex' : parseMode(values.mode);
-        const limit = values.limit === undefined ? 20 : Number(values.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit needs a positive whole number');
-        const result = await engine.search(args.join(' '), { ...(mode ? { mode } : {}), limit, ...(values.cursor ? { cursor: values.cursor } : {}) });
-        if (values.json) {
-          for (const hit of result.hits) console.log(JSON.stringify(hit));
-        } else {
-          const color = Boolean(process.stdout.isTTY);
-          for (const hit of result.hits) console.log(formatHit(hit, color) + '\n');
-          const coverage = result.embeddingCoverage === null ? '' : `, ${Math.round(result.embeddingCoverage * 100)}% of chunks embedded`;
-          console.error(`${result.hits.length} results in ${result.tookMs.toFixed(1)} ms (${result.mode}${coverage})`);
-        }
-        if (values.explain) console.error(formatExplain(result));
-        if (result.cursor) console.error(`more: --cursor ${result.cursor}`);
-        return 0;
-      }
-      case 'status': {
-        const report = await engine.status();
-        console.log(values.json ? JSON.stringify(report) : formatStatus(report));
-        return 0;
-      }
-      case 'skipped': {
-        const skipped = await engine.skipped(args[0]);
-        if (values.json) for (const s of skipped) console.log(JSON.stringify(s));
-        else for (const s of skipped) console.log(`${s.folder}/${s.path}\t${s.reason}\t${s.detail}`);
-        if (!values.json && skipped.length === 0) console.error('no skipped files');
-        return 0;
-      }
-      case 'serve': {
-        const source = { endpoint: values.endpoint ?? DEFAULT_MODEL_SOURCE.endpoint, repo: values.repo ?? DEFAULT_MODEL_SOURCE.repo };
-        await serve(new QuarryService(engine, new SettingsStore(dataDir), null, { ...model, source }), parsePort(values.port));
-        return 0;
-      }
-      default:
-        throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
+  const { client } = await connectEngine({
+    dataDir,
+    engineArgs,
+    onStarting: () => {
+      if (process.stderr.isTTY) process.stderr.write('starting engine…\r');
+    },
+  });
+  if (process.stderr.isTTY) process.stderr.write('\x1b[2K');
+  return { api: client, subscribe: (event, listener) => client.on(event, listener), lost: client.lost, close: async () => client.close() };
+}
+
+/** `--in-process`: a service over an engine opened here, for tests and one-off scripts; nothing else may own the directory. */
+async function inProcessBackend(config: QuarryConfig, source: ModelSource, indexing: boolean): Promise<CliBackend & { close(): Promise<void> }> {
+  const [{ openEngine }, { QuarryService }, { SettingsStore }] = await Promise.all([import('./compose.js'), import('./service.js'), import('./settings-store.js')]);
+  const { liveEndpoint } = await import('./engine/engine-launcher.js');
+  const owner = await liveEndpoint(config.dataDir);
+  if (owner) throw new UsageError(`--in-process cannot open ${config.dataDir}: Quarry's ${describeOwner(owner)} (pid ${owner.pid}) owns it; leave out --in-process to use it`);
+  const settingsStore = new SettingsStore(config.dataDir);
+  const settings = await settingsStore.read();
+  const opened = await openEngine({ ignoreRules: settings.ignoreRules, modelId: settings.modelId, budget: settings.budget, ...config, indexing });
+  const service = new QuarryService(opened.engine, settingsStore, null, { ...opened.model, source });
+  return {
+    api: service,
+    lost: new Promise<never>(() => undefined), // the engine is this process
+    subscribe: async (event, listener) => {
+      service.on(event, listener as never);
+      return () => service.off(event, listener as never);
+    },
+    close: async () => {
+      await service.stop();
+      await opened.close();
+    },
+  };
+}
+
+/** `quarry daemon start|stop|status|run`. */
+async function daemon(action: string | undefined, dataDir: string, values: Values, source: ModelSource): Promise<number> {
+  switch (action) {
+    case 'run': {
+      const idleSeconds = Number(values['idle-timeout'] ?? process.env.QUARRY_IDLE_TIMEOUT ?? DEFAULT_IDLE_SECONDS);
+      if (!Number.isFinite(idleSeconds) || idleSeconds <= 0) throw new UsageError('--idle-timeout needs a number of seconds');
+      const { hostEngine } = await import('./engine/engine-host.js');
+      const host = await hostEngine({ config: engineConfig(dataDir, values), owner: 'daemon', source, idleMs: idleSeconds * 1000 });
+      console.error(`quarry engine ${process.pid} owns ${dataDir} on port ${host.endpoint.port}`);
+      const stop = (): void => void host.stop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await host.stopped;
+      console.error(`quarry engine ${process.pid} stopped`);
+      return 0;
     }
-  } finally {
-    await close();
-  }
-}
-
-async function folderForIndex(engine: Engine, dir: string): Promise<FolderInfo> {
-  try {
-    return await engine.resolveFolder(dir);
-  } catch (error) {
-    if (isQuarryError(error) && error.code === 'UNKNOWN_FOLDER') return engine.addFolder(dir);
-    throw error;
-  }
-}
-
-async function runIndex(engine: Engine, folder: FolderInfo, json: boolean, lexicalOnly: boolean): Promise<void> {
-  const tty = Boolean(process.stderr.isTTY) && !json;
-  const run = engine.index(folder, { lexicalOnly });
-  let lastPrinted = 0;
-  let lastPhase = '';
-  for (;;) {
-    const step = await run.next();
-    if (step.done) {
-      if (tty) process.stderr.write('\r\x1b[2K');
-      console.log(json ? JSON.stringify(step.value) : formatSummary(step.value));
-      return;
+    case 'start': {
+      const { endpoint, started, client } = await connectEngine({ dataDir, engineArgs: [] });
+      client.close();
+      print(values.json, endpoint, `${started ? 'started' : 'already running:'} Quarry's ${describeOwner(endpoint)}, pid ${endpoint.pid}, port ${endpoint.port}`);
+      return 0;
     }
-    const now = performance.now();
-    const p = step.value;
-    if (tty) {
-      process.stderr.write(`\r\x1b[2K${formatProgress(p, true)}`);
-    } else if (!json && p.phase !== 'done' && (p.phase !== lastPhase || now - lastPrinted > 2000)) {
-      console.error(formatProgress(p, false));
-      lastPrinted = now;
-      lastPhase = p.phase;
+    case 'status': {
+      const endpoint = await readEndpoint(dataDir);
+      const alive = endpoint !== null && processAlive(endpoint.pid);
+      if (values.json) console.log(JSON.stringify(alive ? endpoint : null));
+      else console.log(alive ? `Quarry's ${describeOwner(endpoint)} owns ${dataDir}: pid ${endpoint.pid}, port ${endpoint.port}, version ${endpoint.version}` : `no engine owns ${dataDir}`);
+      return 0;
     }
+    case 'stop': {
+      const { liveEndpoint } = await import('./engine/engine-launcher.js');
+      const endpoint = await liveEndpoint(dataDir);
+      if (!endpoint) {
+        console.log(`no engine owns ${dataDir}`);
+        return 0;
+      }
+      const { engineClient } = await import('./engine/engine-client.js');
+      await engineClient(endpoint).stopEngine({});
+      while (processAlive(endpoint.pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+      console.log(`stopped Quarry's ${describeOwner(endpoint)} (pid ${endpoint.pid})`);
+      return 0;
+    }
+    default:
+      throw new UsageError('Usage: quarry daemon start|stop|status|run');
   }
 }
 
-const MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'lexical', 'regex'];
-
-/** `index --watch`: every folder is watched until Ctrl-C; each batch of changes prints its summary. */
-async function watchFolders(engine: Engine, folders: FolderInfo[], json: boolean, lexicalOnly: boolean): Promise<void> {
-  const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  console.error(`watching ${folders.map((f) => f.name).join(', ')} (Ctrl-C to stop)`);
-  try {
-    await Promise.all(
-      folders.map(async (folder) => {
-        for await (const summary of engine.watch(folder, stop.signal, { lexicalOnly })) {
-          console.log(json ? JSON.stringify(summary) : formatSummary(summary));
-        }
-      }),
-    );
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
-/** Browser mode: serves the app until Ctrl-C; the first line printed is the URL to open. */
-async function serve(service: QuarryService, port: number): Promise<void> {
-  const server = await serveHttp(service, { port, rendererDir: path.resolve(import.meta.dirname, '../../out/renderer') });
-  console.log(server.url);
+/** Browser mode: owns the data directory and serves the app until Ctrl-C; the first line printed is the URL to open. */
+async function serve(dataDir: string, values: Values, source: ModelSource): Promise<number> {
+  const { hostEngine } = await import('./engine/engine-host.js');
+  const host = await hostEngine({
+    config: engineConfig(dataDir, values),
+    owner: 'serve',
+    source,
+    port: parsePort(values.port),
+    rendererDir: path.resolve(import.meta.dirname, '../../out/renderer'),
+    idleMs: null,
+    takeOver: true,
+  });
+  console.log(host.server.url);
   console.error('Quarry is serving on loopback only; open the URL above. Ctrl-C stops.');
-  await service.start();
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await server.close();
-  await service.stop();
+  const stop = (): void => void host.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await host.stopped;
+  return 0;
 }
 
 async function fetchModel(source: ModelSource, modelsDir: string, modelId: string): Promise<string> {
@@ -264,6 +285,8 @@ async function fetchModel(source: ModelSource, modelsDir: string, modelId: strin
     }
   }
 }
+
+const MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'lexical', 'regex'];
 
 function parseMode(mode: string | undefined): SearchMode | undefined {
   if (mode === undefined || MODES.includes(mode as SearchMode)) return mode as SearchMode | undefined;
@@ -297,11 +320,6 @@ function parsePort(text: string | undefined): number {
   return port;
 }
 
-function requireArg(args: string[], usage: string): string {
-  if (!args[0]) throw new UsageError(`Usage: quarry ${usage}`);
-  return args[0];
-}
-
 function print(json: boolean, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value) : text);
 }
@@ -314,7 +332,7 @@ main(process.argv.slice(2)).then(
     if (isQuarryError(error)) {
       console.error(`quarry: ${error.message}`);
       process.exitCode = error.code === 'BAD_QUERY' ? 2 : 1;
-    } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    } else if (isUsageError(error)) {
       console.error(`quarry: ${(error as Error).message}`);
       process.exitCode = 2;
     } else {

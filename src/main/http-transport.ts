@@ -16,6 +16,8 @@ export interface HttpOptions {
   rendererDir?: string;
   /** Fixed token (tests); by default a random one per run. */
   token?: string;
+  /** Called on every API call and event stream opened (an engine's idle clock). */
+  onRequest?: () => void;
 }
 
 export interface HttpServer {
@@ -23,6 +25,8 @@ export interface HttpServer {
   url: string;
   port: number;
   token: string;
+  /** Event streams open now: a client following progress keeps an engine busy. */
+  openStreams(): number;
   close(): Promise<void>;
 }
 
@@ -82,6 +86,7 @@ export async function serveHttp(service: QuarryService, options: HttpOptions = {
     const url = new URL(request.url ?? '/', `http://${request.headers.host}`);
     if (!url.pathname.startsWith('/api/')) return serveStatic(url.pathname, request, response);
     if (!hasToken(request, url)) return sendJson(response, 401, { error: { code: 'BAD_REQUEST', message: 'missing or wrong token: open the URL Quarry printed' } });
+    options.onRequest?.();
     if (url.pathname === '/api/events' && request.method === 'GET') return openEventStream(request, response);
     const name = url.pathname.slice('/api/'.length);
     if (!isMethodName(name)) return sendJson(response, 404, { error: { code: 'BAD_REQUEST', message: `no such method: ${name}` } });
@@ -158,6 +163,7 @@ export async function serveHttp(service: QuarryService, options: HttpOptions = {
     url: `http://${urlHost}:${port}/?token=${token}`,
     port,
     token,
+    openStreams: () => streams.size,
     close: async () => {
       for (const stream of streams) stream.end();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -69,7 +69,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     private readonly settingsStore: SettingsStore,
     private readonly desktop: DesktopHooks | null = null,
     private readonly installer: ModelInstaller | null = null,
-    options: { sampleMs?: number } = {},
+    private readonly options: { sampleMs?: number; onStopRequested?: () => void } = {},
   ) {
     super();
     this.scheduler = new IndexScheduler(engine);
@@ -131,6 +131,11 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     await watcher.ended;
   }
 
+  /** Whether indexing or a model download is under way or waiting. */
+  busy(): boolean {
+    return this.downloading !== null || this.scheduler.jobs().some((job) => job.state === 'queued' || job.state === 'running');
+  }
+
   /** Resolves when no folder is queued or being indexed. */
   idle(): Promise<void> {
     return this.scheduler.idle();
@@ -138,6 +143,10 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
 
   async status(): Promise<MethodOutput<'status'>> {
     return this.engine.status();
+  }
+
+  folders(): Promise<FolderInfo[]> {
+    return this.engine.listFolders();
   }
 
   async indexing(): Promise<IndexingState> {
@@ -349,6 +358,14 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
 
   async trends(): Promise<StatsSample[]> {
     return [...this.history];
+  }
+
+  async stopEngine(): Promise<null> {
+    const stop = this.options.onStopRequested;
+    if (!stop) throw new QuarryError('UNSUPPORTED', 'This Quarry is not a background engine another process can stop');
+    // After this call's answer has gone out.
+    setImmediate(stop);
+    return null;
   }
 
   /** Progress reports cumulative counts per folder and pass; the differences are the work done. */

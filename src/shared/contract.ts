@@ -253,6 +253,8 @@ const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): 
 
 export const methods = {
   status: method(none, statusReport),
+  /** The added folders, without the counts `status` gathers. */
+  folders: method(none, z.array(folderInfo)),
   indexing: method(none, indexingState),
   capabilities: method(none, capabilities),
   /** Adds a folder by absolute path and starts indexing it ahead of background work. */
@@ -298,6 +300,11 @@ export const methods = {
   alerts: method(none, z.array(alertStatus)),
   /** The metrics samples of the last hour, oldest first (new ones arrive as `stats` events). */
   trends: method(none, z.array(statsSample)),
+  /**
+   * Stops the engine process serving this call, once it has answered: its indexing stops at a safe
+   * point and it gives up the data directory, for another owner (the app) to take over.
+   */
+  stopEngine: method(none, z.null()),
 };
 
 export type MethodName = keyof typeof methods;

@@ -17,6 +17,10 @@ export const ERROR_CODES = [
   'EDITOR_FAILED',
   /** The front end cannot do this (browser mode has no folder picker, for one). */
   'UNSUPPORTED',
+  /** No engine serves the data directory, and none could be started or reached. */
+  'ENGINE_UNAVAILABLE',
+  /** The engine that owns the data directory runs another version of Quarry. */
+  'ENGINE_VERSION',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -35,3 +35,8 @@ export function quarryAsync(args: string[]): Promise<CliResult> {
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** Stops the engine owning each data directory, if one does (tests start background engines through the CLI). */
+export function stopEngines(...dataDirs: string[]): void {
+  for (const dataDir of dataDirs) quarry(['--data-dir', dataDir, 'daemon', 'stop']);
+}

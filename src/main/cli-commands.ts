@@ -1,0 +1,220 @@
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { EventListener, EventName, QuarryApi } from '../shared/contract.js';
+import { isQuarryError } from '../shared/errors.js';
+import type { FolderInfo, IndexSummary, SearchMode } from '../shared/types.js';
+import { formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
+
+/** What the CLI's data commands run against: the engine's client, or a service in this process. */
+export interface CliBackend {
+  api: QuarryApi;
+  /** Subscribes to a push event; resolves once events flow, with the unsubscribe function. */
+  subscribe<E extends EventName>(event: E, listener: EventListener<E>): Promise<() => void>;
+  /** Rejects if the engine goes away while events are awaited. */
+  lost: Promise<never>;
+}
+
+export class UsageError extends Error {}
+
+export interface DataCommandOptions {
+  json: boolean;
+  mode: SearchMode | undefined;
+  limit: number;
+  cursor: string | undefined;
+  explain: boolean;
+  /** `index`: return once the folders are lexically searchable; embeddings go on in the engine. */
+  noWait: boolean;
+  watch: boolean;
+}
+
+/** The commands that read or change the index; each goes through the contract. */
+export async function runDataCommand(backend: CliBackend, command: string, args: string[], options: DataCommandOptions): Promise<number> {
+  const { api } = backend;
+  switch (command) {
+    case 'add': {
+      const folder = await api.addFolder({ path: path.resolve(requireArg(args, 'add <dir>')) });
+      print(options.json, folder, `added ${folder.name} (${folder.root}); it is being indexed`);
+      return 0;
+    }
+    case 'remove': {
+      await api.removeFolder({ folder: folderRef(requireArg(args, 'remove <name|dir>')) });
+      return 0;
+    }
+    case 'folders': {
+      const folders = await api.folders({});
+      if (options.json) for (const f of folders) console.log(JSON.stringify(f));
+      else for (const f of folders) console.log(`${f.name}\t${f.root}`);
+      return 0;
+    }
+    case 'index':
+      return indexFolders(backend, args[0], options);
+    case 'search': {
+      const result = await api.search({
+        requestId: `cli-${process.pid}`,
+        query: args.join(' '),
+        limit: options.limit,
+        ...(options.mode ? { mode: options.mode } : {}),
+        ...(options.cursor ? { cursor: options.cursor } : {}),
+      });
+      if (options.json) {
+        for (const hit of result.hits) console.log(JSON.stringify(hit));
+      } else {
+        const color = Boolean(process.stdout.isTTY);
+        for (const hit of result.hits) console.log(formatHit(hit, color) + '\n');
+        const coverage = result.embeddingCoverage === null ? '' : `, ${Math.round(result.embeddingCoverage * 100)}% of chunks embedded`;
+        console.error(`${result.hits.length} results in ${result.tookMs.toFixed(1)} ms (${result.mode}${coverage})`);
+      }
+      if (options.explain) console.error(formatExplain(result));
+      if (result.cursor) console.error(`more: --cursor ${result.cursor}`);
+      return 0;
+    }
+    case 'status': {
+      const report = await api.status({});
+      console.log(options.json ? JSON.stringify(report) : formatStatus(report));
+      return 0;
+    }
+    case 'skipped': {
+      const skipped = await api.skipped(args[0] ? { folder: folderRef(args[0]) } : {});
+      if (options.json) for (const s of skipped) console.log(JSON.stringify(s));
+      else for (const s of skipped) console.log(`${s.folder}/${s.path}\t${s.reason}\t${s.detail}`);
+      if (!options.json && skipped.length === 0) console.error('no skipped files');
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command "${command}"`);
+  }
+}
+
+type RunOutcome = { kind: 'summary'; summary: IndexSummary } | { kind: 'searchable' } | { kind: 'failed'; error: string };
+
+/**
+ * `index [<dir>]`: asks the engine to index one folder (adding it if new) or every folder, and
+ * follows its progress events until each run's summary (or, with `noWait`, until the folder is
+ * lexically searchable). `watch` then prints every later run's summary until Ctrl-C.
+ */
+async function indexFolders(backend: CliBackend, dir: string | undefined, options: DataCommandOptions): Promise<number> {
+  const { api } = backend;
+  const tty = Boolean(process.stderr.isTTY) && !options.json;
+  const waiting = new Map<string, (outcome: RunOutcome) => void>();
+  /** Outcomes for folders nobody waits on yet: a folder just added can finish before its name is known here. */
+  const early = new Map<string, RunOutcome>();
+  const settle = (folder: string, outcome: RunOutcome): void => {
+    const resolve = waiting.get(folder);
+    waiting.delete(folder);
+    if (resolve) resolve(outcome);
+    else if (!early.has(folder)) early.set(folder, outcome);
+  };
+  const outcomeOf = (folder: string): Promise<RunOutcome> => {
+    const known = early.get(folder);
+    return known ? Promise.resolve(known) : new Promise((resolve) => waiting.set(folder, resolve));
+  };
+  const started = new Set<string>();
+  let lastPrinted = 0;
+  let lastPhase = '';
+  const unsubscribe = [
+    await backend.subscribe('progress', (p) => {
+      if (!waiting.has(p.folder)) return;
+      if (tty) process.stderr.write(`\r\x1b[2K${formatProgress(p, true)}`);
+      else if (!options.json && p.phase !== 'done' && (p.phase !== lastPhase || performance.now() - lastPrinted > 2000)) {
+        console.error(formatProgress(p, false));
+        lastPrinted = performance.now();
+        lastPhase = p.phase;
+      }
+      // Lexically searchable: the rest (embeddings) goes on in the engine.
+      if (options.noWait && p.phase === 'embedding') settle(p.folder, { kind: 'searchable' });
+    }),
+    await backend.subscribe('indexed', (summary) => settle(summary.folder, { kind: 'summary', summary })),
+    await backend.subscribe('indexing', (state) => {
+      for (const job of state.jobs) {
+        // Only a run seen starting can fail here: the job list still shows older runs that failed.
+        if (job.state === 'queued' || job.state === 'running') started.add(job.folder);
+        else if ((job.state === 'failed' || job.state === 'cancelled') && started.delete(job.folder)) {
+          settle(job.folder, { kind: 'failed', error: job.error ?? `indexing was ${job.state}` });
+        }
+      }
+    }),
+  ];
+  try {
+    const folders = dir === undefined ? await api.folders({}) : [];
+    if (dir === undefined && folders.length === 0) throw new UsageError('No folders yet: `quarry index <dir>` or `quarry add <dir>` first');
+    // Each wait is set before its request, so no summary can slip past.
+    const runs = folders.map((folder) => outcomeOf(folder.name));
+    for (const folder of folders) await api.reindexFolder({ folder: folder.name });
+    if (dir !== undefined) {
+      const { folder, run } = await requestFolder(api, dir, outcomeOf);
+      folders.push(folder);
+      runs.push(run);
+    }
+    let failed = false;
+    for (const [i, outcome] of (await Promise.race([Promise.all(runs), backend.lost])).entries()) {
+      if (tty) process.stderr.write('\r\x1b[2K');
+      const name = folders[i]!.name;
+      if (outcome.kind === 'summary') console.log(options.json ? JSON.stringify(outcome.summary) : formatSummary(outcome.summary));
+      else if (outcome.kind === 'searchable') console.error(`${name}: searchable; embeddings go on in the background`);
+      else {
+        console.error(`quarry: indexing ${name} failed: ${outcome.error}`);
+        failed = true;
+      }
+    }
+    if (options.watch) await followRuns(backend, folders, options.json);
+    return failed ? 1 : 0;
+  } finally {
+    for (const off of unsubscribe) off();
+  }
+}
+
+/** Indexes the folder `dir` names again if it is known, or adds it (which indexes it); with the wait for that run. */
+async function requestFolder(api: QuarryApi, dir: string, outcomeOf: (folder: string) => Promise<RunOutcome>): Promise<{ folder: FolderInfo; run: Promise<RunOutcome> }> {
+  const root = path.resolve(dir);
+  const real = realOrSelf(root);
+  const known = (await api.folders({})).find((f) => f.root === real || f.root === root);
+  if (!known) {
+    const folder = await api.addFolder({ path: root });
+    return { folder, run: outcomeOf(folder.name) };
+  }
+  const run = outcomeOf(known.name);
+  await api.reindexFolder({ folder: known.name });
+  return { folder: known, run };
+}
+
+/** `index --watch`: the engine watches every folder; this prints each run's summary until Ctrl-C. */
+async function followRuns(backend: CliBackend, folders: FolderInfo[], json: boolean): Promise<void> {
+  const names = new Set(folders.map((f) => f.name));
+  console.error(`watching ${[...names].join(', ')} (Ctrl-C to stop)`);
+  const off = await backend.subscribe('indexed', (summary) => {
+    if (names.has(summary.folder)) console.log(json ? JSON.stringify(summary) : formatSummary(summary));
+  });
+  await Promise.race([
+    backend.lost,
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    }),
+  ]).finally(off);
+}
+
+/** A folder argument as the engine must see it: a directory here becomes its absolute path, anything else is a name. */
+function folderRef(arg: string): string {
+  return existsSync(arg) && statSync(arg).isDirectory() ? path.resolve(arg) : arg;
+}
+
+function realOrSelf(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
+function requireArg(args: string[], usage: string): string {
+  if (!args[0]) throw new UsageError(`Usage: quarry ${usage}`);
+  return args[0];
+}
+
+function print(json: boolean, value: unknown, text: string): void {
+  console.log(json ? JSON.stringify(value) : text);
+}
+
+export function isUsageError(error: unknown): boolean {
+  return error instanceof UsageError || (!isQuarryError(error) && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true);
+}
