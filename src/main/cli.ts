@@ -9,8 +9,9 @@ import { isUsageError, runDataCommand, UsageError, type CliBackend } from './cli
 import type { DevicePreference, QuarryConfig } from './compose.js';
 import { defaultDataDir } from './data-dir.js';
 import type { ResourceBudget } from './embed-pool.js';
-import { connectEngine } from './engine/engine-launcher.js';
-import { describeOwner, processAlive, readEndpoint } from './engine/endpoint.js';
+import { engineClient } from './engine/engine-client.js';
+import { connectEngine, liveEndpoint, ownerEndpoint } from './engine/engine-launcher.js';
+import { describeOwner, processAlive } from './engine/endpoint.js';
 
 const USAGE = `Usage: quarry <command> [options]
 
@@ -155,17 +156,21 @@ function engineConfig(dataDir: string, values: Values): QuarryConfig {
   };
 }
 
-/** The engine that owns the data directory, started in the background when none does. */
-async function engineBackend(dataDir: string, values: Values): Promise<CliBackend & { close(): Promise<void> }> {
-  engineConfig(dataDir, values); // bad engine flags are reported here, not in the engine's log
-  const engineArgs = ENGINE_FLAGS.flatMap((flag) => {
+/** The engine flags given, for the engine a command starts. */
+function engineArgs(values: Values): string[] {
+  return ENGINE_FLAGS.flatMap((flag) => {
     const value = values[flag];
     if (value === undefined) return [];
     return [`--${flag}`, flag === 'models-dir' ? path.resolve(value) : value];
   });
+}
+
+/** The engine that owns the data directory, started in the background when none does. */
+async function engineBackend(dataDir: string, values: Values): Promise<CliBackend & { close(): Promise<void> }> {
+  engineConfig(dataDir, values); // bad engine flags are reported here, not in the engine's log
   const { client } = await connectEngine({
     dataDir,
-    engineArgs,
+    engineArgs: engineArgs(values),
     onStarting: () => {
       if (process.stderr.isTTY) process.stderr.write('starting engine…\r');
     },
@@ -177,7 +182,6 @@ async function engineBackend(dataDir: string, values: Values): Promise<CliBacken
 /** `--in-process`: a service over an engine opened here, for tests and one-off scripts; nothing else may own the directory. */
 async function inProcessBackend(config: QuarryConfig, source: ModelSource, indexing: boolean): Promise<CliBackend & { close(): Promise<void> }> {
   const [{ openEngine }, { QuarryService }, { SettingsStore }] = await Promise.all([import('./compose.js'), import('./service.js'), import('./settings-store.js')]);
-  const { liveEndpoint } = await import('./engine/engine-launcher.js');
   const owner = await liveEndpoint(config.dataDir);
   if (owner) throw new UsageError(`--in-process cannot open ${config.dataDir}: Quarry's ${describeOwner(owner)} (pid ${owner.pid}) owns it; leave out --in-process to use it`);
   const settingsStore = new SettingsStore(config.dataDir);
@@ -215,26 +219,24 @@ async function daemon(action: string | undefined, dataDir: string, values: Value
       return 0;
     }
     case 'start': {
-      const { endpoint, started, client } = await connectEngine({ dataDir, engineArgs: [] });
+      engineConfig(dataDir, values);
+      const { endpoint, started, client } = await connectEngine({ dataDir, engineArgs: engineArgs(values) });
       client.close();
       print(values.json, endpoint, `${started ? 'started' : 'already running:'} Quarry's ${describeOwner(endpoint)}, pid ${endpoint.pid}, port ${endpoint.port}`);
       return 0;
     }
     case 'status': {
-      const endpoint = await readEndpoint(dataDir);
-      const alive = endpoint !== null && processAlive(endpoint.pid);
-      if (values.json) console.log(JSON.stringify(alive ? endpoint : null));
-      else console.log(alive ? `Quarry's ${describeOwner(endpoint)} owns ${dataDir}: pid ${endpoint.pid}, port ${endpoint.port}, version ${endpoint.version}` : `no engine owns ${dataDir}`);
+      const endpoint = await ownerEndpoint(dataDir);
+      if (values.json) console.log(JSON.stringify(endpoint));
+      else console.log(endpoint ? `Quarry's ${describeOwner(endpoint)} owns ${dataDir}: pid ${endpoint.pid}, port ${endpoint.port}, version ${endpoint.version}` : `no engine owns ${dataDir}`);
       return 0;
     }
     case 'stop': {
-      const { liveEndpoint } = await import('./engine/engine-launcher.js');
       const endpoint = await liveEndpoint(dataDir);
       if (!endpoint) {
         console.log(`no engine owns ${dataDir}`);
         return 0;
       }
-      const { engineClient } = await import('./engine/engine-client.js');
       await engineClient(endpoint).stopEngine({});
       while (processAlive(endpoint.pid)) await new Promise((resolve) => setTimeout(resolve, 20));
       console.log(`stopped Quarry's ${describeOwner(endpoint)} (pid ${endpoint.pid})`);

@@ -7,10 +7,10 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, shell, Tray } f
 import { EVENT_CHANNEL, type AlertStatus, type IndexingState } from '../shared/contract.js';
 import type { IndexProgress } from '../shared/types.js';
 import { DEFAULT_MODEL_SOURCE } from '../core/embedding/model-download.js';
-import { openEngine, type OpenedEngine } from './compose.js';
 import { defaultDataDir } from './data-dir.js';
 import { forwardEvents, registerIpcHandlers } from './ipc-transport.js';
-import { QuarryService, type DesktopHooks } from './service.js';
+import { hostEngine, type EngineHost } from './engine/engine-host.js';
+import type { QuarryService, DesktopHooks } from './service.js';
 import { SettingsStore } from './settings-store.js';
 import { tintTrayBitmap, trayStatus, type TrayState } from './tray-status.js';
 
@@ -36,24 +36,30 @@ else void app.whenReady().then(start);
 async function start(): Promise<void> {
   const dataDir = process.env.QUARRY_DATA_DIR ?? defaultDataDir();
   const settingsStore = new SettingsStore(dataDir);
-  const settings = await settingsStore.read();
-  let opened: OpenedEngine;
+  const source = { endpoint: process.env.QUARRY_MODEL_ENDPOINT ?? DEFAULT_MODEL_SOURCE.endpoint, repo: DEFAULT_MODEL_SOURCE.repo };
+  let host: EngineHost;
   try {
-    opened = await openEngine({
-      dataDir,
-      budget: settings.budget,
-      ignoreRules: settings.ignoreRules,
-      indexing: true,
-      ...(process.env.QUARRY_MODELS_DIR ? { modelsDir: process.env.QUARRY_MODELS_DIR } : {}),
-      modelId: process.env.QUARRY_MODEL ?? settings.modelId,
+    // The app owns the data directory while it runs: a background engine hands it over, and the
+    // CLI and agents become clients of this process (its loopback endpoint) instead.
+    host = await hostEngine({
+      config: {
+        dataDir,
+        ...(process.env.QUARRY_MODELS_DIR ? { modelsDir: process.env.QUARRY_MODELS_DIR } : {}),
+        ...(process.env.QUARRY_MODEL ? { modelId: process.env.QUARRY_MODEL } : {}),
+      },
+      owner: 'app',
+      source,
+      idleMs: null,
+      takeOver: true,
+      acceptsStop: false,
+      desktop: desktopHooks(),
     });
   } catch (error) {
     dialog.showErrorBox('Quarry cannot open its index', (error as Error).message);
     app.quit();
     return;
   }
-  const source = { endpoint: process.env.QUARRY_MODEL_ENDPOINT ?? DEFAULT_MODEL_SOURCE.endpoint, repo: DEFAULT_MODEL_SOURCE.repo };
-  const service = new QuarryService(opened.engine, settingsStore, desktopHooks(), { ...opened.model, source });
+  const { service } = host;
   registerIpcHandlers(ipcMain, service, isQuarryPage);
   forwardEvents(service, (message) => window?.webContents.send(EVENT_CHANNEL, message));
   setUpTray(service);
@@ -70,10 +76,9 @@ async function start(): Promise<void> {
   });
   app.on('will-quit', (event) => {
     event.preventDefault();
-    void service.stop().then(() => opened.close()).finally(() => app.exit(0));
+    void host.stop().finally(() => app.exit(0));
   });
   await createWindow(dataDir, settingsStore);
-  await service.start();
 }
 
 /** A folder dropped on the dock or tray icon; a file, or anything that fails, gets a dialog saying why. */

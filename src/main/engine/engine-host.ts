@@ -21,6 +21,8 @@ export interface HostOptions {
   idleMs?: number | null;
   /** Ask an engine that owns the directory to stop, and take over from it (the app does). */
   takeOver?: boolean;
+  /** Whether a client may stop this engine (`stopEngine`, `quarry daemon stop`); the app says no. Default yes. */
+  acceptsStop?: boolean;
   desktop?: DesktopHooks | null;
 }
 
@@ -63,9 +65,13 @@ export async function hostEngine(options: HostOptions): Promise<EngineHost> {
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   let lastActivity = Date.now();
-  const service = new QuarryService(opened.engine, settingsStore, options.desktop ?? null, { ...opened.model, source: options.source }, {
-    onStopRequested: () => void stop(),
-  });
+  const service = new QuarryService(
+    opened.engine,
+    settingsStore,
+    options.desktop ?? null,
+    { ...opened.model, source: options.source },
+    options.acceptsStop === false ? {} : { onStopRequested: () => void stop() },
+  );
   let server: HttpServer;
   try {
     server = await serveHttp(service, {

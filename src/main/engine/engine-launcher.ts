@@ -60,15 +60,19 @@ export async function connectEngine(options: LaunchOptions): Promise<ConnectedEn
   }
 }
 
-/** The endpoint of the live owner of `dataDir`, clearing a dead owner's file; null when there is none. */
-export async function liveEndpoint(dataDir: string): Promise<Endpoint | null> {
+/** The endpoint of the live owner of `dataDir`, of any version, clearing a dead owner's file; null when there is none. */
+export async function ownerEndpoint(dataDir: string): Promise<Endpoint | null> {
   const endpoint = await readEndpoint(dataDir);
   if (!endpoint) return null;
-  if (!processAlive(endpoint.pid)) {
-    await withdrawEndpoint(dataDir, endpoint.pid);
-    return null;
-  }
-  if (endpoint.version !== QUARRY_VERSION) {
+  if (processAlive(endpoint.pid)) return endpoint;
+  await withdrawEndpoint(dataDir, endpoint.pid);
+  return null;
+}
+
+/** The live owner's endpoint, if it speaks this version of the contract; one clear line if it does not. */
+export async function liveEndpoint(dataDir: string): Promise<Endpoint | null> {
+  const endpoint = await ownerEndpoint(dataDir);
+  if (endpoint && endpoint.version !== QUARRY_VERSION) {
     throw new QuarryError(
       'ENGINE_VERSION',
       `Quarry's ${describeOwner(endpoint)} for ${dataDir} runs version ${endpoint.version} and this is ${QUARRY_VERSION}: stop it (\`quarry daemon stop\`, or quit the app) and try again`,
