@@ -8,6 +8,7 @@ import { embedFolder } from './indexing/embed-phase.js';
 import type { PauseGate } from './indexing/pause-gate.js';
 import { changesSince, watchChanges, writeSnapshot } from './indexing/watch.js';
 import { DEFAULT_MAX_FILE_BYTES, indexFolder, type FileProcessor } from './indexing/indexer.js';
+import type { CacheSettings } from './search/lru.js';
 import { Searcher, type SearchRequest, type SemanticSetup } from './search/searcher.js';
 import { Store } from './store/store.js';
 import { unignoredPaths } from './walk/walker.js';
@@ -283,6 +284,14 @@ export class Engine {
   }
 
   /** The search caches' counters: in memory, no query. */
+  clearCache(name: string): CacheStats {
+    return this.searcher.clearCache(name);
+  }
+
+  configureCache(name: string, settings: CacheSettings): CacheStats {
+    return this.searcher.configureCache(name, settings);
+  }
+
   cacheStats(): CacheStats[] {
     return this.searcher.cacheStats();
   }

@@ -15,7 +15,7 @@ import type {
   Settings, StatsSample,
 } from '../shared/contract.js';
 import { QuarryError } from '../shared/errors.js';
-import type { FolderInfo, IndexProgress } from '../shared/types.js';
+import type { CacheStats, FolderInfo, IndexProgress } from '../shared/types.js';
 import type { ModelControl } from './compose.js';
 import type { SettingsStore } from './settings-store.js';
 
@@ -358,6 +358,18 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
 
   async trends(): Promise<StatsSample[]> {
     return [...this.history];
+  }
+
+  async caches(): Promise<CacheStats[]> {
+    return this.engine.cacheStats();
+  }
+
+  async clearCache({ name }: MethodInput<'clearCache'>): Promise<CacheStats> {
+    return this.engine.clearCache(name);
+  }
+
+  async configureCache({ name, ...settings }: MethodInput<'configureCache'>): Promise<CacheStats> {
+    return this.engine.configureCache(name, settings);
   }
 
   async stopEngine(): Promise<null> {

@@ -43,7 +43,16 @@ const embedderInfo = z.object({
   fallbackReason: z.string().nullable(),
 }) satisfies z.ZodType<EmbedderInfo>;
 
-const cacheStats = z.object({ name: z.string(), hits: count, misses: count, entries: count, evictions: count }) satisfies z.ZodType<CacheStats>;
+const cacheStats = z.object({
+  name: z.string(),
+  hits: count,
+  misses: count,
+  entries: count,
+  evictions: count,
+  maxEntries: count,
+  ttlSeconds: z.number().positive().nullable(),
+  invalidations: z.object({ manual: count, ttl: count }),
+}) satisfies z.ZodType<CacheStats>;
 
 const statusReport = z.object({
   folders: z.array(folderStatus),
@@ -300,6 +309,15 @@ export const methods = {
   alerts: method(none, z.array(alertStatus)),
   /** The metrics samples of the last hour, oldest first (new ones arrive as `stats` events). */
   trends: method(none, z.array(statsSample)),
+  /** Every cache the engine keeps, with its counters and settings. */
+  caches: method(none, z.array(cacheStats)),
+  /** Empties one cache by name (counted as manual invalidations); its settings stay. */
+  clearCache: method(z.strictObject({ name: z.string().min(1).max(100) }), cacheStats),
+  /** Changes a cache's capacity or time to live (null: none) while Quarry runs. */
+  configureCache: method(
+    z.strictObject({ name: z.string().min(1).max(100), maxEntries: z.number().int().min(1).max(1_000_000).optional(), ttlSeconds: z.number().positive().max(31_536_000).nullable().optional() }),
+    cacheStats,
+  ),
   /**
    * Stops the engine process serving this call, once it has answered: its indexing stops at a safe
    * point and it gives up the data directory, for another owner (the app) to take over.

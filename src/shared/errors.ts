@@ -21,6 +21,9 @@ export const ERROR_CODES = [
   'ENGINE_UNAVAILABLE',
   /** The engine that owns the data directory runs another version of Quarry. */
   'ENGINE_VERSION',
+  /** No cache by that name, or settings it cannot take. */
+  'UNKNOWN_CACHE',
+  'BAD_CACHE_SETTINGS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -143,7 +143,13 @@ export interface CacheStats {
   hits: number;
   misses: number;
   entries: number;
+  /** Entries dropped to stay within `maxEntries`. */
   evictions: number;
+  maxEntries: number;
+  /** null: entries live until evicted. */
+  ttlSeconds: number | null;
+  /** Entries dropped for a reason other than room: cleared by hand, or out of date. */
+  invalidations: { manual: number; ttl: number };
 }
 
 /** scanning: walking (and already indexing what it found); parsing: re-chunking the fast pass's files along the syntax tree. */

@@ -6,7 +6,7 @@ import type { ModelPack } from '../embedding/model-pack.js';
 import { parseQuery, type ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { admissibleChunks, namingStrength, rankedHits, rankLexical, type RankedChunk } from './lexical.js';
-import { Lru } from './lru.js';
+import { Lru, type CacheSettings } from './lru.js';
 import { regexSearch } from './regex.js';
 import { fuse, rankSemantic, semanticText } from './semantic.js';
 
@@ -64,7 +64,30 @@ export class Searcher {
   ) {}
 
   cacheStats(): CacheStats[] {
-    return [this.results.stats(), this.queryVectors.stats()];
+    return this.caches().map((cache) => cache.stats());
+  }
+
+  /** Empties the cache called `name`. */
+  clearCache(name: string): CacheStats {
+    const cache = this.cache(name);
+    cache.clear();
+    return cache.stats();
+  }
+
+  configureCache(name: string, settings: CacheSettings): CacheStats {
+    const cache = this.cache(name);
+    cache.configure(settings);
+    return cache.stats();
+  }
+
+  private caches(): Array<Lru<string, unknown>> {
+    return [this.results, this.queryVectors] as Array<Lru<string, unknown>>;
+  }
+
+  private cache(name: string): Lru<string, unknown> {
+    const cache = this.caches().find((c) => c.name === name);
+    if (!cache) throw new QuarryError('UNKNOWN_CACHE', `No cache is called "${name}"; the caches are ${this.caches().map((c) => `"${c.name}"`).join(', ')}`);
+    return cache;
   }
 
   async search(request: SearchRequest): Promise<SearchResult> {
