@@ -1,9 +1,10 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { EventListener, EventName, QuarryApi } from '../shared/contract.js';
 import { isQuarryError } from '../shared/errors.js';
-import type { FolderInfo, IndexSummary, SearchMode } from '../shared/types.js';
+import type { FolderInfo, SearchMode } from '../shared/types.js';
 import { formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
+import { followRuns, requestIndexing } from './follow-runs.js';
 
 /** What the CLI's data commands run against: the engine's client, or a service in this process. */
 export interface CliBackend {
@@ -85,8 +86,6 @@ export async function runDataCommand(backend: CliBackend, command: string, args:
   }
 }
 
-type RunOutcome = { kind: 'summary'; summary: IndexSummary } | { kind: 'searchable' } | { kind: 'failed'; error: string };
-
 /**
  * `index [<dir>]`: asks the engine to index one folder (adding it if new) or every folder, and
  * follows its progress events until each run's summary (or, with `noWait`, until the folder is
@@ -95,58 +94,31 @@ type RunOutcome = { kind: 'summary'; summary: IndexSummary } | { kind: 'searchab
 async function indexFolders(backend: CliBackend, dir: string | undefined, options: DataCommandOptions): Promise<number> {
   const { api } = backend;
   const tty = Boolean(process.stderr.isTTY) && !options.json;
-  const waiting = new Map<string, (outcome: RunOutcome) => void>();
-  /** Outcomes for folders nobody waits on yet: a folder just added can finish before its name is known here. */
-  const early = new Map<string, RunOutcome>();
-  const settle = (folder: string, outcome: RunOutcome): void => {
-    const resolve = waiting.get(folder);
-    waiting.delete(folder);
-    if (resolve) resolve(outcome);
-    else if (!early.has(folder)) early.set(folder, outcome);
-  };
-  const outcomeOf = (folder: string): Promise<RunOutcome> => {
-    const known = early.get(folder);
-    return known ? Promise.resolve(known) : new Promise((resolve) => waiting.set(folder, resolve));
-  };
-  const started = new Set<string>();
   let lastPrinted = 0;
   let lastPhase = '';
-  const unsubscribe = [
-    await backend.subscribe('progress', (p) => {
-      if (!waiting.has(p.folder)) return;
+  const runs = await followRuns(backend, {
+    untilSearchable: options.noWait,
+    onProgress: (p) => {
       if (tty) process.stderr.write(`\r\x1b[2K${formatProgress(p, true)}`);
       else if (!options.json && p.phase !== 'done' && (p.phase !== lastPhase || performance.now() - lastPrinted > 2000)) {
         console.error(formatProgress(p, false));
         lastPrinted = performance.now();
         lastPhase = p.phase;
       }
-      // Lexically searchable: the rest (embeddings) goes on in the engine.
-      if (options.noWait && p.phase === 'embedding') settle(p.folder, { kind: 'searchable' });
-    }),
-    await backend.subscribe('indexed', (summary) => settle(summary.folder, { kind: 'summary', summary })),
-    await backend.subscribe('indexing', (state) => {
-      for (const job of state.jobs) {
-        // Only a run seen starting can fail here: the job list still shows older runs that failed.
-        if (job.state === 'queued' || job.state === 'running') started.add(job.folder);
-        else if ((job.state === 'failed' || job.state === 'cancelled') && started.delete(job.folder)) {
-          settle(job.folder, { kind: 'failed', error: job.error ?? `indexing was ${job.state}` });
-        }
-      }
-    }),
-  ];
+    },
+  });
   try {
     const folders = dir === undefined ? await api.folders({}) : [];
     if (dir === undefined && folders.length === 0) throw new UsageError('No folders yet: `quarry index <dir>` or `quarry add <dir>` first');
-    // Each wait is set before its request, so no summary can slip past.
-    const runs = folders.map((folder) => outcomeOf(folder.name));
+    const outcomes = folders.map((folder) => runs.outcome(folder.name));
     for (const folder of folders) await api.reindexFolder({ folder: folder.name });
     if (dir !== undefined) {
-      const { folder, run } = await requestFolder(api, dir, outcomeOf);
+      const { folder } = await requestIndexing(api, dir);
       folders.push(folder);
-      runs.push(run);
+      outcomes.push(runs.outcome(folder.name));
     }
     let failed = false;
-    for (const [i, outcome] of (await Promise.race([Promise.all(runs), backend.lost])).entries()) {
+    for (const [i, outcome] of (await Promise.all(outcomes)).entries()) {
       if (tty) process.stderr.write('\r\x1b[2K');
       const name = folders[i]!.name;
       if (outcome.kind === 'summary') console.log(options.json ? JSON.stringify(outcome.summary) : formatSummary(outcome.summary));
@@ -156,29 +128,15 @@ async function indexFolders(backend: CliBackend, dir: string | undefined, option
         failed = true;
       }
     }
-    if (options.watch) await followRuns(backend, folders, options.json);
+    if (options.watch) await followWatch(backend, folders, options.json);
     return failed ? 1 : 0;
   } finally {
-    for (const off of unsubscribe) off();
+    runs.stop();
   }
-}
-
-/** Indexes the folder `dir` names again if it is known, or adds it (which indexes it); with the wait for that run. */
-async function requestFolder(api: QuarryApi, dir: string, outcomeOf: (folder: string) => Promise<RunOutcome>): Promise<{ folder: FolderInfo; run: Promise<RunOutcome> }> {
-  const root = path.resolve(dir);
-  const real = realOrSelf(root);
-  const known = (await api.folders({})).find((f) => f.root === real || f.root === root);
-  if (!known) {
-    const folder = await api.addFolder({ path: root });
-    return { folder, run: outcomeOf(folder.name) };
-  }
-  const run = outcomeOf(known.name);
-  await api.reindexFolder({ folder: known.name });
-  return { folder: known, run };
 }
 
 /** `index --watch`: the engine watches every folder; this prints each run's summary until Ctrl-C. */
-async function followRuns(backend: CliBackend, folders: FolderInfo[], json: boolean): Promise<void> {
+async function followWatch(backend: CliBackend, folders: FolderInfo[], json: boolean): Promise<void> {
   const names = new Set(folders.map((f) => f.name));
   console.error(`watching ${[...names].join(', ')} (Ctrl-C to stop)`);
   const off = await backend.subscribe('indexed', (summary) => {
@@ -196,14 +154,6 @@ async function followRuns(backend: CliBackend, folders: FolderInfo[], json: bool
 /** A folder argument as the engine must see it: a directory here becomes its absolute path, anything else is a name. */
 function folderRef(arg: string): string {
   return existsSync(arg) && statSync(arg).isDirectory() ? path.resolve(arg) : arg;
-}
-
-function realOrSelf(dir: string): string {
-  try {
-    return realpathSync(dir);
-  } catch {
-    return dir;
-  }
 }
 
 function requireArg(args: string[], usage: string): string {

@@ -42,6 +42,8 @@ Commands:
   daemon start|stop|status  the background engine: start it, stop it, or say whether one runs
   daemon run                be the background engine in this process (what \`daemon start\` spawns)
       --idle-timeout SECS   stop after this long unused (default 600; env QUARRY_IDLE_TIMEOUT)
+  mcp                       an MCP server on stdio for AI agents (search, read_code, status, index_folder,
+                            pause/resume_indexing, cache_stats, clear_cache, configure_cache, performance)
   models download           fetch the embedding model into the models folder (resumable, verified)
       --endpoint URL        hub to fetch from (default https://huggingface.co); serve's Settings downloads from it too
       --repo NAME           repository (default Xenova/all-MiniLM-L6-v2)
@@ -118,6 +120,8 @@ async function main(argv: string[]): Promise<number> {
       return daemon(args[0], dataDir, values, source);
     case 'serve':
       return serve(dataDir, values, source);
+    case 'mcp':
+      return mcp(dataDir, values, source);
   }
   if (!DATA_COMMANDS.has(command)) throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
   const limit = values.limit === undefined ? 20 : Number(values.limit);
@@ -245,6 +249,29 @@ async function daemon(action: string | undefined, dataDir: string, values: Value
     default:
       throw new UsageError('Usage: quarry daemon start|stop|status|run');
   }
+}
+
+/**
+ * `quarry mcp`: an MCP server on stdio for agents, a client of the engine like every other
+ * command. It ends when the agent closes stdin, or the engine goes away.
+ */
+async function mcp(dataDir: string, values: Values, source: ModelSource): Promise<number> {
+  const backend = values['in-process'] ? await inProcessBackend(engineConfig(dataDir, values), source, true) : await engineBackend(dataDir, values);
+  const [{ createMcpServer }, { StdioServerTransport }] = await Promise.all([import('./mcp/mcp-server.js'), import('@modelcontextprotocol/sdk/server/stdio.js')]);
+  const server = createMcpServer(backend);
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = resolve;
+    process.stdin.once('end', resolve);
+  });
+  await server.connect(transport);
+  try {
+    await Promise.race([closed, backend.lost]);
+  } finally {
+    await server.close();
+    await backend.close();
+  }
+  return 0;
 }
 
 /** Browser mode: owns the data directory and serves the app until Ctrl-C; the first line printed is the URL to open. */
