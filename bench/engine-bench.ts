@@ -1,0 +1,195 @@
+// `npm run bench:engine -- <corpus-dir> [--load SECONDS]`: the engine as its clients see it, on the
+// built CLI (`npm run build` first), side by side in the same run with `node -e 0` and `rg --files`:
+// - a warm CLI search's wall time against `node -e 0`;
+// - the first command, which must start the engine, against the engine's own open time;
+// - an MCP `search` round trip over stdio;
+// - a no-op re-index through the CLI against `rg --files`;
+// - with --load, concurrent clients (CLI processes, MCP sessions, HTTP) while the corpus changes.
+// Lexical only (no model), so the figures are the engine's and the transports', not a model's.
+import { spawn, spawnSync } from 'node:child_process';
+import { promises as fs, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Engine } from '../src/core/engine.js';
+import { ChunkPool } from '../src/main/chunk-pool.js';
+import { engineClient } from '../src/main/engine/engine-client.js';
+import { readEndpoint } from '../src/main/engine/endpoint.js';
+import { LEXICAL_QUERIES } from './queries.js';
+import { percentile } from './stats.js';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { load: { type: 'string' }, runs: { type: 'string' } } });
+const corpus = path.resolve(positionals[0] ?? 'node_modules');
+const RUNS = Number(values.runs ?? 7);
+const CLI = path.resolve('out/main/cli.js');
+const median = (xs: number[]): number => percentile(xs, 50);
+const round = (x: number): number => Math.round(x * 10) / 10;
+
+function wall(command: string, args: string[]): number {
+  const started = performance.now();
+  const result = spawnSync(command, args, { stdio: 'ignore', maxBuffer: 1 << 30 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
+  return performance.now() - started;
+}
+
+function quarry(dataDir: string, ...args: string[]): number {
+  return wall(process.execPath, [CLI, '--data-dir', dataDir, '--models-dir', path.join(dataDir, 'no-models'), ...args]);
+}
+
+/** The engine's open time in this process: store, postings and mirrors, as the daemon opens them. */
+async function engineOpenMs(dataDir: string): Promise<number> {
+  const pool = new ChunkPool();
+  const started = performance.now();
+  const engine = await Engine.open({ dataDir, processor: pool });
+  const ms = performance.now() - started;
+  engine.close();
+  await pool.close();
+  return ms;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function mcpRoundTrips(dataDir: string, queries: string[]): Promise<number[]> {
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data-dir', dataDir, '--models-dir', path.join(dataDir, 'no-models')] }));
+  const times: number[] = [];
+  for (const query of queries) {
+    const started = performance.now();
+    await client.callTool({ name: 'search', arguments: { query, mode: 'lexical' } });
+    times.push(performance.now() - started);
+  }
+  await client.close();
+  return times;
+}
+
+async function main(): Promise<void> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-engine-bench-'));
+  console.error(`indexing ${corpus} through the CLI (the engine starts on demand)…`);
+  const buildMs = quarry(dataDir, 'index', corpus);
+  console.error(`built in ${round(buildMs / 1000)} s`);
+
+  // The first command of a session: engine stopped, then `status` starts it. Alternating with the open time measured here.
+  const firstCommand: number[] = [];
+  const openTimes: number[] = [];
+  for (let i = 0; i < Math.min(RUNS, 5); i++) {
+    quarry(dataDir, 'daemon', 'stop');
+    openTimes.push(await engineOpenMs(dataDir));
+    firstCommand.push(quarry(dataDir, 'status'));
+  }
+
+  // Warm searches against `node -e 0`, alternating; each query once, so the engine's result cache does not answer.
+  const search: number[] = [];
+  const nodeBaseline: number[] = [];
+  for (let i = 0; i < RUNS * 3; i++) {
+    nodeBaseline.push(wall(process.execPath, ['-e', '0']));
+    search.push(quarry(dataDir, 'search', '--mode', 'lexical', '--limit', '10', '--', LEXICAL_QUERIES[i % LEXICAL_QUERIES.length]!));
+  }
+
+  const mcp = await mcpRoundTrips(dataDir, [...LEXICAL_QUERIES, ...LEXICAL_QUERIES.map((q) => `${q} -path:test`)]);
+
+  const reindex: number[] = [];
+  const rgFiles: number[] = [];
+  const hasRg = spawnSync('sh', ['-c', 'command -v rg']).status === 0;
+  for (let i = 0; i < Math.min(RUNS, 5); i++) {
+    if (hasRg) rgFiles.push(wall('rg', ['--files', corpus]));
+    reindex.push(quarry(dataDir, 'index', corpus));
+  }
+
+  const result: Record<string, unknown> = {
+    corpus,
+    cores: os.availableParallelism(),
+    cliSearch: { p50Ms: round(median(search)), nodeE0P50Ms: round(median(nodeBaseline)), ratio: round(median(search) / median(nodeBaseline)) },
+    firstCommand: { p50Ms: round(median(firstCommand)), engineOpenP50Ms: round(median(openTimes)), overOpenMs: round(median(firstCommand) - median(openTimes)) },
+    mcpSearch: { p50Ms: round(percentile(mcp, 50)), p95Ms: round(percentile(mcp, 95)), calls: mcp.length },
+    noopReindex: { p50Ms: round(median(reindex)), rgFilesP50Ms: hasRg ? round(median(rgFiles)) : null, ratio: hasRg ? round(median(reindex) / median(rgFiles)) : null },
+  };
+  if (values.load) result.load = await load(dataDir, Number(values.load));
+  quarry(dataDir, 'daemon', 'stop');
+  await fs.rm(dataDir, { recursive: true, force: true });
+
+  const r = result as { cliSearch: { p50Ms: number; nodeE0P50Ms: number; ratio: number }; firstCommand: { p50Ms: number; engineOpenP50Ms: number; overOpenMs: number }; mcpSearch: { p50Ms: number; p95Ms: number }; noopReindex: { p50Ms: number; rgFilesP50Ms: number | null; ratio: number | null } };
+  console.log(`CLI search, engine warm   p50 ${r.cliSearch.p50Ms} ms; node -e 0 ${r.cliSearch.nodeE0P50Ms} ms; ratio ${r.cliSearch.ratio}x`);
+  console.log(`first command (starts it) p50 ${r.firstCommand.p50Ms} ms; engine open ${r.firstCommand.engineOpenP50Ms} ms; over open ${r.firstCommand.overOpenMs} ms`);
+  console.log(`MCP search round trip     p50 ${r.mcpSearch.p50Ms} ms, p95 ${r.mcpSearch.p95Ms} ms`);
+  console.log(`no-op re-index via CLI    p50 ${r.noopReindex.p50Ms} ms; rg --files ${r.noopReindex.rgFilesP50Ms ?? '–'} ms; ratio ${r.noopReindex.ratio ?? '–'}x`);
+  console.log(JSON.stringify(result));
+}
+
+/**
+ * `seconds` of 20 concurrent clients searching (4 CLI loops, 4 MCP sessions, 12 HTTP clients)
+ * while a copy of a corpus folder is indexed and files in it change under the watcher.
+ */
+async function load(dataDir: string, seconds: number): Promise<Record<string, unknown>> {
+  await quarry(dataDir, 'status'); // engine up
+  const endpoint = (await readEndpoint(dataDir))!;
+  const changing = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-load-'));
+  spawnSync('cp', ['-r', path.join(corpus, 'packages', 'babel-parser'), changing]);
+  const deadline = Date.now() + seconds * 1000;
+  const times: number[] = [];
+  let errors = 0;
+  const record = async (run: () => Promise<unknown>): Promise<void> => {
+    const started = performance.now();
+    try {
+      await run();
+      times.push(performance.now() - started);
+    } catch (error) {
+      errors++;
+      console.error(`load: ${(error as Error).message}`);
+    }
+  };
+  const query = (i: number): string => LEXICAL_QUERIES[i % LEXICAL_QUERIES.length]!;
+  const cliLoop = async (n: number): Promise<void> => {
+    for (let i = n; Date.now() < deadline; i += 4) {
+      await record(() => new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, 'search', '--mode', 'lexical', '--', query(i)], { stdio: 'ignore' });
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`CLI search exited ${code}`))));
+      }));
+    }
+  };
+  const mcpLoop = async (n: number): Promise<void> => {
+    const client = new Client({ name: `load-${n}`, version: '1' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data-dir', dataDir] }));
+    for (let i = n; Date.now() < deadline; i += 4) {
+      await record(async () => {
+        const result = await client.callTool({ name: 'search', arguments: { query: `${query(i)} ${i % 7 === 0 ? '-path:test' : ''}`.trim(), mode: 'lexical' } });
+        if (result.isError) throw new Error(JSON.stringify(result.content));
+      });
+    }
+    await client.close();
+  };
+  const httpLoop = async (n: number): Promise<void> => {
+    const client = engineClient(endpoint);
+    for (let i = n; Date.now() < deadline; i += 12) await record(() => client.search({ requestId: `load-${n}`, query: `${query(i)} path:${i % 3 === 0 ? 'src' : 'lib'}`, mode: 'lexical' }));
+    client.close();
+  };
+  const rss: number[] = [];
+  const sampler = setInterval(() => rss.push(Math.round(rssMb(endpoint.pid))), 5000);
+  const churn = (async () => {
+    // The folder indexes, then its files change under the watcher until the end.
+    await record(() => engineClient(endpoint).addFolder({ path: path.join(changing, 'babel-parser') }));
+    for (let i = 0; Date.now() < deadline; i++) {
+      await fs.writeFile(path.join(changing, 'babel-parser', 'src', `load-${i % 20}.ts`), `export function loadChange${i}() { return ${i}; }\n`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  })();
+  await Promise.all([...[0, 1, 2, 3].map(cliLoop), ...[0, 1, 2, 3].map(mcpLoop), ...Array.from({ length: 12 }, (_, n) => httpLoop(n)), churn]);
+  clearInterval(sampler);
+  await fs.rm(changing, { recursive: true, force: true });
+  return {
+    seconds,
+    clients: 20,
+    requests: times.length,
+    errors,
+    p50Ms: round(percentile(times, 50)),
+    p95Ms: round(percentile(times, 95)),
+    p99Ms: round(percentile(times, 99)),
+    engineRssMb: rss,
+  };
+}
+
+await main();
