@@ -25,6 +25,8 @@ export interface DataCommandOptions {
   explain: boolean;
   /** `index`: return once the folders are lexically searchable; embeddings go on in the engine. */
   noWait: boolean;
+  /** `index`: walk each folder even when its watcher has seen no change. */
+  verify: boolean;
   watch: boolean;
 }
 
@@ -111,9 +113,9 @@ async function indexFolders(backend: CliBackend, dir: string | undefined, option
     const folders = dir === undefined ? await api.folders({}) : [];
     if (dir === undefined && folders.length === 0) throw new UsageError('No folders yet: `quarry index <dir>` or `quarry add <dir>` first');
     const outcomes = folders.map((folder) => runs.outcome(folder.name));
-    for (const folder of folders) await api.reindexFolder({ folder: folder.name });
+    for (const folder of folders) await api.reindexFolder({ folder: folder.name, ...(options.verify ? { verify: true } : {}) });
     if (dir !== undefined) {
-      const { folder } = await requestIndexing(api, dir);
+      const { folder } = await requestIndexing(api, dir, options.verify);
       folders.push(folder);
       outcomes.push(runs.outcome(folder.name));
     }

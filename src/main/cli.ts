@@ -25,6 +25,7 @@ Commands:
   index [<dir>]             index one folder (adding it if new) or all folders, showing progress
       --no-wait             return once the folder is lexically searchable; embeddings go on
       --lexical-only        same as --no-wait
+      --verify              walk the folder even when its watcher has seen no change since the last run
       --watch               then print each re-index as files change (Ctrl-C stops)
   search <query>            search; query syntax: words "exact phrase" /regex/ lang:ts path:src/ -path:test repo:NAME
       --mode hybrid|semantic|lexical|regex
@@ -90,6 +91,7 @@ function parse(argv: string[]) {
       'lexical-only': { type: 'boolean', default: false },
       'no-wait': { type: 'boolean', default: false },
       watch: { type: 'boolean', default: false },
+      verify: { type: 'boolean', default: false },
       'in-process': { type: 'boolean', default: false },
       endpoint: { type: 'string' },
       repo: { type: 'string' },
@@ -133,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
     cursor: values.cursor,
     explain: values.explain,
     noWait: values['no-wait'] || values['lexical-only'],
+    verify: values.verify,
     watch: values.watch,
   };
   const config = engineConfig(dataDir, values);

@@ -62,13 +62,13 @@ export async function followRuns(
   };
 }
 
-/** Indexes the folder at `dir` again if it is known, or adds it (which indexes it). */
-export async function requestIndexing(api: QuarryApi, dir: string): Promise<{ folder: FolderInfo; added: boolean }> {
+/** Indexes the folder at `dir` again if it is known (`verify`: walk it even if its watcher saw no change), or adds it (which indexes it). */
+export async function requestIndexing(api: QuarryApi, dir: string, verify = false): Promise<{ folder: FolderInfo; added: boolean }> {
   const root = path.resolve(dir);
   const real = realOrSelf(root);
   const known = (await api.folders({})).find((f) => f.root === real || f.root === root);
   if (!known) return { folder: await api.addFolder({ path: root }), added: true };
-  await api.reindexFolder({ folder: known.name });
+  await api.reindexFolder({ folder: known.name, ...(verify ? { verify } : {}) });
   return { folder: known, added: false };
 }
 

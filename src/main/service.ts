@@ -73,12 +73,22 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
   ) {
     super();
     this.scheduler = new IndexScheduler(engine);
-    this.scheduler.on('jobs', () => this.emit('indexing', this.indexingState()));
+    this.scheduler.on('jobs', (jobs) => {
+      for (const job of jobs) if (job.state === 'running' && !this.runStarts.has(job.folder)) this.runStarts.set(job.folder, Date.now());
+      this.emit('indexing', this.indexingState());
+    });
     this.scheduler.on('progress', (progress) => {
       this.countWork(progress);
       this.emit('progress', progress);
     });
-    this.scheduler.on('summary', (summary) => this.emit('indexed', summary));
+    this.scheduler.on('summary', (summary) => {
+      // A run that began under a live watcher leaves the folder current until the watcher reports a change.
+      const started = this.runStarts.get(summary.folder);
+      this.runStarts.delete(summary.folder);
+      const watchedSince = this.watchers.get(summary.folder)?.since;
+      if (started !== undefined && watchedSince !== undefined && watchedSince <= started) this.settled.add(summary.folder);
+      this.emit('indexed', summary);
+    });
     this.sampler = setInterval(() => void this.sample(), options.sampleMs ?? SAMPLE_MS);
     this.sampler.unref();
   }
@@ -99,7 +109,11 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     await this.scheduler.idle();
   }
 
-  private readonly watchers = new Map<string, { stop: AbortController; ended: Promise<void> }>();
+  private readonly watchers = new Map<string, { stop: AbortController; ended: Promise<void>; since: number }>();
+  /** When each folder's running job was first seen running. */
+  private readonly runStarts = new Map<string, number>();
+  /** Folders whose last run completed under their live watcher: current, but for changes it has queued. */
+  private readonly settled = new Set<string>();
 
   /**
    * Re-indexes what changes in a folder while Quarry runs: each batch of changed paths becomes a
@@ -118,9 +132,15 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
       } catch (error) {
         // The folder went away or the system ran out of watches: searches go on, the index is as of the last run.
         console.warn(`quarry: stopped watching ${folder.root}: ${(error as Error).message}`);
+      } finally {
+        // Nobody vouches for the folder now (unless it is watched again already).
+        if (this.watchers.get(folder.name)?.stop === stop) {
+          this.watchers.delete(folder.name);
+          this.settled.delete(folder.name);
+        }
       }
     })();
-    this.watchers.set(folder.name, { stop, ended });
+    this.watchers.set(folder.name, { stop, ended, since: Date.now() });
   }
 
   private async unwatch(name: string): Promise<void> {
@@ -174,19 +194,39 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
   async removeFolder({ folder }: MethodInput<'removeFolder'>): Promise<null> {
     const info = await this.engine.resolveFolder(folder);
     await this.unwatch(info.name);
+    this.settled.delete(info.name);
     await this.scheduler.forget(info.name);
     await this.engine.removeFolder(info.name);
     return null;
   }
 
-  async reindexFolder({ folder, rebuild }: MethodInput<'reindexFolder'>): Promise<null> {
+  async reindexFolder({ folder, rebuild, verify }: MethodInput<'reindexFolder'>): Promise<null> {
     const info = await this.engine.resolveFolder(folder);
+    const pending = this.scheduler.jobs().some((job) => job.folder === info.name && (job.state === 'queued' || job.state === 'running'));
+    if (!rebuild && !verify && !pending && this.settled.has(info.name)) {
+      // Watchman's answer: the watcher has seen every change since the last complete run, and
+      // each of them had a job; there is nothing to walk.
+      await this.reportCurrent(info);
+      return null;
+    }
+    this.settled.delete(info.name);
     if (rebuild) {
       await this.scheduler.forget(info.name);
       await this.engine.clearFolder(info);
     }
     this.scheduler.enqueue(info, { priority: USER_PRIORITY });
     return null;
+  }
+
+  /** An `indexed` event for a folder that is current: everything unchanged, nothing done. */
+  private async reportCurrent(folder: FolderInfo): Promise<void> {
+    const started = performance.now();
+    const status = (await this.engine.status()).folders.find((f) => f.id === folder.id);
+    const files = (status?.files ?? 0) + (status?.skipped ?? 0);
+    this.emit('indexed', {
+      folder: folder.name, filesSeen: files, filesIndexed: 0, filesUnchanged: files, filesDeleted: 0, filesSkipped: status?.skipped ?? 0,
+      chunksWritten: 0, embeddingsComputed: 0, embeddingCacheHits: 0, embeddingsFailed: 0, elapsedMs: performance.now() - started,
+    });
   }
 
   async pause({ folder }: MethodInput<'pause'>): Promise<null> {

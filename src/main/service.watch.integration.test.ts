@@ -65,6 +65,33 @@ describe('QuarryService keeps added folders current while it runs', () => {
     }
   });
 
+  it('answers a re-index of a settled, watched folder from its watcher, and walks it when asked to verify', async () => {
+    await service.idle();
+    const progress: string[] = [];
+    const summaries: Array<{ filesIndexed: number; filesUnchanged: number }> = [];
+    const onProgress = (p: { phase: string }): number => progress.push(p.phase);
+    const onIndexed = (s: { filesIndexed: number; filesUnchanged: number }): number => summaries.push(s);
+    service.on('progress', onProgress);
+    service.on('indexed', onIndexed);
+    try {
+      await service.reindexFolder({ folder: 'repo' });
+      assert.equal(summaries.length, 1, 'the summary came at once');
+      assert.equal(summaries[0]!.filesIndexed, 0);
+      assert.ok(summaries[0]!.filesUnchanged > 0, 'every file is reported unchanged');
+      assert.deepEqual(progress, [], 'nothing was walked');
+      assert.equal(service.busy(), false);
+
+      await service.reindexFolder({ folder: 'repo', verify: true });
+      await service.idle();
+      assert.ok(progress.includes('scanning'), 'verify walks the folder');
+      assert.equal(summaries.length, 2);
+      assert.equal(summaries[1]!.filesIndexed, 0, 'and finds it current');
+    } finally {
+      service.off('progress', onProgress);
+      service.off('indexed', onIndexed);
+    }
+  });
+
   it('stops watching a folder once it is removed', async () => {
     await service.removeFolder({ folder: 'repo' });
     await writeFile(repo, 'src/after-removal.ts', 'export const afterRemoval = 1;\n');
@@ -100,8 +127,9 @@ describe('QuarryService keeps added folders current while it runs', () => {
     await service.addFolder({ path: second });
     await service.idle();
     await service.pause({});
-    await service.reindexFolder({ folder: 'first' });
-    await service.reindexFolder({ folder: 'second' });
+    // Walked on request: settled folders would be answered from their watchers without a job.
+    await service.reindexFolder({ folder: 'first', verify: true });
+    await service.reindexFolder({ folder: 'second', verify: true });
     const finished: string[] = [];
     service.on('indexed', (summary) => finished.push(summary.folder));
     assert.deepEqual(await paths('secondOnly'), ['b.ts']);

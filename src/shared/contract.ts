@@ -271,8 +271,12 @@ export const methods = {
   /** Opens the desktop folder picker and adds what was chosen; null when cancelled. */
   pickFolder: method(none, folderInfo.nullable()),
   removeFolder: method(folderRef, z.null()),
-  /** Indexes a folder again: changes only, or with `rebuild` everything from scratch. */
-  reindexFolder: method(z.strictObject({ folder: z.string().min(1), rebuild: z.boolean().optional() }), z.null()),
+  /**
+   * Indexes a folder again: changes only, or with `rebuild` everything from scratch. A folder that
+   * is watched and settled is answered from its watcher at once (an `indexed` event with nothing
+   * changed); `verify` walks it anyway.
+   */
+  reindexFolder: method(z.strictObject({ folder: z.string().min(1), rebuild: z.boolean().optional(), verify: z.boolean().optional() }), z.null()),
   /** Pauses one folder's indexing, or all of it when no folder is given. */
   pause: method(optionalFolder, z.null()),
   resume: method(optionalFolder, z.null()),
