@@ -6,7 +6,7 @@ import type {
 } from '../shared/types.js';
 import { embedFolder } from './indexing/embed-phase.js';
 import type { PauseGate } from './indexing/pause-gate.js';
-import { changesSince, watchChanges, writeSnapshot } from './indexing/watch.js';
+import { changesSince, writeSnapshot } from './indexing/watch.js';
 import { DEFAULT_MAX_FILE_BYTES, indexFolder, type FileProcessor } from './indexing/indexer.js';
 import type { CacheSettings } from './search/lru.js';
 import { Searcher, type SearchRequest, type SemanticSetup } from './search/searcher.js';
@@ -201,22 +201,6 @@ export class Engine {
     const summary = yield* this.index(folder, { ...options, changed });
     await writeSnapshot(folder.root, snapshot);
     return summary;
-  }
-
-  /**
-   * Keeps a folder's index current as files change: each batch of changes is indexed (lexical
-   * first, then embeddings for what changed) and its summary yielded, until `signal` aborts.
-   */
-  async *watch(folder: FolderInfo, signal: AbortSignal, options: Omit<IndexOptions, 'changed' | 'signal'> = {}): AsyncGenerator<IndexSummary> {
-    for await (const reported of watchChanges(folder.root, signal)) {
-      const changed = this.unignored(folder, reported);
-      if (changed.length === 0) continue;
-      const run = this.index(folder, { ...options, changed });
-      let step = await run.next();
-      while (!step.done) step = await run.next();
-      await writeSnapshot(folder.root, this.snapshotFile(folder)).catch(() => undefined);
-      yield step.value;
-    }
   }
 
   /** Of the paths a watcher reported changed in a folder, those indexing would look at. */

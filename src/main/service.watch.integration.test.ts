@@ -38,6 +38,12 @@ describe('QuarryService keeps added folders current while it runs', () => {
 
     await fs.rm(path.join(repo, 'src/fresh.ts'));
     await eventually(async () => (await paths('renamedInPlace')).length === 0, 'the deleted file leaves the index');
+
+    await writeFile(repo, 'nested/inner.ts', 'export function insideMovedDirectory(): void {}\n');
+    await eventually(async () => (await paths('insideMovedDirectory')).includes('nested/inner.ts'), 'the nested file is searchable');
+    await service.idle();
+    await fs.rename(path.join(repo, 'nested'), path.join(repo, 'moved'));
+    await eventually(async () => (await paths('insideMovedDirectory')).join() === 'moved/inner.ts', `a renamed directory moves its files: ${(await paths('insideMovedDirectory')).join()}`);
     assert.deepEqual(await paths('existingThing'), ['src/existing.ts'], 'the rest is untouched');
   });
 

@@ -132,7 +132,7 @@ export async function* indexFolder(
   const seen = new Set<string>();
   const walkSkips: FileWrite[] = [];
   const removeForSkips: number[] = [];
-  const gone: number[] = [];
+  const gone = new Set<number>();
   const stopWalk = new AbortController();
   let wakeCommitter = (): void => undefined;
   const walked = (async () => {
@@ -152,9 +152,11 @@ export async function* indexFolder(
         if (stopWalk.signal.aborted) return;
         if (item.type === 'gone') {
           // The path and, if it was a directory, everything that was under it.
-          for (const row of catalog.values()) if (row.path === item.relPath || row.path.startsWith(`${item.relPath}/`)) gone.push(row.id);
+          for (const row of catalog.values()) if (row.path === item.relPath || row.path.startsWith(`${item.relPath}/`)) gone.add(row.id);
           continue;
         }
+        // A watcher reports a new directory and the files in it: each file is looked at once.
+        if (seen.has(item.relPath)) continue;
         seen.add(item.relPath);
         summary.filesSeen++;
         const existing = catalog.get(item.relPath);
@@ -199,7 +201,7 @@ export async function* indexFolder(
         await walked;
         deletionsApplied = true;
         // A full walk deletes what it did not see; an update, what it found gone.
-        const deleted = options.changed ? gone : [...catalog.values()].filter((row) => !seen.has(row.path)).map((row) => row.id);
+        const deleted = options.changed ? [...gone] : [...catalog.values()].filter((row) => !seen.has(row.path)).map((row) => row.id);
         summary.filesDeleted = deleted.length;
         if (deleted.length > 0 || walkSkips.length > 0) {
           await store.applyBatch({ folderId: folder.id, removeFileIds: [...deleted, ...removeForSkips], write: walkSkips, touch: [] });
