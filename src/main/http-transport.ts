@@ -3,9 +3,8 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
-import { ContractError, EVENT_NAMES, isMethodName, parseInput, type ApiError, type EventName } from '../shared/contract.js';
+import { ContractError, EVENT_NAMES, isMethodName, parseInput, type ApiError, type EventName, type QuarryBackend } from '../shared/contract.js';
 import { toApiError } from './api-error.js';
-import type { QuarryService } from './service.js';
 
 export interface HttpOptions {
   /** 0 picks a free port. */
@@ -51,7 +50,7 @@ const CONTENT_TYPES: Record<string, string> = {
  * token; the Host header must name this server (no DNS rebinding) and a browser's Origin must be
  * this server's own. Push events stream over server-sent events.
  */
-export async function serveHttp(service: QuarryService, options: HttpOptions = {}): Promise<HttpServer> {
+export async function serveHttp(service: QuarryBackend, options: HttpOptions = {}): Promise<HttpServer> {
   const host = options.host ?? '127.0.0.1';
   if (!LOOPBACK_HOSTS.has(host)) {
     throw new Error(`Refusing to listen on ${host}: browser mode serves your code to anyone who can reach it, so it binds to loopback only`);

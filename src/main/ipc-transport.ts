@@ -1,6 +1,5 @@
-import { EVENT_NAMES, METHOD_NAMES, methodChannel, parseInput, type Envelope, type PushEvent } from '../shared/contract.js';
+import { EVENT_NAMES, METHOD_NAMES, methodChannel, parseInput, type Envelope, type PushEvent, type QuarryBackend } from '../shared/contract.js';
 import { toApiError } from './api-error.js';
-import type { QuarryService } from './service.js';
 
 /** The part of Electron's ipcMain this transport uses (a stub stands in for it in tests). */
 export interface IpcMainLike {
@@ -14,7 +13,7 @@ export interface IpcMainLike {
  * answer is an envelope, because Electron keeps only the message of a thrown error.
  * Returns a function that removes the handlers.
  */
-export function registerIpcHandlers(ipcMain: IpcMainLike, service: QuarryService, isTrustedPage: (url: string) => boolean): () => void {
+export function registerIpcHandlers(ipcMain: IpcMainLike, service: QuarryBackend, isTrustedPage: (url: string) => boolean): () => void {
   for (const name of METHOD_NAMES) {
     ipcMain.handle(methodChannel(name), async (event, input): Promise<Envelope<unknown>> => {
       const url = event.senderFrame?.url ?? '';
@@ -33,7 +32,7 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, service: QuarryService
 }
 
 /** Forwards every push event of the service to `send` (each window's webContents); returns the unsubscribe. */
-export function forwardEvents(service: QuarryService, send: (event: PushEvent) => void): () => void {
+export function forwardEvents(service: QuarryBackend, send: (event: PushEvent) => void): () => void {
   const listeners = EVENT_NAMES.map((event) => {
     const listener = (payload: unknown): void => send({ event, payload } as PushEvent);
     service.on(event, listener as never);

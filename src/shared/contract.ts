@@ -359,6 +359,16 @@ export type EventListener<E extends EventName> = (payload: EventPayload<E>) => v
 
 export const EVENT_NAMES = Object.keys(events) as EventName[];
 
+/**
+ * What a transport serves: every method and the push events. The IPC and HTTP transports depend
+ * on this, not on the service that implements it.
+ */
+export interface QuarryBackend extends QuarryApi {
+  /** Listens to a push event (an EventEmitter's `on`: the payload is the event's, see `events`). */
+  on(event: EventName, listener: (payload: never) => void): unknown;
+  off(event: EventName, listener: (payload: never) => void): unknown;
+}
+
 /** One push event as it travels (IPC message or SSE data). */
 export type PushEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
 
