@@ -1,92 +1,45 @@
 import { promises as fs } from 'node:fs';
-import type {
-  DuckDBConnection} from '@duckdb/node-api';
-import {
-  type DuckDBAppender,
-  DuckDBBlobValue,
-  DuckDBDataChunk,
-  DuckDBInstance,
-  BIGINT,
-  BLOB,
-  BOOLEAN,
-  INTEGER,
-  USMALLINT,
-  VARCHAR,
-  type DuckDBType,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { QuarryError } from '../../shared/errors.js';
-import type { ChunkKind, FolderInfo, SkipReason } from '../../shared/types.js';
-import type { IndexedChunk } from '../indexing/process-file.js';
-import { AUXILIARY_PATH_PATTERN } from '../files/auxiliary-path.js';
+import type { FolderInfo } from '../../shared/types.js';
 import { PostingsIndex } from '../lexical/postings-index.js';
-import { chunkPostings } from '../lexical/tokenize.js';
-import { SerialQueue } from './serial-queue.js';
-import { VectorIndex } from '../search/vector-index.js';
+import type { VectorIndex } from '../search/vector-index.js';
+import { chunkTablesNeedCompacting, compactChunkTables, postingsToSort, sortPostings } from './compaction.js';
+import {
+  addCacheHits,
+  appendVectors,
+  countDistinctChunksWithoutVectors,
+  countVectors,
+  deleteUnreferencedVectors,
+  insertEmbeddingFailures,
+  loadVectorIndex,
+  selectChunksWithoutVectors,
+  selectEmbeddingCounters,
+  selectEmbeddingCoverage,
+} from './embedding-tables.js';
+import { readFileCatalog, writeBatch, type BatchWritten, type FileRow, type FolderBatch, type NextIds } from './file-tables.js';
+import { deleteFolderContent, insertFolder, selectFolders, updateFolderIndexed } from './folder-table.js';
+import { loadMirrors } from './load-mirrors.js';
+import { IDLE_MEMORY_LIMIT, openInstance, VECTOR_LOADING_MEMORY_LIMIT, WRITING_MEMORY_LIMIT } from './open-database.js';
+import { readRows, type CommittedReads, type Row } from './rows.js';
 import { MIGRATIONS } from './schema.js';
 import { ScopeMirror } from './scope-mirror.js';
+import { SerialQueue } from './serial-queue.js';
 
-export interface FileRow {
-  id: number;
-  path: string;
-  size: number;
-  mtimeMs: number;
-  hash: string | null;
-  status: 'indexed' | 'skipped';
-  skipReason: SkipReason | null;
-  /** Chunked by lines for now; the syntax pass re-chunks it. */
-  provisional: boolean;
-}
-
-/** A file's new state; `chunks` is empty for skipped files. */
-export interface FileWrite {
-  path: string;
-  size: number;
-  mtimeMs: number;
-  hash: string | null;
-  language: string | null;
-  skip: { reason: SkipReason; detail: string } | null;
-  chunks: IndexedChunk[];
-  provisional: boolean;
-}
-
-/** One atomic change to a folder's index. */
-export interface FolderBatch {
-  folderId: number;
-  /** Files whose rows, chunks and postings are removed (deleted, or about to be rewritten). */
-  removeFileIds: number[];
-  write: FileWrite[];
-  /** Files whose content is unchanged but whose size or mtime moved. */
-  touch: Array<{ id: number; size: number; mtimeMs: number }>;
-}
-
-const APPEND_ROWS = 2048;
-/** DuckDB's memory limit while writing (an index run's writes, until its checkpoint) and at open, whose sorted read of the postings needs room. */
-const WRITING_MEMORY_LIMIT = '256MB';
-/**
- * Between runs: searches read little, and what DuckDB kept from writing goes back to the system
- * (measured: 175 MB less RSS once babel is indexed).
- */
-const IDLE_MEMORY_LIMIT = '64MB';
-/** While loading vectors at open: keeps DuckDB from caching the table it reads once (measured: about 90 MB less RSS). */
-const VECTOR_LOADING_MEMORY_LIMIT = '32MB';
-/** Below this many unsorted postings, re-sorting the table is not worth a rewrite. */
-const UNSORTED_POSTINGS_FLOOR = 50_000;
-/** Below this many deleted chunk rows, compacting the chunk and file tables is not worth a rewrite. */
-const DELETED_CHUNKS_FLOOR = 1_000;
-
-type Row = Record<string, DuckDBValue>;
+/** Re-exported: callers take the batch types from the Store they pass them to. */
+export type { FileRow, FileWrite, FolderBatch } from './file-tables.js';
 
 /**
  * The one owner of the DuckDB database: schema, migrations and every write. DuckDB does not
  * lock between threads of one process, so nothing else may open the file.
  *
  * Two connections, each serving one query at a time: the writer holds a transaction for a whole
- * batch, while the reader answers searches and status from what is committed.
+ * batch, while the reader answers searches and status from what is committed. The SQL of each
+ * table lives in its module (folder-table, file-tables, embedding-tables, compaction); the Store
+ * runs it on its connections, inside its transactions, and keeps the in-memory mirrors in step.
  */
 export class Store {
-  private nextFileId = 1;
-  private nextChunkId = 1;
+  private nextIds: NextIds = { file: 1, chunk: 1 };
   /** Bumped on every committed write and kept in the database; caches and cursors key on it. */
   generation = 0;
   /** Chunk rows deleted since the tables were last compacted (in this opening). */
@@ -106,29 +59,20 @@ export class Store {
 
   private readonly writes = new SerialQueue();
   private readonly reads = new SerialQueue();
+  /** The reader connection as the table modules use it: one query at a time, under `reads`. */
+  private readonly committed: CommittedReads = {
+    all: this.all.bind(this),
+    columns: (sql, params) => this.reads.run(() => this.reader.runAndReadAll(sql, params)),
+    readChunks: this.readChunks.bind(this),
+  };
 
   /** `vectors`: a model whose vectors to load now, while loading is cheapest in memory. */
   static async open(path: string, vectors?: { key: string; dims: number }): Promise<Store> {
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(path, {
-        // fts and vss cannot be fetched offline; nothing may try.
-        autoinstall_known_extensions: 'false',
-        autoload_known_extensions: 'false',
-        // The newest storage format compresses chunk text (DICT_FSST) to well under the source size.
-        storage_compatibility_version: 'latest',
-        // Checkpoints mid-index leave rewritten blocks behind and the file a third larger; the
-        // indexer checkpoints once at the end of each run instead.
-        checkpoint_threshold: '1GB',
-        memory_limit: WRITING_MEMORY_LIMIT,
-      });
-    } catch (error) {
-      throw openError(path, error);
-    }
+    const instance = await openInstance(path);
     const store = new Store(path, instance, await instance.connect(), await instance.connect());
     await store.migrate();
     await store.loadCounters();
-    await store.loadPostings();
+    store.postings = await loadMirrors(store.committed, store.scope);
     if (vectors) {
       // A plain scan of the whole vectors table, which nothing reads again: not worth caching.
       // (Not for the postings: their sorted read needs the room, and failed under a low limit.)
@@ -170,17 +114,12 @@ export class Store {
 
   /** A read of committed data, on the reader connection. */
   all<T extends object = Row>(sql: string, params: DuckDBValue[] = []): Promise<T[]> {
-    return this.reads.run(async () => (await this.reader.runAndReadAll(sql, params)).getRowObjects() as T[]);
-  }
-
-  /** A read on the writer connection, inside a transaction: it sees the transaction's own changes. */
-  private async query<T extends object = Row>(sql: string, params: DuckDBValue[] = []): Promise<T[]> {
-    return (await this.db.runAndReadAll(sql, params)).getRowObjects() as T[];
+    return this.reads.run(() => readRows<T>(this.reader, sql, params));
   }
 
   private async migrate(): Promise<void> {
     await this.db.run('CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
-    const rows = await this.query<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
+    const rows = await readRows<{ value: string }>(this.db, "SELECT value FROM meta WHERE key = 'schema_version'");
     let version = rows[0] ? Number(rows[0].value) : 0;
     if (version > MIGRATIONS.length) {
       throw new QuarryError('DATABASE_ERROR', `${this.path} was written by a newer Quarry (schema ${version}); upgrade Quarry to open it`);
@@ -200,52 +139,7 @@ export class Store {
     const [row] = await this.all<{ f: number; c: number }>(
       'SELECT (SELECT coalesce(max(id), 0) FROM files)::INTEGER AS f, (SELECT coalesce(max(id), 0) FROM chunks)::INTEGER AS c',
     );
-    this.nextFileId = (row?.f ?? 0) + 1;
-    this.nextChunkId = (row?.c ?? 0) + 1;
-  }
-
-  private async loadPostings(): Promise<void> {
-    const [count] = await this.all<{ n: bigint }>('SELECT count(*) AS n FROM postings');
-    const n = Number(count!.n);
-    const terms = new Int32Array(n);
-    const chunks = new Int32Array(n);
-    const tfs = new Uint16Array(n);
-    let at = 0;
-    await this.readChunks('SELECT term, chunk_id, tf FROM postings ORDER BY term, chunk_id', ([t, c, f]) => {
-      terms.set(t as number[], at);
-      chunks.set(c as number[], at);
-      tfs.set(f as number[], at);
-      at += t!.length;
-    });
-    const ids: number[] = [];
-    const files: number[] = [];
-    const lengths: number[] = [];
-    await this.readChunks('SELECT id, file_id, length, hash, start_line, end_line, kind, symbol, symbols FROM chunks', (columns) => {
-      const [i, f, l, hash, start, end, kind, symbol, symbols] = columns as [
-        number[], number[], number[], string[], number[], number[], ChunkKind[], Array<string | null>, string[],
-      ];
-      ids.push(...i);
-      files.push(...f);
-      lengths.push(...l);
-      i.forEach((id, k) =>
-        this.scope.addChunk(id, { hash: hash[k]!, startLine: start[k]!, endLine: end[k]!, kind: kind[k]!, symbol: symbol[k]!, symbols: symbols[k]! }),
-      );
-    });
-    await this.readChunks("SELECT id, folder_id, path, language, provisional FROM files WHERE status = 'indexed'", ([i, d, p, l, v]) => {
-      (i as number[]).forEach((id, k) =>
-        this.scope.addFile(id, { folderId: (d as number[])[k]!, path: (p as string[])[k]!, language: (l as Array<string | null>)[k]!, provisional: (v as boolean[])[k]! }),
-      );
-    });
-    for (const folder of await this.listFolders()) this.scope.folderNames.set(folder.id, folder.name);
-    this.postings = PostingsIndex.fromSorted({ terms: terms.subarray(0, at), chunks: chunks.subarray(0, at), tfs: tfs.subarray(0, at) }, { ids, files, lengths });
-    // A run stopped between the fast pass and the syntax pass: its provisional chunks' postings
-    // were never stored (see appendFiles), so they come from their text.
-    await this.readChunks('SELECT c.id, c.file_id, c.context, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.provisional', ([i, f, context, text]) => {
-      (i as number[]).forEach((id, k) => {
-        const { terms: chunkTerms, counts, length } = chunkPostings({ context: (context as Array<string | null>)[k]!, text: (text as string[])[k]! });
-        this.postings.add(id, (f as number[])[k]!, length, chunkTerms, counts);
-      });
-    });
+    this.nextIds = { file: (row?.f ?? 0) + 1, chunk: (row?.c ?? 0) + 1 };
   }
 
   /** Streams a query's result in DataChunks, column-wise, without materialising it whole. */
@@ -262,7 +156,8 @@ export class Store {
 
   /**
    * Runs `work` atomically, alone on the writer connection; each commit is a new index
-   * generation, persisted with it. Inside, use `this.db` and `this.query`, never `this.all`.
+   * generation, persisted with it. Inside, use `this.db` (directly or through the table
+   * modules), never `this.all`.
    */
   private transaction<T>(work: () => Promise<T>): Promise<T> {
     return this.writes.run(() => this.inTransaction(work));
@@ -286,31 +181,17 @@ export class Store {
 
   async addFolder(root: string, name: string): Promise<FolderInfo> {
     const addedAt = Date.now();
-    const id = await this.transaction(async () => {
-      const [row] = await this.query<{ id: number }>('SELECT coalesce(max(id), 0)::INTEGER + 1 AS id FROM folders');
-      await this.db.run('INSERT INTO folders (id, name, root, added_at) VALUES (?, ?, ?, ?)', [row!.id, name, root, addedAt]);
-      return row!.id;
-    });
+    const id = await this.transaction(() => insertFolder(this.db, name, root, addedAt));
     this.scope.folderNames.set(id, name);
     return { id, name, root, addedAt, gitHead: null, lastIndexedAt: null };
   }
 
   async listFolders(): Promise<FolderInfo[]> {
-    const rows = await this.all<{ id: number; name: string; root: string; added_at: bigint; git_head: string | null; indexed_at: bigint | null }>(
-      'SELECT * FROM folders ORDER BY name',
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      root: r.root,
-      addedAt: Number(r.added_at),
-      gitHead: r.git_head,
-      lastIndexedAt: r.indexed_at === null ? null : Number(r.indexed_at),
-    }));
+    return selectFolders(this.committed);
   }
 
   async markFolderIndexed(folderId: number, gitHead: string | null): Promise<void> {
-    await this.transaction(() => this.db.run('UPDATE folders SET git_head = ?, indexed_at = ? WHERE id = ?', [gitHead, Date.now(), folderId]));
+    await this.transaction(() => updateFolderIndexed(this.db, folderId, gitHead));
   }
 
   async removeFolder(folderId: number): Promise<void> {
@@ -324,15 +205,7 @@ export class Store {
 
   private async dropFolderContent(folderId: number, dropFolder: boolean): Promise<void> {
     const release = await this.makeRoomForWrites();
-    const removed = await this.transaction(async () => {
-      const ids = await this.query<{ id: number }>('SELECT id FROM chunks WHERE folder_id = ?', [folderId]);
-      await this.db.run('DELETE FROM postings WHERE chunk_id IN (SELECT id FROM chunks WHERE folder_id = ?)', [folderId]);
-      await this.db.run('DELETE FROM chunks WHERE folder_id = ?', [folderId]);
-      await this.db.run('DELETE FROM files WHERE folder_id = ?', [folderId]);
-      if (dropFolder) await this.db.run('DELETE FROM folders WHERE id = ?', [folderId]);
-      else await this.db.run('UPDATE folders SET git_head = NULL, indexed_at = NULL WHERE id = ?', [folderId]);
-      return ids.map((r) => r.id);
-    }).finally(release);
+    const removed = await this.transaction(() => deleteFolderContent(this.db, folderId, dropFolder)).finally(release);
     this.deletedChunks += removed.length;
     this.postings.remove(removed);
     this.scope.removeFolder(folderId, removed);
@@ -343,65 +216,23 @@ export class Store {
 
   /** Everything change detection needs about a folder's files, keyed by relative path. */
   async fileCatalog(folderId: number): Promise<Map<string, FileRow>> {
-    const reader = await this.reads.run(() =>
-      this.reader.runAndReadAll('SELECT id, path, size, mtime_ms, hash, status, skip_reason, provisional FROM files WHERE folder_id = ?', [folderId]),
-    );
-    const catalog = new Map<string, FileRow>();
-    if (reader.currentRowCount === 0) return catalog;
-    const [ids, paths, sizes, mtimes, hashes, statuses, reasons, provisional] = reader.getColumnsJS() as [
-      number[], string[], bigint[], bigint[], (string | null)[], FileRow['status'][], (SkipReason | null)[], boolean[],
-    ];
-    for (let i = 0; i < paths.length; i++) {
-      catalog.set(paths[i]!, {
-        id: ids[i]!,
-        path: paths[i]!,
-        size: Number(sizes[i]),
-        mtimeMs: Number(mtimes[i]),
-        hash: hashes[i]!,
-        status: statuses[i]!,
-        skipReason: reasons[i]!,
-        provisional: provisional[i]!,
-      });
-    }
-    return catalog;
+    return readFileCatalog(this.committed, folderId);
   }
 
   /** Applies one batch atomically: a crash leaves every file in it either old or new, never half. */
   async applyBatch(batch: FolderBatch): Promise<{ chunks: number }> {
-    const fileIdsBefore = this.nextFileId;
-    const chunkIdsBefore = this.nextChunkId;
-    let removed: number[] = [];
-    let written: Awaited<ReturnType<Store['appendFiles']>>;
+    const idsBefore = { ...this.nextIds };
+    let written: BatchWritten;
     try {
-      written = await this.transaction(async () => {
-        if (batch.removeFileIds.length > 0) {
-          const ids = `[${batch.removeFileIds.join(',')}]`;
-          // `IN (SELECT unnest(...))` is a hash semi-join; `list_contains` on a long list literal
-          // compares each row with every item (measured: 4-5x slower for 1,024 files).
-          removed = (await this.query<{ id: number }>(`SELECT id FROM chunks WHERE file_id IN (SELECT unnest(${ids}::INTEGER[]))`)).map((r) => r.id);
-          if (removed.length > 0) {
-            // The range lets DuckDB skip row groups by their min/max: postings are appended in chunk id order.
-            const low = removed.reduce((a, b) => Math.min(a, b));
-            const high = removed.reduce((a, b) => Math.max(a, b));
-            await this.db.run(`DELETE FROM postings WHERE chunk_id BETWEEN ${low} AND ${high} AND chunk_id IN (SELECT unnest([${removed.join(',')}]::INTEGER[]))`);
-          }
-          await this.db.run(`DELETE FROM chunks WHERE file_id IN (SELECT unnest(${ids}::INTEGER[]))`);
-          await this.db.run(`DELETE FROM files WHERE id IN (SELECT unnest(${ids}::INTEGER[]))`);
-        }
-        for (const t of batch.touch) {
-          await this.db.run('UPDATE files SET size = ?, mtime_ms = ? WHERE id = ?', [t.size, t.mtimeMs, t.id]);
-        }
-        return this.appendFiles(batch.folderId, batch.write);
-      });
+      written = await this.transaction(() => writeBatch(this.db, batch, this.nextIds));
     } catch (error) {
-      this.nextFileId = fileIdsBefore;
-      this.nextChunkId = chunkIdsBefore;
+      this.nextIds = idsBefore;
       throw error;
     }
     // Only what committed reaches the in-memory mirrors.
-    this.deletedChunks += removed.length;
-    this.postings.remove(removed);
-    this.scope.removeFiles(batch.removeFileIds, removed);
+    this.deletedChunks += written.removed.length;
+    this.postings.remove(written.removed);
+    this.scope.removeFiles(batch.removeFileIds, written.removed);
     for (const { id, write } of written.files) {
       if (!write.skip) this.scope.addFile(id, { folderId: batch.folderId, path: write.path, language: write.language, provisional: write.provisional });
     }
@@ -414,41 +245,6 @@ export class Store {
     return { chunks: written.chunks.length };
   }
 
-  private async appendFiles(
-    folderId: number,
-    writes: FileWrite[],
-  ): Promise<{ files: Array<{ id: number; write: FileWrite }>; chunks: Array<{ id: number; fileId: number; chunk: IndexedChunk }> }> {
-    const files = await ColumnBuffer.open(this.db, 'files', [INTEGER, INTEGER, VARCHAR, BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, BOOLEAN]);
-    const chunks = await ColumnBuffer.open(this.db, 'chunks', [INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER]);
-    const postings = await ColumnBuffer.open(this.db, 'postings', [INTEGER, INTEGER, USMALLINT]);
-    const written: Array<{ id: number; fileId: number; chunk: IndexedChunk }> = [];
-    const writtenFiles: Array<{ id: number; write: FileWrite }> = [];
-    for (const write of writes) {
-      const fileId = this.nextFileId++;
-      writtenFiles.push({ id: fileId, write });
-      files.push([
-        fileId, folderId, write.path, BigInt(write.size), BigInt(write.mtimeMs), write.hash, write.language,
-        write.skip ? 'skipped' : 'indexed', write.skip?.reason ?? null, write.skip?.detail ?? null, write.chunks.length,
-        write.provisional,
-      ]);
-      for (const chunk of write.chunks) {
-        const chunkId = this.nextChunkId++;
-        written.push({ id: chunkId, fileId, chunk });
-        chunks.push([
-          chunkId, fileId, folderId, chunk.startLine, chunk.endLine, chunk.kind, chunk.symbol,
-          chunk.symbols.join(' '), chunk.context, chunk.text, chunk.hash, chunk.length,
-        ]);
-        // The syntax pass soon replaces provisional chunks: their postings stay in memory only,
-        // which saves writing and then deleting most of a new folder's postings.
-        if (!write.provisional) for (let i = 0; i < chunk.terms.length; i++) postings.push([chunk.terms[i]!, chunkId, chunk.counts[i]!]);
-      }
-    }
-    files.close();
-    chunks.close();
-    postings.close();
-    return { files: writtenFiles, chunks: written };
-  }
-
   // Vectors
 
   private readonly vectorIndexes = new Map<string, Promise<VectorIndex>>();
@@ -457,14 +253,7 @@ export class Store {
   vectors(modelKey: string, dims: number): Promise<VectorIndex> {
     let index = this.vectorIndexes.get(modelKey);
     if (!index) {
-      index = (async () => {
-        const [count] = await this.all<{ n: bigint }>('SELECT count(*) AS n FROM vectors WHERE model = ?', [modelKey]);
-        const loaded = new VectorIndex(dims, Math.ceil(Number(count!.n) * 1.1));
-        await this.readChunks(`SELECT chunk_hash, vector FROM vectors WHERE model = '${modelKey.replace(/'/g, "''")}'`, ([hashes, blobs]) => {
-          hashes!.forEach((hash, i) => loaded.add(hash as string, toFloats((blobs![i] as DuckDBBlobValue).bytes)));
-        });
-        return loaded;
-      })();
+      index = loadVectorIndex(this.committed, modelKey, dims);
       this.vectorIndexes.set(modelKey, index);
     }
     return index;
@@ -472,51 +261,22 @@ export class Store {
 
   /** Chunk texts of a folder that have no vector for the model yet, one per distinct text, most useful first. */
   async chunksWithoutVectors(modelKey: string, folderId: number, limit: number): Promise<Array<{ hash: string; text: string }>> {
-    return this.all<{ hash: string; text: string }>(
-      `SELECT hash, text FROM (
-         SELECT DISTINCT ON (c.hash) c.hash, c.text, f.path, f.mtime_ms, f.size
-         FROM chunks c JOIN files f ON f.id = c.file_id
-         WHERE c.folder_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.chunk_hash = c.hash)
-           AND NOT EXISTS (SELECT 1 FROM embedding_failures x WHERE x.model = ? AND x.chunk_hash = c.hash)
-       )
-       -- Source before tests, docs and fixtures; recently changed first; small files first.
-       ORDER BY regexp_matches(path, ?, 'i'), mtime_ms DESC, size, hash
-       LIMIT ${limit}`,
-      [folderId, modelKey, modelKey, AUXILIARY_PATH_PATTERN],
-    );
+    return selectChunksWithoutVectors(this.committed, modelKey, folderId, limit);
   }
 
   async countChunksWithoutVectors(modelKey: string, folderId: number): Promise<number> {
-    const [row] = await this.all<{ n: bigint }>(
-      `SELECT count(DISTINCT c.hash) AS n FROM chunks c
-       WHERE c.folder_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.chunk_hash = c.hash)
-         AND NOT EXISTS (SELECT 1 FROM embedding_failures x WHERE x.model = ? AND x.chunk_hash = c.hash)`,
-      [folderId, modelKey, modelKey],
-    );
-    return Number(row!.n);
+    return countDistinctChunksWithoutVectors(this.committed, modelKey, folderId);
   }
 
   /** Per folder: chunks, and chunks whose text has a vector for the model. */
   async embeddingCoverage(modelKey: string): Promise<Map<number, { chunks: number; embedded: number }>> {
-    const rows = await this.all<{ folder_id: number; chunks: bigint; embedded: bigint }>(
-      `SELECT c.folder_id, count(*) AS chunks, count(v.chunk_hash) AS embedded
-       FROM chunks c LEFT JOIN (SELECT chunk_hash FROM vectors WHERE model = ?) v ON v.chunk_hash = c.hash
-       GROUP BY c.folder_id`,
-      [modelKey],
-    );
-    return new Map(rows.map((r) => [r.folder_id, { chunks: Number(r.chunks), embedded: Number(r.embedded) }]));
+    return selectEmbeddingCoverage(this.committed, modelKey);
   }
 
   /** Stores vectors atomically and counts them as computed. */
   async putVectors(modelKey: string, entries: Array<{ hash: string; vector: Float32Array }>): Promise<void> {
     if (entries.length === 0) return;
-    await this.transaction(async () => {
-      const buffer = await ColumnBuffer.open(this.db, 'vectors', [VARCHAR, VARCHAR, BLOB]);
-      // A copy of exactly the vector's bytes: the blob takes the whole underlying buffer.
-      for (const { hash, vector } of entries) buffer.push([modelKey, hash, new DuckDBBlobValue(new Uint8Array(Float32Array.from(vector).buffer))]);
-      buffer.close();
-      await this.bumpCounter('embeddings_computed', entries.length);
-    });
+    await this.transaction(() => appendVectors(this.db, modelKey, entries));
     const index = await this.vectorIndexes.get(modelKey);
     if (index) for (const { hash, vector } of entries) index.add(hash, vector);
   }
@@ -526,58 +286,29 @@ export class Store {
    * and counts them as evicted.
    */
   async evictUnreferencedVectors(): Promise<number> {
-    const evicted = await this.transaction(async () => {
-      const rows = await this.query<{ model: string; chunk_hash: string }>(
-        'DELETE FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.hash = v.chunk_hash) RETURNING model, chunk_hash',
-      );
-      if (rows.length > 0) await this.bumpCounter('vectors_evicted', rows.length);
-      return rows;
-    });
+    const evicted = await this.transaction(() => deleteUnreferencedVectors(this.db));
     for (const { model, chunk_hash } of evicted) (await this.vectorIndexes.get(model))?.remove(chunk_hash);
     return evicted.length;
   }
 
   /** Vectors stored for the model, and for other models (stale after a model change). */
   async vectorCounts(modelKey: string): Promise<{ entries: number; otherModels: number }> {
-    const [row] = await this.all<{ entries: bigint; others: bigint }>(
-      'SELECT count(*) FILTER (WHERE model = ?) AS entries, count(*) FILTER (WHERE model <> ?) AS others FROM vectors',
-      [modelKey, modelKey],
-    );
-    return { entries: Number(row!.entries), otherModels: Number(row!.others) };
+    return countVectors(this.committed, modelKey);
   }
 
   /** Records texts the model failed on, so they are not retried until they change. */
   async putEmbeddingFailures(modelKey: string, failures: Array<{ hash: string; reason: string }>): Promise<void> {
     if (failures.length === 0) return;
-    await this.transaction(async () => {
-      for (const f of failures) await this.db.run('INSERT INTO embedding_failures VALUES (?, ?, ?)', [modelKey, f.hash, f.reason]);
-      await this.bumpCounter('embedding_failures', failures.length);
-    });
+    await this.transaction(() => insertEmbeddingFailures(this.db, modelKey, failures));
   }
 
   /** Counts chunks that needed no embedding because their text already had a vector. */
   async countCacheHits(hits: number): Promise<void> {
-    if (hits > 0) await this.transaction(() => this.bumpCounter('embedding_cache_hits', hits));
+    if (hits > 0) await this.transaction(() => addCacheHits(this.db, hits));
   }
 
   async embeddingCounters(): Promise<{ computed: number; cacheHits: number; failed: number; evicted: number }> {
-    const rows = await this.all<{ key: string; value: string }>(
-      "SELECT key, value FROM meta WHERE key IN ('embeddings_computed', 'embedding_cache_hits', 'embedding_failures', 'vectors_evicted')",
-    );
-    const get = (key: string): number => Number(rows.find((r) => r.key === key)?.value ?? 0);
-    return {
-      computed: get('embeddings_computed'),
-      cacheHits: get('embedding_cache_hits'),
-      failed: get('embedding_failures'),
-      evicted: get('vectors_evicted'),
-    };
-  }
-
-  private async bumpCounter(key: string, by: number): Promise<void> {
-    await this.db.run(
-      `INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = (CAST(meta.value AS BIGINT) + CAST(excluded.value AS BIGINT))::VARCHAR`,
-      [key, String(by)],
-    );
+    return selectEmbeddingCounters(this.committed);
   }
 
   /** Bytes of the database file and its write-ahead log. */
@@ -599,96 +330,13 @@ export class Store {
   async checkpoint(): Promise<void> {
     // Alone on both connections: a checkpoint and the table rewrite want no reader in the way.
     await this.writes.run(() => this.reads.run(async () => {
-      const [row] = await this.query<{ total: bigint; sorted: string | null }>(
-        "SELECT (SELECT count(*) FROM postings) AS total, (SELECT value FROM meta WHERE key = 'postings_sorted_rows') AS sorted",
-      );
-      const total = Number(row!.total);
-      const unsorted = total - Number(row!.sorted ?? 0);
-      if (unsorted > Math.max(UNSORTED_POSTINGS_FLOOR, total / 4)) {
-        await this.inTransaction(async () => {
-          await this.rewriteTable('postings', 'term, chunk_id');
-          await this.db.run("INSERT OR REPLACE INTO meta VALUES ('postings_sorted_rows', ?)", [String(total)]);
-        });
-      }
-      const [chunks] = await this.query<{ n: bigint }>('SELECT count(*) AS n FROM chunks');
-      if (this.deletedChunks > Math.max(DELETED_CHUNKS_FLOOR, Number(chunks!.n) / 4)) {
-        await this.inTransaction(async () => {
-          await this.rewriteTable('files', 'id');
-          await this.rewriteTable('chunks', 'id');
-        });
+      const sortedRows = await postingsToSort(this.db);
+      if (sortedRows !== null) await this.inTransaction(() => sortPostings(this.db, sortedRows));
+      if (await chunkTablesNeedCompacting(this.db, this.deletedChunks)) {
+        await this.inTransaction(() => compactChunkTables(this.db));
         this.deletedChunks = 0;
       }
       await this.db.run('CHECKPOINT');
     }));
   }
-
-  /** Rewrites a table in the given order, with its columns, constraints and indexes as they are. */
-  private async rewriteTable(table: 'files' | 'chunks' | 'postings', orderBy: string): Promise<void> {
-    const [definition] = await this.query<{ sql: string }>('SELECT sql FROM duckdb_tables() WHERE table_name = ?', [table]);
-    const indexes = await this.query<{ sql: string }>('SELECT sql FROM duckdb_indexes() WHERE table_name = ?', [table]);
-    const copy = `${table}_rewritten`;
-    await this.db.run(definition!.sql.replace(new RegExp(`^CREATE TABLE ${table}\\b`), `CREATE TABLE ${copy}`));
-    await this.db.run(`INSERT INTO ${copy} SELECT * FROM ${table} ORDER BY ${orderBy}`);
-    await this.db.run(`DROP TABLE ${table}`);
-    await this.db.run(`ALTER TABLE ${copy} RENAME TO ${table}`);
-    for (const index of indexes) await this.db.run(index.sql);
-  }
-}
-
-/**
- * Buffers rows column-wise and appends them in DataChunks of 2,048 rows, the fast path
- * (row-by-row appends cost far more memory and time: docs/architecture.md).
- */
-class ColumnBuffer {
-  private readonly columns: DuckDBValue[][];
-  private rows = 0;
-
-  private constructor(
-    private readonly appender: DuckDBAppender,
-    private readonly types: DuckDBType[],
-  ) {
-    this.columns = types.map(() => new Array<DuckDBValue>(APPEND_ROWS));
-  }
-
-  static async open(db: DuckDBConnection, table: string, types: DuckDBType[]): Promise<ColumnBuffer> {
-    return new ColumnBuffer(await db.createAppender(table), types);
-  }
-
-  push(values: DuckDBValue[]): void {
-    for (let c = 0; c < values.length; c++) this.columns[c]![this.rows] = values[c]!;
-    if (++this.rows === APPEND_ROWS) this.flush();
-  }
-
-  private flush(): void {
-    if (this.rows === 0) return;
-    const chunk = DuckDBDataChunk.create(this.types, this.rows);
-    chunk.setColumns(this.rows === APPEND_ROWS ? this.columns : this.columns.map((col) => col.slice(0, this.rows)));
-    this.appender.appendDataChunk(chunk);
-    this.rows = 0;
-  }
-
-  close(): void {
-    this.flush();
-    this.appender.closeSync();
-  }
-}
-
-function toFloats(bytes: Uint8Array): Float32Array {
-  // Copy the blob's own bytes: they are a view into a larger (Node Buffer) chunk, maybe unaligned.
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
-function openError(path: string, error: unknown): QuarryError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/lock/i.test(message)) {
-    const holder = /PID (\d+)/.exec(message)?.[1];
-    return new QuarryError(
-      'DATABASE_LOCKED',
-      `The index at ${path} is in use by another Quarry process${holder ? ` (pid ${holder})` : ''}. Close it and try again.`,
-    );
-  }
-  if (/permission|read-only|cannot open|IO Error/i.test(message)) {
-    return new QuarryError('DATA_DIR_UNWRITABLE', `Cannot open the index at ${path}: ${message.split('\n')[0]}`);
-  }
-  return new QuarryError('DATABASE_ERROR', `Cannot open the index at ${path}: ${message.split('\n')[0]}`);
 }
