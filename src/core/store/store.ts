@@ -221,10 +221,15 @@ export class Store {
 
   /** Applies one batch atomically: a crash leaves every file in it either old or new, never half. */
   async applyBatch(batch: FolderBatch): Promise<{ chunks: number }> {
-    const idsBefore = { ...this.nextIds };
+    // Taken when this batch's turn comes: a batch queued behind another must not roll the ids
+    // back past the one that committed before it.
+    let idsBefore = this.nextIds;
     let written: BatchWritten;
     try {
-      written = await this.transaction(() => writeBatch(this.db, batch, this.nextIds));
+      written = await this.transaction(() => {
+        idsBefore = { ...this.nextIds };
+        return writeBatch(this.db, batch, this.nextIds);
+      });
     } catch (error) {
       this.nextIds = idsBefore;
       throw error;
