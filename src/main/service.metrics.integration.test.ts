@@ -41,15 +41,17 @@ describe('QuarryService metrics, and alert rules over them', () => {
     assert.equal(samples.at(-1)!.searchesLastMinute, 0);
     assert.equal(samples.at(-1)!.searchP95Ms, null);
     for (let i = 0; i < 3; i++) await service.search({ requestId: `s${i}`, query: 'findNeedle', mode: 'lexical' });
+    await service.search({ requestId: 'r', query: '/find\\w+/', mode: 'regex' });
     const after = samples.length;
     await eventually(() => samples.length > after, 'a sample after the searches');
     const latest = samples.at(-1)!;
-    assert.equal(latest.searchesLastMinute, 3);
+    assert.equal(latest.searchesLastMinute, 4);
+    assert.deepEqual(latest.searchByMode.map((m) => [m.mode, m.searches]).sort(), [['lexical', 3], ['regex', 1]], 'per mode too');
     assert.ok(latest.searchP50Ms! > 0 && latest.searchP95Ms! >= latest.searchP50Ms!);
     assert.ok(latest.rssMb > latest.heapMb && latest.heapMb > 0);
     const results = latest.caches.find((c) => c.name === 'search results')!;
-    assert.equal(results.misses, 1, 'the first search missed the result cache');
-    assert.equal(results.hits, 2, 'the repeats hit it');
+    assert.equal(results.misses, 2, 'the first lexical search and the regex search missed the result cache');
+    assert.equal(results.hits, 2, 'the lexical repeats hit it');
   });
 
   it('keeps the samples for trends: files processed per second, and the result cache hit rate', async () => {

@@ -157,6 +157,8 @@ const statsSample = z.object({
   searchP50Ms: z.number().nullable(),
   searchP95Ms: z.number().nullable(),
   searchesLastMinute: count,
+  /** The same, per search mode that ran in the last minute. */
+  searchByMode: z.array(z.object({ mode: searchMode, p50Ms: z.number(), p95Ms: z.number(), searches: count })),
   /** Since the previous sample, per second: files processed (by either lexical pass) and chunks embedded. */
   filesPerSecond: z.number(),
   chunksEmbeddedPerSecond: z.number(),

@@ -127,9 +127,13 @@ describe('quarry mcp (SDK client over real stdio, engine started on demand)', ()
     assert.match(unknown.text, /^UNKNOWN_CACHE: No cache is called "no such cache"/);
   });
 
-  it('gives the performance dashboard in one call', async () => {
-    const perf = await call('performance');
+  it('gives the performance dashboard in one call, search times per mode included', async () => {
+    // The engine samples every 5 s: wait for one taken after the searches above.
+    let perf = await call('performance');
+    for (const deadline = Date.now() + 15_000; perf.data.sampled_at === null && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) perf = await call('performance');
     assert.deepEqual(Object.keys(perf.data).sort(), ['alerts_firing', 'caches', 'indexing', 'memory', 'sampled_at', 'search']);
+    const byMode = (perf.data.search as { by_mode: Array<{ mode: string; searches: number }> }).by_mode;
+    assert.deepEqual(byMode.map((m) => m.mode).sort(), ['hybrid', 'lexical'], 'the searches above ran in these modes');
     assert.deepEqual((perf.data.caches as Array<{ name: string }>).map((c) => c.name), ['search results', 'query vectors']);
     assert.match(perf.text, /^search p50 /);
   });

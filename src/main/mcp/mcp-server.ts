@@ -75,7 +75,12 @@ const statusOutput = {
 };
 const performanceOutput = {
   sampled_at: z.number().nullable(),
-  search: z.object({ p50_ms: z.number().nullable(), p95_ms: z.number().nullable(), searches_last_minute: z.number() }),
+  search: z.object({
+    p50_ms: z.number().nullable(),
+    p95_ms: z.number().nullable(),
+    searches_last_minute: z.number(),
+    by_mode: z.array(z.object({ mode: modeSchema, p50_ms: z.number(), p95_ms: z.number(), searches: z.number() })),
+  }),
   indexing: z.object({ files_per_second: z.number(), chunks_embedded_per_second: z.number() }),
   memory: z.object({ rss_mb: z.number(), heap_mb: z.number() }).nullable(),
   caches: z.array(z.object({ name: z.string(), hit_rate: z.number().nullable() })),
@@ -325,7 +330,7 @@ export function createMcpServer(backend: CliBackend): McpServer {
 
   tool(
     'performance',
-    { title: 'Performance', description: 'The dashboard in one call: search time p50/p95, indexing throughput, memory, cache hit rates and firing alerts.', input: {}, output: performanceOutput, readOnly: true },
+    { title: 'Performance', description: 'The dashboard in one call: search time p50/p95 overall and per mode (last minute), indexing throughput, memory, cache hit rates and firing alerts.', input: {}, output: performanceOutput, readOnly: true },
     async () => {
       const structured = await performanceStructured(backend);
       return { structured, text: performanceText(structured) };
@@ -476,7 +481,12 @@ async function performanceStructured(backend: CliBackend): Promise<Structured<ty
   const last = trends.at(-1) ?? null;
   return {
     sampled_at: last?.at ?? null,
-    search: { p50_ms: last?.searchP50Ms ?? null, p95_ms: last?.searchP95Ms ?? null, searches_last_minute: last?.searchesLastMinute ?? 0 },
+    search: {
+      p50_ms: last?.searchP50Ms ?? null,
+      p95_ms: last?.searchP95Ms ?? null,
+      searches_last_minute: last?.searchesLastMinute ?? 0,
+      by_mode: (last?.searchByMode ?? []).map((m) => ({ mode: m.mode, p50_ms: m.p50Ms, p95_ms: m.p95Ms, searches: m.searches })),
+    },
     indexing: { files_per_second: last?.filesPerSecond ?? 0, chunks_embedded_per_second: last?.chunksEmbeddedPerSecond ?? 0 },
     memory: last ? { rss_mb: Math.round(last.rssMb), heap_mb: Math.round(last.heapMb) } : null,
     caches: caches.map((cache) => ({ name: cache.name, hit_rate: cacheStructured(cache).hit_rate })),
@@ -487,7 +497,8 @@ async function performanceStructured(backend: CliBackend): Promise<Structured<ty
 function performanceText(p: Structured<typeof performanceOutput>): string {
   const ms = (value: number | null) => (value === null ? '–' : `${value.toFixed(1)} ms`);
   return [
-    `search p50 ${ms(p.search.p50_ms)}, p95 ${ms(p.search.p95_ms)} (${p.search.searches_last_minute} in the last minute)`,
+    `search p50 ${ms(p.search.p50_ms)}, p95 ${ms(p.search.p95_ms)} (${p.search.searches_last_minute} in the last minute)` +
+      p.search.by_mode.map((m) => `; ${m.mode} p50 ${ms(m.p50_ms)}, p95 ${ms(m.p95_ms)}`).join(''),
     `indexing ${p.indexing.files_per_second.toFixed(1)} files/s, ${p.indexing.chunks_embedded_per_second.toFixed(1)} chunks embedded/s`,
     p.memory ? `memory ${p.memory.rss_mb} MB RSS, ${p.memory.heap_mb} MB heap` : 'memory: no sample yet',
     `caches: ${p.caches.map((c) => `${c.name} ${c.hit_rate === null ? '–' : `${Math.round(c.hit_rate * 100)}%`}`).join(', ')}`,

@@ -3,7 +3,7 @@ import type { IndexScheduler } from '../../core/indexing/scheduler.js';
 import { AlertEvaluator, type MetricSample } from '../../core/observability/alert-evaluator.js';
 import { LatencyWindow } from '../../core/observability/metrics.js';
 import type { AlertStatus, QuarryApi, Settings, StatsSample } from '../../shared/contract.js';
-import type { IndexProgress } from '../../shared/types.js';
+import type { IndexProgress, SearchMode } from '../../shared/types.js';
 import type { SettingsStore } from '../settings-store.js';
 import type { Emit } from './events.js';
 
@@ -18,6 +18,7 @@ const MB = 1024 * 1024;
 /** Samples Quarry's metrics on a timer (`stats` events, kept for trends) and runs the alert rules over them (`alert` events). */
 export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends'> {
   private readonly searchTimes = new LatencyWindow();
+  private readonly searchTimesByMode = new Map<SearchMode, LatencyWindow>();
   /** Created from the saved rules on first use. */
   private alertEvaluator: Promise<AlertEvaluator> | null = null;
   private readonly sampler: NodeJS.Timeout;
@@ -43,9 +44,13 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends'> {
     clearInterval(this.sampler);
   }
 
-  /** Counts a finished search towards the search-time metrics. */
-  recordSearch(tookMs: number): void {
-    this.searchTimes.record(tookMs, Date.now());
+  /** Counts a finished search towards the search-time metrics, overall and for its mode. */
+  recordSearch(mode: SearchMode, tookMs: number): void {
+    const now = Date.now();
+    this.searchTimes.record(tookMs, now);
+    let window = this.searchTimesByMode.get(mode);
+    if (!window) this.searchTimesByMode.set(mode, (window = new LatencyWindow()));
+    window.record(tookMs, now);
   }
 
   async alerts(): Promise<AlertStatus[]> {
@@ -99,6 +104,10 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends'> {
         searchP50Ms: this.searchTimes.percentile(50, now),
         searchP95Ms: this.searchTimes.percentile(95, now),
         searchesLastMinute: this.searchTimes.count(now),
+        searchByMode: [...this.searchTimesByMode].flatMap(([mode, window]) => {
+          const searches = window.count(now);
+          return searches === 0 ? [] : [{ mode, p50Ms: window.percentile(50, now)!, p95Ms: window.percentile(95, now)!, searches }];
+        }),
         filesPerSecond: this.work.files / seconds,
         chunksEmbeddedPerSecond: this.work.chunks / seconds,
         // Counters restart when the caches are cleared (a folder removed): no rate across that.
