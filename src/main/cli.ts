@@ -2,16 +2,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_SOURCE, downloadModel, type ModelSource } from '../core/embedding/model-download.js';
 import { DEFAULT_MODEL_ID } from '../core/embedding/model-pack.js';
-import { isQuarryError } from '../shared/errors.js';
+import { isQuarryError, QuarryError } from '../shared/errors.js';
 import { formatBytes } from '../shared/format.js';
 import type { SearchMode } from '../shared/types.js';
 import { isUsageError, runDataCommand, UsageError, type CliBackend } from './cli-commands.js';
 import type { DevicePreference, QuarryConfig } from './compose.js';
 import { defaultDataDir } from './data-dir.js';
 import type { ResourceBudget } from './embed-pool.js';
-import { engineClient } from './engine/engine-client.js';
 import { connectEngine, liveEndpoint, ownerEndpoint } from './engine/engine-launcher.js';
-import { describeOwner, processAlive } from './engine/endpoint.js';
+import { describeOwner, stopProcess, type Endpoint } from './engine/endpoint.js';
 
 const USAGE = `Usage: quarry <command> [options]
 
@@ -229,29 +228,35 @@ async function daemon(action: string | undefined, dataDir: string, values: Value
       engineConfig(dataDir, values);
       const { endpoint, started, client } = await connectEngine({ dataDir, engineArgs: engineArgs(values) });
       client.close();
-      print(values.json, endpoint, `${started ? 'started' : 'already running:'} Quarry's ${describeOwner(endpoint)}, pid ${endpoint.pid}, port ${endpoint.port}`);
+      print(values.json, withoutToken(endpoint), `${started ? 'started' : 'already running:'} Quarry's ${describeOwner(endpoint)}, pid ${endpoint.pid}, port ${endpoint.port}`);
       return 0;
     }
     case 'status': {
       const endpoint = await ownerEndpoint(dataDir);
-      if (values.json) console.log(JSON.stringify(endpoint));
+      if (values.json) console.log(JSON.stringify(endpoint && withoutToken(endpoint)));
       else console.log(endpoint ? `Quarry's ${describeOwner(endpoint)} owns ${dataDir}: pid ${endpoint.pid}, port ${endpoint.port}, version ${endpoint.version}` : `no engine owns ${dataDir}`);
       return 0;
     }
     case 'stop': {
-      const endpoint = await liveEndpoint(dataDir);
+      // Any version: this is how an engine left over from an upgrade is stopped.
+      const endpoint = await ownerEndpoint(dataDir);
       if (!endpoint) {
         console.log(`no engine owns ${dataDir}`);
         return 0;
       }
-      await engineClient(endpoint).stopEngine({});
-      while (processAlive(endpoint.pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+      if (endpoint.owner !== 'daemon') throw new QuarryError('UNSUPPORTED', `Quarry's ${describeOwner(endpoint)} owns ${dataDir}, not a background engine: close it there`);
+      await stopProcess(endpoint.pid);
       console.log(`stopped Quarry's ${describeOwner(endpoint)} (pid ${endpoint.pid})`);
       return 0;
     }
     default:
       throw new UsageError('Usage: quarry daemon start|stop|status|run');
   }
+}
+
+/** The endpoint as shown to a user: the token stays in the file only this user can read. */
+function withoutToken({ pid, port, version, owner, startedAt }: Endpoint): Omit<Endpoint, 'token'> {
+  return { pid, port, version, owner, startedAt };
 }
 
 /**

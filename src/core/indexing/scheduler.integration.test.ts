@@ -86,6 +86,20 @@ describe('IndexScheduler', () => {
     assert.ok(files > 0 && files < 1200, `${files} files were committed before the cancel`);
   });
 
+  it('shuts down while paused: a running job stops at its gate, queued ones never start, idle() settles', async () => {
+    const scheduler = new IndexScheduler(engine);
+    const running = await engine.addFolder(await makeRepo(path.join(dir, 'paused-running'), 1200));
+    const queued = await engine.addFolder(await makeRepo(path.join(dir, 'paused-queued'), 5));
+    scheduler.enqueue(running);
+    scheduler.enqueue(queued);
+    await firstCommit(scheduler);
+    scheduler.pause();
+    scheduler.shutdown();
+    const settled = await Promise.race([scheduler.idle().then(() => true), new Promise((r) => setTimeout(() => r(false), 5000))]);
+    assert.equal(settled, true, 'idle() settled although the scheduler is paused');
+    assert.deepEqual(scheduler.jobs().map((j) => j.state).sort(), ['cancelled', 'cancelled']);
+  });
+
   it('indexes paths reported changed while a run goes on in a job of their own after it', async () => {
     const scheduler = new IndexScheduler(engine);
     const root = await makeRepo(path.join(dir, 'busy'), 1200);

@@ -46,6 +46,7 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
   /** Orders below every queued job's, for folders moved to the front. */
   private front = -1;
   private running: Promise<void> | null = null;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly engine: Engine) {
     super();
@@ -136,6 +137,15 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
     this.changed();
   }
 
+  /**
+   * Cancels every job for good (the service is stopping): a paused scheduler stops waiting too,
+   * so `idle()` settles whatever the pause state.
+   */
+  shutdown(): void {
+    this.stopping.abort();
+    this.cancel();
+  }
+
   /** Cancels a folder's job, waits until its run has stopped, and drops it from the list. */
   async forget(folderName: string): Promise<void> {
     const entry = this.entries.get(folderName);
@@ -176,7 +186,8 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
     try {
       for (;;) {
         // A paused scheduler starts nothing new; the choice is made once it may start.
-        await this.gate.wait();
+        await this.gate.wait(this.stopping.signal);
+        if (this.stopping.signal.aborted) break;
         const entry = this.next();
         if (!entry) break;
         entry.finished = this.run(entry);

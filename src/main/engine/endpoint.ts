@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { QuarryError } from '../../shared/errors.js';
 import packageJson from '../../../package.json' with { type: 'json' };
 
 /** The Quarry version an engine and its clients must share: one protocol, the contract. */
@@ -58,6 +59,18 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Asks a process to stop (SIGTERM: a background engine stops cleanly on it) and waits until it has exited. */
+export async function stopProcess(pid: number, timeoutMs = 30_000): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  for (const deadline = Date.now() + timeoutMs; processAlive(pid); await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (Date.now() > deadline) throw new QuarryError('ENGINE_UNAVAILABLE', `Quarry's engine (pid ${pid}) did not stop within ${timeoutMs / 1000} s`);
   }
 }
 

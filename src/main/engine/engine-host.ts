@@ -6,7 +6,8 @@ import { serveHttp, type HttpServer } from '../http-transport.js';
 import { QuarryService, type DesktopHooks } from '../service.js';
 import { SettingsStore } from '../settings-store.js';
 import { engineClient } from './engine-client.js';
-import { describeOwner, processAlive, publishEndpoint, QUARRY_VERSION, readEndpoint, withdrawEndpoint, type Endpoint, type Owner } from './endpoint.js';
+import { holdStartLock } from './engine-launcher.js';
+import { describeOwner, processAlive, publishEndpoint, QUARRY_VERSION, readEndpoint, stopProcess, withdrawEndpoint, type Endpoint, type Owner } from './endpoint.js';
 
 export interface HostOptions {
   /** Engine settings; the model, budget and ignore rules default to the saved settings. */
@@ -50,6 +51,16 @@ export async function hostEngine(options: HostOptions): Promise<EngineHost> {
   await fs.mkdir(dataDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
     throw new QuarryError('DATA_DIR_UNWRITABLE', `Cannot write to the data directory ${dataDir}: ${error.message}`);
   });
+  // A background engine is spawned by a client that holds the start lock already.
+  const releaseLock = options.owner === 'daemon' ? null : await holdStartLock(dataDir);
+  try {
+    return await becomeOwner(options, dataDir);
+  } finally {
+    await releaseLock?.();
+  }
+}
+
+async function becomeOwner(options: HostOptions, dataDir: string): Promise<EngineHost> {
   await claimDirectory(dataDir, options.takeOver ?? false);
 
   const settingsStore = new SettingsStore(dataDir);
@@ -84,8 +95,16 @@ export async function hostEngine(options: HostOptions): Promise<EngineHost> {
     throw error;
   }
   const endpoint: Endpoint = { pid: process.pid, port: server.port, token: server.token, version: QUARRY_VERSION, owner: options.owner, startedAt: Date.now() };
-  await publishEndpoint(dataDir, endpoint);
-  await service.start();
+  try {
+    await publishEndpoint(dataDir, endpoint);
+    await service.start();
+  } catch (error) {
+    await withdrawEndpoint(dataDir, process.pid);
+    await server.close();
+    await service.stop();
+    await opened.close();
+    throw error;
+  }
 
   const idleMs = options.idleMs ?? null;
   const idleTimer = idleMs === null ? null : setInterval(() => {
@@ -123,7 +142,14 @@ async function claimDirectory(dataDir: string, takeOver: boolean): Promise<void>
   if (!takeOver) {
     throw new QuarryError('DATABASE_LOCKED', `Quarry's ${describeOwner(current)} (pid ${current.pid}) already owns ${dataDir}; use it, or stop it with \`quarry daemon stop\``);
   }
-  await engineClient(current).stopEngine({}).catch(() => undefined); // it may already be on its way out
+  if (current.owner === 'daemon') {
+    // A signal works across versions, as a call might not.
+    await stopProcess(current.pid, HAND_OVER_MS);
+    return;
+  }
+  const client = engineClient(current);
+  await client.stopEngine({}).catch(() => undefined); // it may already be on its way out
+  client.close();
   // Gone when its process has exited: until then it may still hold the database.
   const deadline = Date.now() + HAND_OVER_MS;
   while (processAlive(current.pid)) {

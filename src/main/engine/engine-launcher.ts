@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, promises as fs } from 'node:fs';
+import { closeSync, openSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QuarryError } from '../../shared/errors.js';
 import { engineClient, type EngineClient } from './engine-client.js';
@@ -26,6 +26,8 @@ export interface ConnectedEngine {
 }
 
 const POLL_MS = 20;
+/** A start lock this old is left over from a crash: no start takes this long. */
+const STALE_LOCK_MS = 120_000;
 
 /**
  * A client of the engine that owns `dataDir`, starting a background engine when nothing owns it,
@@ -100,10 +102,30 @@ async function takeStartLock(dataDir: string): Promise<string | null> {
     }
     if (code !== 'EEXIST') throw error;
   }
-  const holder = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
-  // An empty lock is one being written this instant; only a lock naming a dead process is stale.
-  if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) await fs.rm(lock, { force: true });
+  // Stale: its holder died, or it is older than any start takes (an empty lock is one being
+  // written this instant, unless it is that old). Read again just before removing, so a lock
+  // another waiter has just taken over is left alone.
+  const stale = async (): Promise<boolean> => {
+    const [text, stat] = await Promise.all([fs.readFile(lock, 'utf8').catch(() => null), fs.stat(lock).catch(() => null)]);
+    if (text === null || stat === null) return false;
+    const holder = Number(text);
+    return (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) || Date.now() - stat.mtimeMs > STALE_LOCK_MS;
+  };
+  if ((await stale()) && (await stale())) await fs.rm(lock, { force: true });
   return null;
+}
+
+/**
+ * Holds the start lock while an owner the user started (the app, `quarry serve`) takes the
+ * directory: clients that find no endpoint meanwhile wait for this one instead of starting a
+ * background engine beside it. Returns the release.
+ */
+export async function holdStartLock(dataDir: string, timeoutMs = 60_000): Promise<() => Promise<void>> {
+  for (const deadline = Date.now() + timeoutMs; ; await sleep(POLL_MS)) {
+    const lock = await takeStartLock(dataDir);
+    if (lock) return () => fs.rm(lock, { force: true });
+    if (Date.now() > deadline) throw new QuarryError('DATABASE_LOCKED', `Another Quarry is starting an engine for ${dataDir}`);
+  }
 }
 
 /** Spawns `quarry daemon run` detached, and waits for its endpoint file or its early exit. */
@@ -116,13 +138,19 @@ async function startEngine(options: LaunchOptions, deadline: number): Promise<En
     detached: true,
     stdio: ['ignore', log, log],
   });
+  closeSync(log); // the child has its own copy
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? 1));
   child.unref();
   for (;;) {
     const endpoint = await readEndpoint(dataDir);
     if (endpoint && endpoint.pid === child.pid) return endpoint;
-    if (exited !== null) throw new QuarryError('ENGINE_UNAVAILABLE', `The Quarry engine did not start: ${await lastLine(logFile)}`);
+    if (exited !== null) {
+      // It may have lost to an owner that started meanwhile (the app): then that one serves.
+      const winner = await liveEndpoint(dataDir);
+      if (winner) return winner;
+      throw new QuarryError('ENGINE_UNAVAILABLE', `The Quarry engine did not start: ${await lastLine(logFile)}`);
+    }
     if (Date.now() > deadline) throw new QuarryError('ENGINE_UNAVAILABLE', `The Quarry engine did not start in time (see ${logFile})`);
     await sleep(POLL_MS);
   }

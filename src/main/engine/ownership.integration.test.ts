@@ -114,7 +114,7 @@ describe('one engine per data directory', () => {
       assert.equal(status.folders[0]?.name, 'repo', 'the CLI reads the same index through the app');
       const refused = await quarryAsync(['--data-dir', dataDir, 'daemon', 'stop']);
       assert.equal(refused.status, 1);
-      assert.equal(refused.stderr.trim(), 'quarry: This Quarry is not a background engine another process can stop');
+      assert.match(refused.stderr.trim(), /^quarry: Quarry's desktop app owns .*, not a background engine: close it there$/);
     } finally {
       await app.stop();
     }
@@ -131,6 +131,9 @@ describe('one engine per data directory', () => {
     assert.equal(result.status, 1);
     assert.match(result.stderr, /^quarry: Quarry's background engine for .* runs version 0\.0\.0-other and this is \d+\.\d+\.\d+: stop it/);
     assert.equal(result.stderr.trim().split('\n').length, 1);
+    const status = JSON.parse(quarry(['--data-dir', dataDir, 'daemon', 'status', '--json']).stdout) as Record<string, unknown>;
+    assert.equal(status.version, '0.0.0-other', 'daemon status reports an owner of any version');
+    assert.equal('token' in status, false, 'and never prints its token');
     await fs.rm(endpointFile(dataDir));
   });
 

@@ -49,7 +49,7 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
   /** Stops watching, and indexing at its next safe point. */
   async stop(): Promise<void> {
     for (const name of [...this.watchers.keys()]) await this.unwatch(name);
-    this.scheduler.cancel();
+    this.scheduler.shutdown();
     await this.scheduler.idle();
   }
 
