@@ -98,6 +98,24 @@ describe('QuarryService keeps added folders current while it runs', () => {
     }
   });
 
+  it('misses no change made just before a re-index: the watcher is synced first', async () => {
+    await service.idle();
+    await writeFile(repo, 'src/just-written.ts', 'export function writtenJustBefore(): void {}\n');
+    await service.reindexFolder({ folder: 'repo' }); // at once, before the watcher's quiet period is over
+    await service.idle();
+    assert.deepEqual(await paths('writtenJustBefore'), ['src/just-written.ts']);
+    assert.deepEqual((await fs.readdir(repo)).filter((name) => name.startsWith('.quarry-cookie-')), [], 'no cookie is left behind');
+  });
+
+  it('applies an edited .gitignore to the whole folder, not just to itself', async () => {
+    await writeFile(repo, 'src/soon-ignored.ts', 'export function soonIgnoredThing(): void {}\n');
+    await eventually(async () => (await paths('soonIgnoredThing')).length === 1, 'the file is indexed');
+    await writeFile(repo, '.gitignore', 'generated/\nsrc/soon-ignored.ts\n');
+    await eventually(async () => (await paths('soonIgnoredThing')).length === 0, 'the newly ignored file leaves the index');
+    await writeFile(repo, '.gitignore', 'generated/\n');
+    await eventually(async () => (await paths('soonIgnoredThing')).length === 1, 'and comes back when the rule goes');
+  });
+
   it('stops watching a folder once it is removed', async () => {
     await service.removeFolder({ folder: 'repo' });
     await writeFile(repo, 'src/after-removal.ts', 'export const afterRemoval = 1;\n');

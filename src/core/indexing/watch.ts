@@ -47,6 +47,20 @@ export async function* watchChanges(root: string, signal: AbortSignal, quietMs =
   }
 }
 
+/** The prefix of the files a watcher's owner writes to learn that every earlier change has reached it. */
+export const COOKIE_PREFIX = '.quarry-cookie-';
+
+/** Whether a changed path is a watcher cookie, not a change of the user's. */
+export function isCookie(relPath: string): boolean {
+  return relPath.startsWith(COOKIE_PREFIX);
+}
+
+/** Whether a changed path holds ignore rules: a change to it can change what every other path means. */
+export function isIgnoreFile(relPath: string): boolean {
+  const name = relPath.slice(relPath.lastIndexOf('/') + 1);
+  return name === '.gitignore' || name === '.quarryignore';
+}
+
 /** Records the state of `root`, so that changes made while Quarry is closed can be asked for later. */
 export async function writeSnapshot(root: string, snapshotFile: string): Promise<void> {
   await watcher.writeSnapshot(root, snapshotFile, { ignore: WATCHER_IGNORES });

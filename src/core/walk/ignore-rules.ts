@@ -14,6 +14,8 @@ export const DEFAULT_IGNORE_RULES: readonly string[] = [
   'Cargo.lock', 'poetry.lock', 'Pipfile.lock', 'composer.lock', 'Gemfile.lock', 'go.sum', 'flake.lock',
   '*.min.js', '*.min.mjs', '*.min.css', '*.map', '*.bundle.js',
   '*.duckdb.wal', '.DS_Store', 'Thumbs.db',
+  // The engine's watcher cookies (see src/core/indexing/watch.ts), which live a moment in a folder's root.
+  '.quarry-cookie-*',
 ];
 
 /**

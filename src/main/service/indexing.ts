@@ -1,7 +1,8 @@
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../core/engine.js';
 import { USER_PRIORITY, type IndexScheduler } from '../../core/indexing/scheduler.js';
-import { watchChanges } from '../../core/indexing/watch.js';
+import { COOKIE_PREFIX, isCookie, isIgnoreFile, watchChanges } from '../../core/indexing/watch.js';
 import type { IndexingState, MethodInput, QuarryApi, Settings } from '../../shared/contract.js';
 import { QuarryError } from '../../shared/errors.js';
 import type { FolderInfo } from '../../shared/types.js';
@@ -17,6 +18,9 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
   private readonly runStarts = new Map<string, number>();
   /** Folders whose last run completed under their live watcher: current, but for changes it has queued. */
   private readonly settled = new Set<string>();
+  /** Cookies written into watched folders, each resolved when its watcher reports it. */
+  private readonly cookies = new Map<string, () => void>();
+  private cookieCount = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -24,7 +28,11 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
     private readonly emit: Emit,
   ) {
     scheduler.on('jobs', (jobs) => {
-      for (const job of jobs) if (job.state === 'running' && !this.runStarts.has(job.folder)) this.runStarts.set(job.folder, Date.now());
+      for (const job of jobs) {
+        if (job.state === 'running' && !this.runStarts.has(job.folder)) this.runStarts.set(job.folder, Date.now());
+        // Work waiting or under way: not current until it completes (a run that fails leaves it so).
+        if (job.state === 'queued' || job.state === 'running' || job.state === 'paused') this.settled.delete(job.folder);
+      }
       this.emit('indexing', this.state());
     });
     scheduler.on('progress', (progress) => this.emit('progress', progress));
@@ -33,7 +41,8 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
       const started = this.runStarts.get(summary.folder);
       this.runStarts.delete(summary.folder);
       const watchedSince = this.watchers.get(summary.folder)?.since;
-      if (started !== undefined && watchedSince !== undefined && watchedSince <= started) this.settled.add(summary.folder);
+      // Texts the model failed on are retried by the next walk, so such a run settles nothing.
+      if (started !== undefined && watchedSince !== undefined && watchedSince <= started && summary.embeddingsFailed === 0) this.settled.add(summary.folder);
       this.emit('indexed', summary);
     });
   }
@@ -86,10 +95,9 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
 
   async reindexFolder({ folder, rebuild, verify }: MethodInput<'reindexFolder'>): Promise<null> {
     const info = await this.engine.resolveFolder(folder);
-    const pending = this.scheduler.jobs().some((job) => job.folder === info.name && (job.state === 'queued' || job.state === 'running'));
-    if (!rebuild && !verify && !pending && this.settled.has(info.name)) {
-      // Watchman's answer: the watcher has seen every change since the last complete run, and
-      // each of them had a job; there is nothing to walk.
+    // Watchman's answer: once the watcher has reported a cookie written now, it has reported every
+    // earlier change, each of which got a job; if none is waiting, there is nothing to walk.
+    if (!rebuild && !verify && this.settled.has(info.name) && (await this.syncWithWatcher(info)) && this.settled.has(info.name)) {
       await this.reportCurrent(info);
       return null;
     }
@@ -134,8 +142,13 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
     const ended = (async () => {
       try {
         for await (const reported of watchChanges(folder.root, stop.signal)) {
-          const paths = this.engine.unignored(folder, reported);
-          if (paths.length > 0) this.scheduler.enqueueChanges(folder, paths);
+          const changes = reported.filter((p) => !isCookie(p));
+          const paths = this.engine.unignored(folder, changes);
+          // New ignore rules can change what every path means: a whole run, not just that file.
+          if (changes.some(isIgnoreFile)) this.scheduler.enqueue(folder, { priority: USER_PRIORITY, rerun: true });
+          else if (paths.length > 0) this.scheduler.enqueueChanges(folder, paths);
+          // Only after the changes before them are queued.
+          for (const cookie of reported.filter(isCookie)) this.cookies.get(`${folder.name}\0${cookie}`)?.();
         }
       } catch (error) {
         // The folder went away or the system ran out of watches: searches go on, the index is as of the last run.
@@ -157,6 +170,33 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
     this.watchers.delete(name);
     watcher.stop.abort();
     await watcher.ended;
+  }
+
+  /**
+   * Writes a cookie file into the folder and waits until its watcher reports it: by then every
+   * change made before has been reported too. False when that cannot be known (the folder is not
+   * writable, or the watcher is slow), and the caller walks instead.
+   */
+  private async syncWithWatcher(folder: FolderInfo, timeoutMs = 2000): Promise<boolean> {
+    const name = `${COOKIE_PREFIX}${process.pid}-${++this.cookieCount}`;
+    const file = path.join(folder.root, name);
+    const key = `${folder.name}\0${name}`;
+    const seen = new Promise<boolean>((resolve) => {
+      this.cookies.set(key, () => resolve(true));
+      setTimeout(() => resolve(false), timeoutMs).unref();
+    });
+    try {
+      await fs.writeFile(file, '', { flag: 'wx' });
+    } catch {
+      this.cookies.delete(key);
+      return false;
+    }
+    try {
+      return await seen;
+    } finally {
+      this.cookies.delete(key);
+      await fs.rm(file, { force: true });
+    }
   }
 
   /** An `indexed` event for a folder that is current: everything unchanged, nothing done. */
