@@ -5,11 +5,12 @@ import { DEFAULT_MODEL_ID } from '../core/embedding/model-pack.js';
 import { isQuarryError, QuarryError } from '../shared/errors.js';
 import { formatBytes } from '../shared/format.js';
 import type { SearchMode } from '../shared/types.js';
-import { isUsageError, runDataCommand, UsageError, type CliBackend } from './cli-commands.js';
+import { isUsageError, runDataCommand, UsageError } from './cli-commands.js';
 import type { DevicePreference, QuarryConfig } from './compose.js';
 import { defaultDataDir } from './data-dir.js';
 import type { ResourceBudget } from './embed-pool.js';
 import { connectEngine, liveEndpoint, ownerEndpoint } from './engine/engine-launcher.js';
+import { reconnectingBackend, type ClosableBackend } from './engine/reconnecting-backend.js';
 import { describeOwner, stopProcess, type Endpoint } from './engine/endpoint.js';
 
 const USAGE = `Usage: quarry <command> [options]
@@ -172,7 +173,7 @@ function engineArgs(values: Values): string[] {
 }
 
 /** The engine that owns the data directory, started in the background when none does. */
-async function engineBackend(dataDir: string, values: Values): Promise<CliBackend & { close(): Promise<void> }> {
+async function engineBackend(dataDir: string, values: Values): Promise<ClosableBackend> {
   engineConfig(dataDir, values); // bad engine flags are reported here, not in the engine's log
   const { client } = await connectEngine({
     dataDir,
@@ -186,7 +187,7 @@ async function engineBackend(dataDir: string, values: Values): Promise<CliBacken
 }
 
 /** `--in-process`: a service over an engine opened here, for tests and one-off scripts; nothing else may own the directory. */
-async function inProcessBackend(config: QuarryConfig, source: ModelSource, indexing: boolean): Promise<CliBackend & { close(): Promise<void> }> {
+async function inProcessBackend(config: QuarryConfig, source: ModelSource, indexing: boolean): Promise<ClosableBackend> {
   const [{ openEngine }, { QuarryService }, { SettingsStore }] = await Promise.all([import('./compose.js'), import('./service.js'), import('./settings-store.js')]);
   const owner = await liveEndpoint(config.dataDir);
   if (owner) throw new UsageError(`--in-process cannot open ${config.dataDir}: Quarry's ${describeOwner(owner)} (pid ${owner.pid}) owns it; leave out --in-process to use it`);
@@ -261,10 +262,11 @@ function withoutToken({ pid, port, version, owner, startedAt }: Endpoint): Omit<
 
 /**
  * `quarry mcp`: an MCP server on stdio for agents, a client of the engine like every other
- * command. It ends when the agent closes stdin, or the engine goes away.
+ * command. It ends when the agent closes stdin, or when no engine can be had any more.
  */
 async function mcp(dataDir: string, values: Values, source: ModelSource): Promise<number> {
-  const backend = values['in-process'] ? await inProcessBackend(engineConfig(dataDir, values), source, true) : await engineBackend(dataDir, values);
+  // A session outlives its engine: when the engine goes (idle, stopped, the app took over), the next one serves it.
+  const backend = values['in-process'] ? await inProcessBackend(engineConfig(dataDir, values), source, true) : await reconnectingBackend(() => engineBackend(dataDir, values));
   const [{ createMcpServer }, { StdioServerTransport }] = await Promise.all([import('./mcp/mcp-server.js'), import('@modelcontextprotocol/sdk/server/stdio.js')]);
   const server = createMcpServer(backend);
   const transport = new StdioServerTransport();

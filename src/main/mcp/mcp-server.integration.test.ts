@@ -93,6 +93,9 @@ describe('quarry mcp (SDK client over real stdio, engine started on demand)', ()
     const outside = await call('read_code', { folder: 'repo', path: '../../../etc/passwd' });
     assert.equal(outside.isError, true);
     assert.equal(outside.text, "FILE_NOT_FOUND: ../../../etc/passwd is not inside repo");
+    await writeFile(repo, 'dist/app.js', 'const builtOutput = 1;\n');
+    const ignored = await call('read_code', { folder: 'repo', path: 'dist/app.js' });
+    assert.equal(ignored.text, "FILE_NOT_FOUND: dist/app.js is left out by repo's ignore rules");
     const unknown = await call('read_code', { folder: 'nope', path: 'a.ts' });
     assert.match(unknown.text, /^UNKNOWN_FOLDER: /);
   });
@@ -150,6 +153,15 @@ describe('quarry mcp (SDK client over real stdio, engine started on demand)', ()
     const queued = await call('index_folder', { path: repo });
     assert.equal(queued.data.state, 'queued', 'without a progress token it returns at once');
     assert.equal(await updated, 'quarry://status');
+  });
+
+  it('outlives its engine: when the engine stops, the next call is served by a new one', async () => {
+    stopEngines(dataDir);
+    let result = await call('search', { query: 'findUserName' });
+    // The first call may find the old engine gone before the session has found the new one.
+    for (const deadline = Date.now() + 20_000; result.isError && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) result = await call('search', { query: 'findUserName' });
+    assert.equal(result.isError, false, result.text);
+    assert.equal((result.data.hits as Array<{ symbol: string }>)[0]?.symbol, 'findUserName');
   });
 
   it('refuses a relative path with a clear tool error', async () => {

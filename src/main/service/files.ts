@@ -21,8 +21,12 @@ export class FolderFiles implements Pick<QuarryApi, 'preview' | 'openInEditor' |
     private readonly desktop: DesktopHooks | null,
   ) {}
 
+  /** The text around a line of a file Quarry indexes; what the ignore rules leave out (secrets in .env, say) is not shown. */
   async preview(ref: MethodInput<'preview'>): Promise<FilePreview> {
     const file = await this.fileInFolder(ref.folder, ref.path);
+    const folder = await this.engine.resolveFolder(ref.folder);
+    const relPath = path.relative(folder.root, file).split(path.sep).join('/');
+    if (this.engine.unignored(folder, [relPath]).length === 0) throw new QuarryError('FILE_NOT_FOUND', `${ref.path} is left out by ${folder.name}'s ignore rules`);
     const handle = await fs.open(file, 'r');
     let text: string;
     try {
