@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { QuarryError } from '../../shared/errors.js';
@@ -50,6 +51,15 @@ export async function publishEndpoint(dataDir: string, endpoint: Endpoint): Prom
 export async function withdrawEndpoint(dataDir: string, pid: number): Promise<void> {
   const current = await readEndpoint(dataDir);
   if (current?.pid === pid) await fs.rm(endpointFile(dataDir), { force: true });
+}
+
+/**
+ * Whether the endpoint's owner still runs: its process is alive, and the file was written since
+ * this machine booted (after a crash and a reboot, its pid may belong to another process).
+ */
+export function ownerAlive(endpoint: Endpoint): boolean {
+  const bootedAt = Date.now() - os.uptime() * 1000;
+  return endpoint.startedAt >= bootedAt - 1000 && processAlive(endpoint.pid);
 }
 
 /** Whether a process with this id runs (signal 0 checks without signalling). */

@@ -7,7 +7,7 @@ import { QuarryService, type DesktopHooks } from '../service.js';
 import { SettingsStore } from '../settings-store.js';
 import { engineClient } from './engine-client.js';
 import { holdStartLock } from './engine-launcher.js';
-import { describeOwner, processAlive, publishEndpoint, QUARRY_VERSION, readEndpoint, stopProcess, withdrawEndpoint, type Endpoint, type Owner } from './endpoint.js';
+import { describeOwner, ownerAlive, processAlive, publishEndpoint, QUARRY_VERSION, readEndpoint, stopProcess, withdrawEndpoint, type Endpoint, type Owner } from './endpoint.js';
 
 export interface HostOptions {
   /** Engine settings; the model, budget and ignore rules default to the saved settings. */
@@ -135,7 +135,7 @@ async function becomeOwner(options: HostOptions, dataDir: string): Promise<Engin
 async function claimDirectory(dataDir: string, takeOver: boolean): Promise<void> {
   const current = await readEndpoint(dataDir);
   if (!current || current.pid === process.pid) return;
-  if (!processAlive(current.pid)) {
+  if (!ownerAlive(current)) {
     await withdrawEndpoint(dataDir, current.pid);
     return;
   }

@@ -3,7 +3,7 @@ import { closeSync, openSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QuarryError } from '../../shared/errors.js';
 import { engineClient, type EngineClient } from './engine-client.js';
-import { describeOwner, processAlive, QUARRY_VERSION, readEndpoint, withdrawEndpoint, type Endpoint } from './endpoint.js';
+import { describeOwner, ownerAlive, processAlive, QUARRY_VERSION, readEndpoint, withdrawEndpoint, type Endpoint } from './endpoint.js';
 
 export const START_LOCK_FILE = 'engine.lock';
 export const ENGINE_LOG_FILE = 'engine.log';
@@ -66,7 +66,7 @@ export async function connectEngine(options: LaunchOptions): Promise<ConnectedEn
 export async function ownerEndpoint(dataDir: string): Promise<Endpoint | null> {
   const endpoint = await readEndpoint(dataDir);
   if (!endpoint) return null;
-  if (processAlive(endpoint.pid)) return endpoint;
+  if (ownerAlive(endpoint)) return endpoint;
   await withdrawEndpoint(dataDir, endpoint.pid);
   return null;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
@@ -64,6 +65,16 @@ describe('one engine per data directory', () => {
     const second = (await readEndpoint(dataDir))!;
     assert.notEqual(second.pid, first.pid);
     assert.ok(processAlive(second.pid));
+  });
+
+  it('treats an endpoint written before this machine booted as stale, though its pid now runs', async () => {
+    const dataDir = freshDataDir('before-boot');
+    await fs.mkdir(dataDir);
+    // This process is alive, as an unrelated process reusing the pid after a reboot would be.
+    const beforeBoot = Date.now() - os.uptime() * 1000 - 60_000;
+    await publishEndpoint(dataDir, { pid: process.pid, port: 9, token: 'y'.repeat(32), version: '0.0.0-old', owner: 'daemon', startedAt: beforeBoot });
+    assert.equal(quarry(['--data-dir', dataDir, 'daemon', 'status']).stdout.trim(), `no engine owns ${dataDir}`);
+    assert.equal(await readEndpoint(dataDir), null, 'the stale file was removed');
   });
 
   it('stops a background engine after its idle time, letting go of the directory', async () => {
