@@ -112,10 +112,11 @@ async function indexFolders(backend: CliBackend, dir: string | undefined, option
   try {
     const folders = dir === undefined ? await api.folders({}) : [];
     if (dir === undefined && folders.length === 0) throw new UsageError('No folders yet: `quarry index <dir>` or `quarry add <dir>` first');
+    for (const folder of folders) runs.asking(folder.name);
     const outcomes = folders.map((folder) => runs.outcome(folder.name));
     for (const folder of folders) await api.reindexFolder({ folder: folder.name, ...(options.verify ? { verify: true } : {}) });
     if (dir !== undefined) {
-      const { folder } = await requestIndexing(api, dir, options.verify);
+      const { folder } = await requestIndexing(api, dir, { runs, verify: options.verify });
       folders.push(folder);
       outcomes.push(runs.outcome(folder.name));
     }

@@ -10,6 +10,8 @@ export type RunOutcome = { kind: 'summary'; summary: IndexSummary } | { kind: 's
 export interface RunFollower {
   /** Resolves when the folder's run ends (or, with `untilSearchable`, is lexically searchable). */
   outcome(folder: string): Promise<RunOutcome>;
+  /** About to ask for a run of a known folder: an outcome kept from an earlier run is not its answer. */
+  asking(folder: string): void;
   stop(): void;
 }
 
@@ -56,19 +58,27 @@ export async function followRuns(
       if (known) return Promise.resolve(known);
       return Promise.race([new Promise<RunOutcome>((resolve) => waiting.set(folder, resolve)), backend.lost]);
     },
+    asking(folder) {
+      early.delete(folder);
+    },
     stop() {
       for (const off of unsubscribe) off();
     },
   };
 }
 
-/** Indexes the folder at `dir` again if it is known (`verify`: walk it even if its watcher saw no change), or adds it (which indexes it). */
-export async function requestIndexing(api: QuarryApi, dir: string, verify = false): Promise<{ folder: FolderInfo; added: boolean }> {
+/**
+ * Indexes the folder at `dir` again if it is known (`verify`: walk it even if its watcher saw no
+ * change), or adds it (which indexes it); `runs`, if the caller follows the run, is told before a
+ * known folder is asked for.
+ */
+export async function requestIndexing(api: QuarryApi, dir: string, options: { runs?: RunFollower; verify?: boolean } = {}): Promise<{ folder: FolderInfo; added: boolean }> {
   const root = path.resolve(dir);
   const real = realOrSelf(root);
   const known = (await api.folders({})).find((f) => f.root === real || f.root === root);
   if (!known) return { folder: await api.addFolder({ path: root }), added: true };
-  await api.reindexFolder({ folder: known.name, ...(verify ? { verify } : {}) });
+  options.runs?.asking(known.name);
+  await api.reindexFolder({ folder: known.name, ...(options.verify ? { verify: true } : {}) });
   return { folder: known, added: false };
 }
 

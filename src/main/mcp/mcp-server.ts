@@ -260,7 +260,7 @@ export function createMcpServer(backend: CliBackend): McpServer {
         },
       });
       try {
-        const { folder, added } = await requestIndexing(backend.api, args.path);
+        const { folder, added } = await requestIndexing(backend.api, args.path, { runs });
         const outcome = await runs.outcome(folder.name);
         return outcome.kind === 'summary' ? indexResult(folder, added, 'done', formatSummary(outcome.summary)) : indexResult(folder, added, 'failed', outcome.kind === 'failed' ? outcome.error : null);
       } finally {
