@@ -69,7 +69,10 @@ async function becomeOwner(options: HostOptions, dataDir: string): Promise<Engin
     ignoreRules: settings.ignoreRules,
     modelId: settings.modelId,
     budget: settings.budget,
-    indexing: true,
+    // The app indexes from its start. A background engine or browser mode is mostly started to
+    // answer a command: its chunk workers start with the first task, not beside the store's open
+    // (time to its endpoint on babel: about 870 ms against 970 ms).
+    indexing: options.owner === 'app',
     ...options.config,
   });
   let stopping: Promise<void> | null = null;
