@@ -71,6 +71,11 @@ export async function runDataCommand(backend: CliBackend, command: string, args:
       if (result.cursor) console.error(`more: --cursor ${result.cursor}`);
       return 0;
     }
+    case 'stats': {
+      const metrics = await api.prometheusMetrics({});
+      console.log(options.json ? JSON.stringify(metrics.json) : metrics.text.trimEnd());
+      return 0;
+    }
     case 'status': {
       const report = await api.status({});
       console.log(options.json ? JSON.stringify(report) : formatStatus(report));

@@ -37,6 +37,8 @@ Commands:
       --explain             stage timings and cache use
   status                    folders, file and chunk counts, skipped files by reason, index size
   skipped [<name>]          skipped files with their reasons
+  stats                     the engine's metrics in Prometheus's text format (--json: prom-client's JSON);
+                            the engine also serves them at GET /metrics with the token from DATA_DIR/engine.json
   serve                     browser mode: the app on http://127.0.0.1 (the URL with its token is printed first);
                             it owns the data directory, taking over from a background engine
       --port N              port to listen on (default: a free one)
@@ -63,7 +65,7 @@ Options:
   --json                    machine-readable output (JSON lines for search and skipped)
   -h, --help                this help`;
 
-const DATA_COMMANDS = new Set(['add', 'remove', 'folders', 'index', 'search', 'status', 'skipped']);
+const DATA_COMMANDS = new Set(['add', 'remove', 'folders', 'index', 'search', 'status', 'skipped', 'stats']);
 /** The flags that configure an engine, passed on to the one a command starts. */
 const ENGINE_FLAGS = ['models-dir', 'model', 'device', 'budget', 'max-file-size', 'idle-timeout'] as const;
 const DEFAULT_IDLE_SECONDS = 600;

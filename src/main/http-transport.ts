@@ -17,6 +17,8 @@ export interface HttpOptions {
   token?: string;
   /** Called on every API call and event stream opened (an engine's idle clock). */
   onRequest?: () => void;
+  /** Prometheus's text format for `GET /metrics` (with the token, like the API); without it, no such route. */
+  metrics?: () => Promise<string>;
 }
 
 export interface HttpServer {
@@ -83,6 +85,7 @@ export async function serveHttp(service: QuarryBackend, options: HttpOptions = {
       return sendJson(response, 403, { error: forbidden(`requests from ${origin} are not allowed`) });
     }
     const url = new URL(request.url ?? '/', `http://${request.headers.host}`);
+    if (url.pathname === '/metrics' && options.metrics) return serveMetrics(options.metrics, request, response, url);
     if (!url.pathname.startsWith('/api/')) return serveStatic(url.pathname, request, response);
     if (!hasToken(request, url)) return sendJson(response, 401, { error: { code: 'BAD_REQUEST', message: 'missing or wrong token: open the URL Quarry printed' } });
     options.onRequest?.();
@@ -124,6 +127,13 @@ export async function serveHttp(service: QuarryBackend, options: HttpOptions = {
       streams.delete(response);
       for (const [event, listener] of listeners) service.off(event as EventName, listener as never);
     });
+  }
+
+  async function serveMetrics(metrics: () => Promise<string>, request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> {
+    if (!hasToken(request, url)) return sendJson(response, 401, { error: { code: 'BAD_REQUEST', message: 'missing or wrong token: read it from the engine file' } });
+    if (request.method !== 'GET') return sendJson(response, 405, { error: { code: 'BAD_REQUEST', message: 'metrics are read with GET' } });
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+    response.end(await metrics());
   }
 
   async function serveStatic(pathname: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

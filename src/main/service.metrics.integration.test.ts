@@ -52,6 +52,17 @@ describe('QuarryService metrics, and alert rules over them', () => {
     const results = latest.caches.find((c) => c.name === 'search results')!;
     assert.equal(results.misses, 2, 'the first lexical search and the regex search missed the result cache');
     assert.equal(results.hits, 2, 'the lexical repeats hit it');
+
+    // The same searches in Prometheus's form.
+    const { text, json } = await service.prometheusMetrics();
+    assert.match(text, /^quarry_search_duration_seconds_count\{mode="lexical",stage="total"\} 3$/m);
+    assert.match(text, /^quarry_search_duration_seconds_count\{mode="regex",stage="lexical"\} 1$/m);
+    assert.match(text, /^quarry_cache_requests_total\{cache="search results",result="hit"\} 2$/m);
+    assert.match(text, /^quarry_cache_requests_total\{cache="search results",result="miss"\} 2$/m);
+    assert.match(text, /^quarry_index_files_total\{outcome="indexed"\} [1-9]\d*$/m);
+    assert.match(text, /^quarry_index_bytes [1-9]\d*$/m);
+    assert.match(text, /^quarry_process_resident_memory_bytes [1-9]/m);
+    assert.ok(json.some((metric) => metric.name === 'quarry_search_duration_seconds' && metric.type === 'histogram'));
   });
 
   it('keeps the samples for trends: files processed per second, and the result cache hit rate', async () => {

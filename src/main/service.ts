@@ -166,6 +166,10 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     return this.metrics.trends();
   }
 
+  prometheusMetrics(): Promise<MethodOutput<'prometheusMetrics'>> {
+    return this.metrics.prometheusMetrics();
+  }
+
   async caches(): Promise<CacheStats[]> {
     return this.engine.cacheStats();
   }

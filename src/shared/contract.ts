@@ -315,6 +315,11 @@ export const methods = {
   alerts: method(none, z.array(alertStatus)),
   /** The metrics samples of the last hour, oldest first (new ones arrive as `stats` events). */
   trends: method(none, z.array(statsSample)),
+  /**
+   * Quarry's metrics in Prometheus's text format (what `GET /metrics` serves) and as prom-client's
+   * JSON: search time per mode and stage, index work, embeddings, caches, queue, index size, process.
+   */
+  prometheusMetrics: method(none, z.object({ text: z.string(), json: z.array(z.looseObject({ name: z.string(), help: z.string(), type: z.string() })) })),
   /** Every cache the engine keeps, with its counters and settings. */
   caches: method(none, z.array(cacheStats)),
   /** Empties one cache by name (counted as manual invalidations); its settings stay. */

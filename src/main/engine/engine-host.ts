@@ -92,6 +92,7 @@ async function becomeOwner(options: HostOptions, dataDir: string): Promise<Engin
       port: options.port ?? 0,
       ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
       onRequest: () => (lastActivity = Date.now()),
+      metrics: async () => (await service.prometheusMetrics()).text,
     });
   } catch (error) {
     await opened.close();

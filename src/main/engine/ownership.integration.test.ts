@@ -98,6 +98,14 @@ describe('one engine per data directory', () => {
       const hit = JSON.parse(quarry(['--data-dir', dataDir, 'search', 'findUserName', '--json']).stdout.split('\n')[0]!) as SearchHit;
       assert.equal(hit.symbol, 'findUserName');
       assert.match(quarry(['--data-dir', dataDir, 'daemon', 'status']).stdout, /browser mode \(quarry serve\) owns/);
+      // Its metrics, for Prometheus with the token and for the CLI.
+      const { port, token } = (await readEndpoint(dataDir))!;
+      const scraped = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(scraped.status, 200);
+      assert.match(scraped.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      assert.match(await scraped.text(), /^quarry_search_duration_seconds_count\{mode="lexical",stage="total"\} 1$/m);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 401, 'not without the token');
+      assert.match(quarry(['--data-dir', dataDir, 'stats']).stdout, /^quarry_index_files_total\{outcome="indexed"\} [1-9]\d*$/m);
     } finally {
       serve.kill('SIGTERM');
       await once(serve, 'exit');

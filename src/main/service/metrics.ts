@@ -2,10 +2,11 @@ import type { Engine } from '../../core/engine.js';
 import type { IndexScheduler } from '../../core/indexing/scheduler.js';
 import { AlertEvaluator, type MetricSample } from '../../core/observability/alert-evaluator.js';
 import { LatencyWindow } from '../../core/observability/metrics.js';
-import type { AlertStatus, QuarryApi, Settings, StatsSample } from '../../shared/contract.js';
-import type { IndexProgress, SearchMode } from '../../shared/types.js';
+import type { AlertStatus, MethodOutput, QuarryApi, Settings, StatsSample } from '../../shared/contract.js';
+import type { IndexProgress, SearchMode, SearchResult } from '../../shared/types.js';
 import type { SettingsStore } from '../settings-store.js';
 import type { Emit } from './events.js';
+import { PrometheusMetrics } from './prometheus.js';
 
 /** How often the metrics are sampled (a `stats` event) and alert rules look at them. */
 const SAMPLE_MS = 5000;
@@ -16,9 +17,10 @@ const RESULT_CACHE = 'search results';
 const MB = 1024 * 1024;
 
 /** Samples Quarry's metrics on a timer (`stats` events, kept for trends) and runs the alert rules over them (`alert` events). */
-export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends'> {
+export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends' | 'prometheusMetrics'> {
   private readonly searchTimes = new LatencyWindow();
   private readonly searchTimesByMode = new Map<SearchMode, LatencyWindow>();
+  private readonly prometheus: PrometheusMetrics;
   /** Created from the saved rules on first use. */
   private alertEvaluator: Promise<AlertEvaluator> | null = null;
   private readonly sampler: NodeJS.Timeout;
@@ -34,7 +36,9 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends'> {
     private readonly emit: Emit,
     sampleMs: number | undefined,
   ) {
+    this.prometheus = new PrometheusMetrics(engine, scheduler);
     scheduler.on('progress', (progress) => this.countWork(progress));
+    scheduler.on('summary', (summary) => this.prometheus.recordRun(summary, engine.activeModel()));
     this.sampler = setInterval(() => void this.sample(), sampleMs ?? SAMPLE_MS);
     this.sampler.unref();
   }
@@ -45,12 +49,19 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends'> {
   }
 
   /** Counts a finished search towards the search-time metrics, overall and for its mode. */
-  recordSearch(mode: SearchMode, tookMs: number): void {
+  recordSearch(result: SearchResult): void {
     const now = Date.now();
-    this.searchTimes.record(tookMs, now);
-    let window = this.searchTimesByMode.get(mode);
-    if (!window) this.searchTimesByMode.set(mode, (window = new LatencyWindow()));
-    window.record(tookMs, now);
+    this.searchTimes.record(result.tookMs, now);
+    let window = this.searchTimesByMode.get(result.mode);
+    if (!window) this.searchTimesByMode.set(result.mode, (window = new LatencyWindow()));
+    window.record(result.tookMs, now);
+    this.prometheus.recordSearch(result);
+  }
+
+  /** The metrics in Prometheus's text format, and as JSON. */
+  async prometheusMetrics(): Promise<MethodOutput<'prometheusMetrics'>> {
+    const json = (await this.prometheus.registry.getMetricsAsJSON()).map((metric) => ({ ...metric, type: String(metric.type) }));
+    return { text: await this.prometheus.registry.metrics(), json };
   }
 
   async alerts(): Promise<AlertStatus[]> {
