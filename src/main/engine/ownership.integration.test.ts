@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { quarry, quarryAsync, startQuarry, stopEngines } from '../../../test/support/cli.js';
 import { copySampleRepo, tempDir } from '../../../test/support/fixtures.js';
+import { parsePrometheus } from '../../../test/support/prometheus.js';
 import type { SearchHit, StatusReport } from '../../shared/types.js';
 import { engineClient } from './engine-client.js';
 import { hostEngine } from './engine-host.js';
@@ -103,7 +104,17 @@ describe('one engine per data directory', () => {
       const scraped = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(scraped.status, 200);
       assert.match(scraped.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-      assert.match(await scraped.text(), /^quarry_search_duration_seconds_count\{mode="lexical",stage="total"\} 1$/m);
+      const text = await scraped.text();
+      // An independent parser reads the whole exposition (it drops a labelled histogram's labels,
+      // so the count is read from its line).
+      const families = parsePrometheus(text);
+      const family = (name: string) => families.find((f) => f.name === name);
+      assert.equal(family('quarry_search_duration_seconds')?.type, 'HISTOGRAM');
+      assert.ok(family('quarry_search_duration_seconds')!.metrics.every((m) => m.buckets?.['+Inf'] !== undefined));
+      assert.match(text, /^quarry_search_duration_seconds_count\{mode="lexical",stage="total"\} 1$/m);
+      assert.equal(family('quarry_cache_requests_total')?.type, 'COUNTER');
+      assert.equal(family('quarry_index_queue_depth')?.type, 'GAUGE');
+      assert.ok(Number(family('quarry_process_resident_memory_bytes')?.metrics[0]?.value) > 0);
       assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 401, 'not without the token');
       assert.match(quarry(['--data-dir', dataDir, 'stats']).stdout, /^quarry_index_files_total\{outcome="indexed"\} [1-9]\d*$/m);
     } finally {
