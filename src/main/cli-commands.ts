@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { EventListener, EventName, QuarryApi } from '../shared/contract.js';
 import { isQuarryError } from '../shared/errors.js';
-import type { FolderInfo, SearchMode } from '../shared/types.js';
-import { formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
+import type { CacheStats, FolderInfo, SearchMode } from '../shared/types.js';
+import { formatCache, formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
 import { followRuns, requestIndexing } from './follow-runs.js';
 
 /** What the CLI's data commands run against: the engine's client, or a service in this process. */
@@ -18,6 +18,9 @@ export interface CliBackend {
 export class UsageError extends Error {}
 
 export interface DataCommandOptions {
+  /** `cache configure`: the new capacity, and time to live in seconds ('none': no limit). */
+  maxEntries?: string | undefined;
+  ttl?: string | undefined;
   json: boolean;
   mode: SearchMode | undefined;
   limit: number;
@@ -71,6 +74,8 @@ export async function runDataCommand(backend: CliBackend, command: string, args:
       if (result.cursor) console.error(`more: --cursor ${result.cursor}`);
       return 0;
     }
+    case 'cache':
+      return cacheCommand(api, args, options);
     case 'stats': {
       const metrics = await api.prometheusMetrics({});
       console.log(options.json ? JSON.stringify(metrics.json) : metrics.text.trimEnd());
@@ -157,6 +162,30 @@ async function followWatch(backend: CliBackend, folders: FolderInfo[], json: boo
       process.once('SIGTERM', resolve);
     }),
   ]).finally(off);
+}
+
+/** `cache list|clear NAME|configure NAME [--max-entries N] [--ttl SECS|none]`: every cache the engine keeps. */
+async function cacheCommand(api: QuarryApi, args: string[], options: DataCommandOptions): Promise<number> {
+  const [action, name] = args;
+  const show = (caches: CacheStats[]): void => {
+    for (const cache of caches) console.log(options.json ? JSON.stringify(cache) : formatCache(cache));
+  };
+  if (action === 'list' || action === undefined) {
+    show(await api.caches({}));
+    return 0;
+  }
+  if (!name || (action !== 'clear' && action !== 'configure')) throw new UsageError('Usage: quarry cache list | clear <name> | configure <name> [--max-entries N] [--ttl SECS|none]');
+  if (action === 'clear') {
+    show([await api.clearCache({ name })]);
+    return 0;
+  }
+  const maxEntries = options.maxEntries === undefined ? undefined : Number(options.maxEntries);
+  if (maxEntries !== undefined && !(Number.isInteger(maxEntries) && maxEntries >= 1)) throw new UsageError('--max-entries needs a whole number of at least 1');
+  const ttlSeconds = options.ttl === undefined ? undefined : options.ttl === 'none' ? null : Number(options.ttl);
+  if (typeof ttlSeconds === 'number' && !(ttlSeconds > 0)) throw new UsageError('--ttl needs a number of seconds, or none');
+  if (maxEntries === undefined && ttlSeconds === undefined) throw new UsageError('cache configure needs --max-entries or --ttl');
+  show([await api.configureCache({ name, ...(maxEntries === undefined ? {} : { maxEntries }), ...(ttlSeconds === undefined ? {} : { ttlSeconds }) })]);
+  return 0;
 }
 
 /** A folder argument as the engine must see it: a directory here becomes its absolute path, anything else is a name. */

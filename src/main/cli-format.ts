@@ -1,4 +1,4 @@
-import type { IndexProgress, IndexSummary, SearchHit, SearchResult, SnippetLine, StatusReport } from '../shared/types.js';
+import type { CacheStats, IndexProgress, IndexSummary, SearchHit, SearchResult, SnippetLine, StatusReport } from '../shared/types.js';
 import { formatBytes, formatDuration } from '../shared/format.js';
 
 const BOLD = '\x1b[1m';
@@ -85,4 +85,14 @@ export function formatExplain(result: SearchResult): string {
   const cache = `results ${result.cache.results ? 'cached' : 'computed'}` +
     (result.cache.queryVector === null ? '' : `, query vector ${result.cache.queryVector ? 'cached' : 'computed'}`);
   return `explain: ${result.mode} at generation ${result.generation}; ms: ${stages}; ${cache}`;
+}
+
+/** One cache on one line: hit rate, fill, settings, what left it and why. */
+export function formatCache(cache: CacheStats): string {
+  const lookups = cache.hits + cache.misses;
+  const rate = lookups === 0 ? 'no lookups' : `${Math.round((cache.hits / lookups) * 100)}% hits`;
+  const ttl = cache.ttlSeconds === null ? '' : `, ttl ${cache.ttlSeconds} s`;
+  const { manual, ttl: expired } = cache.invalidations;
+  return `${cache.name}: ${rate} (${cache.hits}/${lookups}), ${cache.entries}/${cache.maxEntries} entries${ttl}, ` +
+    `${cache.evictions} evicted, ${manual} cleared, ${expired} expired`;
 }

@@ -91,6 +91,22 @@ describe('quarry CLI', () => {
     assert.match(skipped, /repo\/legacy\/latin1\.txt\tinvalid-encoding\t/);
   });
 
+  it('lists, clears and configures the engine’s caches', () => {
+    const listed = q('cache', 'list');
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, /^search results: \d+% hits \(\d+\/\d+\), [1-9]\d*\/64 entries, 0 evicted, 0 cleared, 0 expired$/m, 'the searches above were cached');
+    assert.match(listed.stdout, /^query vectors: /m);
+    assert.match(q('cache', 'clear', 'search results').stdout, /^search results: .*, 0\/64 entries, 0 evicted, [1-9]\d* cleared, 0 expired$/m);
+    const configured = q('cache', 'configure', 'query vectors', '--max-entries', '10', '--ttl', '60', '--json');
+    assert.equal(configured.status, 0, configured.stderr);
+    const stats = JSON.parse(configured.stdout) as { maxEntries: number; ttlSeconds: number };
+    assert.deepEqual([stats.maxEntries, stats.ttlSeconds], [10, 60]);
+    const unknown = q('cache', 'clear', 'nope');
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /^quarry: No cache is called "nope"/);
+    assert.equal(q('cache', 'configure', 'query vectors').status, 2, 'nothing to configure');
+  });
+
   it('honours --max-file-size', async () => {
     const small = path.join(work, 'small-cap');
     await writeFile(small, 'big.ts', `export const data = [${'1, '.repeat(2000)}];\n`);

@@ -37,6 +37,9 @@ Commands:
       --explain             stage timings and cache use
   status                    folders, file and chunk counts, skipped files by reason, index size
   skipped [<name>]          skipped files with their reasons
+  cache list                the engine's caches: hits, misses, entries, evictions, invalidations, settings
+  cache clear <name>        empty one ("search results", "query vectors")
+  cache configure <name>    --max-entries N, --ttl SECS|none, while the engine runs
   stats                     the engine's metrics in Prometheus's text format (--json: prom-client's JSON);
                             the engine also serves them at GET /metrics with the token from DATA_DIR/engine.json
   serve                     browser mode: the app on http://127.0.0.1 (the URL with its token is printed first);
@@ -65,7 +68,7 @@ Options:
   --json                    machine-readable output (JSON lines for search and skipped)
   -h, --help                this help`;
 
-const DATA_COMMANDS = new Set(['add', 'remove', 'folders', 'index', 'search', 'status', 'skipped', 'stats']);
+const DATA_COMMANDS = new Set(['add', 'remove', 'folders', 'index', 'search', 'status', 'skipped', 'stats', 'cache']);
 /** The flags that configure an engine, passed on to the one a command starts. */
 const ENGINE_FLAGS = ['models-dir', 'model', 'device', 'budget', 'max-file-size', 'idle-timeout'] as const;
 const DEFAULT_IDLE_SECONDS = 600;
@@ -95,6 +98,8 @@ function parse(argv: string[]) {
       watch: { type: 'boolean', default: false },
       verify: { type: 'boolean', default: false },
       'in-process': { type: 'boolean', default: false },
+      'max-entries': { type: 'string' },
+      ttl: { type: 'string' },
       endpoint: { type: 'string' },
       repo: { type: 'string' },
       port: { type: 'string' },
@@ -139,6 +144,8 @@ async function main(argv: string[]): Promise<number> {
     noWait: values['no-wait'] || values['lexical-only'],
     verify: values.verify,
     watch: values.watch,
+    maxEntries: values['max-entries'],
+    ttl: values.ttl,
   };
   const config = engineConfig(dataDir, values);
   const backend = values['in-process'] ? await inProcessBackend(config, source, command === 'index') : await engineBackend(dataDir, values);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { readGitHead } from '../../core/indexing/git-head.js';
 import { isQuarryError } from '../../shared/errors.js';
 import type { CacheStats, FolderInfo, SearchResult } from '../../shared/types.js';
-import { formatProgress, formatSummary } from '../cli-format.js';
+import { formatCache, formatProgress, formatSummary } from '../cli-format.js';
 import type { CliBackend } from '../cli-commands.js';
 import { followRuns, requestIndexing } from '../follow-runs.js';
 import { QUARRY_VERSION } from '../engine/endpoint.js';
@@ -294,8 +294,8 @@ export function createMcpServer(backend: CliBackend): McpServer {
     'cache_stats',
     { title: 'Cache statistics', description: 'Every cache the engine keeps: hits, misses, hit rate, entries, evictions, invalidations and settings.', input: {}, output: { caches: z.array(cacheSchema) }, readOnly: true },
     async () => {
-      const caches = (await api.caches({})).map(cacheStructured);
-      return { structured: { caches }, text: caches.map(cacheText).join('\n') };
+      const stats = await api.caches({});
+      return { structured: { caches: stats.map(cacheStructured) }, text: stats.map(formatCache).join('\n') };
     },
   );
 
@@ -303,8 +303,8 @@ export function createMcpServer(backend: CliBackend): McpServer {
     'clear_cache',
     { title: 'Clear a cache', description: 'Empties one cache by name (see cache_stats for the names).', input: { name: z.string().min(1).max(100) }, output: { cache: cacheSchema }, readOnly: false },
     async (args) => {
-      const cache = cacheStructured(await api.clearCache({ name: args.name }));
-      return { structured: { cache }, text: `cleared ${cacheText(cache)}` };
+      const stats = await api.clearCache({ name: args.name });
+      return { structured: { cache: cacheStructured(stats) }, text: `cleared ${formatCache(stats)}` };
     },
   );
 
@@ -323,8 +323,7 @@ export function createMcpServer(backend: CliBackend): McpServer {
         ...(args.max_entries === undefined ? {} : { maxEntries: args.max_entries }),
         ...(args.ttl_seconds === undefined ? {} : { ttlSeconds: args.ttl_seconds }),
       });
-      const cache = cacheStructured(stats);
-      return { structured: { cache }, text: `configured ${cacheText(cache)}` };
+      return { structured: { cache: cacheStructured(stats) }, text: `configured ${formatCache(stats)}` };
     },
   );
 
@@ -468,12 +467,6 @@ function cacheStructured(stats: CacheStats): z.output<typeof cacheSchema> {
     ttl_seconds: stats.ttlSeconds,
     invalidations: stats.invalidations,
   };
-}
-
-function cacheText(cache: z.output<typeof cacheSchema>): string {
-  const rate = cache.hit_rate === null ? 'no lookups' : `${Math.round(cache.hit_rate * 100)}% hits`;
-  const ttl = cache.ttl_seconds === null ? '' : `, ttl ${cache.ttl_seconds} s`;
-  return `${cache.name}: ${rate} (${cache.hits}/${cache.hits + cache.misses}), ${cache.entries}/${cache.max_entries} entries${ttl}, ${cache.evictions} evicted`;
 }
 
 async function performanceStructured(backend: CliBackend): Promise<Structured<typeof performanceOutput>> {
