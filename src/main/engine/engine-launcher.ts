@@ -37,6 +37,9 @@ const STALE_LOCK_MS = 120_000;
 export async function connectEngine(options: LaunchOptions): Promise<ConnectedEngine> {
   const { dataDir } = options;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  await fs.mkdir(dataDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new QuarryError('DATA_DIR_UNWRITABLE', `Cannot write to the data directory ${dataDir}: ${error.message}`);
+  });
   let told = false;
   for (;;) {
     const running = await liveEndpoint(dataDir);
@@ -84,14 +87,11 @@ export async function liveEndpoint(dataDir: string): Promise<Endpoint | null> {
 }
 
 /**
- * The lock file's path if this process created it, null if another holds it. A lock whose
- * holder has died is taken over.
+ * The lock file's path if this process created it, null if another holds it (the data
+ * directory exists). A stale lock is removed, for the next attempt to take.
  */
 async function takeStartLock(dataDir: string): Promise<string | null> {
   const lock = path.join(dataDir, START_LOCK_FILE);
-  await fs.mkdir(dataDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    throw new QuarryError('DATA_DIR_UNWRITABLE', `Cannot write to the data directory ${dataDir}: ${error.message}`);
-  });
   try {
     await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
     return lock;
@@ -103,15 +103,13 @@ async function takeStartLock(dataDir: string): Promise<string | null> {
     if (code !== 'EEXIST') throw error;
   }
   // Stale: its holder died, or it is older than any start takes (an empty lock is one being
-  // written this instant, unless it is that old). Read again just before removing, so a lock
-  // another waiter has just taken over is left alone.
-  const stale = async (): Promise<boolean> => {
-    const [text, stat] = await Promise.all([fs.readFile(lock, 'utf8').catch(() => null), fs.stat(lock).catch(() => null)]);
-    if (text === null || stat === null) return false;
-    const holder = Number(text);
-    return (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) || Date.now() - stat.mtimeMs > STALE_LOCK_MS;
-  };
-  if ((await stale()) && (await stale())) await fs.rm(lock, { force: true });
+  // written this instant, unless it is that old). Two waiters judging the same stale lock at
+  // once could both remove it, the second removing the first's new one: a window of
+  // microseconds, after a crash, that at worst starts a second engine which then fails to open.
+  const [text, stat] = await Promise.all([fs.readFile(lock, 'utf8').catch(() => null), fs.stat(lock).catch(() => null)]);
+  if (text === null || stat === null) return null;
+  const holder = Number(text);
+  if ((Number.isInteger(holder) && holder > 0 && !processAlive(holder)) || Date.now() - stat.mtimeMs > STALE_LOCK_MS) await fs.rm(lock, { force: true });
   return null;
 }
 

@@ -32,6 +32,8 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
         if (job.state === 'running' && !this.runStarts.has(job.folder)) this.runStarts.set(job.folder, Date.now());
         // Work waiting or under way: not current until it completes (a run that fails leaves it so).
         if (job.state === 'queued' || job.state === 'running' || job.state === 'paused') this.settled.delete(job.folder);
+        // A run that ended without a summary has no start to remember.
+        if (job.state === 'failed' || job.state === 'cancelled') this.runStarts.delete(job.folder);
       }
       this.emit('indexing', this.state());
     });
