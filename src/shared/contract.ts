@@ -88,6 +88,25 @@ const searchResult = z.object({
   partial: z.boolean(),
   timings: z.object({ parse: z.number(), lexical: z.number(), embed: z.number(), vector: z.number(), fuse: z.number(), snippets: z.number() }),
   cache: z.object({ results: z.boolean(), queryVector: z.boolean().nullable() }),
+  profile: z.object({
+    dominantStage: z.enum(['parse', 'lexical', 'embed', 'vector', 'fuse', 'snippets']).nullable(),
+    dominantShare: z.number().min(0).max(1),
+    counts: z.object({
+      indexedChunks: count,
+      phraseChunks: count.nullable(),
+      lexicalCandidates: count.nullable(),
+      regexChunksChecked: count.nullable(),
+      vectorsCompared: count.nullable(),
+      hitFolders: count,
+      hitLanguages: count,
+    }),
+    regex: z.object({ prefilter: z.enum(['identifiers', 'substrings', 'none']), re2: z.boolean() }).nullable(),
+    cachedAgeMs: z.number().nonnegative().nullable(),
+    advice: z.array(z.object({
+      code: z.enum(['regex-without-literal', 'regex-javascript-only', 'phrase-scan', 'filter-would-narrow', 'embeddings-incomplete']),
+      message: z.string(),
+    })),
+  }),
 }) satisfies z.ZodType<SearchResult>;
 
 const indexProgress = z.object({

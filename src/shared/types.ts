@@ -135,6 +135,57 @@ export interface SearchResult {
   timings: SearchTimings;
   /** Whether the ranked results and the query vector came from cache. */
   cache: { results: boolean; queryVector: boolean | null };
+  /** Where the time went, what each stage handled, and what would make this search faster or fuller. */
+  profile: SearchProfile;
+}
+
+export type SearchStage = keyof SearchTimings;
+
+export type SearchAdviceCode =
+  /** A regex with no literal the index can use: every chunk in scope was scanned. */
+  | 'regex-without-literal'
+  /** A regex RE2 cannot run (lookbehind, backreferences): every candidate was checked in JavaScript. */
+  | 'regex-javascript-only'
+  /** A quoted phrase needed a scan of every chunk's text. */
+  | 'phrase-scan'
+  /** Many candidates, spread over folders or languages, that a repo: or lang: filter would cut. */
+  | 'filter-would-narrow'
+  /** Some chunks have no vector yet, so the semantic ranking cannot return them. */
+  | 'embeddings-incomplete';
+
+/** A recommendation worked out from one search's measured stages and counts. */
+export interface SearchAdvice {
+  code: SearchAdviceCode;
+  message: string;
+}
+
+/** A search's profile. On a cached result it is the profile of the search that ranked it. */
+export interface SearchProfile {
+  /** The stage that took longest, or null when no stage took measurable time. */
+  dominantStage: SearchStage | null;
+  /** That stage's share of the summed stage times, 0..1. */
+  dominantShare: number;
+  /** What each stage handled; null for a stage that did not run. */
+  counts: {
+    /** Chunks in the index. */
+    indexedChunks: number;
+    /** Chunks that hold the query's phrases (and pass its filters): the text scan's result; null without phrases. */
+    phraseChunks: number | null;
+    /** Chunks the lexical ranking scored: those holding at least one of the query's terms. */
+    lexicalCandidates: number | null;
+    /** Chunks the regex search read and checked with JavaScript's engine. */
+    regexChunksChecked: number | null;
+    /** Vectors the semantic ranking compared with the query vector. */
+    vectorsCompared: number | null;
+    /** Distinct folders and languages among the ranked hits. */
+    hitFolders: number;
+    hitLanguages: number;
+  };
+  /** Regex searches: what narrowed the scan (postings of whole identifiers, substrings, or nothing), and whether RE2 ran in SQL. */
+  regex: { prefilter: 'identifiers' | 'substrings' | 'none'; re2: boolean } | null;
+  /** null: measured by this search. A cached result: how long ago its search ran (its figures are that search's). */
+  cachedAgeMs: number | null;
+  advice: SearchAdvice[];
 }
 
 /** Hit, miss and size counts of the search caches. */

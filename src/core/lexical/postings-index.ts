@@ -109,12 +109,13 @@ export class PostingsIndex {
   /**
    * BM25 with coverage: a query word is covered by its whole identifier or by all of its parts; a
    * chunk must cover at least one word fully, and its score scales with the square of the share
-   * of words covered. Returns the best `limit` chunks, best first.
+   * of words covered. Returns the best `limit` chunks, best first; `tally.scored` counts the
+   * chunks that held any of the terms.
    */
   score(
     terms: readonly QueryTerm[],
     groupCount: number,
-    options: { allowed?: ((chunkId: number) => boolean) | null; limit: number },
+    options: { allowed?: ((chunkId: number) => boolean) | null; limit: number; tally?: { scored: number } },
   ): ScoredChunk[] {
     const groups = Math.min(groupCount, MAX_GROUPS);
     const partsPerGroup = new Array<number>(groups).fill(0);
@@ -168,6 +169,7 @@ export class PostingsIndex {
       });
     }
 
+    if (options.tally) options.tally.scored = touched.length;
     const best = new TopK(options.limit);
     for (const id of touched) {
       let coverage = 0;

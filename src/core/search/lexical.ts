@@ -7,6 +7,7 @@ import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { fileMatcher, filterClause, wantsAuxiliaryFiles } from './filters.js';
 import { chunkMeta, CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
+import type { StageCounts } from './profile.js';
 import { escapeRegex, needleMatcher } from './snippet.js';
 
 /** Chunks ranked by BM25 that the boosts may reorder. */
@@ -42,14 +43,26 @@ export async function rankedHits(store: Store, ranked: readonly RankedChunk[], q
  * Ranked lexical search: BM25 over identifier-aware postings (in memory), weighted by how many of
  * the query's words a chunk covers, then boosted for symbol and exact identifier matches and
  * definitions, with tests, docs and fixtures mildly demoted unless asked for. Best first; text is
- * read for the best ones only.
+ * read for the best ones only. Counts the candidates it scored.
  */
-export async function rankLexical(store: Store, query: ParsedQuery, limit: number, admissible: Admissible | null): Promise<RankedChunk[]> {
+export async function rankLexical(
+  store: Store,
+  query: ParsedQuery,
+  limit: number,
+  admissible: Admissible | null,
+  counts: StageCounts,
+): Promise<RankedChunk[]> {
   const terms = queryTerms(query);
-  if (terms.length === 0) return listMatching(store, filterClause(query.filters), phraseConditions(query.phrases));
+  if (terms.length === 0) {
+    const listed = await listMatching(store, filterClause(query.filters), phraseConditions(query.phrases));
+    counts.lexicalCandidates = listed.length;
+    return listed;
+  }
 
   const groups = query.words.length + query.phrases.length;
-  const ranked = store.postings.score(terms, groups, { allowed: admissible, limit: CANDIDATES });
+  const tally = { scored: 0 };
+  const ranked = store.postings.score(terms, groups, { allowed: admissible, limit: CANDIDATES, tally });
+  counts.lexicalCandidates = tally.scored;
   if (ranked.length === 0) return [];
 
   // Boost on metadata, read text only for the best, then boost on the exact identifier as typed.
@@ -101,11 +114,12 @@ function queryTerms(query: ParsedQuery): QueryTerm[] {
 
 /**
  * Whether a chunk passes a query's filters and contains its phrases; with phrases, also the
- * admissible chunks' text hashes (read in the same scan, for scoped semantic search).
+ * admissible chunks' text hashes (read in the same scan, for scoped semantic search) and their number.
  */
 export interface Admissible {
   (chunkId: number): boolean;
   hashes?: ReadonlySet<string>;
+  chunks?: number;
 }
 
 /**
@@ -128,7 +142,7 @@ export async function admissibleChunks(store: Store, query: ParsedQuery): Promis
     [...filters.params, ...phrases.params],
   );
   const allowed = new Set(rows.map((r) => r.id));
-  return Object.assign((chunkId: number) => allowed.has(chunkId), { hashes: new Set(rows.map((r) => r.hash)) });
+  return Object.assign((chunkId: number) => allowed.has(chunkId), { hashes: new Set(rows.map((r) => r.hash)), chunks: allowed.size });
 }
 
 async function chunkTexts(store: Store, ids: readonly number[]): Promise<Map<number, string>> {

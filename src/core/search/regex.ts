@@ -4,6 +4,7 @@ import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { filterClause } from './filters.js';
 import { CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkRow } from './hits.js';
+import type { RegexScan } from './profile.js';
 import { certainIdentifiers, requiredLiterals } from './regex-literals.js';
 import { MAX_TERM_CHARS, termHash } from '../lexical/tokenize.js';
 import { regexMatcher } from './snippet.js';
@@ -14,9 +15,14 @@ const MAX_LITERALS = 3;
 /**
  * Regex search, grep-like: results in folder and path order. The index narrows candidates with
  * the pattern's required literals and, when the pattern is RE2-compatible, DuckDB's RE2 scan;
- * JavaScript's engine then verifies every hit, so semantics are always JavaScript's.
+ * JavaScript's engine then verifies every hit, so semantics are always JavaScript's. Also says how
+ * the scan was narrowed and how many chunks JavaScript checked.
  */
-export async function regexSearch(store: Store, query: ParsedQuery, limit: number): Promise<SearchHit[]> {
+export async function regexSearch(
+  store: Store,
+  query: ParsedQuery,
+  limit: number,
+): Promise<{ hits: SearchHit[]; scan: RegexScan; chunksChecked: number }> {
   const regex = query.regex!;
   const ignoreCase = regex.flags.includes('i');
   const filters = filterClause(query.filters);
@@ -32,6 +38,7 @@ export async function regexSearch(store: Store, query: ParsedQuery, limit: numbe
     );
 
   let useRe2 = true;
+  let chunksChecked = 0;
   const verified: ChunkRow[] = [];
   const files = new Set<number>();
   for (let offset = 0; files.size <= limit; offset += PAGE) {
@@ -44,6 +51,7 @@ export async function regexSearch(store: Store, query: ParsedQuery, limit: numbe
       offset -= PAGE;
       continue;
     }
+    chunksChecked += page.length;
     for (const row of page) {
       regex.lastIndex = 0;
       if (regex.test(row.text)) {
@@ -54,7 +62,11 @@ export async function regexSearch(store: Store, query: ParsedQuery, limit: numbe
     if (page.length < PAGE) break;
   }
   const matcher = regexMatcher(regex);
-  return foldByFile(verified, limit).map(({ row, more }) => toHit(row, countMatches(regex, row.text), more, matcher));
+  return {
+    hits: foldByFile(verified, limit).map(({ row, more }) => toHit(row, countMatches(regex, row.text), more, matcher)),
+    scan: { prefilter: prefilter.kind, re2: useRe2 },
+    chunksChecked,
+  };
 }
 
 /**
@@ -62,9 +74,14 @@ export async function regexSearch(store: Store, query: ParsedQuery, limit: numbe
  * whole identifiers it must contain and substring checks for its required literals. An
  * alternative with nothing required means no prefilter at all.
  */
-function prefilterFor(source: string, ignoreCase: boolean, provisionalFiles: boolean): { sql: string; params: DuckDBValue[] } {
+function prefilterFor(
+  source: string,
+  ignoreCase: boolean,
+  provisionalFiles: boolean,
+): { sql: string; params: DuckDBValue[]; kind: RegexScan['prefilter'] } {
   const branches: string[] = [];
   const params: DuckDBValue[] = [];
+  let usesPostings = false;
   for (const branch of topLevelAlternatives(source)) {
     const required = requiredLiterals(branch);
     const conditions: string[] = [];
@@ -81,6 +98,7 @@ function prefilterFor(source: string, ignoreCase: boolean, provisionalFiles: boo
       // Provisional chunks (a new folder's, until its syntax pass) have no stored postings. Only
       // then: the OR makes DuckDB's plan several times slower.
       conditions.push(provisionalFiles ? `(f.provisional OR ${stored})` : stored);
+      usesPostings = true;
     }
     const literals = required
       .map((l) => l.text)
@@ -91,10 +109,10 @@ function prefilterFor(source: string, ignoreCase: boolean, provisionalFiles: boo
       conditions.push(ignoreCase ? 'contains(lower(c.text), ?)' : 'contains(c.text, ?)');
       params.push(ignoreCase ? literal.toLowerCase() : literal);
     }
-    if (conditions.length === 0) return { sql: 'TRUE', params: [] };
+    if (conditions.length === 0) return { sql: 'TRUE', params: [], kind: 'none' };
     branches.push(`(${conditions.join(' AND ')})`);
   }
-  return { sql: `(${branches.join(' OR ')})`, params };
+  return { sql: `(${branches.join(' OR ')})`, params, kind: usesPostings ? 'identifiers' : 'substrings' };
 }
 
 /** Splits a pattern at the `|` that are outside groups and classes. */

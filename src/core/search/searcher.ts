@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { QuarryError } from '../../shared/errors.js';
-import type { CacheStats, SearchHit, SearchMode, SearchResult, SearchTimings } from '../../shared/types.js';
+import type { CacheStats, SearchHit, SearchMode, SearchProfile, SearchResult, SearchTimings } from '../../shared/types.js';
 import type { Embedder } from '../embedding/embedder.js';
 import type { ModelPack } from '../embedding/model-pack.js';
 import { parseQuery, type ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { admissibleChunks, namingStrength, rankedHits, rankLexical, type RankedChunk } from './lexical.js';
 import { Lru, type CacheSettings } from './lru.js';
+import { profileSearch, type FolderEmbedding, type RegexScan, type StageCounts } from './profile.js';
 import { regexSearch } from './regex.js';
 import { fuse, rankSemantic, semanticText } from './semantic.js';
 
@@ -31,6 +32,9 @@ interface ResultSet {
   complete: boolean;
   embeddingCoverage: number | null;
   timings: SearchTimings;
+  profile: SearchProfile;
+  /** performance.now() when it was ranked, for the age of a cached result's profile. */
+  rankedAt: number;
 }
 
 interface Cursor {
@@ -122,6 +126,7 @@ export class Searcher {
         partial,
         timings: set.timings,
         cache: { results: cached, queryVector },
+        profile: cached ? { ...set.profile, cachedAgeMs: performance.now() - set.rankedAt } : set.profile,
       };
     };
 
@@ -140,22 +145,42 @@ export class Searcher {
       throw new QuarryError('BAD_QUERY', 'Nothing to search for');
     }
     const timings: SearchTimings = { parse: performance.now() - parseStart, lexical: 0, embed: 0, vector: 0, fuse: 0, snippets: 0 };
+    const counts: StageCounts = {
+      indexedChunks: this.store.postings.chunkCount, phraseChunks: null, lexicalCandidates: null, regexChunksChecked: null, vectorsCompared: null,
+    };
     const effectiveMode: SearchMode = query.regex ? 'regex' : mode;
-    const finish = (hits: SearchHit[], embeddingCoverage: number | null): ResultSet => {
-      const set = { mode: effectiveMode, hits, complete: hits.length < window, embeddingCoverage, timings };
+    const resultSet = (
+      resultMode: SearchMode,
+      hits: SearchHit[],
+      complete: boolean,
+      setTimings: SearchTimings,
+      embedding: readonly FolderEmbedding[] | null,
+      regex: RegexScan | null = null,
+    ): ResultSet => ({
+      mode: resultMode,
+      hits,
+      complete,
+      embeddingCoverage: embedding && embeddedShare(embedding),
+      timings: setTimings,
+      profile: profileSearch({ mode: resultMode, query, timings: setTimings, counts: { ...counts }, regex, hits, embedding }),
+      rankedAt: performance.now(),
+    });
+    const finish = (hits: SearchHit[], embedding: readonly FolderEmbedding[] | null, regex: RegexScan | null = null): ResultSet => {
+      const set = resultSet(effectiveMode, hits, hits.length < window, timings, embedding, regex);
       this.results.set(key, set);
       return set;
     };
 
     if (effectiveMode === 'regex') {
       const t = performance.now();
-      const hits = await regexSearch(this.store, query, window);
+      const { hits, scan, chunksChecked } = await regexSearch(this.store, query, window);
       timings.lexical = performance.now() - t;
-      yield page(finish(hits, null), false, null);
+      counts.regexChunksChecked = chunksChecked;
+      yield page(finish(hits, null, scan), false, null);
       return;
     }
     if (effectiveMode === 'lexical') {
-      yield page(finish(await this.lexicalPage(query, window, timings), null), false, null);
+      yield page(finish(await this.lexicalPage(query, window, timings, counts), null), false, null);
       return;
     }
     if (!('pack' in this.semantic)) throw new QuarryError('SEMANTIC_UNAVAILABLE', `Semantic search is off: ${this.semantic.unavailable}`);
@@ -166,15 +191,16 @@ export class Searcher {
     // Filters and phrases: one admissible set for both rankings (a phrase costs one scan of the text).
     const admissible = await admissibleChunks(this.store, query);
     timings.lexical = performance.now() - scopeStart;
+    counts.phraseChunks = admissible?.chunks ?? null;
     if (mode === 'hybrid') {
       const t = performance.now();
-      lexical = await rankLexical(this.store, query, window, admissible);
+      lexical = await rankLexical(this.store, query, window, admissible, counts);
       timings.lexical += performance.now() - t;
       if (offset === 0) {
         // The first answer never waits for the model.
         const s = performance.now();
         const hits = await rankedHits(this.store, lexical, query, window);
-        const partial: ResultSet = { mode, hits, complete: true, embeddingCoverage: null, timings: { ...timings, snippets: performance.now() - s } };
+        const partial = resultSet(mode, hits, true, { ...timings, snippets: performance.now() - s }, null);
         yield { ...page(partial, false, null, true), cursor: null };
       }
     }
@@ -189,7 +215,7 @@ export class Searcher {
       const queryVector = await vectorPromise;
       timings.embed = performance.now() - e;
       const v = performance.now();
-      nearest = rankSemantic(this.store, queryVector, await this.store.vectors(pack.key, pack.dims), admissible);
+      nearest = rankSemantic(this.store, queryVector, await this.store.vectors(pack.key, pack.dims), admissible, counts);
       timings.vector = performance.now() - v;
     }
     const f = performance.now();
@@ -198,12 +224,14 @@ export class Searcher {
     const s = performance.now();
     const hits = await rankedHits(this.store, ranked, query, window);
     timings.snippets = performance.now() - s;
-    yield page(finish(hits, await this.coverage(pack.key)), false, vectorCached);
+    yield page(finish(hits, await this.embeddingByFolder(pack.key)), false, vectorCached);
   }
 
-  private async lexicalPage(query: ParsedQuery, window: number, timings: SearchTimings): Promise<SearchHit[]> {
+  private async lexicalPage(query: ParsedQuery, window: number, timings: SearchTimings, counts: StageCounts): Promise<SearchHit[]> {
     const t = performance.now();
-    const ranked = await rankLexical(this.store, query, window, await admissibleChunks(this.store, query));
+    const admissible = await admissibleChunks(this.store, query);
+    counts.phraseChunks = admissible?.chunks ?? null;
+    const ranked = await rankLexical(this.store, query, window, admissible, counts);
     timings.lexical = performance.now() - t;
     const s = performance.now();
     const hits = await rankedHits(this.store, ranked, query, window);
@@ -219,22 +247,31 @@ export class Searcher {
     return vector;
   }
 
-  private coverageCache: { generation: number; value: number } | null = null;
+  private coverageCache: { generation: number; value: FolderEmbedding[] } | null = null;
 
-  /** Share of all chunks with a vector, recomputed only when the index changed. */
-  private async coverage(modelKey: string): Promise<number> {
+  /** Chunks and embedded chunks per folder, recomputed only when the index changed. */
+  private async embeddingByFolder(modelKey: string): Promise<FolderEmbedding[]> {
     if (this.coverageCache?.generation === this.store.generation) return this.coverageCache.value;
     const generation = this.store.generation;
-    let chunks = 0;
-    let embedded = 0;
-    for (const c of (await this.store.embeddingCoverage(modelKey)).values()) {
-      chunks += c.chunks;
-      embedded += c.embedded;
-    }
-    const value = chunks === 0 ? 1 : embedded / chunks;
+    const value = [...(await this.store.embeddingCoverage(modelKey))].map(([folderId, c]) => ({
+      folder: this.store.scope.folderNames.get(folderId) ?? String(folderId),
+      chunks: c.chunks,
+      embedded: c.embedded,
+    }));
     this.coverageCache = { generation, value };
     return value;
   }
+}
+
+/** Share of all chunks with a vector (1 when there are none). */
+function embeddedShare(folders: readonly FolderEmbedding[]): number {
+  let chunks = 0;
+  let embedded = 0;
+  for (const f of folders) {
+    chunks += f.chunks;
+    embedded += f.embedded;
+  }
+  return chunks === 0 ? 1 : embedded / chunks;
 }
 
 function hasFilters(query: ParsedQuery): boolean {

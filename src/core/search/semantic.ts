@@ -2,6 +2,7 @@ import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { chunkMeta } from './hits.js';
 import type { Admissible, RankedChunk } from './lexical.js';
+import type { StageCounts } from './profile.js';
 import type { VectorIndex } from './vector-index.js';
 
 const CANDIDATES = 100;
@@ -17,18 +18,33 @@ export function semanticText(query: ParsedQuery): string {
 
 /**
  * Chunks nearest to the query vector, best first, among the admissible ones (filters, phrases). A text
- * that occurs in several chunks (the vector is per text) yields all of them.
+ * that occurs in several chunks (the vector is per text) yields all of them. Counts the vectors compared.
  */
-export function rankSemantic(store: Store, queryVector: Float32Array, vectors: VectorIndex, admissible: Admissible | null): RankedChunk[] {
-  if (!admissible) return nearestChunks(store, vectors.search(queryVector, CANDIDATES));
+export function rankSemantic(
+  store: Store,
+  queryVector: Float32Array,
+  vectors: VectorIndex,
+  admissible: Admissible | null,
+  counts: StageCounts,
+): RankedChunk[] {
+  const tally = { compared: 0 };
+  const ranked = nearestAdmissible(store, admissible, (k, allowed = null) => vectors.search(queryVector, k, allowed, 'auto', tally));
+  counts.vectorsCompared = tally.compared;
+  return ranked;
+}
+
+type Nearest = (k: number, allowed?: ((hash: string) => boolean) | null) => Array<{ hash: string; score: number }>;
+
+function nearestAdmissible(store: Store, admissible: Admissible | null, nearest: Nearest): RankedChunk[] {
+  if (!admissible) return nearestChunks(store, nearest(CANDIDATES));
   // Scoped: most scopes keep plenty of the nearest texts, so filter those first; a narrow one
   // searches among its own texts (phrases came with theirs).
   if (!admissible.hashes) {
-    const wide = nearestChunks(store, vectors.search(queryVector, CANDIDATES * OVERFETCH), admissible);
+    const wide = nearestChunks(store, nearest(CANDIDATES * OVERFETCH), admissible);
     if (wide.length >= CANDIDATES / 2) return wide;
   }
   const hashes = admissible.hashes ?? admissibleHashes(store, admissible);
-  return nearestChunks(store, vectors.search(queryVector, CANDIDATES, (hash) => hashes.has(hash)), admissible);
+  return nearestChunks(store, nearest(CANDIDATES, (hash) => hashes.has(hash)), admissible);
 }
 
 /** The (admissible) chunks holding the nearest texts, best first. */

@@ -78,16 +78,19 @@ export class VectorIndex {
 
   /**
    * The `k` most similar vectors to `query` (cosine, as vectors are unit length), best first.
-   * `strategy` overrides the size-based choice between the exact scan and the binary prefilter.
+   * `strategy` overrides the size-based choice between the exact scan and the binary prefilter;
+   * `tally.compared` adds the vectors scored against the query.
    */
   search(
     query: Float32Array,
     k: number,
     allowed: ((hash: string) => boolean) | null = null,
     strategy: 'auto' | 'exact' | 'approximate' = 'auto',
+    tally?: { compared: number },
   ): Array<{ hash: string; score: number }> {
     const exact = strategy === 'exact' || (strategy === 'auto' && this.size < EXACT_BELOW);
     const candidates = exact ? this.allRows(allowed) : this.nearestBySigns(query, Math.max(MIN_CANDIDATES, k * OVERSAMPLE), allowed);
+    if (tally) tally.compared += candidates.length;
     // Keep the best k: a sorted short list, trimmed when it doubles.
     let best: Array<{ row: number; score: number }> = [];
     let floor = -Infinity;
