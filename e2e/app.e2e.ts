@@ -207,15 +207,20 @@ test('stats show the search caches with live counts; settings are saved', async 
   await shot('settings');
 });
 
-test('trends chart throughput, search time, cache hit rate and memory from the samples', async () => {
+test('trends draw search times, throughput, cache hit rates and memory from the history, with index runs as spans', async () => {
   await page.getByRole('button', { name: 'Trends', exact: true }).click();
-  for (const title of ['Throughput', 'Search time, last minute', 'Result cache hit rate', 'Memory']) {
-    await expect(page.getByRole('figure', { name: title })).toBeVisible();
+  const figure = (title: string) => page.getByRole('figure', { name: title });
+  for (const title of ['Search time p95 by mode', 'Search time p50 by mode', 'Indexing throughput by stage', 'Cache hit rate', 'Memory']) {
+    await expect(figure(title)).toBeVisible({ timeout: 15_000 });
   }
-  // Memory has a value in every sample: once there are two, its lines are drawn.
-  const memoryLine = page.getByRole('figure', { name: 'Memory' }).locator('path.recharts-line-curve').first();
-  await expect(memoryLine).toHaveAttribute('d', /^M[\d.,-]+[LC]/, { timeout: 15_000 });
-  await expect(page.getByRole('figure', { name: 'Throughput' }).locator('path.recharts-line-curve')).toHaveCount(2);
+  // Memory has a value in every sample: once there are two, its line is drawn.
+  await expect(figure('Memory').locator('path.recharts-line-curve').first()).toHaveAttribute('d', /^M[\d.,-]+[LC]/, { timeout: 15_000 });
+  await expect(figure('Search time p95 by mode').locator('.recharts-legend-item')).toContainText(['lexical (ms)']);
+  // The folders indexed earlier are shaded as runs.
+  await expect(figure('Indexing throughput by stage').locator('.recharts-reference-area').first()).toBeAttached();
+  await page.getByRole('radio', { name: '24 h' }).check();
+  await expect(figure('Memory')).toBeVisible();
+  await page.getByRole('radio', { name: '15 min' }).check();
   await shot('trends');
 });
 
@@ -261,4 +266,14 @@ test('switches the embedding model in Settings, and semantic search goes on with
     await expect(page.getByRole('list', { name: 'Results' }).getByRole('listitem').first()).toBeVisible({ timeout: 2000 });
   }).toPass({ timeout: 30_000 });
   await expect(page.locator('.search-meta')).toContainText('semantic');
+});
+
+test('the history outlives a restart of the engine: the trends of the last session are still drawn', async () => {
+  await app.stop();
+  app = await serveApp(path.join(work, 'data'));
+  await page.goto(app.url);
+  await page.getByRole('button', { name: 'Trends', exact: true }).click();
+  const searchTimes = page.getByRole('figure', { name: 'Search time p95 by mode' });
+  await expect(searchTimes).toBeVisible();
+  await expect(searchTimes.locator('path.recharts-line-curve').first()).toHaveAttribute('d', /^M[\d.,-]+/);
 });

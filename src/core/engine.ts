@@ -7,7 +7,7 @@ import type {
 import { embedFolder } from './indexing/embed-phase.js';
 import type { PauseGate } from './indexing/pause-gate.js';
 import { changesSince, writeSnapshot } from './indexing/watch.js';
-import { DEFAULT_MAX_FILE_BYTES, indexFolder, type FileProcessor } from './indexing/indexer.js';
+import { DEFAULT_MAX_FILE_BYTES, indexFolder, noteSlowFile, type FileProcessor } from './indexing/indexer.js';
 import type { CacheSettings } from './search/lru.js';
 import { Searcher, type SearchRequest, type SemanticSetup } from './search/searcher.js';
 import { Store } from './store/store.js';
@@ -163,6 +163,7 @@ export class Engine {
     // (and a run interrupted in this pass resumes it), before any of them is embedded.
     const refined = yield* indexFolder(this.store, folder, this.processor, { ...common, refine: true });
     summary.chunksWritten += refined.chunksWritten;
+    for (const file of refined.slowestFiles) noteSlowFile(summary.slowestFiles, file);
     if (await recorded) await fs.rename(pending, snapshot).catch(() => undefined);
     if ('pack' in this.embedding && !options.lexicalOnly) {
       const run = embedFolder(this.store, folder, this.embedding.embedder, this.embedding.pack, {

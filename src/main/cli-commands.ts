@@ -4,6 +4,7 @@ import type { EventListener, EventName, QuarryApi } from '../shared/contract.js'
 import { isQuarryError } from '../shared/errors.js';
 import type { CacheStats, FolderInfo, SearchMode } from '../shared/types.js';
 import { formatCache, formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
+import { reportsCommand } from './cli-reports.js';
 import { followRuns, requestIndexing } from './follow-runs.js';
 
 /** What the CLI's data commands run against: the engine's client, or a service in this process. */
@@ -76,6 +77,8 @@ export async function runDataCommand(backend: CliBackend, command: string, args:
     }
     case 'cache':
       return cacheCommand(api, args, options);
+    case 'reports':
+      return reportsCommand(api, args[0], options);
     case 'stats': {
       const metrics = await api.prometheusMetrics({});
       console.log(options.json ? JSON.stringify(metrics.json) : metrics.text.trimEnd());

@@ -107,6 +107,23 @@ describe('quarry CLI', () => {
     assert.equal(q('cache', 'configure', 'query vectors').status, 2, 'nothing to configure');
   });
 
+  it('lists index run reports: files by outcome, passes with throughput, skips by reason, the slowest files', () => {
+    const text = q('reports', 'repo');
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /^repo {2}.+ {2}done in /m);
+    assert.match(text.stdout, /^ {2}files: \d+ seen, \d+ indexed, /m);
+    assert.match(text.stdout, /^ {2}passes: indexing \d+ files in .+ files\/s; parsing \d+ files in /m);
+    assert.match(text.stdout, /^ {2}skipped: .*too-large 1/m);
+    assert.match(text.stdout, /^ {2}slowest: \S+ [\d.]+ ms \(/m);
+    const json = q('reports', '--json', '--limit', '1');
+    const lines = json.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const report = JSON.parse(lines[0]!) as { folder: string; summary: { slowestFiles: unknown[] } };
+    assert.equal(report.folder, 'repo');
+    assert.ok(report.summary.slowestFiles.length > 0);
+    assert.match(q('reports', 'nothing-here').stdout, /^no index runs of nothing-here on record$/m);
+  });
+
   it('honours --max-file-size', async () => {
     const small = path.join(work, 'small-cap');
     await writeFile(small, 'big.ts', `export const data = [${'1, '.repeat(2000)}];\n`);

@@ -40,6 +40,8 @@ Commands:
   cache list                the engine's caches: hits, misses, entries, evictions, invalidations, settings
   cache clear <name>        empty one ("search results", "query vectors")
   cache configure <name>    --max-entries N, --ttl SECS|none, while the engine runs
+  reports [<name>]          index run reports, newest first: files by outcome, time and throughput per pass,
+                            skipped files by reason, the slowest files (--limit N, default 20)
   stats                     the engine's metrics in Prometheus's text format (--json: prom-client's JSON);
                             the engine also serves them at GET /metrics with the token from DATA_DIR/engine.json
   serve                     browser mode: the app on http://127.0.0.1 (the URL with its token is printed first);
@@ -68,7 +70,7 @@ Options:
   --json                    machine-readable output (JSON lines for search and skipped)
   -h, --help                this help`;
 
-const DATA_COMMANDS = new Set(['add', 'remove', 'folders', 'index', 'search', 'status', 'skipped', 'stats', 'cache']);
+const DATA_COMMANDS = new Set(['add', 'remove', 'folders', 'index', 'search', 'status', 'skipped', 'stats', 'cache', 'reports']);
 /** The flags that configure an engine, passed on to the one a command starts. */
 const ENGINE_FLAGS = ['models-dir', 'model', 'device', 'budget', 'max-file-size', 'idle-timeout'] as const;
 const DEFAULT_IDLE_SECONDS = 600;

@@ -3,10 +3,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../../test/support/eventually.js';
-import { writeFile } from '../../test/support/fixtures.js';
+import { tempDir, writeFile } from '../../test/support/fixtures.js';
 import { openTestService, type TestService } from '../../test/support/service.js';
+import { Engine } from '../core/engine.js';
+import { InProcessFileProcessor } from '../core/indexing/in-process.js';
 import type { AlertStatus, StatsSample } from '../shared/contract.js';
-import type { QuarryService } from './service.js';
+import { QuarryService } from './service.js';
+import { SettingsStore } from './settings-store.js';
 
 describe('QuarryService metrics, and alert rules over them', () => {
   let opened: TestService;
@@ -42,8 +45,8 @@ describe('QuarryService metrics, and alert rules over them', () => {
     assert.equal(samples.at(-1)!.searchP95Ms, null);
     for (let i = 0; i < 3; i++) await service.search({ requestId: `s${i}`, query: 'findNeedle', mode: 'lexical' });
     await service.search({ requestId: 'r', query: '/find\\w+/', mode: 'regex' });
-    const after = samples.length;
-    await eventually(() => samples.length > after, 'a sample after the searches');
+    const searched = Date.now();
+    await eventually(() => samples.at(-1)!.at > searched, 'a sample after the searches');
     const latest = samples.at(-1)!;
     assert.equal(latest.searchesLastMinute, 4);
     assert.deepEqual(latest.searchByMode.map((m) => [m.mode, m.searches]).sort(), [['lexical', 3], ['regex', 1]], 'per mode too');
@@ -65,24 +68,42 @@ describe('QuarryService metrics, and alert rules over them', () => {
     assert.ok(json.some((metric) => metric.name === 'quarry_search_duration_seconds' && metric.type === 'histogram'));
   });
 
-  it('keeps the samples for trends: files processed per second, and the result cache hit rate', async () => {
-    const from = samples.length;
+  it('keeps the history for trends: work per phase, search times per mode, cache hit rates, runs as spans', async () => {
     const more = path.join(opened.dir, 'more');
     for (let i = 0; i < 20; i++) await writeFile(more, `m${i}.ts`, `export const trendModule${i} = ${i};\n`);
     await service.addFolder({ path: more });
     await service.idle();
     for (let i = 0; i < 3; i++) await service.search({ requestId: `t${i}`, query: 'trendModule7', mode: 'lexical' });
     const searched = Date.now();
-    await eventually(() => samples.length > from && samples.at(-1)!.at > searched, 'a sample after the searches');
+    await eventually(() => samples.at(-1)!.at > searched, 'a sample after the searches');
 
-    const trends = await service.trends();
-    assert.deepEqual(trends.slice(-5), samples.slice(-5), 'trends are the samples sent');
-    const window = trends.slice(trends.indexOf(samples[from]!));
-    const files = window.reduce((sum, s, i) => sum + s.filesPerSecond * ((s.at - (i === 0 ? samples[from - 1]!.at : window[i - 1]!.at)) / 1000), 0);
-    assert.equal(Math.round(files), 40, 'each of 20 files, once by the fast pass and once by the syntax pass');
-    const rates = window.map((s) => s.resultCacheHitRate).filter((r) => r !== null);
-    assert.ok(rates.length > 0 && rates.every((r) => r >= 0 && r <= 1), JSON.stringify(rates));
-    assert.ok(rates.some((r) => r > 0), 'the repeated searches hit the cache');
+    const trends = await service.trends({ range: '15m' });
+    assert.equal(trends.stepMs, 5000);
+    const total = (key: string) => trends.points.reduce((sum, point) => sum + (point.values[key] ?? 0) * (trends.stepMs / 1000), 0);
+    assert.equal(Math.round(total('throughput.indexing')), 21, 'the fast pass: 20 files here and the first folder\'s one');
+    assert.equal(Math.round(total('throughput.parsing')), 21, 'and the syntax pass again');
+    const lexicalP95 = trends.points.flatMap((point) => point.values['search.p95.lexical'] ?? []);
+    assert.ok(lexicalP95.length > 0 && lexicalP95.every((ms) => ms > 0), 'lexical search times');
+    assert.ok(trends.points.some((point) => point.values['search.p95.regex'] !== undefined), 'regex search times, per mode');
+    const hitRates = trends.points.flatMap((point) => point.values['cache.hit_rate.search results'] ?? []);
+    assert.ok(hitRates.some((rate) => rate > 0) && hitRates.every((rate) => rate >= 0 && rate <= 100), JSON.stringify(hitRates));
+    assert.ok(trends.points.every((point) => point.values['memory.rss']! > 0));
+    assert.deepEqual(trends.series.find((series) => series.key === 'search.p95.lexical'), { key: 'search.p95.lexical', label: 'lexical', unit: 'ms', chart: 'search-p95' });
+    assert.deepEqual(trends.runs.map((run) => [run.folder, run.outcome]).sort(), [['more', 'done'], ['repo', 'done']]);
+    assert.ok(trends.runs.every((run) => run.endedAt >= run.startedAt && run.startedAt >= trends.from));
+  });
+
+  it('stores a report of each index run: stages, throughput, skips and the slowest files', async () => {
+    await eventually(async () => (await service.reports({ folder: 'more' })).length > 0, 'the report is stored');
+    const [report] = await service.reports({ folder: 'more' });
+    assert.equal(report!.outcome, 'done');
+    assert.equal(report!.summary!.filesIndexed, 20);
+    assert.deepEqual(report!.stages.map((stage) => stage.phase), ['indexing', 'parsing']);
+    assert.ok(report!.stages.every((stage) => stage.done === 20 && stage.ms > 0 && stage.rate > 0));
+    const slowest = report!.summary!.slowestFiles;
+    assert.equal(slowest.length, 10, 'the ten slowest of twenty');
+    assert.ok(slowest.every((file, i) => file.path.startsWith('m') && file.bytes > 0 && (i === 0 || slowest[i - 1]!.ms >= file.ms)), 'slowest first');
+    assert.deepEqual((await service.reports({})).map((r) => r.folder).slice(0, 2), ['more', 'repo'], 'every folder\'s, newest first');
   });
 
   it('fires when searches are slower than the rule allows, and resolves when the rule is relaxed', async () => {
@@ -105,5 +126,41 @@ describe('QuarryService metrics, and alert rules over them', () => {
     await service.idle();
     await eventually(() => events.some((e) => e.rule.id === 'indexing-failed' && e.state === 'firing'), 'the indexing-failed alert fires');
     assert.equal((await state('indexing-failed'))?.value, 1);
+  });
+});
+
+describe('the metrics history across a restart', () => {
+  it('shows the history and the runs of the last session after the engine reopens', async () => {
+    const { dir, cleanup } = await tempDir();
+    const dataDir = path.join(dir, 'data');
+    const open = async () => {
+      const engine = await Engine.open({ dataDir, processor: await InProcessFileProcessor.create() });
+      return { engine, service: new QuarryService(engine, new SettingsStore(dataDir), null, null, { sampleMs: 40 }) };
+    };
+    try {
+      let { engine, service } = await open();
+      await writeFile(path.join(dir, 'repo'), 'a.ts', 'export const restartNeedle = 1;\n');
+      await service.addFolder({ path: path.join(dir, 'repo') });
+      await service.idle();
+      await service.search({ requestId: 'x', query: 'restartNeedle', mode: 'lexical' });
+      const searched = Date.now();
+      await eventually(async () => (await service.stats())!.at > searched, 'a sample after the search');
+      const before = await service.trends({ range: '1h' });
+      await service.stop();
+      engine.close();
+
+      ({ engine, service } = await open());
+      try {
+        const after = await service.trends({ range: '1h' });
+        assert.ok(after.points.some((point) => point.values['search.p95.lexical'] !== undefined), 'the search time from before the restart');
+        assert.deepEqual(after.runs, before.runs, 'and the index run');
+        assert.equal((await service.reports({}))[0]?.folder, 'repo');
+      } finally {
+        await service.stop();
+        engine.close();
+      }
+    } finally {
+      await cleanup();
+    }
   });
 });

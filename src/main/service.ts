@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Engine } from '../core/engine.js';
 import { IndexScheduler } from '../core/indexing/scheduler.js';
 import type {
-  AlertStatus, Capabilities, FilePreview, IndexingState, MethodInput, MethodOutput, Models, QuarryApi, Settings, StatsSample,
+  AlertStatus, Capabilities, FilePreview, IndexingState, IndexRunReport, MethodInput, MethodOutput, Models, QuarryApi, Settings, StatsSample, TrendsReport,
 } from '../shared/contract.js';
 import { QuarryError } from '../shared/errors.js';
 import type { CacheStats, FolderInfo } from '../shared/types.js';
@@ -56,8 +56,9 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
 
   /** Stops sampling, watching, and indexing at its next safe point; the engine itself is closed by its owner. */
   async stop(): Promise<void> {
-    this.metrics.stop();
+    // Indexing first: a run it stops still gets its report into the history before that closes.
     await this.folderIndexing.stop();
+    await this.metrics.stop();
   }
 
   /** Whether indexing or a model download is under way or waiting. */
@@ -162,8 +163,16 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     return this.metrics.alerts();
   }
 
-  trends(): Promise<StatsSample[]> {
-    return this.metrics.trends();
+  stats(): Promise<StatsSample | null> {
+    return this.metrics.stats();
+  }
+
+  trends(input: MethodInput<'trends'>): Promise<TrendsReport> {
+    return this.metrics.trends(input);
+  }
+
+  reports(input: MethodInput<'reports'>): Promise<IndexRunReport[]> {
+    return this.metrics.reports(input);
   }
 
   prometheusMetrics(): Promise<MethodOutput<'prometheusMetrics'>> {

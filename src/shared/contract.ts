@@ -133,7 +133,32 @@ const indexSummary = z.object({
   embeddingCacheHits: count,
   embeddingsFailed: count,
   elapsedMs: z.number(),
+  slowestFiles: z.array(z.object({ path: z.string(), ms: z.number(), bytes: count })),
 }) satisfies z.ZodType<IndexSummary>;
+
+/** One index run of one folder, stored in the metrics history: what `quarry reports` and the app list. */
+export const indexRunReport = z.object({
+  folder: z.string(),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  outcome: z.enum(['done', 'failed', 'cancelled']),
+  error: z.string().nullable(),
+  summary: indexSummary.nullable(),
+  /** Each pass the run made (the fast lexical pass, the syntax pass, embedding), as its last progress report saw it. */
+  stages: z.array(z.object({
+    phase: z.enum(['indexing', 'parsing', 'embedding']),
+    unit: z.enum(['files', 'chunks']),
+    done: count,
+    total: count,
+    bytes: count,
+    ms: z.number(),
+    /** Units per second. */
+    rate: z.number(),
+  })),
+  /** The folder's skipped files by reason once the run ended. */
+  skippedByReason: z.partialRecord(skipReason, count),
+});
+export type IndexRunReport = z.infer<typeof indexRunReport>;
 
 const skippedFile = z.object({ folder: z.string(), path: z.string(), reason: skipReason, detail: z.string() }) satisfies z.ZodType<SkippedFile>;
 
@@ -189,6 +214,31 @@ const statsSample = z.object({
   caches: z.array(cacheStats),
 });
 export type StatsSample = z.infer<typeof statsSample>;
+
+/** The spans the Trends page offers, in ms. */
+export const TREND_RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '90d': 90 * 86_400_000 } as const;
+const trendRange = z.enum(Object.keys(TREND_RANGES) as [keyof typeof TREND_RANGES, ...Array<keyof typeof TREND_RANGES>]);
+export type TrendRange = z.infer<typeof trendRange>;
+
+/** The charts a series belongs to; the page draws one per chart that has data. */
+const trendChart = z.enum(['search-p95', 'search-p50', 'throughput', 'cache-hit-rate', 'memory', 'index-size', 'coverage']);
+export type TrendChart = z.infer<typeof trendChart>;
+
+/** The metrics history over a range, in steps, from the history file (so it outlives restarts). */
+const trendsReport = z.object({
+  range: trendRange,
+  from: z.number(),
+  to: z.number(),
+  stepMs: z.number().positive(),
+  series: z.array(z.object({ key: z.string(), label: z.string(), unit: z.string(), chart: trendChart })),
+  /** One per step that has a sample, oldest first; a series missing from `values` had no data in the step. */
+  points: z.array(z.object({ at: z.number(), values: z.record(z.string(), z.number()) })),
+  /** Index runs that overlap the range, as spans. */
+  runs: z.array(z.object({ folder: z.string(), startedAt: z.number(), endedAt: z.number(), outcome: z.enum(['done', 'failed', 'cancelled']) })),
+  /** Where a series moved more than 10% against its trailing baseline (the median of its last points). */
+  changes: z.array(z.object({ key: z.string(), at: z.number(), baseline: z.number(), value: z.number(), change: z.number() })),
+});
+export type TrendsReport = z.infer<typeof trendsReport>;
 
 /** What an alert rule can watch, sampled every few seconds. */
 export const ALERT_METRICS = {
@@ -332,8 +382,12 @@ export const methods = {
   models: method(none, models),
   /** Every alert rule with its state now. */
   alerts: method(none, z.array(alertStatus)),
-  /** The metrics samples of the last hour, oldest first (new ones arrive as `stats` events). */
-  trends: method(none, z.array(statsSample)),
+  /** The latest metrics sample, or null before the first (new ones arrive as `stats` events). */
+  stats: method(none, statsSample.nullable()),
+  /** Stored reports of index runs, newest first: one folder's or every folder's. */
+  reports: method(z.strictObject({ folder: z.string().min(1).max(4096).optional(), limit: z.number().int().min(1).max(500).optional() }), z.array(indexRunReport)),
+  /** The metrics history over a range (default the last hour), from the file that outlives restarts. */
+  trends: method(z.strictObject({ range: trendRange.optional() }), trendsReport),
   /**
    * Quarry's metrics in Prometheus's text format (what `GET /metrics` serves) and as prom-client's
    * JSON: search time per mode and stage, index work, embeddings, caches, queue, index size, process.

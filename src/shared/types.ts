@@ -234,6 +234,14 @@ export interface IndexSummary {
   /** Chunk texts the model failed on twice (recorded with the reason, not retried). */
   embeddingsFailed: number;
   elapsedMs: number;
+  /** The files that took longest to read, decode, chunk and tokenize, slowest first (a few). */
+  slowestFiles: SlowFile[];
+}
+
+export interface SlowFile {
+  path: string;
+  ms: number;
+  bytes: number;
 }
 
 /** An embedding model's id is a folder name in the models folder, never a path (so not `.` or `..`). */

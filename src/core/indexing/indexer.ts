@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QuarryError } from '../../shared/errors.js';
-import type { FolderInfo, IndexProgress, IndexSummary } from '../../shared/types.js';
+import type { FolderInfo, IndexProgress, IndexSummary, SlowFile } from '../../shared/types.js';
 import type { FileRow, FileWrite, FolderBatch, Store } from '../store/store.js';
 import type { WalkedFile, WalkGone, WalkItem, WalkRequest } from '../walk/walker.js';
 import { readGitHead } from './git-head.js';
@@ -81,7 +81,7 @@ export async function* indexFolder(
 
   const summary: IndexSummary = {
     folder: folder.name, filesSeen: 0, filesIndexed: 0, filesUnchanged: 0, filesDeleted: 0, filesSkipped: 0, chunksWritten: 0,
-    embeddingsComputed: 0, embeddingCacheHits: 0, embeddingsFailed: 0, elapsedMs: 0,
+    embeddingsComputed: 0, embeddingCacheHits: 0, embeddingsFailed: 0, elapsedMs: 0, slowestFiles: [],
   };
   let indexingStarted = started;
   const progress = (phase: IndexProgress['phase'], total: number, done: number, bytes: number): IndexProgress => {
@@ -239,6 +239,7 @@ export async function* indexFolder(
             path: file.relPath, size: file.size, mtimeMs: file.mtimeMs, hash: outcome.hash, language: outcome.language, skip: null,
             chunks: outcome.chunks, provisional: outcome.provisional,
           });
+          noteSlowFile(summary.slowestFiles, { path: file.relPath, ms: outcome.ms, bytes: file.size });
           // Counted once they are final: provisional chunks never reach the embedder.
           if (outcome.provisional) provisionalFiles++;
           else summary.chunksWritten += outcome.chunks.length;
@@ -264,6 +265,22 @@ export async function* indexFolder(
   if (summary.filesIndexed + summary.filesDeleted > 0 && provisionalFiles === 0) await store.checkpoint();
   summary.elapsedMs = performance.now() - started;
   return summary;
+}
+
+/** The slowest files a summary keeps. */
+const SLOW_FILES_KEPT = 10;
+
+/** Keeps `file` among the slowest, slowest first, at most SLOW_FILES_KEPT; a path seen twice (both passes) keeps its slower time. */
+export function noteSlowFile(slowest: SlowFile[], file: SlowFile): void {
+  const same = slowest.findIndex((kept) => kept.path === file.path);
+  if (same !== -1) {
+    if (slowest[same]!.ms >= file.ms) return;
+    slowest.splice(same, 1);
+  }
+  if (slowest.length === SLOW_FILES_KEPT && slowest.at(-1)!.ms >= file.ms) return;
+  const at = slowest.findIndex((kept) => kept.ms < file.ms);
+  slowest.splice(at === -1 ? slowest.length : at, 0, file);
+  if (slowest.length > SLOW_FILES_KEPT) slowest.pop();
 }
 
 /**

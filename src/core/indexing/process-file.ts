@@ -27,7 +27,8 @@ export interface IndexedChunk extends Chunk {
 }
 
 export type FileOutcome =
-  | { type: 'indexed'; hash: string; language: string; size: number; chunks: IndexedChunk[]; provisional: boolean }
+  /** `ms`: the time this file took, from its read to its last chunk's postings. */
+  | { type: 'indexed'; hash: string; language: string; size: number; chunks: IndexedChunk[]; provisional: boolean; ms: number }
   | { type: 'unchanged'; hash: string }
   | { type: 'skipped'; reason: SkipReason; detail: string };
 
@@ -45,6 +46,7 @@ function contentHash(data: string | Uint8Array): string {
  * Runs inside chunk workers; a file that vanished or cannot be read becomes a recorded skip.
  */
 export async function processFile(job: FileJob, chunker: Chunker): Promise<FileOutcome> {
+  const started = performance.now();
   let bytes: Buffer;
   try {
     // Synchronous on purpose: this runs on a worker thread, where an async read only adds
@@ -68,5 +70,5 @@ export async function processFile(job: FileJob, chunker: Chunker): Promise<FileO
   });
   // Chunked by lines where a grammar exists: to be re-chunked along the syntax tree.
   const provisional = !job.syntax && SYNTAX_LANGUAGES.has(language);
-  return { type: 'indexed', hash, language, size: bytes.length, chunks, provisional };
+  return { type: 'indexed', hash, language, size: bytes.length, chunks, provisional, ms: performance.now() - started };
 }

@@ -10,6 +10,19 @@ export interface SchedulerEvents {
   summary: [IndexSummary];
   /** Any job changed state. */
   jobs: [FolderJob[]];
+  /** A job's run ended, however it ended. */
+  finished: [FinishedRun];
+}
+
+/** A run as it ended: its span, outcome, and each pass's last progress report (indexing, parsing, embedding). */
+export interface FinishedRun {
+  folder: string;
+  startedAt: number;
+  endedAt: number;
+  outcome: 'done' | 'failed' | 'cancelled';
+  error: string | null;
+  summary: IndexSummary | null;
+  phases: IndexProgress[];
 }
 
 /** Priority of a folder the user just added or searched: ahead of background work. */
@@ -202,6 +215,8 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
     entry.job.state = 'running';
     this.changed();
     const options = { signal: entry.abort.signal, gate: entry.gate };
+    const startedAt = Date.now();
+    const phases = new Map<IndexProgress['phase'], IndexProgress>();
     const run =
       entry.changed ? this.engine.index(entry.folder, { ...options, changed: [...entry.changed] })
       : entry.catchUp ? this.engine.catchUp(entry.folder, options)
@@ -216,6 +231,9 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
           break;
         }
         entry.job.progress = step.value;
+        // The fast pass reports `scanning` while its walk lasts: one pass, reported as `indexing`.
+        const pass = step.value.phase === 'scanning' ? 'indexing' : step.value.phase;
+        if (pass !== 'done') phases.set(pass, { ...step.value, phase: pass });
         this.emit('progress', step.value);
       }
     } catch (error) {
@@ -224,6 +242,9 @@ export class IndexScheduler extends EventEmitter<SchedulerEvents> {
       entry.job.error = error instanceof Error ? error.message : String(error);
     }
     this.changed();
+    const { state, error, summary } = entry.job;
+    const outcome = state === 'done' || state === 'cancelled' ? state : 'failed';
+    this.emit('finished', { folder: entry.folder.name, startedAt, endedAt: Date.now(), outcome, error, summary, phases: [...phases.values()] });
     if (entry.job.state === 'cancelled') return;
     if (entry.rerun) this.enqueue(entry.folder, { priority: entry.job.priority });
     else if (entry.changedSince.size > 0) this.enqueueChanges(entry.folder, [...entry.changedSince]);

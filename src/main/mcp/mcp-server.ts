@@ -39,6 +39,8 @@ const searchOutput = {
   took_ms: z.number(),
   embedding_coverage: z.number().nullable(),
   timings_ms: z.record(z.string(), z.number()),
+  /** What would make the search faster or fuller, worked out by the engine from this search's figures. */
+  advice: z.array(z.object({ code: z.string(), message: z.string() })),
 };
 const cacheSchema = z.object({
   name: z.string(),
@@ -402,6 +404,7 @@ function searchStructured(result: SearchResult, contextLines: number): Structure
     took_ms: Math.round(result.tookMs * 10) / 10,
     embedding_coverage: result.embeddingCoverage,
     timings_ms: { ...result.timings },
+    advice: result.profile.advice.map(({ code, message }) => ({ code, message })),
   };
 }
 
@@ -412,7 +415,8 @@ function searchText(result: Structured<typeof searchOutput>): string {
     const where = `${hit.folder}/${hit.path}:${hit.start_line}-${hit.end_line}${hit.symbol ? ` ${hit.symbol}` : ''}`;
     return hit.snippet ? `${where}\n${hit.snippet.replace(/^/gm, '  ')}` : where;
   });
-  return [head, ...hits, ...(result.next_cursor ? [`next_cursor: ${result.next_cursor}`] : [])].join('\n');
+  const advice = result.advice.map((a) => `advice (${a.code}): ${a.message}`);
+  return [head, ...hits, ...(result.next_cursor ? [`next_cursor: ${result.next_cursor}`] : []), ...advice].join('\n');
 }
 
 async function statusStructured(backend: CliBackend): Promise<Structured<typeof statusOutput>> {
@@ -470,8 +474,7 @@ function cacheStructured(stats: CacheStats): z.output<typeof cacheSchema> {
 }
 
 async function performanceStructured(backend: CliBackend): Promise<Structured<typeof performanceOutput>> {
-  const [trends, alerts, caches] = await Promise.all([backend.api.trends({}), backend.api.alerts({}), backend.api.caches({})]);
-  const last = trends.at(-1) ?? null;
+  const [last, alerts, caches] = await Promise.all([backend.api.stats({}), backend.api.alerts({}), backend.api.caches({})]);
   return {
     sampled_at: last?.at ?? null,
     search: {

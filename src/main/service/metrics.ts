@@ -1,33 +1,49 @@
+import path from 'node:path';
 import type { Engine } from '../../core/engine.js';
-import type { IndexScheduler } from '../../core/indexing/scheduler.js';
+import type { FinishedRun, IndexScheduler } from '../../core/indexing/scheduler.js';
 import { AlertEvaluator, type MetricSample } from '../../core/observability/alert-evaluator.js';
+import { bucketOf, emptyBuckets, type BucketCounts } from '../../core/observability/latency-histogram.js';
+import { MetricsHistory, type HistorySample } from '../../core/observability/metrics-history.js';
 import { LatencyWindow } from '../../core/observability/metrics.js';
-import type { AlertStatus, MethodOutput, QuarryApi, Settings, StatsSample } from '../../shared/contract.js';
-import type { IndexProgress, SearchMode, SearchResult } from '../../shared/types.js';
+import { indexRunReport, type AlertStatus, type IndexRunReport, type MethodInput, type MethodOutput, type QuarryApi, type Settings, type StatsSample, type TrendsReport } from '../../shared/contract.js';
+import type { CacheStats, IndexProgress, SearchMode, SearchResult } from '../../shared/types.js';
 import type { SettingsStore } from '../settings-store.js';
 import type { Emit } from './events.js';
 import { PrometheusMetrics } from './prometheus.js';
+import { SERIES, trendsReport } from './trends.js';
 
 /** How often the metrics are sampled (a `stats` event) and alert rules look at them. */
 const SAMPLE_MS = 5000;
-/** Samples kept for trends: an hour's worth at the default rate. */
-const TREND_SAMPLES = 720;
+/** The metrics history's file in the data directory: beside the index, never inside it. */
+export const HISTORY_FILE = 'metrics.duckdb';
+/** Index size and embedding coverage come from a status read (tens of ms on a large index): not on every sample. */
+const STATUS_EVERY_MS = 30_000;
 const RESULT_CACHE = 'search results';
 
 const MB = 1024 * 1024;
 
-/** Samples Quarry's metrics on a timer (`stats` events, kept for trends) and runs the alert rules over them (`alert` events). */
-export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends' | 'prometheusMetrics'> {
+/**
+ * Samples Quarry's metrics on a timer (`stats` events), keeps them in the metrics history with
+ * each index run's report, and runs the alert rules over them (`alert` events).
+ */
+export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'stats' | 'trends' | 'reports' | 'prometheusMetrics'> {
   private readonly searchTimes = new LatencyWindow();
   private readonly searchTimesByMode = new Map<SearchMode, LatencyWindow>();
   private readonly prometheus: PrometheusMetrics;
   /** Created from the saved rules on first use. */
   private alertEvaluator: Promise<AlertEvaluator> | null = null;
   private readonly sampler: NodeJS.Timeout;
-  private sampling = false;
-  private readonly history: StatsSample[] = [];
-  /** Work done since the start, from progress events, and where each folder's phase stood. */
-  private readonly work = { files: 0, chunks: 0, last: new Map<string, number>() };
+  /** The sample being taken, and reports being stored: what stop() waits for before closing the history. */
+  private sampling: Promise<void> | null = null;
+  private readonly storing = new Set<Promise<void>>();
+  private latest: StatsSample | null = null;
+  /** Null when the file could not be opened: Quarry runs on without history. */
+  private readonly history: Promise<MetricsHistory | null>;
+  /** Search times since the previous sample, bucketed per mode, for the history. */
+  private searchBuckets = new Map<SearchMode, BucketCounts>();
+  /** Work done since the previous sample per phase (files, or chunks while embedding), and where each folder's phase stood. */
+  private readonly work = { done: new Map<string, number>(), last: new Map<string, number>() };
+  private lastStatusAt = -Infinity;
 
   constructor(
     private readonly engine: Engine,
@@ -37,15 +53,27 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends' | 'pr
     sampleMs: number | undefined,
   ) {
     this.prometheus = new PrometheusMetrics(engine, scheduler);
+    this.history = MetricsHistory.open(path.join(engine.dataDir, HISTORY_FILE)).catch((error: unknown) => {
+      console.warn(`quarry: no metrics history this session: ${(error as Error).message}`);
+      return null;
+    });
     scheduler.on('progress', (progress) => this.countWork(progress));
     scheduler.on('summary', (summary) => this.prometheus.recordRun(summary, engine.activeModel()));
-    this.sampler = setInterval(() => void this.sample(), sampleMs ?? SAMPLE_MS);
+    scheduler.on('finished', (run) => {
+      const storing = this.keepReport(run).finally(() => this.storing.delete(storing));
+      this.storing.add(storing);
+    });
+    this.sampler = setInterval(() => {
+      this.sampling ??= this.sample().finally(() => (this.sampling = null));
+    }, sampleMs ?? SAMPLE_MS);
     this.sampler.unref();
   }
 
-  /** Stops sampling. */
-  stop(): void {
+  /** Stops sampling and closes the history once its writes are done. */
+  async stop(): Promise<void> {
     clearInterval(this.sampler);
+    await Promise.all([this.sampling, ...this.storing]);
+    await (await this.history)?.close();
   }
 
   /** Counts a finished search towards the search-time metrics, overall and for its mode. */
@@ -55,6 +83,9 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends' | 'pr
     let window = this.searchTimesByMode.get(result.mode);
     if (!window) this.searchTimesByMode.set(result.mode, (window = new LatencyWindow()));
     window.record(result.tookMs, now);
+    let buckets = this.searchBuckets.get(result.mode);
+    if (!buckets) this.searchBuckets.set(result.mode, (buckets = emptyBuckets()));
+    buckets[bucketOf(result.tookMs)]!++;
     this.prometheus.recordSearch(result);
   }
 
@@ -68,8 +99,24 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends' | 'pr
     return (await this.evaluator()).all();
   }
 
-  async trends(): Promise<StatsSample[]> {
-    return [...this.history];
+  async stats(): Promise<StatsSample | null> {
+    return this.latest;
+  }
+
+  async trends(input: MethodInput<'trends'>): Promise<TrendsReport> {
+    return trendsReport(await this.history, input.range ?? '1h', Date.now());
+  }
+
+  async reports(input: MethodInput<'reports'>): Promise<IndexRunReport[]> {
+    const history = await this.history;
+    if (!history) return [];
+    const limit = input.limit ?? 50;
+    const runs = await history.runs(0, Date.now(), input.folder ? 500 : limit);
+    // Reports written by another version that no longer fit the contract are left out, not an error.
+    return runs.flatMap((run) => {
+      const report = indexRunReport.safeParse(run.report);
+      return report.success && (!input.folder || report.data.folder === input.folder) ? [report.data] : [];
+    }).slice(0, limit);
   }
 
   /** Puts newly saved rules in force, announcing the firing alerts they resolve; before first use the evaluator reads them itself. */
@@ -92,20 +139,72 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends' | 'pr
     const before = this.work.last.get(key) ?? 0;
     const done = progress.done >= before ? progress.done - before : progress.done; // a new run of that phase
     this.work.last.set(key, progress.done);
-    if (progress.unit === 'chunks') this.work.chunks += done;
-    else this.work.files += done;
+    this.work.done.set(pass, (this.work.done.get(pass) ?? 0) + done);
+  }
+
+  /** Stores a finished run's report in the history: its summary (with the slowest files), stages and skips. */
+  private async keepReport(run: FinishedRun): Promise<void> {
+    try {
+      const history = await this.history;
+      if (!history) return;
+      const skipped = await this.engine.skipped(run.folder).catch(() => []); // the folder may be gone already
+      const skippedByReason: IndexRunReport['skippedByReason'] = {};
+      for (const file of skipped) skippedByReason[file.reason] = (skippedByReason[file.reason] ?? 0) + 1;
+      const report: IndexRunReport = {
+        folder: run.folder,
+        startedAt: run.startedAt,
+        endedAt: run.endedAt,
+        outcome: run.outcome,
+        error: run.error,
+        summary: run.summary,
+        stages: run.phases.map((p) => ({ phase: p.phase as IndexRunReport['stages'][number]['phase'], unit: p.unit, done: p.done, total: p.total, bytes: p.bytesDone, ms: p.elapsedMs, rate: p.rate })),
+        skippedByReason,
+      };
+      await history.recordRun({ folder: run.folder, startedAt: run.startedAt, endedAt: run.endedAt, report });
+    } catch (error) {
+      console.warn(`quarry: could not keep the report of ${run.folder}'s index run: ${(error as Error).message}`);
+    }
+  }
+
+  /** The history's row for this sample: work and cache lookups since the previous one, search times, gauges. */
+  private historySample(stats: StatsSample, previous: StatsSample | null, status: { indexBytes: number; coverage: number } | null): HistorySample {
+    const counts: Record<string, number> = {};
+    for (const [phase, done] of this.work.done) counts[`${SERIES.work}.${phase}`] = done;
+    const before = new Map((previous?.caches ?? []).map((cache) => [cache.name, cache]));
+    for (const cache of stats.caches) {
+      const hits = sinceBefore(cache, before.get(cache.name), 'hits');
+      const misses = sinceBefore(cache, before.get(cache.name), 'misses');
+      if (hits + misses === 0) continue;
+      counts[`${SERIES.cacheHits}.${cache.name}`] = hits;
+      counts[`${SERIES.cacheMisses}.${cache.name}`] = misses;
+    }
+    const histograms: Record<string, BucketCounts> = {};
+    for (const [mode, buckets] of this.searchBuckets) histograms[`${SERIES.searches}.${mode}`] = buckets;
+    const gauges: Record<string, number> = { [SERIES.rssMb]: stats.rssMb, [SERIES.heapMb]: stats.heapMb };
+    if (status) Object.assign(gauges, { [SERIES.indexBytes]: status.indexBytes, [SERIES.coverage]: status.coverage });
+    return { at: stats.at, counts, gauges, histograms };
+  }
+
+  /** Index size and embedding coverage, every STATUS_EVERY_MS. */
+  private async statusGauges(now: number): Promise<{ indexBytes: number; coverage: number } | null> {
+    if (now - this.lastStatusAt < STATUS_EVERY_MS) return null;
+    this.lastStatusAt = now;
+    const report = await this.engine.status();
+    const chunks = report.folders.reduce((sum, f) => sum + f.chunks, 0);
+    return { indexBytes: report.indexBytes, coverage: chunks === 0 ? 1 : report.folders.reduce((sum, f) => sum + f.embedded, 0) / chunks };
   }
 
   /** Samples the metrics (a `stats` event), and announces each alert that fires or resolves. */
   private async sample(): Promise<void> {
-    if (this.sampling) return;
-    this.sampling = true;
     try {
       const now = Date.now();
+      const status = await this.statusGauges(now);
       const memory = process.memoryUsage();
       const caches = this.engine.cacheStats();
-      const previous = this.history.at(-1);
+      const previous = this.latest;
       const seconds = previous ? Math.max((now - previous.at) / 1000, 1e-3) : 1;
+      const files = (this.work.done.get('indexing') ?? 0) + (this.work.done.get('parsing') ?? 0);
+      const chunks = this.work.done.get('embedding') ?? 0;
       const results = caches.find((c) => c.name === RESULT_CACHE);
       const before = previous?.caches.find((c) => c.name === RESULT_CACHE);
       const hits = (results?.hits ?? 0) - (before?.hits ?? 0);
@@ -119,26 +218,25 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends' | 'pr
           const searches = window.count(now);
           return searches === 0 ? [] : [{ mode, p50Ms: window.percentile(50, now)!, p95Ms: window.percentile(95, now)!, searches }];
         }),
-        filesPerSecond: this.work.files / seconds,
-        chunksEmbeddedPerSecond: this.work.chunks / seconds,
+        filesPerSecond: files / seconds,
+        chunksEmbeddedPerSecond: chunks / seconds,
         // Counters restart when the caches are cleared (a folder removed): no rate across that.
         resultCacheHitRate: hits >= 0 && misses >= 0 && hits + misses > 0 ? hits / (hits + misses) : null,
         rssMb: memory.rss / MB,
         heapMb: memory.heapUsed / MB,
         caches,
       };
-      this.work.files = 0;
-      this.work.chunks = 0;
-      this.history.push(stats);
-      if (this.history.length > TREND_SAMPLES) this.history.shift();
+      const sample = this.historySample(stats, previous, status);
+      this.work.done.clear();
+      this.searchBuckets = new Map();
+      this.latest = stats;
+      await (await this.history)?.record(sample);
       const evaluator = await this.evaluator();
       for (const status of evaluator.evaluate(this.alertMetrics(stats), now)) this.emit('alert', status);
       // After the rules have seen it: a front end that refreshes the alerts on a sample gets its values.
       this.emit('stats', stats);
     } catch (error) {
       console.warn(`quarry: could not sample the metrics: ${(error as Error).message}`);
-    } finally {
-      this.sampling = false;
     }
   }
 
@@ -147,4 +245,10 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'trends' | 'pr
     if (stats.searchP95Ms !== null) sample.searchP95Ms = stats.searchP95Ms;
     return sample;
   }
+}
+
+/** A cache counter's growth since the previous sample; a counter that went down was reset (the cache cleared), so it all counts. */
+function sinceBefore(now: CacheStats, before: CacheStats | undefined, counter: 'hits' | 'misses'): number {
+  const previous = before?.[counter] ?? 0;
+  return now[counter] >= previous ? now[counter] - previous : now[counter];
 }

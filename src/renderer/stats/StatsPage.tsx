@@ -1,6 +1,7 @@
 import type { StatsSample } from '../../shared/contract';
 import { formatBytes } from '../../shared/format';
 import type { StatusReport } from '../../shared/types';
+import { IndexRuns } from './IndexRuns';
 
 const ms = (value: number | null): string => (value === null ? '–' : `${value.toFixed(1)} ms`);
 
@@ -37,7 +38,9 @@ export function StatsPage({ status, stats }: { status: StatusReport | null; stat
           </tr>
         </tbody>
       </table>
-      <p className="muted">Index on disk: {formatBytes(status.indexBytes)} in {status.dataDir}. Trends shows these over the last hour.</p>
+      <p className="muted">Index on disk: {formatBytes(status.indexBytes)} in {status.dataDir}. Trends shows these over time.</p>
+      <h3>Index runs</h3>
+      <IndexRuns />
     </div>
   );
 }
