@@ -2,19 +2,14 @@
 // pipeline against a raw onnxruntime-node session on the same model, threads and inputs; query
 // embedding latency; vector search over 100K vectors; engine memory. Random-weight models measure
 // speed only, never retrieval quality.
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AutoTokenizer, env } from '@huggingface/transformers';
-import * as ort from 'onnxruntime-node';
-import { Chunker } from '../src/core/chunk/chunker.js';
 import { LocalEmbedder } from '../src/core/embedding/local-embedder.js';
 import { resolveModelPack } from '../src/core/embedding/model-pack.js';
-import { languageOf } from '../src/core/files/language.js';
 import { VectorIndex } from '../src/core/search/vector-index.js';
-import { walkFolder } from '../src/core/walk/walker.js';
 import { EmbedPool, threadsFor } from '../src/main/embed-pool.js';
 import { benchModel } from './bench-models.js';
+import { codeChunks, rawOrtEmbedder } from './raw-ort.js';
 import { percentile, randomUnit } from './stats.js';
 
 const { modelsDir, modelId, positionals } = await benchModel(process.argv.slice(2));
@@ -22,64 +17,6 @@ const sourceDir = path.resolve(positionals[0] ?? 'src');
 const CHUNKS = Number(process.env.QUARRY_BENCH_CHUNKS ?? 256);
 const BATCH = 16;
 const threads = threadsFor('full');
-
-
-/** Real code chunks, as indexing makes them. */
-async function codeChunks(): Promise<string[]> {
-  const chunker = await Chunker.create();
-  const texts: string[] = [];
-  for await (const item of walkFolder(sourceDir, { maxFileBytes: 1 << 20 })) {
-    if (item.type !== 'file') continue;
-    const text = await fs.readFile(item.absPath, 'utf8');
-    for (const chunk of await chunker.chunk(text, languageOf(item.relPath))) texts.push(chunk.text);
-    if (texts.length >= CHUNKS) break;
-  }
-  return texts.slice(0, CHUNKS);
-}
-
-/** The baseline: onnxruntime-node directly, same tokenizer, length-sorted batches, mean pooling. */
-async function rawOrt(texts: string[]): Promise<number> {
-  const pack = resolveModelPack(modelsDir, modelId);
-  env.allowRemoteModels = false;
-  env.localModelPath = `${modelsDir}/`;
-  const tokenizer = await AutoTokenizer.from_pretrained(modelId, { local_files_only: true });
-  const session = await ort.InferenceSession.create(path.join(modelsDir, modelId, 'onnx', 'model_quantized.onnx'), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-  });
-  const sorted = [...texts].sort((a, b) => a.length - b.length);
-  const run = async (): Promise<void> => {
-    for (let i = 0; i < sorted.length; i += BATCH) {
-      const encoded = tokenizer(sorted.slice(i, i + BATCH), { padding: true, truncation: true, max_length: pack.maxTokens });
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const name of session.inputNames) {
-        const tensor = (encoded as unknown as Record<string, { data: BigInt64Array; dims: number[] }>)[name]!;
-        feeds[name] = new ort.Tensor('int64', tensor.data, tensor.dims);
-      }
-      const out = await session.run(feeds);
-      const hidden = out[session.outputNames[0]!]!;
-      // mean pooling over the attention mask, as the pipeline does
-      const [batch, seq, dims] = hidden.dims as number[];
-      const data = hidden.data as Float32Array;
-      const mask = (encoded as unknown as Record<string, { data: BigInt64Array }>).attention_mask!.data;
-      for (let b = 0; b < batch!; b++) {
-        const pooled = new Float32Array(dims!);
-        let count = 0;
-        for (let t = 0; t < seq!; t++) {
-          if (mask[b * seq! + t] === 0n) continue;
-          count++;
-          for (let d = 0; d < dims!; d++) pooled[d]! += data[(b * seq! + t) * dims! + d]!;
-        }
-        for (let d = 0; d < dims!; d++) pooled[d]! /= count;
-      }
-    }
-  };
-  await run(); // warm-up: first inference of each shape is slower
-  const started = performance.now();
-  await run();
-  return performance.now() - started;
-}
-
 
 function recall(exact: Array<{ hash: string }>, approximate: Array<{ hash: string }>): number {
   const truth = new Set(exact.map((e) => e.hash));
@@ -95,10 +32,12 @@ async function timed(embed: (texts: string[]) => Promise<unknown>, texts: string
 
 async function main(): Promise<void> {
   const pack = resolveModelPack(modelsDir, modelId);
-  const texts = await codeChunks();
+  const texts = await codeChunks(sourceDir, CHUNKS);
   console.error(`${texts.length} chunks from ${sourceDir}; ${modelId}; ${threads} threads`);
 
-  const rawMs = await rawOrt(texts);
+  // The baseline: onnxruntime-node directly, on the same texts.
+  const raw = await rawOrtEmbedder(modelsDir, modelId, threads, BATCH);
+  const rawMs = await timed((t) => raw.embedAll(t), texts);
   const local = await LocalEmbedder.create(pack, { devices: ['cpu'], threads });
   const inProcessMs = await timed((t) => local.embed(t), texts);
   const pool = new EmbedPool(pack, 'full', ['cpu']);

@@ -7,12 +7,10 @@
 // - with --load, concurrent clients (CLI processes, MCP sessions, HTTP) while the corpus changes.
 // Lexical only (no model), so the figures are the engine's and the transports', not a model's.
 import { spawn, spawnSync } from 'node:child_process';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { Engine } from '../src/core/engine.js';
 import { IndexScheduler } from '../src/core/indexing/scheduler.js';
 import type { SearchResult } from '../src/shared/types.js';
@@ -20,26 +18,19 @@ import { ChunkPool } from '../src/main/chunk-pool.js';
 import { engineClient } from '../src/main/engine/engine-client.js';
 import { readEndpoint } from '../src/main/engine/endpoint.js';
 import { PrometheusMetrics } from '../src/main/service/prometheus.js';
+import { builtCli, mcpSession, mcpSearchMs } from './built-cli.js';
+import { has, nodeStartMs, processMemoryMb, wall } from './measure.js';
 import { LEXICAL_QUERIES } from './queries.js';
 import { percentile } from './stats.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { load: { type: 'string' }, runs: { type: 'string' } } });
 const corpus = path.resolve(positionals[0] ?? 'node_modules');
 const RUNS = Number(values.runs ?? 7);
-const CLI = path.resolve('out/main/cli.js');
 const median = (xs: number[]): number => percentile(xs, 50);
 const round = (x: number): number => Math.round(x * 10) / 10;
 
-function wall(command: string, args: string[]): number {
-  const started = performance.now();
-  const result = spawnSync(command, args, { stdio: 'ignore', maxBuffer: 1 << 30 });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
-  return performance.now() - started;
-}
-
-function quarry(dataDir: string, ...args: string[]): number {
-  return wall(process.execPath, [CLI, '--data-dir', dataDir, '--models-dir', path.join(dataDir, 'no-models'), ...args]);
-}
+const cli = builtCli();
+const quarry = (dataDir: string, ...args: string[]): number => cli.run(dataDir, ...args);
 
 /**
  * What recording a search's metrics costs (prom-client: the total and six stages), against what
@@ -78,20 +69,10 @@ async function engineOpenMs(dataDir: string): Promise<number> {
   return ms;
 }
 
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
 async function mcpRoundTrips(dataDir: string, queries: string[]): Promise<number[]> {
-  const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data-dir', dataDir, '--models-dir', path.join(dataDir, 'no-models')] }));
+  const client = await mcpSession(cli, dataDir);
   const times: number[] = [];
-  for (const query of queries) {
-    const started = performance.now();
-    await client.callTool({ name: 'search', arguments: { query, mode: 'lexical' } });
-    times.push(performance.now() - started);
-  }
+  for (const query of queries) times.push(await mcpSearchMs(client, query));
   await client.close();
   return times;
 }
@@ -115,7 +96,7 @@ async function main(): Promise<void> {
   const search: number[] = [];
   const nodeBaseline: number[] = [];
   for (let i = 0; i < RUNS * 3; i++) {
-    nodeBaseline.push(wall(process.execPath, ['-e', '0']));
+    nodeBaseline.push(nodeStartMs());
     search.push(quarry(dataDir, 'search', '--mode', 'lexical', '--limit', '10', '--', LEXICAL_QUERIES[i % LEXICAL_QUERIES.length]!));
   }
 
@@ -125,7 +106,7 @@ async function main(): Promise<void> {
   const reindex: number[] = [];
   const verified: number[] = [];
   const rgFiles: number[] = [];
-  const hasRg = spawnSync('sh', ['-c', 'command -v rg']).status === 0;
+  const hasRg = has('rg');
   for (let i = 0; i < Math.min(RUNS, 5); i++) {
     if (hasRg) rgFiles.push(wall('rg', ['--files', corpus]));
     reindex.push(quarry(dataDir, 'index', corpus));
@@ -190,20 +171,14 @@ async function load(dataDir: string, seconds: number): Promise<Record<string, un
   const cliLoop = async (n: number): Promise<void> => {
     for (let i = n; Date.now() < deadline; i += 4) {
       await record(() => new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, 'search', '--mode', 'lexical', '--', query(i)], { stdio: 'ignore' });
+        const child = spawn(process.execPath, [cli.path, '--data-dir', dataDir, 'search', '--mode', 'lexical', '--', query(i)], { stdio: 'ignore' });
         child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`CLI search exited ${code}`))));
       }));
     }
   };
   const mcpLoop = async (n: number): Promise<void> => {
-    const client = new Client({ name: `load-${n}`, version: '1' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data-dir', dataDir] }));
-    for (let i = n; Date.now() < deadline; i += 4) {
-      await record(async () => {
-        const result = await client.callTool({ name: 'search', arguments: { query: `${query(i)} ${i % 7 === 0 ? '-path:test' : ''}`.trim(), mode: 'lexical' } });
-        if (result.isError) throw new Error(JSON.stringify(result.content));
-      });
-    }
+    const client = await mcpSession(cli, dataDir);
+    for (let i = n; Date.now() < deadline; i += 4) await record(() => mcpSearchMs(client, `${query(i)} ${i % 7 === 0 ? '-path:test' : ''}`.trim()));
     await client.close();
   };
   const httpLoop = async (n: number): Promise<void> => {
@@ -212,7 +187,7 @@ async function load(dataDir: string, seconds: number): Promise<Record<string, un
     client.close();
   };
   const rss: number[] = [];
-  const sampler = setInterval(() => rss.push(Math.round(rssMb(endpoint.pid))), 5000);
+  const sampler = setInterval(() => rss.push(Math.round(processMemoryMb(endpoint.pid).rss)), 5000);
   const churn = (async () => {
     // The folder indexes, then its files change under the watcher until the end.
     await record(() => engineClient(endpoint).addFolder({ path: path.join(changing, 'babel-parser') }));

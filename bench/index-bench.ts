@@ -1,4 +1,4 @@
-// `npm run bench [-- <corpus-dir>]`: lexical indexing and query speed on a real corpus, side by
+// `npm run bench:index [-- <corpus-dir>]`: lexical indexing and query speed on a real corpus, side by
 // side in the same run with codesearch (cindex/csearch) and ripgrep. Prints a table and JSON.
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -9,6 +9,7 @@ import vm from 'node:vm';
 import { Engine } from '../src/core/engine.js';
 import type { IndexSummary } from '../src/shared/types.js';
 import { ChunkPool } from '../src/main/chunk-pool.js';
+import { has, timePeer } from './measure.js';
 import { LEXICAL_QUERIES, REGEX_QUERIES } from './queries.js';
 import { percentile } from './stats.js';
 
@@ -18,22 +19,10 @@ const builds = Number(process.env.QUARRY_BENCH_BUILDS ?? 3);
 /** Builds (each of ours and cindex's) from a cold page cache, as for a folder not read lately; needs root. */
 const coldBuilds = Number(process.env.QUARRY_BENCH_COLD_BUILDS ?? 2);
 
-
-function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): number | null {
-  const started = performance.now();
-  const result = spawnSync(command, args, { env: { ...process.env, ...env }, stdio: 'ignore', maxBuffer: 1 << 30 });
-  if (result.error) return null; // not installed
-  return performance.now() - started;
-}
-
 /** Empties the kernel's page cache, so the next build reads the corpus from disk; false without root. */
 function dropPageCache(): boolean {
   spawnSync('sync');
   return spawnSync('sh', ['-c', 'echo 3 > /proc/sys/vm/drop_caches'], { stdio: 'ignore' }).status === 0;
-}
-
-function has(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 }
 
 /** Indexes a folder; `searchableMs` is when every file was lexically searchable (the end of the fast pass). */
@@ -97,7 +86,7 @@ async function main(): Promise<void> {
     buildRuns.push(last.buildMs);
     if (has('cindex')) {
       await fs.rm(csIndex, { force: true });
-      cindexRuns.push(timeCommand('cindex', [corpus], { CSEARCHINDEX: csIndex })!);
+      cindexRuns.push(timePeer('cindex', [corpus], { CSEARCHINDEX: csIndex })!);
     }
   }
   // The same from a cold page cache: reading the disk then costs both tools alike.
@@ -111,7 +100,7 @@ async function main(): Promise<void> {
     coldSearchableRuns.push(last.searchableMs);
     await fs.rm(csIndex, { force: true });
     dropPageCache();
-    coldCindexRuns.push(timeCommand('cindex', [corpus], { CSEARCHINDEX: csIndex })!);
+    coldCindexRuns.push(timePeer('cindex', [corpus], { CSEARCHINDEX: csIndex })!);
   }
   const { engine, pool, dataDir, build } = last!;
   const searchableMs = percentile(searchableRuns, 50);
@@ -139,8 +128,8 @@ async function main(): Promise<void> {
   // codesearch and ripgrep queries on the same corpus, same run.
   const csearch: number[] = [];
   const rg: number[] = [];
-  if (cindexMs !== null) for (let r = 0; r < repeats; r++) for (const q of REGEX_QUERIES) csearch.push(timeCommand('csearch', ['-n', q], { CSEARCHINDEX: csIndex })!);
-  if (has('rg')) for (let r = 0; r < repeats; r++) for (const q of REGEX_QUERIES) rg.push(timeCommand('rg', ['-n', '--no-heading', q, corpus])!);
+  if (cindexMs !== null) for (let r = 0; r < repeats; r++) for (const q of REGEX_QUERIES) csearch.push(timePeer('csearch', ['-n', q], { CSEARCHINDEX: csIndex })!);
+  if (has('rg')) for (let r = 0; r < repeats; r++) for (const q of REGEX_QUERIES) rg.push(timePeer('rg', ['-n', '--no-heading', q, corpus])!);
   const cindexBytes = cindexMs !== null ? (await fs.stat(csIndex)).size : null;
 
   const result = {
