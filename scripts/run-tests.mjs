@@ -46,7 +46,7 @@ let exitCode = 0;
 const { testModelsDir } = await tsImport('../test/models/cache.ts', import.meta.url);
 console.log(`test models: ${await testModelsDir()}`);
 
-const nodeSuites = ['src', 'test/models', 'test/support'].flatMap((dir) => findTests(path.join(root, dir), /\.test\.ts$/));
+const nodeSuites = ['src', 'test/models', 'test/support', 'bench'].flatMap((dir) => findTests(path.join(root, dir), /\.test\.ts$/));
 console.log(`unit and integration: ${nodeSuites.length} files`);
 const node = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...nodeSuites]);
 const nodeResult = nodeTotals(node.output);
