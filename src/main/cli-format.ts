@@ -1,5 +1,6 @@
 import type { CacheStats, IndexProgress, IndexSummary, SearchHit, SearchResult, SnippetLine, StatusReport } from '../shared/types.js';
 import { formatBytes, formatDuration } from '../shared/format.js';
+import { cachedProfilePhrase, dominantStagePhrase, profileCountPhrases, regexScanPhrase } from '../shared/search-profile-format.js';
 
 const BOLD = '\x1b[1m';
 const DIM = '\x1b[2m';
@@ -77,14 +78,26 @@ export function formatStatus(report: StatusReport): string {
   return lines.join('\n');
 }
 
-/** `--explain`: where the time of a search went, and what came from cache. */
+/**
+ * `--explain`: where the time of a search went, what each stage handled, what came from cache,
+ * and the engine's advice. The first line stays one line for scripts that read it.
+ */
 export function formatExplain(result: SearchResult): string {
   const stages = Object.entries(result.timings)
     .map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`)
     .join(', ');
   const cache = `results ${result.cache.results ? 'cached' : 'computed'}` +
     (result.cache.queryVector === null ? '' : `, query vector ${result.cache.queryVector ? 'cached' : 'computed'}`);
-  return `explain: ${result.mode} at generation ${result.generation}; ms: ${stages}; ${cache}`;
+  const lines = [`explain: ${result.mode} at generation ${result.generation}; ms: ${stages}; ${cache}`];
+  const cached = cachedProfilePhrase(result);
+  if (cached) lines.push(`  ${cached}`);
+  const dominant = dominantStagePhrase(result);
+  if (dominant) lines.push(`  dominant stage: ${dominant}`);
+  lines.push(`  handled: ${profileCountPhrases(result).join(', ')}`);
+  const regex = regexScanPhrase(result);
+  if (regex) lines.push(`  regex: ${regex}`);
+  for (const advice of result.profile.advice) lines.push(`  advice (${advice.code}): ${advice.message}`);
+  return lines.join('\n');
 }
 
 /** One cache on one line: hit rate, fill, settings, what left it and why. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { drain } from '../../../test/support/engine.js';
 import { tempDir, writeFiles } from '../../../test/support/fixtures.js';
+import { generatedCode, writeProfiledFolders } from '../../../test/support/generated-code.js';
 import { TEST_MODEL, TEST_MODELS_DIR } from '../../../test/support/test-models.js';
 import type { SearchAdviceCode, SearchResult } from '../../shared/types.js';
 import { LocalEmbedder } from '../embedding/local-embedder.js';
@@ -10,26 +11,6 @@ import { resolveModelPack } from '../embedding/model-pack.js';
 import { Engine } from '../engine.js';
 import { InProcessFileProcessor } from '../indexing/in-process.js';
 import { ADVICE_MIN_CHUNKS, NARROW_MIN_CANDIDATES } from './profile.js';
-
-/** Functions per generated file; each is its own chunk (two would not fit one). */
-const FUNCTIONS = 10;
-const FILLER = 'Routes the request through the middleware chain and records how long each step took. '.repeat(8);
-
-/** `files` TypeScript or Python files whose every function mentions `handler`; one in 20 also `handlerRare`. */
-function generatedFolder(language: 'typescript' | 'python', files: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let f = 0; f < files; f++) {
-    const functions = Array.from({ length: FUNCTIONS }, (_, i) => {
-      const n = f * FUNCTIONS + i;
-      const rare = n % 20 === 0 ? ' handlerRare' : '';
-      return language === 'typescript'
-        ? `// ${FILLER}\nexport function step${n}(handler) {\n  // handler dispatch${rare}\n  return handler.run(${n});\n}\n`
-        : `def step_${n}(handler):\n    """${FILLER}"""\n    # handler dispatch${rare}\n    return handler.run(${n})\n`;
-    });
-    out[`src/module_${f}.${language === 'typescript' ? 'ts' : 'py'}`] = functions.join('\n');
-  }
-  return out;
-}
 
 const codes = (result: SearchResult): SearchAdviceCode[] => result.profile.advice.map((a) => a.code);
 
@@ -40,10 +21,9 @@ describe('search profiles and their advice, from real searches', () => {
   before(async () => {
     let work: string;
     ({ dir: work, cleanup } = await tempDir());
-    await writeFiles(path.join(work, 'api'), generatedFolder('typescript', 70));
-    await writeFiles(path.join(work, 'tools'), generatedFolder('python', 50));
+    const folders = await writeProfiledFolders(work);
     engine = await Engine.open({ dataDir: path.join(work, 'data'), processor: await InProcessFileProcessor.create() });
-    for (const name of ['api', 'tools']) await drain(engine.index(await engine.addFolder(path.join(work, name))));
+    for (const folder of folders) await drain(engine.index(await engine.addFolder(folder)));
   });
   after(async () => {
     engine.close();
@@ -123,8 +103,8 @@ describe('search profiles with a real embedding model', () => {
     let work: string;
     ({ dir: work, cleanup } = await tempDir());
     const dataDir = path.join(work, 'data');
-    await writeFiles(path.join(work, 'done'), generatedFolder('typescript', 2));
-    await writeFiles(path.join(work, 'pending'), generatedFolder('python', 3));
+    await writeFiles(path.join(work, 'done'), generatedCode('typescript', 2));
+    await writeFiles(path.join(work, 'pending'), generatedCode('python', 3));
     // Indexed without a model, then opened with one: no folder has vectors until it is indexed again.
     const lexicalOnly = await Engine.open({ dataDir, processor: await InProcessFileProcessor.create() });
     const folders = [];
