@@ -3,6 +3,7 @@ import type { SearchHit, SearchMode, StatusReport } from '../../shared/types';
 import { api, errorMessage } from '../api';
 import { formatPercent } from '../../shared/format';
 import { Preview } from './Preview';
+import { ProfilePane } from './ProfilePane';
 import { ResultRow } from './ResultRow';
 import { useSearch } from './use-search';
 
@@ -110,6 +111,7 @@ export function SearchPage({ status, canReveal, onShowFolders, notify }: Props) 
             )}
             <button className="link" onClick={() => setExplain((x) => !x)} aria-expanded={explain}>
               {explain ? 'hide timings' : 'timings'}
+              {!explain && result.profile.advice.length > 0 && ` (${result.profile.advice.length} ${result.profile.advice.length === 1 ? 'suggestion' : 'suggestions'})`}
             </button>
           </>
         ) : (
@@ -119,13 +121,7 @@ export function SearchPage({ status, canReveal, onShowFolders, notify }: Props) 
         )}
         {search.loading && <span className="spinner" aria-label="Searching" />}
       </div>
-      {explain && result && (
-        <div className="explain" aria-label="Timings">
-          {Object.entries(result.timings).map(([stage, ms]) => <span key={stage}>{stage} {ms.toFixed(2)} ms</span>)}
-          <span>results cache {result.cache.results ? 'hit' : 'miss'}</span>
-          {result.cache.queryVector !== null && <span>query vector cache {result.cache.queryVector ? 'hit' : 'miss'}</span>}
-        </div>
-      )}
+      {explain && result && <ProfilePane result={result} />}
       {search.error && <div className="error-banner" role="alert">{search.error}</div>}
       <div className="search-body">
         <div className="results-pane">
