@@ -3,8 +3,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, shell, Tray } from 'electron';
 import { EVENT_CHANNEL, type AlertStatus, type IndexingState } from '../shared/contract.js';
+import { formatAlertLine } from '../shared/format.js';
 import type { IndexProgress } from '../shared/types.js';
 import { DEFAULT_MODEL_SOURCE } from '../core/embedding/model-download.js';
 import { defaultDataDir } from './data-dir.js';
@@ -207,8 +208,15 @@ function setUpTray(service: QuarryService): void {
     schedule();
   });
   service.on('alert', (alert) => {
+    const before = alerts.get(alert.rule.id);
     alerts.set(alert.rule.id, alert);
     schedule();
+    // The OS notification: once per firing, not again when it is acknowledged.
+    if (alert.state === 'firing' && alert.acknowledgedAt === null && before?.state !== 'firing' && Notification.isSupported()) {
+      const notification = new Notification({ title: `Quarry alert: ${alert.rule.name}`, body: formatAlertLine(alert) });
+      notification.on('click', showWindow);
+      notification.show();
+    }
   });
   tray.on('click', showWindow);
   // macOS: folders dropped on the tray icon.

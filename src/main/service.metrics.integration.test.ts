@@ -7,9 +7,9 @@ import { tempDir, writeFile } from '../../test/support/fixtures.js';
 import { openTestService, type TestService } from '../../test/support/service.js';
 import { Engine } from '../core/engine.js';
 import { InProcessFileProcessor } from '../core/indexing/in-process.js';
-import type { AlertStatus, StatsSample } from '../shared/contract.js';
+import type { AlertRule, AlertStatus, StatsSample } from '../shared/contract.js';
 import { QuarryService } from './service.js';
-import { SettingsStore } from './settings-store.js';
+import { DEFAULT_ALERT_RULES, SettingsStore } from './settings-store.js';
 
 describe('QuarryService metrics, and alert rules over them', () => {
   let opened: TestService;
@@ -34,8 +34,8 @@ describe('QuarryService metrics, and alert rules over them', () => {
 
   it('starts with the default rules, none firing', async () => {
     const all = await service.alerts();
-    assert.deepEqual(all.map((s) => s.rule.id), ['slow-searches', 'high-memory', 'indexing-failed']);
-    assert.ok(all.every((s) => s.state === 'ok'));
+    assert.deepEqual(all.map((s) => s.rule.id), DEFAULT_ALERT_RULES.map((rule) => rule.id));
+    assert.ok(all.every((s) => s.state === 'ok'), JSON.stringify(all.filter((s) => s.state !== 'ok')));
     assert.equal((await state('slow-searches'))?.value ?? null, null, 'no searches, no latency yet');
   });
 
@@ -106,18 +106,60 @@ describe('QuarryService metrics, and alert rules over them', () => {
     assert.deepEqual((await service.reports({})).map((r) => r.folder).slice(0, 2), ['more', 'repo'], 'every folder\'s, newest first');
   });
 
-  it('fires when searches are slower than the rule allows, and resolves when the rule is relaxed', async () => {
-    const rules = (await service.settings()).alertRules.map((rule) => (rule.id === 'slow-searches' ? { ...rule, above: 0, forSeconds: 0 } : rule));
+  /** Saves the rules with one changed. */
+  const setRule = async (id: string, change: Partial<AlertRule>) => {
+    const rules = (await service.settings()).alertRules.map((rule) => (rule.id === id ? { ...rule, ...change } : rule));
     await service.updateSettings({ alertRules: rules });
+  };
+
+  it('fires when searches are slower than the rule allows, is acknowledged, and resolves when the rule is relaxed', async () => {
+    await setRule('slow-searches', { threshold: 0, forSeconds: 0 });
     await service.search({ requestId: 'a', query: 'findNeedle', mode: 'lexical' });
     await eventually(() => events.some((e) => e.rule.id === 'slow-searches' && e.state === 'firing'), 'the slow-search alert fires');
     const firing = await state('slow-searches');
     assert.equal(firing?.state, 'firing');
     assert.ok(firing!.value! > 0, 'it carries the measured p95');
 
-    await service.updateSettings({ alertRules: rules.map((rule) => (rule.id === 'slow-searches' ? { ...rule, above: 60_000 } : rule)) });
-    await eventually(() => events.some((e) => e.rule.id === 'slow-searches' && e.state === 'ok'), 'it resolves');
-    assert.equal((await state('slow-searches'))?.state, 'ok');
+    const acknowledged = await service.acknowledgeAlert({ id: 'slow-searches' });
+    assert.equal(acknowledged.state, 'firing');
+    assert.ok(acknowledged.acknowledgedAt !== null);
+    await assert.rejects(service.acknowledgeAlert({ id: 'nope' }), /No alert rule has the id "nope"/);
+
+    await setRule('slow-searches', { threshold: 60_000 });
+    await eventually(() => events.some((e) => e.rule.id === 'slow-searches' && e.state === 'resolved'), 'it resolves');
+    const history = (await service.alertHistory({})).filter((e) => e.ruleId === 'slow-searches').map((e) => e.state);
+    assert.deepEqual(history.slice(0, 3), ['resolved', 'acknowledged', 'firing'], 'the history, newest first');
+  });
+
+  it('fires when the result cache stops hitting over its window, and resolves once repeats hit again', async () => {
+    await setRule('low-hit-rate', { windowSeconds: 5, minEvents: 4, forSeconds: 0 });
+    for (let i = 0; i < 4; i++) await service.search({ requestId: `miss${i}`, query: `neverBefore${i}`, mode: 'lexical' });
+    await eventually(async () => (await state('low-hit-rate'))?.state === 'firing', 'the hit-rate alert fires');
+    assert.ok((await state('low-hit-rate'))!.value! < 40, 'four new searches missed');
+    for (let i = 0; i < 40; i++) await service.search({ requestId: `hit${i}`, query: 'neverBefore0', mode: 'lexical' });
+    await eventually(async () => (await state('low-hit-rate'))?.state === 'resolved', 'it resolves when repeats hit');
+    assert.ok((await state('low-hit-rate'))!.value! >= 44, 'past the threshold by the hysteresis margin');
+  });
+
+  it('counts a watched folder whose HEAD moved as current, and fires when the index outgrows its share of the disk', async () => {
+    const checkout = path.join(opened.dir, 'checkout');
+    await writeFile(checkout, '.git/HEAD', 'ref: refs/heads/main\n');
+    await writeFile(checkout, '.git/refs/heads/main', `${'a'.repeat(40)}\n`);
+    await writeFile(checkout, 'main.ts', 'export const checkedOut = 1;\n');
+    await service.addFolder({ path: checkout });
+    await service.idle();
+    assert.equal((await service.folders()).find((f) => f.name === 'checkout')?.gitHead, 'a'.repeat(40));
+    await setRule('stale-index', { forSeconds: 0 });
+    // A commit: HEAD moves, no file changes, and the watcher vouches for the files.
+    await writeFile(checkout, '.git/refs/heads/main', `${'b'.repeat(40)}\n`);
+    const later = samples.length + 8; // past a slow read (every 6th sample)
+    await eventually(() => samples.length > later, 'samples after the commit');
+    assert.equal((await state('stale-index'))?.value, 0);
+    assert.equal((await state('stale-index'))?.state, 'ok');
+
+    await setRule('disk-share', { threshold: 0 });
+    await eventually(async () => (await state('disk-share'))?.state === 'firing', 'any index is over 0% of the free space');
+    assert.ok((await state('disk-share'))!.value! > 0);
   });
 
   it('fires the default rule when a folder fails to index', async () => {
@@ -155,6 +197,7 @@ describe('the metrics history across a restart', () => {
         assert.ok(after.points.some((point) => point.values['search.p95.lexical'] !== undefined), 'the search time from before the restart');
         assert.deepEqual(after.runs, before.runs, 'and the index run');
         assert.equal((await service.reports({}))[0]?.folder, 'repo');
+        assert.ok((await service.alerts()).every((status) => status.state !== 'firing'), 'alert states start over');
       } finally {
         await service.stop();
         engine.close();

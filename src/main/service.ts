@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Engine } from '../core/engine.js';
 import { IndexScheduler } from '../core/indexing/scheduler.js';
 import type {
-  AlertStatus, Capabilities, FilePreview, IndexingState, IndexRunReport, MethodInput, MethodOutput, Models, QuarryApi, Settings, StatsSample, TrendsReport,
+  AlertEvent, AlertStatus, Capabilities, FilePreview, IndexingState, IndexRunReport, MethodInput, MethodOutput, Models, QuarryApi, Settings, StatsSample, TrendsReport,
 } from '../shared/contract.js';
 import { QuarryError } from '../shared/errors.js';
 import type { CacheStats, FolderInfo } from '../shared/types.js';
@@ -41,8 +41,12 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     super();
     const emit: Emit = this.emit.bind(this);
     const scheduler = new IndexScheduler(engine);
-    // Before the indexing: each progress report is counted as work done before its `progress` event goes out.
-    this.metrics = new ServiceMetrics(engine, settingsStore, scheduler, emit, options.sampleMs);
+    // Before the indexing, so each progress report is counted as work done before its `progress`
+    // event goes out; the folders' watchers are read through the indexing once it exists.
+    this.metrics = new ServiceMetrics(engine, settingsStore, scheduler, emit, options.sampleMs, {
+      watcherFailures: () => this.folderIndexing.watcherFailures(),
+      staleFolders: () => this.folderIndexing.staleFolders(),
+    });
     this.folderIndexing = new FolderIndexing(engine, scheduler, emit);
     this.streamingSearch = new StreamingSearch(engine, scheduler, this.metrics, emit);
     this.folderFiles = new FolderFiles(engine, settingsStore, desktop);
@@ -161,6 +165,14 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
 
   alerts(): Promise<AlertStatus[]> {
     return this.metrics.alerts();
+  }
+
+  acknowledgeAlert(input: MethodInput<'acknowledgeAlert'>): Promise<AlertStatus> {
+    return this.metrics.acknowledgeAlert(input);
+  }
+
+  alertHistory(input: MethodInput<'alertHistory'>): Promise<AlertEvent[]> {
+    return this.metrics.alertHistory(input);
   }
 
   stats(): Promise<StatsSample | null> {

@@ -12,11 +12,26 @@ function defaultEditorCommand(): string {
   return dirs.some((dir) => names.some((name) => existsSync(path.join(dir, name)))) ? 'code -g {file}:{line}' : '';
 }
 
-/** What should never go unnoticed: searches far slower than they should be, memory running away, indexing that failed. */
-const DEFAULT_ALERT_RULES: AlertRule[] = [
-  { id: 'slow-searches', name: 'Searches are slow', metric: 'searchP95Ms', above: 250, forSeconds: 60 },
-  { id: 'high-memory', name: 'Memory use is high', metric: 'rssMb', above: 3072, forSeconds: 60 },
-  { id: 'indexing-failed', name: 'Indexing failed', metric: 'failedJobs', above: 0, forSeconds: 0 },
+const rule = (id: string, name: string, metric: AlertRule['metric'], when: AlertRule['when'], threshold: number, forSeconds: number, windowSeconds = 60, minEvents = 0): AlertRule => ({
+  id, name, metric, when, threshold, forSeconds, windowSeconds, minEvents, enabled: true,
+});
+
+/**
+ * What should never go unnoticed, from the plans Quarry is built on but tighter: slow searches,
+ * a cache that stopped paying, memory running away, indexing that slows, stalls or fails, a
+ * watcher that stopped, an index behind its checkout, and an index filling the disk.
+ */
+export const DEFAULT_ALERT_RULES: AlertRule[] = [
+  rule('slow-hybrid', 'Hybrid search p95 is high', 'hybridSearchP95Ms', 'above', 200, 300, 60, 5),
+  rule('slow-searches', 'Searches are slow', 'searchP95Ms', 'above', 250, 60),
+  rule('low-hit-rate', 'The result cache rarely hits', 'resultCacheHitRate', 'below', 40, 600, 600, 20),
+  rule('high-memory', 'Memory above 80% of its 2 GiB budget', 'rssMb', 'above', 1638, 300),
+  rule('indexing-slowed', 'Indexing throughput collapsed', 'indexingThroughputShare', 'below', 20, 120, 60),
+  rule('embeddings-stalled', 'Embedding has stalled', 'embeddingStallSeconds', 'above', 120, 0),
+  rule('watcher-failed', 'A folder is no longer watched', 'watcherFailures', 'above', 0, 0),
+  rule('stale-index', 'An index is behind its git HEAD', 'staleFolders', 'above', 0, 600),
+  rule('disk-share', 'The index uses over half the free disk space', 'indexDiskShare', 'above', 50, 0),
+  rule('indexing-failed', 'Indexing failed', 'failedJobs', 'above', 0, 0),
 ];
 
 /** User settings in `<dataDir>/settings.json`, validated on every read and written atomically. */
@@ -33,11 +48,16 @@ export class SettingsStore {
     };
   }
 
-  /** The saved settings over the defaults; a damaged file falls back to the defaults field by field. */
+  /**
+   * The saved settings over the defaults; a damaged file falls back to the defaults field by field.
+   * Alert rules saved by an older version are upgraded, and default rules added since are appended
+   * (a rule is turned off by disabling it, so a new default is never taken for a deleted one).
+   */
   async read(): Promise<Settings> {
-    const saved = await fs.readFile(this.file, 'utf8').then(JSON.parse, () => ({})).catch(() => ({}));
+    const saved = (await fs.readFile(this.file, 'utf8').then(JSON.parse, () => ({})).catch(() => ({}))) as Record<string, unknown>;
+    if (Array.isArray(saved.alertRules)) saved.alertRules = withNewDefaults(saved.alertRules.map(upgradeRule));
     const merged: Record<string, unknown> = { ...this.defaults() };
-    for (const [key, value] of Object.entries(saved as Record<string, unknown>)) {
+    for (const [key, value] of Object.entries(saved)) {
       const field = settingsSchema.shape[key as keyof Settings];
       if (field?.safeParse(value).success) merged[key] = value;
     }
@@ -51,4 +71,16 @@ export class SettingsStore {
     await fs.rename(temp, this.file);
     return next;
   }
+}
+
+/** A rule saved before rules had a direction, window and switch (`above: N`) in today's shape. */
+function upgradeRule(saved: unknown): unknown {
+  if (typeof saved !== 'object' || saved === null || !('above' in saved) || 'threshold' in saved) return saved;
+  const { above, ...rest } = saved as Record<string, unknown>;
+  return { ...rest, when: 'above', threshold: above, windowSeconds: 60, minEvents: 0, enabled: true };
+}
+
+function withNewDefaults(rules: unknown[]): unknown[] {
+  const ids = new Set(rules.map((r) => (typeof r === 'object' && r !== null ? (r as { id?: unknown }).id : undefined)));
+  return [...rules, ...DEFAULT_ALERT_RULES.filter((r) => !ids.has(r.id))];
 }

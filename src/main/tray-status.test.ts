@@ -32,15 +32,19 @@ describe('trayStatus', () => {
   });
 
   it('says an alert is firing above everything else, naming it', () => {
-    const rule = (id: string, name: string): AlertStatus['rule'] => ({ id, name, metric: 'searchP95Ms', above: 250, forSeconds: 60 });
+    const rule = (id: string, name: string): AlertStatus['rule'] => ({
+      id, name, metric: 'searchP95Ms', when: 'above', threshold: 250, forSeconds: 60, windowSeconds: 60, minEvents: 0, enabled: true,
+    });
     const alerts: AlertStatus[] = [
-      { rule: rule('a', 'Searches are slow'), state: 'firing', value: 300, since: 1 },
-      { rule: rule('b', 'Memory use is high'), state: 'pending', value: 4000, since: 1 },
-      { rule: rule('c', 'Indexing failed'), state: 'firing', value: 1, since: 2 },
+      { rule: rule('a', 'Searches are slow'), state: 'firing', value: 300, since: 1, acknowledgedAt: null },
+      { rule: rule('b', 'Memory use is high'), state: 'pending', value: 4000, since: 1, acknowledgedAt: null },
+      { rule: rule('c', 'Indexing failed'), state: 'firing', value: 1, since: 2, acknowledgedAt: null },
+      { rule: rule('d', 'Disk'), state: 'firing', value: 1, since: 2, acknowledgedAt: 3 },
     ];
     const status = trayStatus({ paused: true, jobs: [job('repo', 'running')] }, new Map(), alerts);
     assert.deepEqual(status, { state: 'alert', text: 'Quarry: alert firing: Searches are slow (+1 more)' });
     assert.equal(trayStatus({ paused: false, jobs: [] }, new Map(), alerts.filter((a) => a.state !== 'firing')).state, 'idle', 'pending is not firing');
+    assert.equal(trayStatus({ paused: false, jobs: [] }, new Map(), alerts.slice(3)).state, 'idle', 'an acknowledged alert no longer calls for attention');
     assert.deepEqual([...tintTrayBitmap(Uint8Array.from([0, 0, 0, 255]), 'alert')], [0, 140, 230, 255]);
   });
 

@@ -10,9 +10,12 @@ export interface TrayStatus {
   text: string;
 }
 
-/** What the tray says: an alert firing above all, else indexing idle, under way with percent and ETA, paused, or failed. */
+/**
+ * What the tray says: an unacknowledged alert firing above all, else indexing idle, under way
+ * with percent and ETA, paused, or failed.
+ */
 export function trayStatus(indexing: IndexingState, progress: ReadonlyMap<string, IndexProgress>, alerts: readonly AlertStatus[]): TrayStatus {
-  const firing = alerts.filter((alert) => alert.state === 'firing');
+  const firing = alerts.filter((alert) => alert.state === 'firing' && alert.acknowledgedAt === null);
   if (firing.length > 0) {
     const more = firing.length > 1 ? ` (+${firing.length - 1} more)` : '';
     return { state: 'alert', text: `Quarry: alert firing: ${firing[0]!.rule.name}${more}` };

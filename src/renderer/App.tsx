@@ -1,8 +1,8 @@
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
-import { ALERT_METRICS, type AlertStatus, type Capabilities } from '../shared/contract';
-import { formatAlertValue, formatDuration, formatPercent, PHASE_VERBS } from '../shared/format';
+import type { AlertStatus, Capabilities } from '../shared/contract';
+import { formatAlertLine, formatDuration, formatPercent, PHASE_VERBS } from '../shared/format';
 import { AlertsPage } from './alerts/AlertsPage';
-import { api, errorMessage } from './api';
+import { api, errorMessage, inDesktopApp, subscribe } from './api';
 import { droppedFolders } from './folders/dropped-folders';
 import { FoldersPage } from './folders/FoldersPage';
 import { SearchPage } from './search/SearchPage';
@@ -39,7 +39,8 @@ export function App() {
   const { status, error, reload: reloadStatus } = useStatus(indexing.busy);
   const { alerts, reload: reloadAlerts } = useAlerts();
   const stats = useStats();
-  const firing = alerts.filter((a) => a.state === 'firing');
+  // Firing and not yet acknowledged: what the badge counts and the banner shows.
+  const calling = alerts.filter((a) => a.state === 'firing' && a.acknowledgedAt === null);
 
   const notify = useCallback((text: string) => {
     const id = Date.now() + Math.random();
@@ -49,6 +50,16 @@ export function App() {
   useEffect(() => {
     api.capabilities({}).then(setCapabilities, (e: unknown) => notify(errorMessage(e)));
   }, [notify]);
+  // The desktop app's main process raises an OS notification; in a browser, a toast does.
+  useEffect(() => {
+    if (inDesktopApp) return undefined;
+    return subscribe('alert', (alert) => {
+      if (alert.state === 'firing' && alert.acknowledgedAt === null) notify(`Alert firing: ${alert.rule.name}. ${formatAlertLine(alert)}`);
+    });
+  }, [notify]);
+  const acknowledge = useCallback((id: string) => {
+    api.acknowledgeAlert({ id }).then(reloadAlerts, (e: unknown) => notify(errorMessage(e)));
+  }, [notify, reloadAlerts]);
 
   const addFolder = useCallback((path: string) => {
     api.addFolder({ path }).then(
@@ -88,12 +99,13 @@ export function App() {
             onClick={() => setPage(p.page)}
           >
             {p.label}
+            {p.page === 'alerts' && calling.length > 0 && <span className="badge" aria-label={`${calling.length} alerts firing`}>{calling.length}</span>}
           </button>
         ))}
         <IndexingSummary indexing={indexing} />
       </nav>
       <main className="content">
-        {firing.length > 0 && <FiringAlerts firing={firing} onShow={() => setPage('alerts')} />}
+        {calling.length > 0 && <FiringAlerts firing={calling} onShow={() => setPage('alerts')} onAcknowledge={acknowledge} />}
         {error && <div className="error-banner" role="alert">{error}</div>}
         {page === 'search' && <SearchPage status={status} canReveal={capabilities?.revealInFolder ?? false} onShowFolders={() => setPage('folders')} notify={notify} />}
         {page === 'folders' && <FoldersPage status={status} indexing={indexing} capabilities={capabilities} addFolder={addFolder} notify={notify} />}
@@ -103,7 +115,7 @@ export function App() {
             <TrendsPage notify={notify} />
           </Suspense>
         )}
-        {page === 'alerts' && <AlertsPage alerts={alerts} reload={reloadAlerts} notify={notify} />}
+        {page === 'alerts' && <AlertsPage alerts={alerts} reload={reloadAlerts} acknowledge={acknowledge} notify={notify} />}
         {page === 'settings' && <SettingsPage status={status} reloadStatus={reloadStatus} notify={notify} />}
       </main>
       {dragging && <div className="drop-overlay">Drop folders to add them</div>}
@@ -133,14 +145,14 @@ function IndexingSummary({ indexing }: { indexing: IndexingView }) {
   );
 }
 
-/** The alerts firing now, above every page. */
-function FiringAlerts({ firing, onShow }: { firing: AlertStatus[]; onShow(): void }) {
+/** The alerts firing now and not yet acknowledged, above every page. */
+function FiringAlerts({ firing, onShow, onAcknowledge }: { firing: AlertStatus[]; onShow(): void; onAcknowledge(id: string): void }) {
   const [first] = firing;
-  const { rule, value } = first!;
   return (
     <div className="alert-banner" role="alert">
-      Alert firing: <strong>{rule.name}</strong> ({ALERT_METRICS[rule.metric]}: {value === null ? '–' : formatAlertValue(rule.metric, value)}, above {formatAlertValue(rule.metric, rule.above)})
+      Alert firing: <strong>{first!.rule.name}</strong> ({formatAlertLine(first!)})
       {firing.length > 1 && ` and ${firing.length - 1} more`}
+      <button type="button" className="link" onClick={() => onAcknowledge(first!.rule.id)}>Acknowledge</button>
       <button type="button" className="link" onClick={onShow}>Show alerts</button>
     </div>
   );

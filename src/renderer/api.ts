@@ -69,6 +69,9 @@ function ipcTransport(bridge: QuarryBridge): Transport {
 
 const transport: Transport = window.quarry ? ipcTransport(window.quarry) : httpTransport();
 
+/** The desktop app, whose main process shows OS notifications; browser mode shows them in the page. */
+export const inDesktopApp = Boolean(window.quarry);
+
 export const api = Object.fromEntries(
   METHOD_NAMES.map((name) => [
     name,

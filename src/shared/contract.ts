@@ -240,35 +240,65 @@ const trendsReport = z.object({
 });
 export type TrendsReport = z.infer<typeof trendsReport>;
 
-/** What an alert rule can watch, sampled every few seconds. */
+/** What an alert rule can watch, read at every sample; `unit` is how values are shown. */
 export const ALERT_METRICS = {
-  searchP95Ms: 'search time p95 over the last minute (ms)',
-  rssMb: 'memory in use (RSS, MB)',
-  failedJobs: 'folders whose last indexing run failed',
+  hybridSearchP95Ms: { label: 'hybrid search time p95 over the window', unit: 'ms' },
+  searchP95Ms: { label: 'search time p95 over the window, every mode', unit: 'ms' },
+  resultCacheHitRate: { label: 'result cache hit rate over the window', unit: '%' },
+  rssMb: { label: 'memory in use (RSS)', unit: 'MB' },
+  indexingThroughputShare: { label: "indexing throughput over the window, as a share of the pass's median", unit: '%' },
+  embeddingStallSeconds: { label: 'time since a chunk was last embedded, while chunks wait', unit: 's' },
+  watcherFailures: { label: 'folders whose file watcher stopped', unit: 'folders' },
+  staleFolders: { label: "folders whose index is older than their git HEAD, with no run queued", unit: 'folders' },
+  indexDiskShare: { label: 'index on disk, as a share of the free space left', unit: '%' },
+  failedJobs: { label: 'folders whose last indexing run failed', unit: 'folders' },
 } as const;
 const alertMetric = z.enum(Object.keys(ALERT_METRICS) as [keyof typeof ALERT_METRICS, ...Array<keyof typeof ALERT_METRICS>]);
 export type AlertMetric = z.infer<typeof alertMetric>;
 
-/** Fires when the metric stays above the threshold for `forSeconds`; resolves when it is back at or below it. */
+/**
+ * Fires when the metric stays past the threshold (above or below it) for `forSeconds`; resolves
+ * once it has been back on the right side by a margin for a while (hysteresis, so it doesn't flap).
+ */
 const alertRule = z.object({
   id: z.string().min(1).max(100),
   name: z.string().min(1).max(200),
   metric: alertMetric,
-  above: z.number().finite(),
+  when: z.enum(['above', 'below']),
+  threshold: z.number().finite(),
   forSeconds: z.number().min(0).max(86_400),
+  /** The span a windowed metric (search time, hit rate, throughput) is read over. */
+  windowSeconds: z.number().int().min(5).max(3600),
+  /** Fewest events (searches, cache lookups) the window needs before a windowed metric has a value. */
+  minEvents: count,
+  enabled: z.boolean(),
 });
 export type AlertRule = z.infer<typeof alertRule>;
 
-/** A rule's state now; `alert` events carry it when it starts firing and when it resolves. */
+const alertState = z.enum(['disabled', 'ok', 'pending', 'firing', 'resolved']);
+
+/** A rule's state now; `alert` events carry it when it starts firing, resolves or is acknowledged. */
 const alertStatus = z.object({
   rule: alertRule,
-  state: z.enum(['ok', 'pending', 'firing']),
-  /** The metric's latest value, or null before it has one (no searches yet, say). */
+  state: alertState,
+  /** The metric's latest value, or null without one (no searches in the window, say). */
   value: z.number().nullable(),
   /** Epoch ms the state began. */
   since: z.number(),
+  /** When someone acknowledged the firing alert; null until then, and again once it resolves. */
+  acknowledgedAt: z.number().nullable(),
 });
 export type AlertStatus = z.infer<typeof alertStatus>;
+
+/** One change of an alert's state, kept in the metrics history. */
+const alertEvent = z.object({
+  at: z.number(),
+  ruleId: z.string(),
+  name: z.string(),
+  state: z.enum(['pending', 'firing', 'resolved', 'acknowledged']),
+  value: z.number().nullable(),
+});
+export type AlertEvent = z.infer<typeof alertEvent>;
 
 const settings = z.object({
   /** How much CPU embedding may use; applies from the next start. */
@@ -382,6 +412,10 @@ export const methods = {
   models: method(none, models),
   /** Every alert rule with its state now. */
   alerts: method(none, z.array(alertStatus)),
+  /** Acknowledges a firing alert: it stays firing, but no longer calls for attention (badge, tray, notification). */
+  acknowledgeAlert: method(z.strictObject({ id: z.string().min(1).max(100) }), alertStatus),
+  /** Alert state changes, newest first, from the metrics history (so they outlive restarts). */
+  alertHistory: method(z.strictObject({ limit: z.number().int().min(1).max(1000).optional() }), z.array(alertEvent)),
   /** The latest metrics sample, or null before the first (new ones arrive as `stats` events). */
   stats: method(none, statsSample.nullable()),
   /** Stored reports of index runs, newest first: one folder's or every folder's. */
@@ -427,7 +461,7 @@ export const events = {
   indexed: indexSummary,
   searchResult: z.object({ requestId: z.string(), result: searchResult }),
   modelDownload,
-  /** An alert started firing, or resolved. */
+  /** An alert started firing, resolved, or was acknowledged. */
   alert: alertStatus,
   /** The latest metrics, every few seconds. */
   stats: statsSample,

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   /** No cache by that name, or settings it cannot take. */
   'UNKNOWN_CACHE',
   'BAD_CACHE_SETTINGS',
+  /** No alert rule by that id. */
+  'UNKNOWN_ALERT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

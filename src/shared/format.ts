@@ -1,5 +1,5 @@
 /** Display helpers every front end shares (CLI and renderer). */
-import type { AlertMetric, IndexRunReport } from './contract.js';
+import { ALERT_METRICS, type AlertMetric, type AlertStatus, type IndexRunReport } from './contract.js';
 import type { IndexPhase } from './types.js';
 
 /** What a folder's indexing is doing, as a verb for status lines. */
@@ -33,11 +33,18 @@ export function formatPercent(share: number): string {
   return `${Math.floor(share * 100)}%`;
 }
 
-/** A metric's value as alerts show it: milliseconds and megabytes rounded, counts as they are. */
+/** A metric's value as alerts show it, in the metric's unit: milliseconds, megabytes and seconds whole. */
 export function formatAlertValue(metric: AlertMetric, value: number): string {
-  if (metric === 'searchP95Ms') return `${Math.round(value)} ms`;
-  if (metric === 'rssMb') return `${Math.round(value)} MB`;
-  return String(value);
+  const { unit } = ALERT_METRICS[metric];
+  if (unit === '%') return `${Math.round(value * 10) / 10}%`;
+  if (unit === 'folders') return String(value);
+  return `${Math.round(value)} ${unit}`;
+}
+
+/** An alert in one line, for banners, toasts and notifications: "hybrid search time p95 over the window: 320 ms, above 200 ms". */
+export function formatAlertLine(status: AlertStatus): string {
+  const { rule, value } = status;
+  return `${ALERT_METRICS[rule.metric].label}: ${value === null ? '–' : formatAlertValue(rule.metric, value)}, ${rule.when} ${formatAlertValue(rule.metric, rule.threshold)}`;
 }
 
 /** One pass of an index run as reports show it: "parsing 20 files in 80 ms, 250 files/s". */

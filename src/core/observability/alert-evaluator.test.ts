@@ -3,40 +3,78 @@ import { describe, it } from 'node:test';
 import type { AlertRule } from '../../shared/contract.js';
 import { AlertEvaluator } from './alert-evaluator.js';
 
-const slow: AlertRule = { id: 'slow', name: 'Searches are slow', metric: 'searchP95Ms', above: 100, forSeconds: 10 };
-const failed: AlertRule = { id: 'failed', name: 'Indexing failed', metric: 'failedJobs', above: 0, forSeconds: 0 };
+const rule = (overrides: Partial<AlertRule>): AlertRule => ({
+  id: 'slow', name: 'Hybrid searches are slow', metric: 'hybridSearchP95Ms', when: 'above', threshold: 100, forSeconds: 300, windowSeconds: 60, minEvents: 0, enabled: true, ...overrides,
+});
+
+/** Feeds a stream of readings, one every `everyMs`, and returns each transition as [time in s, state]. */
+function drive(alerts: AlertEvaluator, readings: Array<number | null>, everyMs = 5000, start = 0): Array<[number, string]> {
+  const transitions: Array<[number, string]> = [];
+  readings.forEach((value, i) => {
+    const now = start + i * everyMs;
+    for (const status of alerts.evaluate(() => value, now)) transitions.push([now / 1000, status.state]);
+  });
+  return transitions;
+}
 
 describe('AlertEvaluator', () => {
-  it('fires only once the metric has stayed above the threshold for the rule\'s duration', () => {
-    const alerts = new AlertEvaluator([slow], 0);
-    assert.deepEqual(alerts.evaluate({ searchP95Ms: 150 }, 1_000), []);
-    assert.equal(alerts.all()[0]!.state, 'pending');
-    assert.deepEqual(alerts.evaluate({ searchP95Ms: 180 }, 6_000), []);
-    const fired = alerts.evaluate({ searchP95Ms: 170 }, 11_000);
-    assert.deepEqual(fired.map((s) => [s.rule.id, s.state, s.value, s.since]), [['slow', 'firing', 170, 11_000]]);
-    assert.deepEqual(alerts.evaluate({ searchP95Ms: 190 }, 12_000), [], 'fires once, not on every sample');
+  it('fires only once the metric has stayed past the threshold for the rule\'s duration (five minutes here)', () => {
+    const alerts = new AlertEvaluator([rule({})], 0);
+    const transitions = drive(alerts, [...Array(10).fill(80), ...Array(70).fill(150)]);
+    assert.deepEqual(transitions, [[50, 'pending'], [350, 'firing']]);
+    assert.equal(alerts.all()[0]!.value, 150);
   });
 
-  it('resets a pending rule when the metric dips, and resolves a firing one', () => {
-    const alerts = new AlertEvaluator([slow, failed], 0);
-    alerts.evaluate({ searchP95Ms: 150, failedJobs: 0 }, 1_000);
-    alerts.evaluate({ searchP95Ms: 90 }, 5_000);
-    assert.deepEqual(alerts.evaluate({ searchP95Ms: 150 }, 12_000), [], 'the dip restarted the clock');
-    assert.deepEqual(alerts.evaluate({ searchP95Ms: 150, failedJobs: 1 }, 22_500).map((s) => s.rule.id).sort(), ['failed', 'slow']);
-    const resolved = alerts.evaluate({ failedJobs: 0 }, 30_000);
-    assert.deepEqual(resolved.map((s) => [s.rule.id, s.state, s.value]).sort(), [['failed', 'ok', 0], ['slow', 'ok', null]], 'no value resolves too');
+  it('a dip below the line before the duration resets the pending rule', () => {
+    const alerts = new AlertEvaluator([rule({ forSeconds: 30 })], 0);
+    assert.deepEqual(drive(alerts, [150, 150, 150, 90, 150, 150, 150, 150, 150, 150, 150]), [[0, 'pending'], [15, 'ok'], [20, 'pending'], [50, 'firing']]);
   });
 
-  it('keeps the state of unchanged rules when the rules are edited', () => {
-    const alerts = new AlertEvaluator([slow, failed], 0);
-    alerts.evaluate({ failedJobs: 2 }, 1_000);
-    alerts.evaluate({ searchP95Ms: 900, failedJobs: 2 }, 15_000);
-    alerts.evaluate({ searchP95Ms: 900, failedJobs: 2 }, 30_000);
-    const resolved = alerts.setRules([failed, { ...slow, above: 500 }], 31_000);
-    assert.deepEqual(resolved.map((s) => [s.rule.id, s.state, s.since]), [['slow', 'ok', 31_000]], 'a firing rule that changed resolves');
-    assert.equal(alerts.all().find((s) => s.rule.id === 'failed')!.state, 'firing');
-    assert.deepEqual(alerts.evaluate({ failedJobs: 2 }, 32_000), [], 'not fired a second time');
-    assert.equal(alerts.all().find((s) => s.rule.id === 'slow')!.rule.above, 500);
-    assert.deepEqual(alerts.setRules([], 33_000).map((s) => s.rule.id), ['failed'], 'a removed rule resolves');
+  it('does not flap: a firing alert resolves only once the metric is 10% clear for a while', () => {
+    const alerts = new AlertEvaluator([rule({ forSeconds: 20 })], 0);
+    // Fires, then hovers around the threshold (95-105), then falls well clear.
+    const hovering = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 95 : 105));
+    const transitions = drive(alerts, [...Array(6).fill(150), ...hovering, ...Array(6).fill(50)]);
+    assert.deepEqual(transitions, [[0, 'pending'], [20, 'firing'], [250, 'resolved']], 'no resolve while it hovers within the margin; resolved 20 s after it cleared');
+  });
+
+  it('watches a metric falling below its threshold: a cache hit rate that drops', () => {
+    const alerts = new AlertEvaluator([rule({ id: 'hits', metric: 'resultCacheHitRate', when: 'below', threshold: 40, forSeconds: 600 })], 0);
+    const transitions = drive(alerts, [...Array(20).fill(70), ...Array(130).fill(30), null, ...Array(20).fill(60)], 5000);
+    assert.deepEqual(transitions.map(([, state]) => state), ['pending', 'firing', 'resolved']);
+    assert.equal(transitions[1]![0] - transitions[0]![0], 600, 'ten minutes below 40%');
+  });
+
+  it('resolves a firing alert whose metric loses its value (no traffic left in the window)', () => {
+    const alerts = new AlertEvaluator([rule({ forSeconds: 0 })], 0);
+    assert.deepEqual(drive(alerts, [500, null, null]), [[0, 'firing'], [5, 'resolved']]);
+  });
+
+  it('acknowledges a firing alert until it resolves, and refuses an unknown id', () => {
+    const alerts = new AlertEvaluator([rule({ forSeconds: 0 })], 0);
+    drive(alerts, [500]);
+    assert.equal(alerts.acknowledge('slow', 1000).acknowledgedAt, 1000);
+    assert.equal(alerts.all()[0]!.state, 'firing');
+    drive(alerts, [null, null], 5000, 5000);
+    assert.equal(alerts.all()[0]!.state, 'resolved');
+    assert.equal(alerts.all()[0]!.acknowledgedAt, null, 'the next firing calls for attention again');
+    assert.throws(() => alerts.acknowledge('nope', 0), /No alert rule has the id "nope"/);
+  });
+
+  it('leaves a disabled rule alone, and resolves a firing rule when it is disabled', () => {
+    const alerts = new AlertEvaluator([rule({ forSeconds: 0 })], 0);
+    drive(alerts, [500]);
+    const resolved = alerts.setRules([rule({ forSeconds: 0, enabled: false })], 10);
+    assert.deepEqual(resolved.map((s) => s.state), ['resolved']);
+    assert.deepEqual(drive(alerts, [500, 500]), []);
+    assert.equal(alerts.all()[0]!.state, 'disabled');
+  });
+
+  it('keeps an unchanged rule\'s state when another is edited', () => {
+    const other = rule({ id: 'mem', metric: 'rssMb', threshold: 1000, forSeconds: 0 });
+    const alerts = new AlertEvaluator([rule({ forSeconds: 0 }), other], 0);
+    alerts.evaluate((r) => (r.id === 'slow' ? 500 : 10), 0);
+    assert.deepEqual(alerts.setRules([rule({ forSeconds: 0 }), { ...other, threshold: 2000 }], 1), []);
+    assert.equal(alerts.all().find((s) => s.rule.id === 'slow')!.state, 'firing');
   });
 });

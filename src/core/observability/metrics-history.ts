@@ -19,8 +19,9 @@ export const HISTORY_TIERS = [
   { name: 'hour', resolutionMs: HOUR, retentionMs: 90 * DAY },
 ] as const;
 
-/** Index runs kept for their spans and reports, newest first, whatever their age. */
+/** Index runs kept for their spans and reports, and alert state changes: the newest, whatever their age. */
 const RUNS_KEPT = 500;
+const ALERT_EVENTS_KEPT = 1000;
 
 /** One sample of the engine's metrics. */
 export interface HistorySample {
@@ -56,7 +57,17 @@ const SCHEMA = [
   // Rows of the tier below `tier` older than `until` have been rolled into it.
   'CREATE TABLE IF NOT EXISTS rollups (tier UTINYINT PRIMARY KEY, until BIGINT)',
   'CREATE TABLE IF NOT EXISTS runs (folder VARCHAR, started_at BIGINT, ended_at BIGINT, report VARCHAR)',
+  'CREATE TABLE IF NOT EXISTS alert_events (at_ms BIGINT, rule_id VARCHAR, name VARCHAR, state VARCHAR, value DOUBLE)',
 ];
+
+/** An alert's change of state as the history keeps it. */
+export interface StoredAlertEvent {
+  at: number;
+  ruleId: string;
+  name: string;
+  state: string;
+  value: number | null;
+}
 
 /**
  * The metrics history: a DuckDB file of its own, beside the index and never inside it, since every
@@ -193,6 +204,27 @@ export class MetricsHistory {
         startedAt: Number(row.started_at),
         endedAt: Number(row.ended_at),
         report: JSON.parse(String(row.report)) as unknown,
+      }));
+    });
+  }
+
+  recordAlertEvent(event: StoredAlertEvent): Promise<void> {
+    return this.exclusive(async () => {
+      await this.db.run('INSERT INTO alert_events VALUES (?, ?, ?, ?, ?)', [event.at, event.ruleId, event.name, event.state, event.value]);
+      await this.db.run(`DELETE FROM alert_events WHERE at_ms < (SELECT min(at_ms) FROM (SELECT at_ms FROM alert_events ORDER BY at_ms DESC LIMIT ${ALERT_EVENTS_KEPT}))`);
+    });
+  }
+
+  /** The latest alert events, newest first. */
+  alertEvents(limit: number): Promise<StoredAlertEvent[]> {
+    return this.exclusive(async () => {
+      const rows = (await this.db.runAndReadAll('SELECT at_ms, rule_id, name, state, value FROM alert_events ORDER BY at_ms DESC LIMIT ?', [limit])).getRowObjects();
+      return rows.map((row) => ({
+        at: Number(row.at_ms),
+        ruleId: String(row.rule_id),
+        name: String(row.name),
+        state: String(row.state),
+        value: row.value === null ? null : Number(row.value),
       }));
     });
   }

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../core/engine.js';
 import { USER_PRIORITY, type IndexScheduler } from '../../core/indexing/scheduler.js';
+import { readGitHead } from '../../core/indexing/git-head.js';
 import { COOKIE_PREFIX, isCookie, isIgnoreFile, watchChanges } from '../../core/indexing/watch.js';
 import type { IndexingState, MethodInput, QuarryApi, Settings } from '../../shared/contract.js';
 import { QuarryError } from '../../shared/errors.js';
@@ -14,6 +15,8 @@ import type { Emit } from './events.js';
  */
 export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFolder' | 'reindexFolder' | 'pause' | 'resume'> {
   private readonly watchers = new Map<string, { stop: AbortController; ended: Promise<void>; since: number }>();
+  /** Folders whose watcher stopped on an error, with it: an alert rule watches how many. */
+  private readonly failedWatchers = new Map<string, string>();
   /** When each folder's running job was first seen running. */
   private readonly runStarts = new Map<string, number>();
   /** Folders whose last run completed under their live watcher: current, but for changes it has queued. */
@@ -140,6 +143,7 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
    */
   private watch(folder: FolderInfo): void {
     if (this.watchers.has(folder.name)) return;
+    this.failedWatchers.delete(folder.name);
     const stop = new AbortController();
     const ended = (async () => {
       try {
@@ -155,6 +159,7 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
       } catch (error) {
         // The folder went away or the system ran out of watches: searches go on, the index is as of the last run.
         console.warn(`quarry: stopped watching ${folder.root}: ${(error as Error).message}`);
+        if (!stop.signal.aborted) this.failedWatchers.set(folder.name, (error as Error).message);
       } finally {
         // Nobody vouches for the folder now (unless it is watched again already).
         if (this.watchers.get(folder.name)?.stop === stop) {
@@ -166,7 +171,29 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
     this.watchers.set(folder.name, { stop, ended, since: Date.now() });
   }
 
+  /**
+   * Folders whose checkout moved to another commit than the one their index was built at, with
+   * no run queued or under way and no live watcher vouching that the files are as indexed (a
+   * commit moves HEAD without changing a file: a watched folder is current all the same).
+   */
+  async staleFolders(): Promise<number> {
+    const busy = new Set(this.scheduler.jobs().filter((job) => job.state === 'queued' || job.state === 'running' || job.state === 'paused').map((job) => job.folder));
+    let stale = 0;
+    for (const folder of await this.engine.listFolders()) {
+      if (busy.has(folder.name) || this.settled.has(folder.name) || folder.gitHead === null) continue;
+      const head = await readGitHead(folder.root);
+      if (head !== null && head !== folder.gitHead) stale++;
+    }
+    return stale;
+  }
+
+  /** How many folders' watchers stopped on an error and were not restarted. */
+  watcherFailures(): number {
+    return this.failedWatchers.size;
+  }
+
   private async unwatch(name: string): Promise<void> {
+    this.failedWatchers.delete(name);
     const watcher = this.watchers.get(name);
     if (!watcher) return;
     this.watchers.delete(name);

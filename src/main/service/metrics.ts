@@ -1,14 +1,15 @@
 import path from 'node:path';
 import type { Engine } from '../../core/engine.js';
 import type { FinishedRun, IndexScheduler } from '../../core/indexing/scheduler.js';
-import { AlertEvaluator, type MetricSample } from '../../core/observability/alert-evaluator.js';
+import { AlertEvaluator, alertEvent } from '../../core/observability/alert-evaluator.js';
 import { bucketOf, emptyBuckets, type BucketCounts } from '../../core/observability/latency-histogram.js';
 import { MetricsHistory, type HistorySample } from '../../core/observability/metrics-history.js';
 import { LatencyWindow } from '../../core/observability/metrics.js';
-import { indexRunReport, type AlertStatus, type IndexRunReport, type MethodInput, type MethodOutput, type QuarryApi, type Settings, type StatsSample, type TrendsReport } from '../../shared/contract.js';
+import { indexRunReport, type AlertEvent, type AlertStatus, type IndexRunReport, type MethodInput, type MethodOutput, type QuarryApi, type Settings, type StatsSample, type TrendsReport } from '../../shared/contract.js';
 import type { CacheStats, IndexProgress, SearchMode, SearchResult } from '../../shared/types.js';
 import type { SettingsStore } from '../settings-store.js';
 import type { Emit } from './events.js';
+import { AlertReadings } from './alert-readings.js';
 import { PrometheusMetrics } from './prometheus.js';
 import { SERIES, trendsReport } from './trends.js';
 
@@ -16,8 +17,11 @@ import { SERIES, trendsReport } from './trends.js';
 const SAMPLE_MS = 5000;
 /** The metrics history's file in the data directory: beside the index, never inside it. */
 export const HISTORY_FILE = 'metrics.duckdb';
-/** Index size and embedding coverage come from a status read (tens of ms on a large index): not on every sample. */
-const STATUS_EVERY_MS = 30_000;
+/**
+ * Index size and embedding coverage come from a status read (tens of ms on a large index), and
+ * alert rules' folder and disk checks read files: every 6th sample (30 s at the default rate).
+ */
+const SLOW_READ_EVERY = 6;
 const RESULT_CACHE = 'search results';
 
 const MB = 1024 * 1024;
@@ -26,7 +30,7 @@ const MB = 1024 * 1024;
  * Samples Quarry's metrics on a timer (`stats` events), keeps them in the metrics history with
  * each index run's report, and runs the alert rules over them (`alert` events).
  */
-export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'stats' | 'trends' | 'reports' | 'prometheusMetrics'> {
+export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAlert' | 'alertHistory' | 'stats' | 'trends' | 'reports' | 'prometheusMetrics'> {
   private readonly searchTimes = new LatencyWindow();
   private readonly searchTimesByMode = new Map<SearchMode, LatencyWindow>();
   private readonly prometheus: PrometheusMetrics;
@@ -43,7 +47,8 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'stats' | 'tre
   private searchBuckets = new Map<SearchMode, BucketCounts>();
   /** Work done since the previous sample per phase (files, or chunks while embedding), and where each folder's phase stood. */
   private readonly work = { done: new Map<string, number>(), last: new Map<string, number>() };
-  private lastStatusAt = -Infinity;
+  private samplesTaken = 0;
+  private readonly alertReadings: AlertReadings;
 
   constructor(
     private readonly engine: Engine,
@@ -51,8 +56,10 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'stats' | 'tre
     private readonly scheduler: IndexScheduler,
     private readonly emit: Emit,
     sampleMs: number | undefined,
+    folders: { watcherFailures(): number; staleFolders(): Promise<number> },
   ) {
     this.prometheus = new PrometheusMetrics(engine, scheduler);
+    this.alertReadings = new AlertReadings(scheduler, engine.dataDir, folders);
     this.history = MetricsHistory.open(path.join(engine.dataDir, HISTORY_FILE)).catch((error: unknown) => {
       console.warn(`quarry: no metrics history this session: ${(error as Error).message}`);
       return null;
@@ -99,6 +106,18 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'stats' | 'tre
     return (await this.evaluator()).all();
   }
 
+  async acknowledgeAlert(input: MethodInput<'acknowledgeAlert'>): Promise<AlertStatus> {
+    const before = (await this.evaluator()).all().find((status) => status.rule.id === input.id);
+    const status = (await this.evaluator()).acknowledge(input.id, Date.now());
+    if (status.acknowledgedAt !== before?.acknowledgedAt) await this.announce(status);
+    return status;
+  }
+
+  async alertHistory(input: MethodInput<'alertHistory'>): Promise<AlertEvent[]> {
+    const stored = (await (await this.history)?.alertEvents(input.limit ?? 100)) ?? [];
+    return stored.map((event) => ({ ...event, state: event.state as AlertEvent['state'] }));
+  }
+
   async stats(): Promise<StatsSample | null> {
     return this.latest;
   }
@@ -121,12 +140,20 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'stats' | 'tre
 
   /** Puts newly saved rules in force, announcing the firing alerts they resolve; before first use the evaluator reads them itself. */
   async applyAlertRules(rules: Settings['alertRules']): Promise<void> {
-    if (this.alertEvaluator) for (const resolved of (await this.alertEvaluator).setRules(rules, Date.now())) this.emit('alert', resolved);
+    if (this.alertEvaluator) for (const resolved of (await this.alertEvaluator).setRules(rules, Date.now())) await this.announce(resolved);
   }
 
   private evaluator(): Promise<AlertEvaluator> {
     this.alertEvaluator ??= this.settingsStore.read().then((settings) => new AlertEvaluator(settings.alertRules, Date.now()));
     return this.alertEvaluator;
+  }
+
+  /** An alert changed state: an `alert` event for the front ends and the tray, and a line in the history. */
+  private async announce(status: AlertStatus): Promise<void> {
+    const event = alertEvent(status, Date.now());
+    if (event) await (await this.history)?.recordAlertEvent(event).catch((error: unknown) => console.warn(`quarry: could not keep an alert event: ${(error as Error).message}`));
+    // After the history has it: a front end that reloads the history on this event finds it there.
+    this.emit('alert', status);
   }
 
   /** Progress reports cumulative counts per folder and pass; the differences are the work done. */
@@ -185,10 +212,9 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'stats' | 'tre
     return { at: stats.at, counts, gauges, histograms };
   }
 
-  /** Index size and embedding coverage, every STATUS_EVERY_MS. */
-  private async statusGauges(now: number): Promise<{ indexBytes: number; coverage: number } | null> {
-    if (now - this.lastStatusAt < STATUS_EVERY_MS) return null;
-    this.lastStatusAt = now;
+  /** Index size and embedding coverage, every SLOW_READ_EVERY samples. */
+  private async statusGauges(): Promise<{ indexBytes: number; coverage: number } | null> {
+    if (this.samplesTaken++ % SLOW_READ_EVERY !== 0) return null;
     const report = await this.engine.status();
     const chunks = report.folders.reduce((sum, f) => sum + f.chunks, 0);
     return { indexBytes: report.indexBytes, coverage: chunks === 0 ? 1 : report.folders.reduce((sum, f) => sum + f.embedded, 0) / chunks };
@@ -198,7 +224,7 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'stats' | 'tre
   private async sample(): Promise<void> {
     try {
       const now = Date.now();
-      const status = await this.statusGauges(now);
+      const status = await this.statusGauges();
       const memory = process.memoryUsage();
       const caches = this.engine.cacheStats();
       const previous = this.latest;
@@ -230,20 +256,15 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'stats' | 'tre
       this.work.done.clear();
       this.searchBuckets = new Map();
       this.latest = stats;
-      await (await this.history)?.record(sample);
+      await (await this.history)?.record(sample).catch((error: unknown) => console.warn(`quarry: could not keep a metrics sample: ${(error as Error).message}`));
+      await this.alertReadings.add(sample, status?.indexBytes ?? null);
       const evaluator = await this.evaluator();
-      for (const status of evaluator.evaluate(this.alertMetrics(stats), now)) this.emit('alert', status);
+      for (const changed of evaluator.evaluate(this.alertReadings.read, now)) await this.announce(changed);
       // After the rules have seen it: a front end that refreshes the alerts on a sample gets its values.
       this.emit('stats', stats);
     } catch (error) {
       console.warn(`quarry: could not sample the metrics: ${(error as Error).message}`);
     }
-  }
-
-  private alertMetrics(stats: StatsSample): MetricSample {
-    const sample: MetricSample = { rssMb: stats.rssMb, failedJobs: this.scheduler.jobs().filter((job) => job.state === 'failed').length };
-    if (stats.searchP95Ms !== null) sample.searchP95Ms = stats.searchP95Ms;
-    return sample;
   }
 }
 
