@@ -183,11 +183,25 @@ test('removes a folder after confirmation, leaving its files alone', async () =>
   expect((await fs.readdir(path.join(work, 'widgets'))).length).toBe(GENERATED_FILES);
 });
 
-test('stats show the search caches with live counts; settings are saved', async () => {
+test('stats list every cache with its actions, live counts and the index runs; settings are saved', async () => {
   await page.getByRole('button', { name: 'Stats', exact: true }).click();
-  const caches = page.getByRole('table', { name: 'Search caches' });
+  const caches = page.getByRole('table', { name: 'Caches' });
   await expect(caches).toBeVisible();
-  await expect(caches.getByRole('row').nth(1)).toContainText(/\d+%/);
+  const results = caches.getByRole('row', { name: 'search results' });
+  await expect(results).toContainText(/\d+%/);
+  for (const name of ['query vectors', 'stored embeddings', 'unchanged-file skips']) await expect(caches.getByRole('row', { name })).toBeVisible();
+  await results.getByRole('button', { name: 'Clear' }).click();
+  await expect(page.getByRole('status')).toContainText('search results cleared');
+  await expect(results).toContainText(/manual [1-9]/);
+  const embeddings = caches.getByRole('row', { name: 'stored embeddings' });
+  await embeddings.getByRole('button', { name: 'Collect unused…' }).click();
+  // The folder removed above left its vectors behind, and no chunk uses them now.
+  await expect(embeddings).toContainText(/[1-9]\d* unused \([\d.]+ KiB\)/);
+  await embeddings.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByRole('status')).toContainText(/Deleted [1-9]\d* unused vectors, [\d.]+ KiB freed/);
+  await embeddings.getByRole('button', { name: 'Collect unused…' }).click();
+  await expect(embeddings).toContainText('0 unused (0 B)');
+  await expect(page.getByRole('table', { name: 'Index runs' }).getByRole('row').nth(1)).toContainText(/done in/);
   // Live metrics arrive with the service's next sample (every few seconds), the searches above among them.
   const now = page.getByRole('table', { name: 'Now' }).getByRole('row').nth(1);
   await expect(now).toContainText(/^\d+\d+\.\d ms\d+\.\d ms\d+ MB\d+ MB$/, { timeout: 15_000 });
@@ -238,13 +252,17 @@ test('an alert rule fires over real searches, shows above every page, and resolv
   const banner = page.getByRole('alert').filter({ hasText: 'Alert firing' });
   // The service samples its metrics every few seconds.
   await expect(banner).toContainText('Searches are slow', { timeout: 15_000 });
+  await expect(page.getByRole('button', { name: /^Alerts/ }).getByLabel(/alerts firing/)).toBeVisible();
   await banner.getByRole('button', { name: 'Show alerts' }).click();
   await expect(slow).toContainText('firing');
+  await expect(page.getByRole('table', { name: 'Alert history' })).toContainText('Searches are slow');
   await shot('alerts');
+  await slow.getByRole('button', { name: 'Acknowledge' }).click();
+  await expect(slow).toContainText('firing (acknowledged)');
+  await expect(banner).toBeHidden();
 
   await page.getByLabel('Searches are slow threshold').fill('60000');
   await page.getByRole('button', { name: 'Save rules' }).click();
-  await expect(banner).toBeHidden();
   await expect(slow).toContainText('ok');
 });
 

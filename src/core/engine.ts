@@ -2,8 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QuarryError } from '../shared/errors.js';
 import type {
-  CacheStats, FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchResult, SkippedFile, SkipReason, StatusReport,
+  CacheStats, FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchMode, SearchResult, SkippedFile, SkipReason, StatusReport,
 } from '../shared/types.js';
+import { EngineCaches, type GarbageReport } from './caches.js';
 import { embedFolder } from './indexing/embed-phase.js';
 import type { PauseGate } from './indexing/pause-gate.js';
 import { changesSince, writeSnapshot } from './indexing/watch.js';
@@ -41,7 +42,8 @@ export const DATABASE_FILE = 'quarry.duckdb';
 
 /** The engine's public face: folders, indexing, search and status over one store. */
 export class Engine {
-  private searcher: Searcher;
+  private readonly searcher: Searcher;
+  private readonly caches: EngineCaches;
   private ignoreRules: readonly string[] = [];
 
   private constructor(
@@ -52,6 +54,7 @@ export class Engine {
     private readonly maxFileBytes: number,
   ) {
     this.searcher = new Searcher(store, embedding);
+    this.caches = new EngineCaches(store, this.searcher, () => this.embedding);
   }
 
   /**
@@ -61,7 +64,7 @@ export class Engine {
   async useEmbedding(embedding: SemanticSetup): Promise<void> {
     if ('pack' in embedding) await this.store.vectors(embedding.pack.key, embedding.pack.dims);
     this.embedding = embedding;
-    this.searcher = new Searcher(this.store, embedding);
+    this.searcher.useEmbedding(embedding);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -187,6 +190,7 @@ export class Engine {
     // Chunks were replaced or removed: their old texts' vectors may now belong to no chunk.
     if (summary.filesIndexed + summary.filesDeleted > 0) await this.store.evictUnreferencedVectors();
     summary.elapsedMs = performance.now() - startedAt;
+    this.caches.noteRun(summary);
     yield { folder: folder.name, phase: 'done', unit: 'files', total: summary.filesSeen, done: summary.filesSeen, bytesDone: 0, elapsedMs: summary.elapsedMs, rate: 0, etaMs: 0 };
     return summary;
   }
@@ -255,7 +259,7 @@ export class Engine {
     return {
       folders,
       ...(await this.modelStatus()),
-      caches: this.cacheStats(),
+      caches: await this.cacheStats(),
       embeddings: await this.embeddingStats(),
       skippedByReason: Object.fromEntries(reasons.map((r) => [r.reason, Number(r.n)])),
       indexBytes: await this.store.sizeOnDisk(),
@@ -268,17 +272,32 @@ export class Engine {
     return 'pack' in this.embedding ? this.embedding.pack.modelId : null;
   }
 
-  /** The search caches' counters: in memory, no query. */
-  clearCache(name: string): CacheStats {
-    return this.searcher.clearCache(name);
+  /** The in-memory caches' counters: no query, cheap enough for every metrics sample. */
+  memoryCacheStats(): CacheStats[] {
+    return this.caches.memoryStats();
   }
 
-  configureCache(name: string, settings: CacheSettings): CacheStats {
-    return this.searcher.configureCache(name, settings);
+  /** Every cache, in memory and stored in the index. */
+  cacheStats(): Promise<CacheStats[]> {
+    return this.caches.all();
   }
 
-  cacheStats(): CacheStats[] {
-    return this.searcher.cacheStats();
+  clearCache(name: string): Promise<CacheStats> {
+    return this.caches.clear(name);
+  }
+
+  configureCache(name: string, settings: CacheSettings): Promise<CacheStats> {
+    return this.caches.configure(name, settings);
+  }
+
+  /** Finds the stored vectors no chunk references and, unless `dryRun`, deletes them. */
+  collectGarbage(dryRun: boolean): Promise<GarbageReport> {
+    return this.caches.collectGarbage(dryRun);
+  }
+
+  /** Ranks these searches into the result cache now (the service's warm-up); returns how many were warmed. */
+  warmResults(requests: ReadonlyArray<{ input: string; mode?: SearchMode }>): Promise<number> {
+    return this.searcher.warm(requests);
   }
 
   private async embeddingStats(): Promise<StatusReport['embeddings']> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { EventListener, EventName, QuarryApi } from '../shared/contract.js';
 import { isQuarryError } from '../shared/errors.js';
 import type { CacheStats, FolderInfo, SearchMode } from '../shared/types.js';
+import { formatBytes, formatDuration } from '../shared/format.js';
 import { formatCache, formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
 import { reportsCommand } from './cli-reports.js';
 import { followRuns, requestIndexing } from './follow-runs.js';
@@ -29,6 +30,8 @@ export interface DataCommandOptions {
   explain: boolean;
   /** `index`: return once the folders are lexically searchable; embeddings go on in the engine. */
   noWait: boolean;
+  /** `cache gc`: say what would be freed, and free nothing. */
+  dryRun: boolean;
   /** `index`: walk each folder even when its watcher has seen no change. */
   verify: boolean;
   watch: boolean;
@@ -177,7 +180,20 @@ async function cacheCommand(api: QuarryApi, args: string[], options: DataCommand
     show(await api.caches({}));
     return 0;
   }
-  if (!name || (action !== 'clear' && action !== 'configure')) throw new UsageError('Usage: quarry cache list | clear <name> | configure <name> [--max-entries N] [--ttl SECS|none]');
+  if (action === 'warm') {
+    const { warmed, ms } = await api.warmCache({});
+    print(options.json, { warmed, ms }, `warmed the result cache with ${warmed} frequent ${warmed === 1 ? 'query' : 'queries'} in ${formatDuration(ms)}`);
+    return 0;
+  }
+  if (action === 'gc') {
+    const report = await api.collectGarbage({ dryRun: options.dryRun });
+    const what = `${report.vectors} stored ${report.vectors === 1 ? 'vector' : 'vectors'} no chunk uses (${formatBytes(report.bytes)})`;
+    print(options.json, report, report.applied ? `deleted ${what}` : `would delete ${what}; run without --dry-run to free it`);
+    return 0;
+  }
+  if (!name || (action !== 'clear' && action !== 'configure')) {
+    throw new UsageError('Usage: quarry cache list | clear <name> | configure <name> [--max-entries N] [--ttl SECS|none] | warm | gc [--dry-run]');
+  }
   if (action === 'clear') {
     show([await api.clearCache({ name })]);
     return 0;

@@ -100,12 +100,13 @@ export function formatExplain(result: SearchResult): string {
   return lines.join('\n');
 }
 
-/** One cache on one line: hit rate, fill, settings, what left it and why. */
+/** One cache on one line: hit rate, fill and size, settings, what left it and why, what it offers. */
 export function formatCache(cache: CacheStats): string {
   const lookups = cache.hits + cache.misses;
   const rate = lookups === 0 ? 'no lookups' : `${Math.round((cache.hits / lookups) * 100)}% hits`;
+  const capacity = cache.maxEntries === null ? '' : `/${cache.maxEntries}`;
   const ttl = cache.ttlSeconds === null ? '' : `, ttl ${cache.ttlSeconds} s`;
-  const { manual, ttl: expired } = cache.invalidations;
-  return `${cache.name}: ${rate} (${cache.hits}/${lookups}), ${cache.entries}/${cache.maxEntries} entries${ttl}, ` +
-    `${cache.evictions} evicted, ${manual} cleared, ${expired} expired`;
+  const dropped = Object.entries(cache.invalidations).filter(([, n]) => n > 0).map(([cause, n]) => `${cause} ${n}`);
+  return `${cache.name} (${cache.kind}): ${rate} (${cache.hits}/${lookups}), ${cache.entries}${capacity} entries, ${formatBytes(cache.bytes)}${ttl}; ` +
+    `dropped: ${dropped.length > 0 ? dropped.join(', ') : 'none'}; can ${cache.actions.join(', ')}`;
 }

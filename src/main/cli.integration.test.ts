@@ -94,9 +94,13 @@ describe('quarry CLI', () => {
   it('lists, clears and configures the engine’s caches', () => {
     const listed = q('cache', 'list');
     assert.equal(listed.status, 0, listed.stderr);
-    assert.match(listed.stdout, /^search results: \d+% hits \(\d+\/\d+\), [1-9]\d*\/64 entries, 0 evicted, 0 cleared, 0 expired$/m, 'the searches above were cached');
-    assert.match(listed.stdout, /^query vectors: /m);
-    assert.match(q('cache', 'clear', 'search results').stdout, /^search results: .*, 0\/64 entries, 0 evicted, [1-9]\d* cleared, 0 expired$/m);
+    assert.match(listed.stdout, /^search results \(memory\): \d+% hits \(\d+\/\d+\), [1-9]\d*\/64 entries, [\d.]+ KiB; dropped: none; can clear, configure, warm$/m, 'the searches above were cached');
+    assert.match(listed.stdout, /^stored embeddings \(stored\): .*; can gc$/m);
+    assert.match(listed.stdout, /^unchanged-file skips \(stored\): \d+% hits .*, [1-9]\d* entries, .*; can clear$/m);
+    assert.match(listed.stdout, /^query vectors \(memory\): /m);
+    assert.match(q('cache', 'clear', 'search results').stdout, /^search results \(memory\): .*, 0\/64 entries, 0 B; dropped: manual [1-9]\d*; can /m);
+    assert.match(q('cache', 'gc', '--dry-run').stdout, /^would delete 0 stored vectors no chunk uses \(0 B\); run without --dry-run to free it$/m);
+    assert.match(q('cache', 'warm').stdout, /^warmed the result cache with \d+ frequent quer(y|ies) in /m);
     const configured = q('cache', 'configure', 'query vectors', '--max-entries', '10', '--ttl', '60', '--json');
     assert.equal(configured.status, 0, configured.stderr);
     const stats = JSON.parse(configured.stdout) as { maxEntries: number; ttlSeconds: number };

@@ -37,9 +37,12 @@ Commands:
       --explain             stage timings and cache use
   status                    folders, file and chunk counts, skipped files by reason, index size
   skipped [<name>]          skipped files with their reasons
-  cache list                the engine's caches: hits, misses, entries, evictions, invalidations, settings
-  cache clear <name>        empty one ("search results", "query vectors")
+  cache list                every cache (search results, query vectors, stored embeddings, unchanged-file
+                            skips): hits, misses, entries, bytes, entries dropped by cause, settings
+  cache clear <name>        empty one; "unchanged-file skips" makes every folder's next run re-read each file
   cache configure <name>    --max-entries N, --ttl SECS|none, while the engine runs
+  cache warm                rank the week's most frequent queries into the result cache now (done at start too)
+  cache gc [--dry-run]      delete the stored vectors no chunk uses, saying how many and the bytes freed
   reports [<name>]          index run reports, newest first: files by outcome, time and throughput per pass,
                             skipped files by reason, the slowest files (--limit N, default 20)
   stats                     the engine's metrics in Prometheus's text format (--json: prom-client's JSON);
@@ -51,7 +54,8 @@ Commands:
   daemon run                be the background engine in this process (what \`daemon start\` spawns)
       --idle-timeout SECS   stop after this long unused (default 600; env QUARRY_IDLE_TIMEOUT)
   mcp                       an MCP server on stdio for AI agents (search, read_code, status, index_folder,
-                            pause/resume_indexing, cache_stats, clear_cache, configure_cache, performance)
+                            pause/resume_indexing, cache_stats, clear_cache, configure_cache, warm_cache,
+                            collect_garbage, performance)
   models download           fetch the embedding model into the models folder (resumable, verified)
       --endpoint URL        hub to fetch from (default https://huggingface.co); serve's Settings downloads from it too
       --repo NAME           repository (default Xenova/all-MiniLM-L6-v2)
@@ -99,6 +103,7 @@ function parse(argv: string[]) {
       'no-wait': { type: 'boolean', default: false },
       watch: { type: 'boolean', default: false },
       verify: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
       'in-process': { type: 'boolean', default: false },
       'max-entries': { type: 'string' },
       ttl: { type: 'string' },
@@ -145,6 +150,7 @@ async function main(argv: string[]): Promise<number> {
     explain: values.explain,
     noWait: values['no-wait'] || values['lexical-only'],
     verify: values.verify,
+    dryRun: values['dry-run'],
     watch: values.watch,
     maxEntries: values['max-entries'],
     ttl: values.ttl,

@@ -62,7 +62,11 @@ describe('QuarryService metrics, and alert rules over them', () => {
     assert.match(text, /^quarry_search_duration_seconds_count\{mode="regex",stage="lexical"\} 1$/m);
     assert.match(text, /^quarry_cache_requests_total\{cache="search results",result="hit"\} 2$/m);
     assert.match(text, /^quarry_cache_requests_total\{cache="search results",result="miss"\} 2$/m);
-    assert.match(text, /^quarry_index_files_total\{outcome="indexed"\} [1-9]\d*$/m);
+    assert.match(text, /^quarry_index_files_total\{phase="lexical",outcome="indexed"\} [1-9]\d*$/m);
+    assert.match(text, /^quarry_index_files_total\{phase="syntax",outcome="indexed"\} [1-9]\d*$/m);
+    assert.match(text, /^quarry_cache_bytes\{cache="search results"\} [1-9]\d*$/m);
+    assert.match(text, /^quarry_cache_entries\{cache="unchanged-file skips"\} [1-9]\d*$/m);
+    assert.match(text, /^quarry_cache_evictions_total\{cache="search results",reason="generation"\} \d+$/m);
     assert.match(text, /^quarry_index_bytes [1-9]\d*$/m);
     assert.match(text, /^quarry_process_resident_memory_bytes [1-9]/m);
     assert.ok(json.some((metric) => metric.name === 'quarry_search_duration_seconds' && metric.type === 'histogram'));
@@ -172,7 +176,7 @@ describe('QuarryService metrics, and alert rules over them', () => {
 });
 
 describe('the metrics history across a restart', () => {
-  it('shows the history and the runs of the last session after the engine reopens', async () => {
+  it('shows the history and the runs of the last session after the engine reopens, and warms the result cache from its queries', async () => {
     const { dir, cleanup } = await tempDir();
     const dataDir = path.join(dir, 'data');
     const open = async () => {
@@ -185,6 +189,7 @@ describe('the metrics history across a restart', () => {
       await service.addFolder({ path: path.join(dir, 'repo') });
       await service.idle();
       await service.search({ requestId: 'x', query: 'restartNeedle', mode: 'lexical' });
+      await service.search({ requestId: 'y', query: 'restartNeedle', mode: 'lexical' });
       const searched = Date.now();
       await eventually(async () => (await service.stats())!.at > searched, 'a sample after the search');
       const before = await service.trends({ range: '1h' });
@@ -193,9 +198,14 @@ describe('the metrics history across a restart', () => {
 
       ({ engine, service } = await open());
       try {
+        await service.start();
+        assert.equal(await service.warmedAtStart(), 1, 'the query searched last session is ranked at start');
+        const results = (await service.caches()).find((cache) => cache.name === 'search results')!;
+        assert.deepEqual([results.entries, results.hits, results.misses], [1, 0, 0], 'warming is not counted as lookups');
+        assert.equal((await service.search({ requestId: 'z', query: 'restartNeedle', mode: 'lexical' })).cache.results, true, 'the first search of the session hits');
         const after = await service.trends({ range: '1h' });
         assert.ok(after.points.some((point) => point.values['search.p95.lexical'] !== undefined), 'the search time from before the restart');
-        assert.deepEqual(after.runs, before.runs, 'and the index run');
+        for (const run of before.runs) assert.ok(after.runs.some((r) => r.startedAt === run.startedAt && r.folder === run.folder), 'and the index run');
         assert.equal((await service.reports({}))[0]?.folder, 'repo');
         assert.ok((await service.alerts()).every((status) => status.state !== 'firing'), 'alert states start over');
       } finally {

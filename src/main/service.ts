@@ -2,11 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { Engine } from '../core/engine.js';
 import { IndexScheduler } from '../core/indexing/scheduler.js';
 import type {
-  AlertEvent, AlertStatus, Capabilities, FilePreview, IndexingState, IndexRunReport, MethodInput, MethodOutput, Models, QuarryApi, Settings, StatsSample, TrendsReport,
+  AlertEvent, AlertStatus, CacheReport, Capabilities, FilePreview, IndexingState, IndexRunReport, MethodInput, MethodOutput, Models, QuarryApi, Settings, StatsSample, TrendsReport,
 } from '../shared/contract.js';
 import { QuarryError } from '../shared/errors.js';
-import type { CacheStats, FolderInfo } from '../shared/types.js';
+import type { FolderInfo } from '../shared/types.js';
 import { requireDesktop, type DesktopHooks } from './service/desktop.js';
+import { ServiceCaches } from './service/caches.js';
 import type { Emit, ServiceEvents } from './service/events.js';
 import { FolderFiles } from './service/files.js';
 import { FolderIndexing } from './service/indexing.js';
@@ -30,6 +31,8 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
   private readonly folderFiles: FolderFiles;
   private readonly embeddingModels: EmbeddingModels;
   private readonly metrics: ServiceMetrics;
+  private readonly serviceCaches: ServiceCaches;
+  private warming: Promise<number> = Promise.resolve(0);
 
   constructor(
     private readonly engine: Engine,
@@ -51,11 +54,27 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     this.streamingSearch = new StreamingSearch(engine, scheduler, this.metrics, emit);
     this.folderFiles = new FolderFiles(engine, settingsStore, desktop);
     this.embeddingModels = new EmbeddingModels(engine, installer, this.folderIndexing, emit);
+    this.serviceCaches = new ServiceCaches(engine, this.metrics, this.folderIndexing);
   }
 
-  /** Brings every folder up to date with what changed while Quarry was closed, and keeps it so. */
-  start(): Promise<void> {
-    return this.folderIndexing.start();
+  /**
+   * Brings every folder up to date with what changed while Quarry was closed, and keeps it so;
+   * once that first catch-up is done, warms the result cache with the week's frequent queries
+   * (before it, a ranking would belong to a generation about to pass).
+   */
+  async start(): Promise<void> {
+    await this.folderIndexing.start();
+    this.warming = this.idle()
+      .then(() => this.serviceCaches.warmCache())
+      .then(({ warmed }) => warmed, (error: unknown) => {
+        console.warn(`quarry: could not warm the result cache: ${(error as Error).message}`);
+        return 0;
+      });
+  }
+
+  /** The start's warm-up of the result cache: resolves with how many queries it ranked (0 before start). */
+  warmedAtStart(): Promise<number> {
+    return this.warming;
   }
 
   /** Stops sampling, watching, and indexing at its next safe point; the engine itself is closed by its owner. */
@@ -191,16 +210,24 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     return this.metrics.prometheusMetrics();
   }
 
-  async caches(): Promise<CacheStats[]> {
-    return this.engine.cacheStats();
+  caches(): Promise<CacheReport[]> {
+    return this.serviceCaches.caches();
   }
 
-  async clearCache({ name }: MethodInput<'clearCache'>): Promise<CacheStats> {
-    return this.engine.clearCache(name);
+  clearCache(input: MethodInput<'clearCache'>): Promise<CacheReport> {
+    return this.serviceCaches.clearCache(input);
   }
 
-  async configureCache({ name, ...settings }: MethodInput<'configureCache'>): Promise<CacheStats> {
-    return this.engine.configureCache(name, settings);
+  configureCache(input: MethodInput<'configureCache'>): Promise<CacheReport> {
+    return this.serviceCaches.configureCache(input);
+  }
+
+  warmCache(): Promise<MethodOutput<'warmCache'>> {
+    return this.serviceCaches.warmCache();
+  }
+
+  collectGarbage(input: MethodInput<'collectGarbage'>): Promise<MethodOutput<'collectGarbage'>> {
+    return this.serviceCaches.collectGarbage(input);
   }
 
   async stopEngine(): Promise<null> {

@@ -109,7 +109,7 @@ export function App() {
         {error && <div className="error-banner" role="alert">{error}</div>}
         {page === 'search' && <SearchPage status={status} canReveal={capabilities?.revealInFolder ?? false} onShowFolders={() => setPage('folders')} notify={notify} />}
         {page === 'folders' && <FoldersPage status={status} indexing={indexing} capabilities={capabilities} addFolder={addFolder} notify={notify} />}
-        {page === 'stats' && <StatsPage status={status} stats={stats} />}
+        {page === 'stats' && <StatsPage status={status} stats={stats} notify={notify} />}
         {page === 'trends' && (
           <Suspense fallback={<div className="empty-state">Loading charts…</div>}>
             <TrendsPage notify={notify} />

@@ -15,6 +15,7 @@ import {
 
 const skipReason = z.enum(['binary', 'too-large', 'minified', 'invalid-encoding', 'unreadable', 'vanished', 'symlink-loop', 'not-a-file', 'failed']);
 const searchMode = z.enum(['hybrid', 'semantic', 'lexical', 'regex']);
+export const isSearchMode = (mode: string): mode is z.infer<typeof searchMode> => searchMode.safeParse(mode).success;
 const count = z.number().int().nonnegative();
 
 const folderInfo = z.object({
@@ -45,14 +46,23 @@ const embedderInfo = z.object({
 
 const cacheStats = z.object({
   name: z.string(),
+  kind: z.enum(['memory', 'stored']),
   hits: count,
   misses: count,
   entries: count,
-  evictions: count,
-  maxEntries: count,
+  bytes: count,
+  maxEntries: count.nullable(),
   ttlSeconds: z.number().positive().nullable(),
-  invalidations: z.object({ manual: count, ttl: count }),
+  invalidations: z.object({ generation: count, model: count, fileChange: count, ttl: count, manual: count, size: count }),
+  actions: z.array(z.enum(['clear', 'configure', 'warm', 'gc'])),
 }) satisfies z.ZodType<CacheStats>;
+
+/** A cache as the service reports it: the engine's counters, and its hit rate over the last 15 minutes of samples. */
+const cacheReport = cacheStats.extend({
+  /** Percent of lookups that hit in the last 15 minutes; null without lookups, or for a cache the samples do not follow. */
+  recentHitRate: z.number().nullable(),
+});
+export type CacheReport = z.infer<typeof cacheReport>;
 
 const statusReport = z.object({
   folders: z.array(folderStatus),
@@ -427,15 +437,22 @@ export const methods = {
    * JSON: search time per mode and stage, index work, embeddings, caches, queue, index size, process.
    */
   prometheusMetrics: method(none, z.object({ text: z.string(), json: z.array(z.looseObject({ name: z.string(), help: z.string(), type: z.string() })) })),
-  /** Every cache the engine keeps, with its counters and settings. */
-  caches: method(none, z.array(cacheStats)),
-  /** Empties one cache by name (counted as manual invalidations); its settings stay. */
-  clearCache: method(z.strictObject({ name: z.string().min(1).max(100) }), cacheStats),
+  /** Every cache the engine keeps, in memory and stored, with its counters, size and settings. */
+  caches: method(none, z.array(cacheReport)),
+  /**
+   * Empties one cache by name (counted as manual invalidations); its settings stay. Clearing the
+   * unchanged-file skips makes every folder's next run read and hash each file, and queues those runs.
+   */
+  clearCache: method(z.strictObject({ name: z.string().min(1).max(100) }), cacheReport),
   /** Changes a cache's capacity or time to live (null: none) while Quarry runs. */
   configureCache: method(
     z.strictObject({ name: z.string().min(1).max(100), maxEntries: z.number().int().min(1).max(1_000_000).optional(), ttlSeconds: z.number().positive().max(31_536_000).nullable().optional() }),
-    cacheStats,
+    cacheReport,
   ),
+  /** Ranks the most frequent queries of the last week into the result cache now (as the engine does at start). */
+  warmCache: method(none, z.object({ warmed: count, ms: z.number() })),
+  /** Finds the stored vectors no chunk references, with the bytes they take; deletes them unless `dryRun`. */
+  collectGarbage: method(z.strictObject({ dryRun: z.boolean().optional() }), z.object({ vectors: count, bytes: count, applied: z.boolean() })),
   /**
    * Stops the engine process serving this call, once it has answered: its indexing stops at a safe
    * point and it gives up the data directory, for another owner (the app) to take over.

@@ -47,7 +47,9 @@ export function formatAlertLine(status: AlertStatus): string {
   return `${ALERT_METRICS[rule.metric].label}: ${value === null ? '–' : formatAlertValue(rule.metric, value)}, ${rule.when} ${formatAlertValue(rule.metric, rule.threshold)}`;
 }
 
-/** One pass of an index run as reports show it: "parsing 20 files in 80 ms, 250 files/s". */
+/** One pass of an index run as reports show it: "parsing 20 files in 80 ms, 250 files/s" ("1 file", and no rate for nothing done). */
 export function formatRunStage(stage: IndexRunReport['stages'][number]): string {
-  return `${stage.phase} ${stage.done} ${stage.unit} in ${formatDuration(stage.ms)}, ${stage.rate.toFixed(stage.rate < 10 ? 1 : 0)} ${stage.unit}/s`;
+  const unit = stage.done === 1 ? stage.unit.slice(0, -1) : stage.unit;
+  const rate = stage.done === 0 ? '' : `, ${stage.rate.toFixed(stage.rate < 10 ? 1 : 0)} ${stage.unit}/s`;
+  return `${stage.phase} ${stage.done} ${unit} in ${formatDuration(stage.ms)}${rate}`;
 }

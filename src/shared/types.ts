@@ -188,19 +188,32 @@ export interface SearchProfile {
   advice: SearchAdvice[];
 }
 
-/** Hit, miss and size counts of the search caches. */
+/**
+ * Why a cache dropped an entry: a new index generation, a model switch, the file it stood for
+ * changed or vanished, its time to live, a manual clear, or room (`size`).
+ */
+export type CacheInvalidationCause = 'generation' | 'model' | 'fileChange' | 'ttl' | 'manual' | 'size';
+
+/** What can be done to a cache: `configure` its size and TTL, `warm` it, or `gc` what nothing uses. */
+export type CacheAction = 'clear' | 'configure' | 'warm' | 'gc';
+
+/** One of the engine's caches: its counters, size, settings and what it offers. */
 export interface CacheStats {
   name: string;
+  /** memory: held by the engine process, gone at a restart; stored: rows of the index. */
+  kind: 'memory' | 'stored';
   hits: number;
   misses: number;
   entries: number;
-  /** Entries dropped to stay within `maxEntries`. */
-  evictions: number;
-  maxEntries: number;
-  /** null: entries live until evicted. */
+  /** Bytes held: measured for stored vectors, estimated from the values for memory caches. */
+  bytes: number;
+  /** null: bounded by what is indexed, not by a setting. */
+  maxEntries: number | null;
+  /** null: entries live until dropped for another cause. */
   ttlSeconds: number | null;
-  /** Entries dropped for a reason other than room: cleared by hand, or out of date. */
-  invalidations: { manual: number; ttl: number };
+  /** Entries dropped, by cause. */
+  invalidations: Record<CacheInvalidationCause, number>;
+  actions: CacheAction[];
 }
 
 /** scanning: walking (and already indexing what it found); parsing: re-chunking the fast pass's files along the syntax tree. */

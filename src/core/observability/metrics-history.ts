@@ -22,6 +22,8 @@ export const HISTORY_TIERS = [
 /** Index runs kept for their spans and reports, and alert state changes: the newest, whatever their age. */
 const RUNS_KEPT = 500;
 const ALERT_EVENTS_KEPT = 1000;
+/** Distinct queries remembered for the result cache's warm-up: the most recently searched. */
+const QUERIES_KEPT = 2000;
 
 /** One sample of the engine's metrics. */
 export interface HistorySample {
@@ -58,7 +60,16 @@ const SCHEMA = [
   'CREATE TABLE IF NOT EXISTS rollups (tier UTINYINT PRIMARY KEY, until BIGINT)',
   'CREATE TABLE IF NOT EXISTS runs (folder VARCHAR, started_at BIGINT, ended_at BIGINT, report VARCHAR)',
   'CREATE TABLE IF NOT EXISTS alert_events (at_ms BIGINT, rule_id VARCHAR, name VARCHAR, state VARCHAR, value DOUBLE)',
+  'CREATE TABLE IF NOT EXISTS queries (query VARCHAR, mode VARCHAR, searches BIGINT, last_at BIGINT, PRIMARY KEY (query, mode))',
 ];
+
+/** Searches of one query in one mode since the last write. */
+export interface QueryCount {
+  query: string;
+  mode: string;
+  searches: number;
+  lastAt: number;
+}
 
 /** An alert's change of state as the history keeps it. */
 export interface StoredAlertEvent {
@@ -226,6 +237,31 @@ export class MetricsHistory {
         state: String(row.state),
         value: row.value === null ? null : Number(row.value),
       }));
+    });
+  }
+
+  /** Adds searches to the query log (what the result cache is warmed from), keeping the most recent queries. */
+  recordQueries(counts: readonly QueryCount[]): Promise<void> {
+    if (counts.length === 0) return Promise.resolve();
+    return this.exclusive(async () => {
+      const values = counts.flatMap((c) => [c.query, c.mode, c.searches, c.lastAt]);
+      await this.db.run(
+        `INSERT INTO queries VALUES ${rowsOf(counts.length, '(?, ?, ?, ?)')}
+         ON CONFLICT (query, mode) DO UPDATE SET searches = searches + excluded.searches, last_at = greatest(last_at, excluded.last_at)`,
+        values,
+      );
+      await this.db.run(`DELETE FROM queries WHERE last_at < (SELECT min(last_at) FROM (SELECT last_at FROM queries ORDER BY last_at DESC LIMIT ${QUERIES_KEPT}))`);
+    });
+  }
+
+  /** The queries searched most often since `since`, most frequent first. */
+  topQueries(since: number, limit: number): Promise<Array<{ query: string; mode: string; searches: number }>> {
+    return this.exclusive(async () => {
+      const rows = (await this.db.runAndReadAll(
+        'SELECT query, mode, searches FROM queries WHERE last_at >= ? ORDER BY searches DESC, last_at DESC LIMIT ?',
+        [since, limit],
+      )).getRowObjects();
+      return rows.map((row) => ({ query: String(row.query), mode: String(row.mode), searches: Number(row.searches) }));
     });
   }
 

@@ -24,6 +24,13 @@ export interface SearchRequest {
   fresh?: boolean;
 }
 
+/**
+ * How long a ranking of an older index generation is kept for the cursors paging through it: 10
+ * minutes, and no more than 8 generations back (a watcher re-indexing each save moves on fast).
+ */
+const CURSOR_GRACE_MS = 10 * 60_000;
+const CURSOR_GRACE_GENERATIONS = 8;
+
 /** One search's ranked hits at one index generation, from which pages are sliced. */
 interface ResultSet {
   mode: SearchMode;
@@ -59,16 +66,39 @@ const QUERY_VECTORS = 256;
  * first page saw, so later pages stay consistent while indexing goes on.
  */
 export class Searcher {
-  private readonly results = new Lru<string, ResultSet>('search results', RESULT_SETS);
-  private readonly queryVectors = new Lru<string, Promise<Float32Array>>('query vectors', QUERY_VECTORS);
+  private readonly results = new Lru<string, ResultSet>('search results', RESULT_SETS, (key, set) => key.length * 2 + resultSetBytes(set));
+  private readonly queryVectors = new Lru<string, Promise<Float32Array>>('query vectors', QUERY_VECTORS, (key) => key.length * 2 + this.vectorBytes());
 
   constructor(
     private readonly store: Store,
-    private readonly semantic: SemanticSetup,
+    private semantic: SemanticSetup,
   ) {}
 
   cacheStats(): CacheStats[] {
-    return this.caches().map((cache) => cache.stats());
+    return [this.results.stats(['clear', 'configure', 'warm']), this.queryVectors.stats()];
+  }
+
+  /**
+   * Searches with another model from now on: its query vectors and the rankings it took part in
+   * (semantic and hybrid) are dropped as invalidated by the switch; lexical rankings stay.
+   */
+  useEmbedding(semantic: SemanticSetup): void {
+    this.semantic = semantic;
+    this.queryVectors.clear('model');
+    this.results.invalidate('model', (key) => /\0(?:semantic|hybrid)\0/.test(key));
+  }
+
+  /**
+   * Ranks each query now, so the first user to ask gets a cached answer: not counted as lookups.
+   * A query that fails (its mode is unavailable, say) is skipped. Returns how many were warmed.
+   */
+  async warm(requests: ReadonlyArray<Pick<SearchRequest, 'input' | 'mode'>>): Promise<number> {
+    let warmed = 0;
+    for (const request of requests) {
+      const done = await this.search({ ...request, fresh: true }).then(() => true, () => false);
+      if (done) warmed++;
+    }
+    return warmed;
   }
 
   /** Empties the cache called `name`. */
@@ -82,6 +112,23 @@ export class Searcher {
     const cache = this.cache(name);
     cache.configure(settings);
     return cache.stats();
+  }
+
+  /**
+   * Drops the rankings of older index generations once no cursor can still want them: a cursor's
+   * later pages read its generation's ranking, so it is kept for a while (CURSOR_GRACE_*).
+   */
+  private dropOldGenerations(): void {
+    const current = this.store.generation;
+    const cutoff = Date.now() - CURSOR_GRACE_MS;
+    this.results.invalidate('generation', (key, at) => {
+      const generation = Number(key.slice(0, key.indexOf('\0')));
+      return generation !== current && (at < cutoff || current - generation > CURSOR_GRACE_GENERATIONS);
+    });
+  }
+
+  private vectorBytes(): number {
+    return 'pack' in this.semantic ? this.semantic.pack.dims * 4 : 0;
   }
 
   private caches(): Array<Lru<string, unknown>> {
@@ -130,6 +177,7 @@ export class Searcher {
       };
     };
 
+    this.dropOldGenerations();
     const cached = request.fresh ? undefined : this.results.get(key);
     if (cached && (offset + limit <= cached.hits.length || cached.complete)) {
       yield page(cached, true, null);
@@ -290,4 +338,14 @@ function decodeCursor(text: string, fingerprint: string): Cursor {
     // fall through
   }
   throw new QuarryError('BAD_QUERY', 'That cursor does not belong to this search (same query and mode needed)');
+}
+
+/** A ranking's approximate size: its hits' strings at two bytes a character, plus a little per hit and line. */
+function resultSetBytes(set: ResultSet): number {
+  let bytes = 256;
+  for (const hit of set.hits) {
+    bytes += 96 + (hit.folder.length + hit.path.length + (hit.symbol?.length ?? 0)) * 2;
+    for (const line of hit.snippet) bytes += 48 + line.text.length * 2 + line.highlights.length * 16;
+  }
+  return bytes;
 }

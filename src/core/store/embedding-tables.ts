@@ -72,6 +72,14 @@ export async function deleteUnreferencedVectors(db: DuckDBConnection): Promise<A
   return rows;
 }
 
+/** Vectors no chunk's text has any more (left by a run that stopped before its clean-up), with their bytes. */
+export async function countUnreferencedVectors(reads: CommittedReads): Promise<{ vectors: number; bytes: number }> {
+  const [row] = await reads.all<{ vectors: bigint; bytes: bigint | null }>(
+    'SELECT count(*) AS vectors, sum(octet_length(vector))::BIGINT AS bytes FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.hash = v.chunk_hash)',
+  );
+  return { vectors: Number(row!.vectors), bytes: Number(row!.bytes ?? 0) };
+}
+
 /** Vectors stored for the model, and for other models (stale after a model change). */
 export async function countVectors(reads: CommittedReads, modelKey: string): Promise<{ entries: number; otherModels: number }> {
   const [row] = await reads.all<{ entries: bigint; others: bigint }>(

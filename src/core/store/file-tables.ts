@@ -134,3 +134,19 @@ async function appendFiles(db: DuckDBConnection, folderId: number, writes: FileW
   postings.close();
   return { files: writtenFiles, chunks: written };
 }
+
+/** Files in the catalog and an estimate of the bytes their rows take (the path, plus size, time, hash and ids). */
+export async function countCatalog(reads: CommittedReads): Promise<{ files: number; bytes: number }> {
+  const [row] = await reads.all<{ files: bigint; bytes: bigint | null }>('SELECT count(*) AS files, (sum(length(path)) + 72 * count(*))::BIGINT AS bytes FROM files');
+  return { files: Number(row!.files), bytes: Number(row!.bytes ?? 0) };
+}
+
+/**
+ * Forgets every file's size and time stamp, so the next run reads and hashes each file instead of
+ * trusting an unchanged stamp (content that still matches its hash is not re-chunked). Returns
+ * how many stamps were forgotten.
+ */
+export async function forgetFileStamps(db: DuckDBConnection): Promise<number> {
+  const rows = await readRows<{ n: bigint }>(db, "UPDATE files SET mtime_ms = -1 WHERE status = 'indexed' RETURNING 1 AS n");
+  return rows.length;
+}

@@ -7,6 +7,7 @@ import type { VectorIndex } from '../search/vector-index.js';
 import { chunkTablesNeedCompacting, compactChunkTables, postingsToSort, sortPostings } from './compaction.js';
 import {
   addCacheHits,
+  countUnreferencedVectors,
   appendVectors,
   countDistinctChunksWithoutVectors,
   countVectors,
@@ -17,7 +18,7 @@ import {
   selectEmbeddingCounters,
   selectEmbeddingCoverage,
 } from './embedding-tables.js';
-import { readFileCatalog, writeBatch, type BatchWritten, type FileRow, type FolderBatch, type NextIds } from './file-tables.js';
+import { countCatalog, forgetFileStamps, readFileCatalog, writeBatch, type BatchWritten, type FileRow, type FolderBatch, type NextIds } from './file-tables.js';
 import { deleteFolderContent, insertFolder, selectFolders, updateFolderIndexed } from './folder-table.js';
 import { loadMirrors } from './load-mirrors.js';
 import { IDLE_MEMORY_LIMIT, openInstance, VECTOR_LOADING_MEMORY_LIMIT, WRITING_MEMORY_LIMIT } from './open-database.js';
@@ -294,6 +295,21 @@ export class Store {
     const evicted = await this.transaction(() => deleteUnreferencedVectors(this.db));
     for (const { model, chunk_hash } of evicted) (await this.vectorIndexes.get(model))?.remove(chunk_hash);
     return evicted.length;
+  }
+
+  /** Vectors no chunk references, with the bytes deleting them would free. */
+  unreferencedVectors(): Promise<{ vectors: number; bytes: number }> {
+    return countUnreferencedVectors(this.committed);
+  }
+
+  /** The file catalog's size: what lets a run skip unchanged files. */
+  catalogSize(): Promise<{ files: number; bytes: number }> {
+    return countCatalog(this.committed);
+  }
+
+  /** Makes the next run of every folder read and hash each file; returns how many stamps it forgot. */
+  forgetFileStamps(): Promise<number> {
+    return this.transaction(() => forgetFileStamps(this.db));
   }
 
   /** Vectors stored for the model, and for other models (stale after a model change). */

@@ -116,7 +116,7 @@ describe('one engine per data directory', () => {
       assert.equal(family('quarry_index_queue_depth')?.type, 'GAUGE');
       assert.ok(Number(family('quarry_process_resident_memory_bytes')?.metrics[0]?.value) > 0);
       assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 401, 'not without the token');
-      assert.match(quarry(['--data-dir', dataDir, 'stats']).stdout, /^quarry_index_files_total\{outcome="indexed"\} [1-9]\d*$/m);
+      assert.match(quarry(['--data-dir', dataDir, 'stats']).stdout, /^quarry_index_files_total\{phase="lexical",outcome="indexed"\} [1-9]\d*$/m);
     } finally {
       serve.kill('SIGTERM');
       await once(serve, 'exit');

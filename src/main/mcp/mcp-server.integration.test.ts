@@ -44,7 +44,7 @@ describe('quarry mcp (SDK client over real stdio, engine started on demand)', ()
   it('lists every tool, each with input and output schemas', async () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['cache_stats', 'clear_cache', 'configure_cache', 'index_folder', 'pause_indexing', 'performance', 'read_code', 'resume_indexing', 'search', 'status']);
+    assert.deepEqual(names, ['cache_stats', 'clear_cache', 'collect_garbage', 'configure_cache', 'index_folder', 'pause_indexing', 'performance', 'read_code', 'resume_indexing', 'search', 'status', 'warm_cache']);
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, 'object', tool.name);
       assert.equal(tool.outputSchema?.type, 'object', tool.name);
@@ -118,13 +118,17 @@ describe('quarry mcp (SDK client over real stdio, engine started on demand)', ()
   it('lists, clears and configures every cache, refusing an unknown one', async () => {
     const stats = await call('cache_stats');
     const caches = stats.data.caches as Array<{ name: string; hits: number; entries: number; hit_rate: number | null }>;
-    assert.deepEqual(caches.map((c) => c.name), ['search results', 'query vectors']);
+    assert.deepEqual(caches.map((c) => c.name), ['search results', 'query vectors', 'stored embeddings', 'unchanged-file skips']);
     assert.ok(caches[0]!.entries > 0, 'the searches above were cached');
     const cleared = await call('clear_cache', { name: 'search results' });
     assert.equal((cleared.data.cache as { entries: number }).entries, 0);
     assert.ok((cleared.data.cache as { invalidations: { manual: number } }).invalidations.manual > 0);
     const configured = await call('configure_cache', { name: 'query vectors', max_entries: 10, ttl_seconds: 60 });
     assert.deepEqual([(configured.data.cache as { max_entries: number }).max_entries, (configured.data.cache as { ttl_seconds: number }).ttl_seconds], [10, 60]);
+    const garbage = await call('collect_garbage', { dry_run: true });
+    assert.deepEqual(garbage.data, { vectors: 0, bytes: 0, applied: false }, 'every stored vector belongs to a chunk after a clean run');
+    const warmed = await call('warm_cache');
+    assert.equal(typeof warmed.data.warmed, 'number');
     const unknown = await call('clear_cache', { name: 'no such cache' });
     assert.equal(unknown.isError, true);
     assert.match(unknown.text, /^UNKNOWN_CACHE: No cache is called "no such cache"/);
@@ -137,7 +141,7 @@ describe('quarry mcp (SDK client over real stdio, engine started on demand)', ()
     assert.deepEqual(Object.keys(perf.data).sort(), ['alerts_firing', 'caches', 'indexing', 'memory', 'sampled_at', 'search']);
     const byMode = (perf.data.search as { by_mode: Array<{ mode: string; searches: number }> }).by_mode;
     assert.deepEqual(byMode.map((m) => m.mode).sort(), ['hybrid', 'lexical'], 'the searches above ran in these modes');
-    assert.deepEqual((perf.data.caches as Array<{ name: string }>).map((c) => c.name), ['search results', 'query vectors']);
+    assert.deepEqual((perf.data.caches as Array<{ name: string }>).map((c) => c.name), ['search results', 'query vectors', 'stored embeddings', 'unchanged-file skips']);
     assert.match(perf.text, /^search p50 /);
   });
 

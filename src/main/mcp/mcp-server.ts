@@ -44,14 +44,17 @@ const searchOutput = {
 };
 const cacheSchema = z.object({
   name: z.string(),
+  kind: z.enum(['memory', 'stored']),
   hits: z.number(),
   misses: z.number(),
   hit_rate: z.number().nullable(),
   entries: z.number(),
-  evictions: z.number(),
-  max_entries: z.number(),
+  bytes: z.number(),
+  max_entries: z.number().nullable(),
   ttl_seconds: z.number().nullable(),
-  invalidations: z.object({ manual: z.number(), ttl: z.number() }),
+  /** Entries dropped, by cause: generation, model, fileChange, ttl, manual, size. */
+  invalidations: z.record(z.string(), z.number()),
+  actions: z.array(z.string()),
 });
 const folderStatusSchema = z.object({
   name: z.string(),
@@ -311,6 +314,30 @@ export function createMcpServer(backend: CliBackend): McpServer {
   );
 
   tool(
+    'warm_cache',
+    { title: 'Warm the result cache', description: "Ranks the week's most frequent queries into the result cache now, as the engine does at start.", input: {}, output: { warmed: z.number(), ms: z.number() }, readOnly: false },
+    async () => {
+      const { warmed, ms } = await api.warmCache({});
+      return { structured: { warmed, ms }, text: `warmed ${warmed} queries in ${Math.round(ms)} ms` };
+    },
+  );
+
+  tool(
+    'collect_garbage',
+    {
+      title: 'Collect unused vectors',
+      description: 'Finds the stored embedding vectors no chunk uses any more and the bytes they take; deletes them unless dry_run.',
+      input: { dry_run: z.boolean().optional() },
+      output: { vectors: z.number(), bytes: z.number(), applied: z.boolean() },
+      readOnly: false,
+    },
+    async (args) => {
+      const report = await api.collectGarbage({ dryRun: args.dry_run ?? false });
+      return { structured: report, text: `${report.applied ? 'deleted' : 'would delete'} ${report.vectors} vectors (${report.bytes} bytes)` };
+    },
+  );
+
+  tool(
     'configure_cache',
     {
       title: 'Configure a cache',
@@ -462,14 +489,16 @@ function cacheStructured(stats: CacheStats): z.output<typeof cacheSchema> {
   const lookups = stats.hits + stats.misses;
   return {
     name: stats.name,
+    kind: stats.kind,
     hits: stats.hits,
     misses: stats.misses,
     hit_rate: lookups === 0 ? null : Math.round((stats.hits / lookups) * 1000) / 1000,
     entries: stats.entries,
-    evictions: stats.evictions,
+    bytes: stats.bytes,
     max_entries: stats.maxEntries,
     ttl_seconds: stats.ttlSeconds,
     invalidations: stats.invalidations,
+    actions: stats.actions,
   };
 }
 

@@ -53,11 +53,8 @@ export class AlertReadings {
         return searchP95(window, (series) => series === `${SERIES.searches}.hybrid`, rule.minEvents);
       case 'searchP95Ms':
         return searchP95(window, (series) => series.startsWith(`${SERIES.searches}.`), rule.minEvents);
-      case 'resultCacheHitRate': {
-        const hits = sum(window, `${SERIES.cacheHits}.${RESULT_CACHE}`);
-        const lookups = hits + sum(window, `${SERIES.cacheMisses}.${RESULT_CACHE}`);
-        return lookups === 0 || lookups < rule.minEvents ? null : (hits / lookups) * 100;
-      }
+      case 'resultCacheHitRate':
+        return hitRate(window, RESULT_CACHE, rule.minEvents);
       case 'rssMb':
         return latest.gauges[SERIES.rssMb] ?? null;
       case 'indexingThroughputShare':
@@ -74,6 +71,12 @@ export class AlertReadings {
         return this.scheduler.jobs().filter((job) => job.state === 'failed').length;
     }
   };
+
+  /** A cache's hit rate (%) over the last `windowSeconds` of samples; null without lookups. */
+  recentHitRate(cache: string, windowSeconds: number): number | null {
+    const latest = this.samples.at(-1);
+    return latest ? hitRate(this.samples.filter((sample) => sample.at > latest.at - windowSeconds * 1000), cache, 1) : null;
+  }
 
   /**
    * The running pass's files per second over the window, as a percentage of the median rate of its
@@ -93,6 +96,13 @@ export class AlertReadings {
     return ((sum(window, series) / windowSeconds) / median(rates)) * 100;
   }
 
+}
+
+/** Hits as a percentage of lookups in the samples; null below `minLookups` (or with none). */
+function hitRate(samples: readonly HistorySample[], cache: string, minLookups: number): number | null {
+  const hits = sum(samples, `${SERIES.cacheHits}.${cache}`);
+  const lookups = hits + sum(samples, `${SERIES.cacheMisses}.${cache}`);
+  return lookups === 0 || lookups < minLookups ? null : (hits / lookups) * 100;
 }
 
 function sum(samples: readonly HistorySample[], series: string): number {

@@ -3,9 +3,9 @@ import type { Engine } from '../../core/engine.js';
 import type { FinishedRun, IndexScheduler } from '../../core/indexing/scheduler.js';
 import { AlertEvaluator, alertEvent } from '../../core/observability/alert-evaluator.js';
 import { bucketOf, emptyBuckets, type BucketCounts } from '../../core/observability/latency-histogram.js';
-import { MetricsHistory, type HistorySample } from '../../core/observability/metrics-history.js';
+import { MetricsHistory, type HistorySample, type QueryCount } from '../../core/observability/metrics-history.js';
 import { LatencyWindow } from '../../core/observability/metrics.js';
-import { indexRunReport, type AlertEvent, type AlertStatus, type IndexRunReport, type MethodInput, type MethodOutput, type QuarryApi, type Settings, type StatsSample, type TrendsReport } from '../../shared/contract.js';
+import { indexRunReport, isSearchMode, type AlertEvent, type AlertStatus, type IndexRunReport, type MethodInput, type MethodOutput, type QuarryApi, type Settings, type StatsSample, type TrendsReport } from '../../shared/contract.js';
 import type { CacheStats, IndexProgress, SearchMode, SearchResult } from '../../shared/types.js';
 import type { SettingsStore } from '../settings-store.js';
 import type { Emit } from './events.js';
@@ -47,6 +47,8 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
   private searchBuckets = new Map<SearchMode, BucketCounts>();
   /** Work done since the previous sample per phase (files, or chunks while embedding), and where each folder's phase stood. */
   private readonly work = { done: new Map<string, number>(), last: new Map<string, number>() };
+  /** Searches since the last sample, by mode and query, for the query log. */
+  private pendingQueries = new Map<string, QueryCount>();
   private samplesTaken = 0;
   private readonly alertReadings: AlertReadings;
 
@@ -65,8 +67,8 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
       return null;
     });
     scheduler.on('progress', (progress) => this.countWork(progress));
-    scheduler.on('summary', (summary) => this.prometheus.recordRun(summary, engine.activeModel()));
     scheduler.on('finished', (run) => {
+      this.prometheus.recordRun(run, engine.activeModel());
       const storing = this.keepReport(run).finally(() => this.storing.delete(storing));
       this.storing.add(storing);
     });
@@ -83,8 +85,18 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
     await (await this.history)?.close();
   }
 
-  /** Counts a finished search towards the search-time metrics, overall and for its mode. */
-  recordSearch(result: SearchResult): void {
+  /**
+   * Counts a finished search towards the search-time metrics, overall and for its mode, and its
+   * query towards the query log the result cache is warmed from (`query` null: a later page).
+   */
+  recordSearch(result: SearchResult, query: string | null): void {
+    if (query !== null) {
+      const key = `${result.mode}\0${query}`;
+      const count = this.pendingQueries.get(key) ?? { query, mode: result.mode, searches: 0, lastAt: 0 };
+      count.searches++;
+      count.lastAt = Date.now();
+      this.pendingQueries.set(key, count);
+    }
     const now = Date.now();
     this.searchTimes.record(result.tookMs, now);
     let window = this.searchTimesByMode.get(result.mode);
@@ -116,6 +128,19 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
   async alertHistory(input: MethodInput<'alertHistory'>): Promise<AlertEvent[]> {
     const stored = (await (await this.history)?.alertEvents(input.limit ?? 100)) ?? [];
     return stored.map((event) => ({ ...event, state: event.state as AlertEvent['state'] }));
+  }
+
+  /** The queries searched most often in the last `days`, most frequent first: what the result cache is warmed with. */
+  async frequentQueries(days: number, limit: number): Promise<Array<{ query: string; mode: SearchMode }>> {
+    const history = await this.history;
+    if (!history) return [];
+    const top = await history.topQueries(Date.now() - days * 86_400_000, limit);
+    return top.flatMap(({ query, mode }) => (isSearchMode(mode) ? [{ query, mode }] : []));
+  }
+
+  /** A cache's hit rate over the last `seconds` of samples (memory caches: the ones sampled); null without lookups. */
+  recentHitRate(cache: string, seconds: number): number | null {
+    return this.alertReadings.recentHitRate(cache, seconds);
   }
 
   async stats(): Promise<StatsSample | null> {
@@ -226,7 +251,7 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
       const now = Date.now();
       const status = await this.statusGauges();
       const memory = process.memoryUsage();
-      const caches = this.engine.cacheStats();
+      const caches = this.engine.memoryCacheStats();
       const previous = this.latest;
       const seconds = previous ? Math.max((now - previous.at) / 1000, 1e-3) : 1;
       const files = (this.work.done.get('indexing') ?? 0) + (this.work.done.get('parsing') ?? 0);
@@ -253,10 +278,13 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
         caches,
       };
       const sample = this.historySample(stats, previous, status);
+      const queries = [...this.pendingQueries.values()];
+      this.pendingQueries = new Map();
       this.work.done.clear();
       this.searchBuckets = new Map();
       this.latest = stats;
       await (await this.history)?.record(sample).catch((error: unknown) => console.warn(`quarry: could not keep a metrics sample: ${(error as Error).message}`));
+      await (await this.history)?.recordQueries(queries).catch((error: unknown) => console.warn(`quarry: could not keep the query log: ${(error as Error).message}`));
       await this.alertReadings.add(sample, status?.indexBytes ?? null);
       const evaluator = await this.evaluator();
       for (const changed of evaluator.evaluate(this.alertReadings.read, now)) await this.announce(changed);

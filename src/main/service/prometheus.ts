@@ -1,11 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../../core/engine.js';
-import type { IndexScheduler } from '../../core/indexing/scheduler.js';
-import type { IndexSummary, SearchResult, StatusReport } from '../../shared/types.js';
+import type { FinishedRun, IndexScheduler } from '../../core/indexing/scheduler.js';
+import { LATENCY_BUCKETS_MS } from '../../core/observability/latency-histogram.js';
+import type { CacheStats, SearchResult, StatusReport } from '../../shared/types.js';
 
-/** Search latency buckets, in seconds: tens of milliseconds are the norm, seconds the outliers. */
-const SEARCH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-/** One status read serves every gauge of one scrape. */
+/** Search latency buckets, in seconds: the metrics history's, so both read the same percentiles. */
+const SEARCH_BUCKETS = LATENCY_BUCKETS_MS.map((ms) => ms / 1000);
+/** One status read (and one read of the caches) serves every gauge of one scrape. */
 const STATUS_REUSE_MS = 1000;
 
 /**
@@ -17,9 +18,10 @@ const STATUS_REUSE_MS = 1000;
 export class PrometheusMetrics {
   readonly registry = new Registry();
   private readonly searchSeconds: Histogram<'mode' | 'stage'>;
-  private readonly indexFiles: Counter<'outcome'>;
+  private readonly indexFiles: Counter<'phase' | 'outcome'>;
   private readonly embedChunks: Counter<'model' | 'source'>;
   private status: { at: number; report: Promise<StatusReport> } | null = null;
+  private caches: { at: number; stats: Promise<CacheStats[]> } | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -34,17 +36,22 @@ export class PrometheusMetrics {
       buckets: SEARCH_BUCKETS,
       registers,
     });
-    this.indexFiles = new Counter({ name: 'quarry_index_files_total', help: 'Files looked at by index runs, by outcome', labelNames: ['outcome'], registers });
+    this.indexFiles = new Counter({
+      name: 'quarry_index_files_total',
+      help: 'Files looked at by index runs, by pass (lexical: the first, which decides; syntax: re-chunked along the syntax tree) and outcome',
+      labelNames: ['phase', 'outcome'],
+      registers,
+    });
     this.embedChunks = new Counter({ name: 'quarry_embed_chunks_total', help: 'Chunks given a vector, computed or found in the cache, by model', labelNames: ['model', 'source'], registers });
-    const caches = () => engine.cacheStats();
+    const caches = () => this.cacheStats();
     new Counter({
       name: 'quarry_cache_requests_total',
       help: 'Cache lookups, by cache and result',
       labelNames: ['cache', 'result'],
       registers,
-      collect() {
+      async collect() {
         this.reset();
-        for (const cache of caches()) {
+        for (const cache of await caches()) {
           this.inc({ cache: cache.name, result: 'hit' }, cache.hits);
           this.inc({ cache: cache.name, result: 'miss' }, cache.misses);
         }
@@ -52,15 +59,13 @@ export class PrometheusMetrics {
     });
     new Counter({
       name: 'quarry_cache_evictions_total',
-      help: 'Cache entries dropped, by cache and reason (capacity, manual, ttl)',
+      help: 'Cache entries dropped, by cache and reason (size, ttl, generation, model, fileChange, manual)',
       labelNames: ['cache', 'reason'],
       registers,
-      collect() {
+      async collect() {
         this.reset();
-        for (const cache of caches()) {
-          this.inc({ cache: cache.name, reason: 'capacity' }, cache.evictions);
-          this.inc({ cache: cache.name, reason: 'manual' }, cache.invalidations.manual);
-          this.inc({ cache: cache.name, reason: 'ttl' }, cache.invalidations.ttl);
+        for (const cache of await caches()) {
+          for (const [reason, count] of Object.entries(cache.invalidations)) this.inc({ cache: cache.name, reason }, count);
         }
       },
     });
@@ -69,8 +74,17 @@ export class PrometheusMetrics {
       help: 'Entries held, by cache',
       labelNames: ['cache'],
       registers,
-      collect() {
-        for (const cache of caches()) this.set({ cache: cache.name }, cache.entries);
+      async collect() {
+        for (const cache of await caches()) this.set({ cache: cache.name }, cache.entries);
+      },
+    });
+    new Gauge({
+      name: 'quarry_cache_bytes',
+      help: 'Bytes held, by cache (measured for stored vectors, estimated for the others)',
+      labelNames: ['cache'],
+      registers,
+      async collect() {
+        for (const cache of await caches()) this.set({ cache: cache.name }, cache.bytes);
       },
     });
     new Gauge({
@@ -102,22 +116,34 @@ export class PrometheusMetrics {
     });
   }
 
-  /** A finished search: its whole time and each stage's, under its mode. */
+  /** A finished search: its whole time, and each stage's when it ranked rather than read the cache, under its mode. */
   recordSearch(result: SearchResult): void {
     this.searchSeconds.observe({ mode: result.mode, stage: 'total' }, result.tookMs / 1000);
+    // A cached result's stage times are those of the search that ranked it, not of this one.
+    if (result.cache.results) return;
     for (const [stage, ms] of Object.entries(result.timings)) this.searchSeconds.observe({ mode: result.mode, stage }, ms / 1000);
   }
 
-  /** A finished index run's files and embeddings. */
-  recordRun(summary: IndexSummary, model: string | null): void {
-    this.indexFiles.inc({ outcome: 'indexed' }, summary.filesIndexed);
-    this.indexFiles.inc({ outcome: 'unchanged' }, summary.filesUnchanged);
-    this.indexFiles.inc({ outcome: 'deleted' }, summary.filesDeleted);
-    this.indexFiles.inc({ outcome: 'skipped' }, summary.filesSkipped);
-    if (model) {
-      this.embedChunks.inc({ model, source: 'computed' }, summary.embeddingsComputed);
-      this.embedChunks.inc({ model, source: 'cache' }, summary.embeddingCacheHits);
+  /** A finished index run's files, by pass and outcome, and its embeddings. */
+  recordRun(run: FinishedRun, model: string | null): void {
+    const { summary } = run;
+    if (summary) {
+      this.indexFiles.inc({ phase: 'lexical', outcome: 'indexed' }, summary.filesIndexed);
+      this.indexFiles.inc({ phase: 'lexical', outcome: 'unchanged' }, summary.filesUnchanged);
+      this.indexFiles.inc({ phase: 'lexical', outcome: 'deleted' }, summary.filesDeleted);
+      this.indexFiles.inc({ phase: 'lexical', outcome: 'skipped' }, summary.filesSkipped);
+      if (model) {
+        this.embedChunks.inc({ model, source: 'computed' }, summary.embeddingsComputed);
+        this.embedChunks.inc({ model, source: 'cache' }, summary.embeddingCacheHits);
+      }
     }
+    const syntax = run.phases.find((phase) => phase.phase === 'parsing');
+    if (syntax) this.indexFiles.inc({ phase: 'syntax', outcome: 'indexed' }, syntax.done);
+  }
+
+  private cacheStats(): Promise<CacheStats[]> {
+    if (!this.caches || Date.now() - this.caches.at > STATUS_REUSE_MS) this.caches = { at: Date.now(), stats: this.engine.cacheStats() };
+    return this.caches.stats;
   }
 
   private statusReport(): Promise<StatusReport> {

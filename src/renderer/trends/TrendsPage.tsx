@@ -3,10 +3,12 @@ import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, ReferenceDot, To
 import type { TrendChart, TrendRange, TrendsReport } from '../../shared/contract';
 import { api, errorMessage, subscribe } from '../api';
 
-const WIDTH = 520;
+const WIDTH = 480;
 const HEIGHT = 190;
 /** A live range is read again on a new sample, but not more often than this. */
 const REFRESH_MS = 4000;
+/** Below this many points a line gets dots, so a lone sample still shows. */
+const DOTTED_BELOW = 40;
 
 const RANGES: Array<{ range: TrendRange; label: string }> = [
   { range: '15m', label: '15 min' },
@@ -81,17 +83,21 @@ function TrendFigure({ report, chart, title, unit }: { report: TrendsReport; cha
   const keys = new Set(series.map((s) => s.key));
   const changes = report.changes.filter((change) => keys.has(change.key));
   const shortRange = report.to - report.from <= 86_400_000;
+  // History younger than the range is drawn from its start, not as a sliver at the right edge.
+  const start = Math.max(report.from, (report.points[0]?.at ?? report.from) - report.stepMs);
+  const dotted = report.points.length < DOTTED_BELOW;
   const time = (at: number) =>
     new Date(at).toLocaleString(undefined, shortRange ? { hour: '2-digit', minute: '2-digit' } : { month: 'short', day: 'numeric', hour: '2-digit' });
   return (
     <figure className="trend" aria-label={title}>
       <figcaption>
         {title}
+        {start > report.from && <span className="trend-changes"> · since {time(start)}</span>}
         {changes.length > 0 && <span className="trend-changes"> · {changes.length} change{changes.length === 1 ? '' : 's'} over 10%</span>}
       </figcaption>
       <LineChart width={WIDTH} height={HEIGHT} data={withGaps(report.points, report.stepMs)}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-        <XAxis dataKey="at" type="number" scale="time" domain={[report.from, report.to]} tickFormatter={time} minTickGap={40} fontSize={11} />
+        <XAxis dataKey="at" type="number" scale="time" domain={[start, report.to]} allowDataOverflow tickFormatter={time} minTickGap={40} fontSize={11} />
         <YAxis fontSize={11} unit={unit} width={70} />
         <Tooltip labelFormatter={(at) => new Date(Number(at)).toLocaleString()} formatter={(value) => (typeof value === 'number' ? value.toFixed(1) : value)} />
         <Legend />
@@ -101,7 +107,7 @@ function TrendFigure({ report, chart, title, unit }: { report: TrendsReport; cha
         ))}
         {series.map((s, i) => (
           <Line key={s.key} type="monotone" dataKey={(row: Row) => row.values[s.key] ?? null} name={`${s.label} (${s.unit})`}
-            stroke={COLOURS[i % COLOURS.length]} dot={false} isAnimationActive={false} />
+            stroke={COLOURS[i % COLOURS.length]} dot={dotted ? { r: 2 } : false} isAnimationActive={false} />
         ))}
         {changes.map((change) => (
           <ReferenceDot key={`${change.key}-${change.at}`} x={change.at} y={change.value} r={4} fill="#fff" stroke="#000" className="trend-change"
