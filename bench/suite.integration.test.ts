@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { engineClient } from '../src/main/engine/engine-client.js';
+import { liveEndpoint } from '../src/main/engine/engine-launcher.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const build = path.join(root, 'out');
@@ -67,10 +69,21 @@ test('--check passes on the build its baseline was measured on, and fails on a s
   const figures = JSON.parse(await fs.readFile(baseline, 'utf8'))['quick:generated'].figures as Record<string, { ratio: number }>;
   assert.deepEqual(Object.keys(figures).sort(), ['search.hybrid', 'search.lexical', 'search.regex', 'search.semantic']);
 
-  const same = await bench('--check', '--out', path.join(scratch, 'same-run'));
+  const trendsData = path.join(scratch, 'trends-data');
+  const same = await bench('--check', '--out', path.join(scratch, 'same-run'), '--record', trendsData);
   t.diagnostic(`same build:\n${same.stdout}`);
   assert.equal(same.code, 0, same.stdout);
   assert.match(same.stdout, /^bench --check: no ratio regressed \(4 checked\)$/m);
+  // --record kept the run in that data directory's metrics history, where Trends reads it.
+  const engine = engineClient((await liveEndpoint(trendsData))!);
+  try {
+    const { benchmarks } = await engine.trends({ range: '15m' });
+    assert.equal(benchmarks.length, 1);
+    assert.deepEqual(Object.keys(benchmarks[0]!.figures).sort(), Object.keys(figures).sort());
+    assert.equal(benchmarks[0]!.profile, 'quick:generated');
+  } finally {
+    await engine.stopEngine({});
+  }
 
   const slowed = await bench('--check', '--build', await slowedBuild(), '--out', path.join(scratch, 'slowed-run'));
   t.diagnostic(`slowed build:\n${slowed.stdout}`);

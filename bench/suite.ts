@@ -1,4 +1,4 @@
-// `npm run bench [-- [<corpus-dir>] [--quick] [--check | --update-baseline] [--build DIR] [--only W,W]]`:
+// `npm run bench [-- [<corpus-dir>] [--quick] [--check | --update-baseline] [--build DIR] [--only W,W] [--record DATA_DIR]]`:
 // the benchmark suite and its regression gate. It runs the built app (`npm run build`, or the
 // copy of it that --build names) on a corpus generated from a seed, or on a copy of the folder
 // given, and measures each workload in alternating runs against a reference measured in the same
@@ -9,7 +9,8 @@
 // - search: each mode, uncached (against the CPU loop), regex beside csearch and rg;
 // - cli, mcp: a search from a new CLI process (against `node -e 0`) and an MCP round trip (against the CPU loop);
 // - cache: hit rates over a replayed query log; memory: the engine's RSS against bare Node's.
-// Writes JSON and a Markdown report; --check exits 1 with one line per regressed ratio.
+// Writes JSON and a Markdown report; --check exits 1 with one line per regressed ratio; --record
+// keeps the ratios in a data directory's metrics history, where Trends shows them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { parseArgs } from 'node:util';
 import type { CacheStats, SearchMode } from '../src/shared/types.js';
 import { engineClient, type EngineClient } from '../src/main/engine/engine-client.js';
 import { readEndpoint } from '../src/main/engine/endpoint.js';
+import { liveEndpoint } from '../src/main/engine/engine-launcher.js';
 import { threadsFor } from '../src/main/embed-pool.js';
 import { SeededRandom } from '../test/models/seeded-random.js';
 import { resolveBenchModel } from './bench-models.js';
@@ -56,6 +58,8 @@ const { values, positionals } = parseArgs({
     build: { type: 'string', default: 'out' },
     only: { type: 'string' },
     out: { type: 'string', default: '.tmp/bench' },
+    /** A data directory whose engine keeps the ratios in its metrics history, for Trends. */
+    record: { type: 'string' },
   },
 });
 const variantName = values.quick ? 'quick' : 'full';
@@ -331,6 +335,7 @@ async function finish(results: Results, seconds: number): Promise<number> {
     await writeBaseline(baselineFile, profile, commit, results.figures);
     console.log(`baseline for ${profile} written to ${baselineFile}`);
   }
+  if (values.record) await recordInTrends(path.resolve(values.record), results.figures, commit);
   const report = { profile, commit, cores: os.availableParallelism(), node: process.version, seconds: Math.round(seconds), ...results, verdicts };
   const outDir = path.resolve(values.out);
   await fs.mkdir(outDir, { recursive: true });
@@ -339,6 +344,19 @@ async function finish(results: Results, seconds: number): Promise<number> {
   console.log(JSON.stringify({ profile, figures: Object.fromEntries(Object.entries(results.figures).map(([k, f]) => [k, { ratio: f.ratio, noise: f.noise }])) }));
   log(`${Math.round(seconds)} s; report in ${path.join(outDir, 'bench-report.md')} and bench-report.json`);
   return code;
+}
+
+/** Sends the gated ratios to the engine of `dataDir` (started with the build's CLI if none runs), which keeps them for Trends. */
+async function recordInTrends(dataDir: string, figures: Record<string, RatioFigure>, commit: string): Promise<void> {
+  let endpoint = await liveEndpoint(dataDir);
+  if (!endpoint) {
+    execFileSync(process.execPath, [path.resolve(values.build, 'main', 'cli.js'), '--data-dir', dataDir, 'daemon', 'start'], { stdio: 'ignore' });
+    endpoint = await liveEndpoint(dataDir);
+  }
+  if (!endpoint) throw new Error(`no engine serves ${dataDir}, and none could be started`);
+  const ratios = Object.fromEntries(Object.entries(figures).map(([name, f]) => [name, { ratio: f.ratio, noise: f.noise }]));
+  await engineClient(endpoint).recordBenchmark({ profile, commit, figures: ratios });
+  log(`recorded in the metrics history of ${dataDir}: its Trends page shows the ratios`);
 }
 
 function markdown(report: Results & { profile: string; commit: string; cores: number; node: string; seconds: number; verdicts: Verdict[] | null }): string {

@@ -232,8 +232,17 @@ test('trends draw search times, throughput, cache hit rates and memory from the 
   await expect(figure('Search time p95 by mode').locator('.recharts-legend-item')).toContainText(['lexical (ms)']);
   // The folders indexed earlier are shaded as runs.
   await expect(figure('Indexing throughput by stage').locator('.recharts-reference-area').first()).toBeAttached();
+  // A benchmark run recorded as `npm run bench -- --record` does, through the API.
+  const url = new URL(app.url);
+  const recorded = await fetch(`${url.origin}/api/recordBenchmark`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${url.searchParams.get('token')}` },
+    body: JSON.stringify({ profile: 'quick:generated', commit: 'e2e', figures: { 'search.lexical': { ratio: 1.3, noise: 0.1 }, 'cli.search': { ratio: 2, noise: 0.05 } } }),
+  });
+  expect(recorded.status).toBe(200);
   await page.getByRole('radio', { name: '24 h' }).check();
   await expect(figure('Memory')).toBeVisible();
+  await expect(figure('Benchmark ratios')).toContainText('1 run, last at e2e');
   await page.getByRole('radio', { name: '15 min' }).check();
   await shot('trends');
 });

@@ -95,6 +95,10 @@ describe('QuarryService metrics, and alert rules over them', () => {
     assert.deepEqual(trends.series.find((series) => series.key === 'search.p95.lexical'), { key: 'search.p95.lexical', label: 'lexical', unit: 'ms', chart: 'search-p95' });
     assert.deepEqual(trends.runs.map((run) => [run.folder, run.outcome]).sort(), [['more', 'done'], ['repo', 'done']]);
     assert.ok(trends.runs.every((run) => run.endedAt >= run.startedAt && run.startedAt >= trends.from));
+
+    await service.recordBenchmark({ profile: 'quick:generated', commit: 'abc1234', figures: { 'search.lexical': { ratio: 1.2, noise: 0.05 } } });
+    const benchmarks = (await service.trends({ range: '15m' })).benchmarks;
+    assert.deepEqual(benchmarks.map((run) => [run.profile, run.commit, run.figures['search.lexical']?.ratio]), [['quick:generated', 'abc1234', 1.2]]);
   });
 
   it('stores a report of each index run: stages, throughput, skips and the slowest files', async () => {

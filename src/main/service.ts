@@ -206,6 +206,10 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     return this.metrics.reports(input);
   }
 
+  recordBenchmark(input: MethodInput<'recordBenchmark'>): Promise<null> {
+    return this.metrics.recordBenchmark(input);
+  }
+
   prometheusMetrics(): Promise<MethodOutput<'prometheusMetrics'>> {
     return this.metrics.prometheusMetrics();
   }

@@ -234,6 +234,9 @@ export type TrendRange = z.infer<typeof trendRange>;
 const trendChart = z.enum(['search-p95', 'search-p50', 'throughput', 'cache-hit-rate', 'memory', 'index-size', 'coverage']);
 export type TrendChart = z.infer<typeof trendChart>;
 
+/** One gated figure of a benchmark run: our time over a reference's (lower is better), and its spread across runs. */
+const benchmarkFigure = z.object({ ratio: z.number().positive().finite(), noise: z.number().min(0).finite() });
+
 /** The metrics history over a range, in steps, from the history file (so it outlives restarts). */
 const trendsReport = z.object({
   range: trendRange,
@@ -247,6 +250,8 @@ const trendsReport = z.object({
   runs: z.array(z.object({ folder: z.string(), startedAt: z.number(), endedAt: z.number(), outcome: z.enum(['done', 'failed', 'cancelled']) })),
   /** Where a series moved more than 10% against its trailing baseline (the median of its last points). */
   changes: z.array(z.object({ key: z.string(), at: z.number(), baseline: z.number(), value: z.number(), change: z.number() })),
+  /** Benchmark runs recorded in the range (`npm run bench -- --record`), oldest first. */
+  benchmarks: z.array(z.object({ at: z.number(), profile: z.string(), commit: z.string(), figures: z.record(z.string(), benchmarkFigure) })),
 });
 export type TrendsReport = z.infer<typeof trendsReport>;
 
@@ -448,6 +453,11 @@ export const methods = {
   configureCache: method(
     z.strictObject({ name: z.string().min(1).max(100), maxEntries: z.number().int().min(1).max(1_000_000).optional(), ttlSeconds: z.number().positive().max(31_536_000).nullable().optional() }),
     cacheReport,
+  ),
+  /** Keeps a benchmark run's ratios in the metrics history, where Trends shows them over time. */
+  recordBenchmark: method(
+    z.strictObject({ profile: z.string().min(1).max(200), commit: z.string().max(100), figures: z.record(z.string().min(1).max(100), benchmarkFigure) }),
+    z.null(),
   ),
   /** Ranks the most frequent queries of the last week into the result cache now (as the engine does at start). */
   warmCache: method(none, z.object({ warmed: count, ms: z.number() })),

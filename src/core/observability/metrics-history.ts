@@ -60,8 +60,17 @@ const SCHEMA = [
   'CREATE TABLE IF NOT EXISTS rollups (tier UTINYINT PRIMARY KEY, until BIGINT)',
   'CREATE TABLE IF NOT EXISTS runs (folder VARCHAR, started_at BIGINT, ended_at BIGINT, report VARCHAR)',
   'CREATE TABLE IF NOT EXISTS alert_events (at_ms BIGINT, rule_id VARCHAR, name VARCHAR, state VARCHAR, value DOUBLE)',
+  'CREATE TABLE IF NOT EXISTS benchmarks (at_ms BIGINT, profile VARCHAR, commit VARCHAR, figures VARCHAR)',
   'CREATE TABLE IF NOT EXISTS queries (query VARCHAR, mode VARCHAR, searches BIGINT, last_at BIGINT, PRIMARY KEY (query, mode))',
 ];
+
+/** A benchmark run as the history keeps it: its gated figures as the bench wrote them. */
+export interface StoredBenchmark {
+  at: number;
+  profile: string;
+  commit: string;
+  figures: unknown;
+}
 
 /** Searches of one query in one mode since the last write. */
 export interface QueryCount {
@@ -237,6 +246,22 @@ export class MetricsHistory {
         state: String(row.state),
         value: row.value === null ? null : Number(row.value),
       }));
+    });
+  }
+
+  /** Keeps a benchmark run (the newest RUNS_KEPT, as index runs). */
+  recordBenchmark(run: StoredBenchmark): Promise<void> {
+    return this.exclusive(async () => {
+      await this.db.run('INSERT INTO benchmarks VALUES (?, ?, ?, ?)', [run.at, run.profile, run.commit, JSON.stringify(run.figures)]);
+      await this.db.run(`DELETE FROM benchmarks WHERE at_ms < (SELECT min(at_ms) FROM (SELECT at_ms FROM benchmarks ORDER BY at_ms DESC LIMIT ${RUNS_KEPT}))`);
+    });
+  }
+
+  /** Benchmark runs between `from` and `to`, oldest first. */
+  benchmarks(from: number, to: number): Promise<StoredBenchmark[]> {
+    return this.exclusive(async () => {
+      const rows = (await this.db.runAndReadAll('SELECT at_ms, profile, commit, figures FROM benchmarks WHERE at_ms >= ? AND at_ms <= ? ORDER BY at_ms', [from, to])).getRowObjects();
+      return rows.map((row) => ({ at: Number(row.at_ms), profile: String(row.profile), commit: String(row.commit), figures: JSON.parse(String(row.figures)) as unknown }));
     });
   }
 

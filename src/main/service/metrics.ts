@@ -7,6 +7,7 @@ import { MetricsHistory, type HistorySample, type QueryCount } from '../../core/
 import { LatencyWindow } from '../../core/observability/metrics.js';
 import { indexRunReport, isSearchMode, type AlertEvent, type AlertStatus, type IndexRunReport, type MethodInput, type MethodOutput, type QuarryApi, type Settings, type StatsSample, type TrendsReport } from '../../shared/contract.js';
 import type { CacheStats, IndexProgress, SearchMode, SearchResult } from '../../shared/types.js';
+import { QuarryError } from '../../shared/errors.js';
 import type { SettingsStore } from '../settings-store.js';
 import type { Emit } from './events.js';
 import { AlertReadings } from './alert-readings.js';
@@ -30,7 +31,7 @@ const MB = 1024 * 1024;
  * Samples Quarry's metrics on a timer (`stats` events), keeps them in the metrics history with
  * each index run's report, and runs the alert rules over them (`alert` events).
  */
-export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAlert' | 'alertHistory' | 'stats' | 'trends' | 'reports' | 'prometheusMetrics'> {
+export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAlert' | 'alertHistory' | 'stats' | 'trends' | 'reports' | 'recordBenchmark' | 'prometheusMetrics'> {
   private readonly searchTimes = new LatencyWindow();
   private readonly searchTimesByMode = new Map<SearchMode, LatencyWindow>();
   private readonly prometheus: PrometheusMetrics;
@@ -149,6 +150,13 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
 
   async trends(input: MethodInput<'trends'>): Promise<TrendsReport> {
     return trendsReport(await this.history, input.range ?? '1h', Date.now());
+  }
+
+  async recordBenchmark(input: MethodInput<'recordBenchmark'>): Promise<null> {
+    const history = await this.history;
+    if (!history) throw new QuarryError('UNSUPPORTED', 'This engine has no metrics history to keep the benchmark in (see its log)');
+    await history.recordBenchmark({ at: Date.now(), ...input });
+    return null;
   }
 
   async reports(input: MethodInput<'reports'>): Promise<IndexRunReport[]> {

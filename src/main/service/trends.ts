@@ -32,9 +32,9 @@ export async function trendsReport(history: MetricsHistory | null, range: TrendR
   const spanMs = TREND_RANGES[range];
   const stepMs = Math.max(MIN_STEP_MS, Math.ceil(spanMs / POINTS_PER_RANGE));
   const from = now - spanMs;
-  const empty: TrendsReport = { range, from, to: now, stepMs, series: [], points: [], runs: [], changes: [] };
+  const empty: TrendsReport = { range, from, to: now, stepMs, series: [], points: [], runs: [], changes: [], benchmarks: [] };
   if (!history) return empty;
-  const [steps, runs] = await Promise.all([history.steps(from, now + 1, stepMs), history.runs(from, now, MAX_RUNS)]);
+  const [steps, runs, benchmarks] = await Promise.all([history.steps(from, now + 1, stepMs), history.runs(from, now, MAX_RUNS), history.benchmarks(from, now)]);
   const series = new Map<string, Series>();
   const points = steps.map((step) => ({ at: step.at, values: deriveValues(step, stepMs, series) }));
   const changes = [...series.keys()].flatMap((key) =>
@@ -46,6 +46,7 @@ export async function trendsReport(history: MetricsHistory | null, range: TrendR
     points,
     runs: runs.map((run) => ({ folder: run.folder, startedAt: run.startedAt, endedAt: run.endedAt, outcome: (run.report as IndexRunReport).outcome })),
     changes,
+    benchmarks: benchmarks.map((run) => ({ ...run, figures: run.figures as TrendsReport['benchmarks'][number]['figures'] })),
   };
 }
 

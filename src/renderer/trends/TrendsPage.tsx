@@ -66,11 +66,12 @@ export function TrendsPage({ notify }: { notify(message: string): void }) {
           </label>
         ))}
       </div>
-      {!report ? null : report.points.length === 0 ? (
+      {!report ? null : report.points.length === 0 && report.benchmarks.length === 0 ? (
         <div className="empty-state">No samples in this range yet: the first arrives within a few seconds.</div>
       ) : (
         <div className="trend-charts">
           {CHARTS.map((chart) => <TrendFigure key={chart.chart} report={report} {...chart} />)}
+          {report.benchmarks.length > 0 && <BenchmarkFigure report={report} />}
         </div>
       )}
     </div>
@@ -112,6 +113,28 @@ function TrendFigure({ report, chart, title, unit }: { report: TrendsReport; cha
         {changes.map((change) => (
           <ReferenceDot key={`${change.key}-${change.at}`} x={change.at} y={change.value} r={4} fill="#fff" stroke="#000" className="trend-change"
             label={{ value: `${change.change > 0 ? '+' : ''}${Math.round(change.change * 100)}%`, position: 'top', fontSize: 10 }} />
+        ))}
+      </LineChart>
+    </figure>
+  );
+}
+
+/** Benchmark runs recorded with `npm run bench -- --record`: each gated ratio over time, one dot a run. */
+function BenchmarkFigure({ report }: { report: TrendsReport }) {
+  const names = [...new Set(report.benchmarks.flatMap((run) => Object.keys(run.figures)))].sort();
+  const rows: Row[] = report.benchmarks.map((run) => ({ at: run.at, values: Object.fromEntries(Object.entries(run.figures).map(([name, f]) => [name, f.ratio])) }));
+  const first = report.benchmarks[0]!.at;
+  return (
+    <figure className="trend" aria-label="Benchmark ratios">
+      <figcaption>Benchmark ratios (ours / reference, lower is better) · {report.benchmarks.length} run{report.benchmarks.length === 1 ? '' : 's'}, last at {report.benchmarks.at(-1)!.commit}</figcaption>
+      <LineChart width={WIDTH} height={HEIGHT} data={rows}>
+        <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+        <XAxis dataKey="at" type="number" scale="time" domain={[Math.min(first, report.to - report.stepMs), report.to]} tickFormatter={(at: number) => new Date(at).toLocaleDateString()} minTickGap={40} fontSize={11} />
+        <YAxis fontSize={11} width={50} />
+        <Tooltip labelFormatter={(at) => new Date(Number(at)).toLocaleString()} formatter={(value) => (typeof value === 'number' ? value.toFixed(2) : value)} />
+        <Legend />
+        {names.map((name, i) => (
+          <Line key={name} type="monotone" dataKey={(row: Row) => row.values[name] ?? null} name={name} stroke={COLOURS[i % COLOURS.length]} dot={{ r: 3 }} isAnimationActive={false} />
         ))}
       </LineChart>
     </figure>
