@@ -4,7 +4,8 @@
 // - the first command, which must start the engine, against the engine's own open time;
 // - an MCP `search` round trip over stdio;
 // - a no-op re-index through the CLI against `rg --files`;
-// - with --load, concurrent clients (CLI processes, MCP sessions, HTTP) while the corpus changes.
+// - with --load, concurrent clients (CLI processes, MCP sessions, HTTP) while the corpus changes;
+// - what recording a search's metrics costs against a warm search, and a history sample against 5 s.
 // Lexical only (no model), so the figures are the engine's and the transports', not a model's.
 import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -13,11 +14,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../src/core/engine.js';
 import { IndexScheduler } from '../src/core/indexing/scheduler.js';
+import { emptyBuckets } from '../src/core/observability/latency-histogram.js';
+import { MetricsHistory } from '../src/core/observability/metrics-history.js';
 import type { SearchResult } from '../src/shared/types.js';
 import { ChunkPool } from '../src/main/chunk-pool.js';
 import { engineClient } from '../src/main/engine/engine-client.js';
 import { readEndpoint } from '../src/main/engine/endpoint.js';
-import { PrometheusMetrics } from '../src/main/service/prometheus.js';
+import { ServiceMetrics } from '../src/main/service/metrics.js';
+import { SettingsStore } from '../src/main/settings-store.js';
 import { builtCli, mcpSession, mcpSearchMs } from './built-cli.js';
 import { has, nodeStartMs, processMemoryMb, wall } from './measure.js';
 import { LEXICAL_QUERIES } from './queries.js';
@@ -27,19 +31,24 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: { l
 const corpus = path.resolve(positionals[0] ?? 'node_modules');
 const RUNS = Number(values.runs ?? 7);
 const median = (xs: number[]): number => percentile(xs, 50);
+/** The service's sampling interval: what a history write is a share of. */
+const SAMPLE_EVERY_MS = 5000;
 const round = (x: number): number => Math.round(x * 10) / 10;
 
 const cli = builtCli();
 const quarry = (dataDir: string, ...args: string[]): number => cli.run(dataDir, ...args);
 
 /**
- * What recording a search's metrics costs (prom-client: the total and six stages), against what
- * a warm lexical search costs inside the engine; both in this process, medians.
+ * What recording a search's metrics costs, everything the service does per search (the Prometheus
+ * histogram's total and six stages, the last minute's window, the history's buckets and the query
+ * log), against what a warm lexical search costs inside the engine; and what keeping one metrics
+ * sample in the history file costs, against the 5 s between samples. Both in this process, medians.
  */
-async function metricsCost(dataDir: string): Promise<{ recordUs: number; searchMs: number; share: number }> {
+async function metricsCost(dataDir: string): Promise<{ recordUs: number; searchMs: number; share: number; sampleMs: number; sampleP95Ms: number; sampleShare: number }> {
   const pool = new ChunkPool();
   const engine = await Engine.open({ dataDir, processor: pool });
-  const prometheus = new PrometheusMetrics(engine, new IndexScheduler(engine));
+  // A sampler that never fires while measuring: only recordSearch is timed here.
+  const metrics = new ServiceMetrics(engine, new SettingsStore(dataDir), new IndexScheduler(engine), () => true, 3_600_000, { watcherFailures: () => 0, staleFolders: async () => 0 });
   const searches: number[] = [];
   let sample: SearchResult | null = null;
   for (const query of LEXICAL_QUERIES) {
@@ -49,13 +58,45 @@ async function metricsCost(dataDir: string): Promise<{ recordUs: number; searchM
   const rounds: number[] = [];
   for (let round = 0; round < 7; round++) {
     const started = performance.now();
-    for (let i = 0; i < 10_000; i++) prometheus.recordSearch(sample!);
+    for (let i = 0; i < 10_000; i++) metrics.recordSearch(sample!, { query: LEXICAL_QUERIES[i % LEXICAL_QUERIES.length]!, mode: 'lexical' });
     rounds.push(((performance.now() - started) / 10_000) * 1000);
   }
+  await metrics.stop();
   engine.close();
   await pool.close();
+  const samples = await historySampleCost(dataDir);
   const recordUs = median(rounds);
-  return { recordUs: Math.round(recordUs * 100) / 100, searchMs: round(median(searches)), share: Math.round((recordUs / 1000 / median(searches)) * 10000) / 100 };
+  return {
+    recordUs: Math.round(recordUs * 100) / 100,
+    searchMs: round(median(searches)),
+    share: Math.round((recordUs / 1000 / median(searches)) * 10000) / 100,
+    sampleMs: round(median(samples)),
+    sampleP95Ms: round(percentile(samples, 95)),
+    sampleShare: Math.round((median(samples) / SAMPLE_EVERY_MS) * 10000) / 100,
+  };
+}
+
+/** The time of each `record` of three hours of samples (5 s apart) into a fresh history file: the roll-ups included. */
+async function historySampleCost(dataDir: string): Promise<number[]> {
+  const history = await MetricsHistory.open(path.join(dataDir, 'bench-history.duckdb'));
+  const times: number[] = [];
+  const start = Date.UTC(2026, 0, 1);
+  const buckets = emptyBuckets();
+  buckets[4] = 3;
+  for (let i = 0; i < (3 * 3_600_000) / SAMPLE_EVERY_MS; i++) {
+    const counts: Record<string, number> = { 'work.indexing': 40, 'work.parsing': 20, 'work.embedding': 64 };
+    for (const cache of ['search results', 'query vectors']) Object.assign(counts, { [`cache.hits.${cache}`]: 2, [`cache.misses.${cache}`]: 1 });
+    const started = performance.now();
+    await history.record({
+      at: start + i * SAMPLE_EVERY_MS,
+      counts,
+      gauges: { 'memory.rss_mb': 400, 'memory.heap_mb': 60, 'index.bytes': 1e8, 'embedding.coverage': 0.5 },
+      histograms: { 'search.lexical': buckets, 'search.hybrid': buckets, 'search.regex': buckets },
+    });
+    times.push(performance.now() - started);
+  }
+  await history.close();
+  return times;
 }
 
 /** The engine's open time in this process: store, postings and mirrors, as the daemon opens them. */
@@ -124,6 +165,7 @@ async function main(): Promise<void> {
     firstCommand: { p50Ms: round(median(firstCommand)), engineOpenP50Ms: round(median(openTimes)), overOpenMs: round(median(firstCommand) - median(openTimes)) },
     mcpSearch: { p50Ms: round(percentile(mcp, 50)), p95Ms: round(percentile(mcp, 95)), calls: mcp.length },
     metricsRecording: { perSearchUs: metrics.recordUs, warmSearchP50Ms: metrics.searchMs, sharePercent: metrics.share },
+    historySample: { medianMs: metrics.sampleMs, p95Ms: metrics.sampleP95Ms, shareOfIntervalPercent: metrics.sampleShare },
     noopReindex: {
       p50Ms: round(median(reindex)),
       verifyP50Ms: round(median(verified)),

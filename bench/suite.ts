@@ -335,7 +335,6 @@ async function finish(results: Results, seconds: number): Promise<number> {
     await writeBaseline(baselineFile, profile, commit, results.figures);
     console.log(`baseline for ${profile} written to ${baselineFile}`);
   }
-  if (values.record) await recordInTrends(path.resolve(values.record), results.figures, commit);
   const report = { profile, commit, cores: os.availableParallelism(), node: process.version, seconds: Math.round(seconds), ...results, verdicts };
   const outDir = path.resolve(values.out);
   await fs.mkdir(outDir, { recursive: true });
@@ -343,6 +342,8 @@ async function finish(results: Results, seconds: number): Promise<number> {
   await fs.writeFile(path.join(outDir, 'bench-report.md'), markdown(report));
   console.log(JSON.stringify({ profile, figures: Object.fromEntries(Object.entries(results.figures).map(([k, f]) => [k, { ratio: f.ratio, noise: f.noise }])) }));
   log(`${Math.round(seconds)} s; report in ${path.join(outDir, 'bench-report.md')} and bench-report.json`);
+  // After the report is written: a failure to record must not lose it, or the check's verdict.
+  if (values.record) await recordInTrends(path.resolve(values.record), results.figures, commit);
   return code;
 }
 
@@ -367,7 +368,7 @@ function markdown(report: Results & { profile: string; commit: string; cores: nu
     '',
     `Commit ${report.commit}, ${report.cores} cores, Node ${report.node}, ${report.seconds} s. Corpus: ${report.corpus.path}: ${report.corpus.files} files, ${report.corpus.chunks} chunks, ${report.corpus.embedded} embedded.`,
     '',
-    `**Statistic.** Each figure is a ratio, our time over a reference's, from runs alternating ours and the reference in the same job. The figure is the median of the per-run ratios; its noise is their relative half-range, (max − min) / 2 / median. \`--check\` fails a figure above baseline × (1 + ${TOLERANCE * 100}% + noise), noise being the larger of the baseline's and this run's. Lower is better.`,
+    `**Statistic.** Each figure is a ratio, our time over a reference's, from runs alternating ours and the reference in the same job. The figure is the median of the per-run ratios; its noise is their relative half-range, (max − min) / 2 / median. \`--check\` fails a figure above baseline × (1 + ${TOLERANCE * 100}% + noise), noise being the sum of the baseline's and this run's. Lower is better.`,
     '',
     '## Gated figures',
     '',

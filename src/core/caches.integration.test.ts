@@ -69,7 +69,9 @@ describe('the engine\'s caches', () => {
     assert.equal(results.invalidations.model, 1, 'the hybrid ranking');
     assert.equal(results.entries, 1, 'the lexical one stays');
     assert.equal((await engine.search('vector push', { mode: 'lexical' })).cache.results, true);
+    assert.equal((await engine.search('vector push', { mode: 'hybrid' })).embeddingCoverage, 0, 'nothing is embedded with the new model yet');
     await engine.useEmbedding(await semanticSetup(TEST_MODEL));
+    assert.equal((await engine.search('vector push', { mode: 'hybrid' })).embeddingCoverage, 1);
   });
 
   it('drops the rankings of generations no cursor can still page through', async () => {
@@ -101,6 +103,7 @@ describe('the engine\'s caches', () => {
   });
 
   it('clearing the file stamps makes the next run read and hash every file, and re-chunk none', async () => {
+    const before = await cache(FILE_SKIPS);
     const cleared = await engine.clearCache(FILE_SKIPS);
     const { folders } = await engine.status();
     assert.equal(cleared.invalidations.manual, folders[0]!.files);
@@ -108,6 +111,9 @@ describe('the engine\'s caches', () => {
     assert.equal(run.filesIndexed, 0, 'every hash still matched');
     assert.equal(run.filesUnchanged, folders[0]!.files + folders[0]!.skipped);
     assert.equal(run.chunksWritten, 0);
+    const after = await cache(FILE_SKIPS);
+    assert.equal(after.hits, before.hits, 'no file was skipped on its stamp');
+    assert.equal(after.misses - before.misses, folders[0]!.files, 'every indexed file was read');
     await assert.rejects(engine.clearCache(STORED_EMBEDDINGS), /cannot be cleared/);
     await assert.rejects(engine.configureCache(FILE_SKIPS, { maxEntries: 5 }), /no size or time to live/);
   });

@@ -4,6 +4,8 @@ import { noInvalidations, type CacheSettings } from './search/lru.js';
 import type { Searcher, SemanticSetup } from './search/searcher.js';
 import type { Store } from './store/store.js';
 
+export const RESULT_CACHE = 'search results';
+export const QUERY_VECTOR_CACHE = 'query vectors';
 export const STORED_EMBEDDINGS = 'stored embeddings';
 export const FILE_SKIPS = 'unchanged-file skips';
 
@@ -38,10 +40,13 @@ export class EngineCaches {
     return [...this.memoryStats(), await this.storedEmbeddings(), await this.fileSkips()];
   }
 
-  /** Counts an index run's files: unchanged ones were catalog hits, read ones misses, deleted ones invalidations. */
+  /**
+   * Counts an index run's files: those skipped on their stamp were hits; those read (new, changed,
+   * or unchanged only by their hash) misses; deleted ones invalidations.
+   */
   noteRun(summary: IndexSummary): void {
-    this.skips.hits += summary.filesUnchanged;
-    this.skips.misses += summary.filesIndexed;
+    this.skips.hits += summary.filesUnchangedByStamp;
+    this.skips.misses += summary.filesIndexed + summary.filesUnchanged - summary.filesUnchangedByStamp;
     this.skips.invalidations.fileChange += summary.filesDeleted;
   }
 

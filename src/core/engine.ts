@@ -296,8 +296,8 @@ export class Engine {
   }
 
   /** Ranks these searches into the result cache now (the service's warm-up); returns how many were warmed. */
-  warmResults(requests: ReadonlyArray<{ input: string; mode?: SearchMode }>): Promise<number> {
-    return this.searcher.warm(requests);
+  warmResults(requests: ReadonlyArray<{ input: string; mode?: SearchMode }>, signal?: AbortSignal): Promise<number> {
+    return this.searcher.warm(requests, signal);
   }
 
   private async embeddingStats(): Promise<StatusReport['embeddings']> {

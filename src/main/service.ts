@@ -33,6 +33,8 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
   private readonly metrics: ServiceMetrics;
   private readonly serviceCaches: ServiceCaches;
   private warming: Promise<number> = Promise.resolve(0);
+  /** Aborted by stop(): the start's warm-up must not search an engine being closed. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly engine: Engine,
@@ -64,8 +66,9 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
    */
   async start(): Promise<void> {
     await this.folderIndexing.start();
+    const { signal } = this.stopping;
     this.warming = this.idle()
-      .then(() => this.serviceCaches.warmCache())
+      .then(() => (signal.aborted ? { warmed: 0 } : this.serviceCaches.warm(signal)))
       .then(({ warmed }) => warmed, (error: unknown) => {
         console.warn(`quarry: could not warm the result cache: ${(error as Error).message}`);
         return 0;
@@ -80,7 +83,9 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
   /** Stops sampling, watching, and indexing at its next safe point; the engine itself is closed by its owner. */
   async stop(): Promise<void> {
     // Indexing first: a run it stops still gets its report into the history before that closes.
+    this.stopping.abort();
     await this.folderIndexing.stop();
+    await this.warming;
     await this.metrics.stop();
   }
 

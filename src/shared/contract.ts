@@ -136,6 +136,7 @@ const indexSummary = z.object({
   filesSeen: count,
   filesIndexed: count,
   filesUnchanged: count,
+  filesUnchangedByStamp: count,
   filesDeleted: count,
   filesSkipped: count,
   chunksWritten: count,
@@ -236,6 +237,8 @@ export type TrendChart = z.infer<typeof trendChart>;
 
 /** One gated figure of a benchmark run: our time over a reference's (lower is better), and its spread across runs. */
 const benchmarkFigure = z.object({ ratio: z.number().positive().finite(), noise: z.number().min(0).finite() });
+/** A benchmark run's gated figures by name. */
+export const benchmarkFigures = z.record(z.string().min(1).max(100), benchmarkFigure);
 
 /** The metrics history over a range, in steps, from the history file (so it outlives restarts). */
 const trendsReport = z.object({
@@ -251,7 +254,7 @@ const trendsReport = z.object({
   /** Where a series moved more than 10% against its trailing baseline (the median of its last points). */
   changes: z.array(z.object({ key: z.string(), at: z.number(), baseline: z.number(), value: z.number(), change: z.number() })),
   /** Benchmark runs recorded in the range (`npm run bench -- --record`), oldest first. */
-  benchmarks: z.array(z.object({ at: z.number(), profile: z.string(), commit: z.string(), figures: z.record(z.string(), benchmarkFigure) })),
+  benchmarks: z.array(z.object({ at: z.number(), profile: z.string(), commit: z.string(), figures: benchmarkFigures })),
 });
 export type TrendsReport = z.infer<typeof trendsReport>;
 
@@ -456,7 +459,7 @@ export const methods = {
   ),
   /** Keeps a benchmark run's ratios in the metrics history, where Trends shows them over time. */
   recordBenchmark: method(
-    z.strictObject({ profile: z.string().min(1).max(200), commit: z.string().max(100), figures: z.record(z.string().min(1).max(100), benchmarkFigure) }),
+    z.strictObject({ profile: z.string().min(1).max(200), commit: z.string().max(100), figures: benchmarkFigures }),
     z.null(),
   ),
   /** Ranks the most frequent queries of the last week into the result cache now (as the engine does at start). */

@@ -205,7 +205,7 @@ export interface CacheStats {
   hits: number;
   misses: number;
   entries: number;
-  /** Bytes held: measured for stored vectors, estimated from the values for memory caches. */
+  /** Bytes held: stored vectors' count times their size; estimated from the values for the others. */
   bytes: number;
   /** null: bounded by what is indexed, not by a setting. */
   maxEntries: number | null;
@@ -238,6 +238,8 @@ export interface IndexSummary {
   filesSeen: number;
   filesIndexed: number;
   filesUnchanged: number;
+  /** Of the unchanged files, those not even read: their size and time were as recorded. */
+  filesUnchangedByStamp: number;
   filesDeleted: number;
   filesSkipped: number;
   chunksWritten: number;

@@ -80,7 +80,7 @@ export async function* indexFolder(
   if (!stat?.isDirectory()) throw new QuarryError('FOLDER_NOT_FOUND', `Folder ${folder.name} is gone: ${folder.root} no longer exists`);
 
   const summary: IndexSummary = {
-    folder: folder.name, filesSeen: 0, filesIndexed: 0, filesUnchanged: 0, filesDeleted: 0, filesSkipped: 0, chunksWritten: 0,
+    folder: folder.name, filesSeen: 0, filesIndexed: 0, filesUnchanged: 0, filesUnchangedByStamp: 0, filesDeleted: 0, filesSkipped: 0, chunksWritten: 0,
     embeddingsComputed: 0, embeddingCacheHits: 0, embeddingsFailed: 0, elapsedMs: 0, slowestFiles: [],
   };
   let indexingStarted = started;
@@ -169,7 +169,10 @@ export async function* indexFolder(
         }
         if (existing && existing.size === item.size && existing.mtimeMs === item.mtimeMs && existing.skipReason !== 'failed') {
           if (existing.status === 'skipped') summary.filesSkipped++;
-          else summary.filesUnchanged++;
+          else {
+            summary.filesUnchanged++;
+            summary.filesUnchangedByStamp++;
+          }
           continue;
         }
         pending.push({ file: item, existing });

@@ -37,6 +37,8 @@ export function changeMarkers(points: readonly SeriesPoint[], rule: ChangeRule =
   const present = points.filter((point): point is { at: number; value: number } => point.value !== null && Number.isFinite(point.value));
   const markers: ChangeMarker[] = [];
   let movedRun = 0;
+  // The baseline the current move is measured against: the one where it began.
+  let startBaseline = 0;
   for (let i = 0; i < present.length; i++) {
     // The baseline follows the series: once a move has lasted half the window it is the new normal.
     const trailing = present.slice(Math.max(0, i - rule.window), i).map((point) => point.value);
@@ -44,9 +46,10 @@ export function changeMarkers(points: readonly SeriesPoint[], rule: ChangeRule =
     const { value } = present[i]!;
     const moved = baseline !== 0 && Math.abs(value - baseline) / Math.abs(baseline) > rule.threshold;
     movedRun = moved ? movedRun + 1 : 0;
+    if (movedRun === 1) startBaseline = baseline;
     if (movedRun === rule.persist) {
       const start = present[i - rule.persist + 1]!;
-      markers.push({ at: start.at, baseline, value: start.value, change: (start.value - baseline) / baseline });
+      markers.push({ at: start.at, baseline: startBaseline, value: start.value, change: (start.value - startBaseline) / startBaseline });
     }
   }
   return markers;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../../../test/support/fixtures.js';
@@ -86,14 +86,29 @@ describe('MetricsHistory', () => {
   });
 
   it('moves an unreadable file aside and starts a new history rather than refusing to start', async () => {
-    const file = path.join(dir, 'garbage.duckdb');
-    await writeFile(file, 'this is not a DuckDB file, but a disk full of surprises'.repeat(100));
-    const history = await MetricsHistory.open(file);
-    try {
-      await history.record(sample(START, [1], 1));
-      assert.equal((await history.steps(START, START + 1000, 1000)).length, 1);
-    } finally {
+    const garbage = path.join(dir, 'garbage.duckdb');
+    await writeFile(garbage, 'this is not a DuckDB file, but a disk full of surprises'.repeat(100));
+    // A real history file damaged in the middle, and one cut short.
+    const damaged = path.join(dir, 'damaged.duckdb');
+    const truncated = path.join(dir, 'truncated.duckdb');
+    for (const file of [damaged, truncated]) {
+      const history = await MetricsHistory.open(file);
+      for (let i = 0; i < 50; i++) await history.record(sample(START + i * 5000, [1, 2], 100));
       await history.close();
+    }
+    const bytes = await readFile(damaged);
+    bytes.fill(0xab, 4096, 12_288);
+    await writeFile(damaged, bytes);
+    await truncate(truncated, 6000);
+    for (const file of [garbage, damaged, truncated]) {
+      const history = await MetricsHistory.open(file);
+      try {
+        await history.record(sample(START, [1], 1));
+        assert.equal((await history.steps(START, START + 1000, 1000)).length, 1, `a new history in place of ${path.basename(file)}`);
+      } finally {
+        await history.close();
+      }
+      assert.ok((await readdir(dir)).some((name) => name.startsWith(`${path.basename(file)}.unreadable-`)), `${path.basename(file)} moved aside`);
     }
   });
 });

@@ -22,8 +22,8 @@ export const HISTORY_TIERS = [
 /** Index runs kept for their spans and reports, and alert state changes: the newest, whatever their age. */
 const RUNS_KEPT = 500;
 const ALERT_EVENTS_KEPT = 1000;
-/** Distinct queries remembered for the result cache's warm-up: the most recently searched. */
-const QUERIES_KEPT = 2000;
+/** Days of the query log kept for the result cache's warm-up (it looks back a week). */
+const QUERY_DAYS_KEPT = 30;
 
 /** One sample of the engine's metrics. */
 export interface HistorySample {
@@ -61,7 +61,7 @@ const SCHEMA = [
   'CREATE TABLE IF NOT EXISTS runs (folder VARCHAR, started_at BIGINT, ended_at BIGINT, report VARCHAR)',
   'CREATE TABLE IF NOT EXISTS alert_events (at_ms BIGINT, rule_id VARCHAR, name VARCHAR, state VARCHAR, value DOUBLE)',
   'CREATE TABLE IF NOT EXISTS benchmarks (at_ms BIGINT, profile VARCHAR, commit VARCHAR, figures VARCHAR)',
-  'CREATE TABLE IF NOT EXISTS queries (query VARCHAR, mode VARCHAR, searches BIGINT, last_at BIGINT, PRIMARY KEY (query, mode))',
+  'CREATE TABLE IF NOT EXISTS queries (day BIGINT, query VARCHAR, mode VARCHAR, searches BIGINT, PRIMARY KEY (day, query, mode))',
 ];
 
 /** A benchmark run as the history keeps it: its gated figures as the bench wrote them. */
@@ -75,9 +75,11 @@ export interface StoredBenchmark {
 /** Searches of one query in one mode since the last write. */
 export interface QueryCount {
   query: string;
+  /** The mode asked for, or 'default' for none. */
   mode: string;
   searches: number;
-  lastAt: number;
+  /** When the last of them ran: the day it is counted under. */
+  at: number;
 }
 
 /** An alert's change of state as the history keeps it. */
@@ -120,6 +122,8 @@ export class MetricsHistory {
       const aside = `${path}.unreadable-${Date.now()}`;
       console.warn(`quarry: ${(error as Error).message}; moved it to ${aside} and started a new history`);
       await rename(path, aside);
+      // Its write-ahead log belongs to it, not to the new file that would replay it.
+      await rename(`${path}.wal`, `${aside}.wal`).catch(() => undefined);
       instance = await openHistoryFile(path);
     }
     try {
@@ -208,7 +212,7 @@ export class MetricsHistory {
   recordRun(run: StoredRun): Promise<void> {
     return this.exclusive(async () => {
       await this.db.run('INSERT INTO runs VALUES (?, ?, ?, ?)', [run.folder, run.startedAt, run.endedAt, JSON.stringify(run.report)]);
-      await this.db.run(`DELETE FROM runs WHERE started_at < (SELECT min(started_at) FROM (SELECT started_at FROM runs ORDER BY started_at DESC LIMIT ${RUNS_KEPT}))`);
+      await this.keepNewest('runs', 'started_at', RUNS_KEPT);
     });
   }
 
@@ -231,7 +235,7 @@ export class MetricsHistory {
   recordAlertEvent(event: StoredAlertEvent): Promise<void> {
     return this.exclusive(async () => {
       await this.db.run('INSERT INTO alert_events VALUES (?, ?, ?, ?, ?)', [event.at, event.ruleId, event.name, event.state, event.value]);
-      await this.db.run(`DELETE FROM alert_events WHERE at_ms < (SELECT min(at_ms) FROM (SELECT at_ms FROM alert_events ORDER BY at_ms DESC LIMIT ${ALERT_EVENTS_KEPT}))`);
+      await this.keepNewest('alert_events', 'at_ms', ALERT_EVENTS_KEPT);
     });
   }
 
@@ -253,7 +257,7 @@ export class MetricsHistory {
   recordBenchmark(run: StoredBenchmark): Promise<void> {
     return this.exclusive(async () => {
       await this.db.run('INSERT INTO benchmarks VALUES (?, ?, ?, ?)', [run.at, run.profile, run.commit, JSON.stringify(run.figures)]);
-      await this.db.run(`DELETE FROM benchmarks WHERE at_ms < (SELECT min(at_ms) FROM (SELECT at_ms FROM benchmarks ORDER BY at_ms DESC LIMIT ${RUNS_KEPT}))`);
+      await this.keepNewest('benchmarks', 'at_ms', RUNS_KEPT);
     });
   }
 
@@ -265,26 +269,26 @@ export class MetricsHistory {
     });
   }
 
-  /** Adds searches to the query log (what the result cache is warmed from), keeping the most recent queries. */
+  /** Adds searches to the query log (what the result cache is warmed from), counted per day; days past QUERY_DAYS_KEPT are dropped. */
   recordQueries(counts: readonly QueryCount[]): Promise<void> {
     if (counts.length === 0) return Promise.resolve();
     return this.exclusive(async () => {
-      const values = counts.flatMap((c) => [c.query, c.mode, c.searches, c.lastAt]);
+      const values = counts.flatMap((c) => [Math.floor(c.at / DAY) * DAY, c.query, c.mode, c.searches]);
       await this.db.run(
         `INSERT INTO queries VALUES ${rowsOf(counts.length, '(?, ?, ?, ?)')}
-         ON CONFLICT (query, mode) DO UPDATE SET searches = searches + excluded.searches, last_at = greatest(last_at, excluded.last_at)`,
+         ON CONFLICT (day, query, mode) DO UPDATE SET searches = searches + excluded.searches`,
         values,
       );
-      await this.db.run(`DELETE FROM queries WHERE last_at < (SELECT min(last_at) FROM (SELECT last_at FROM queries ORDER BY last_at DESC LIMIT ${QUERIES_KEPT}))`);
+      await this.db.run('DELETE FROM queries WHERE day < ?', [Math.floor(counts[0]!.at / DAY) * DAY - QUERY_DAYS_KEPT * DAY]);
     });
   }
 
-  /** The queries searched most often since `since`, most frequent first. */
+  /** The queries searched most in the days since `since`, most first (their searches in that span summed). */
   topQueries(since: number, limit: number): Promise<Array<{ query: string; mode: string; searches: number }>> {
     return this.exclusive(async () => {
       const rows = (await this.db.runAndReadAll(
-        'SELECT query, mode, searches FROM queries WHERE last_at >= ? ORDER BY searches DESC, last_at DESC LIMIT ?',
-        [since, limit],
+        'SELECT query, mode, sum(searches) AS searches FROM queries WHERE day >= ? GROUP BY query, mode ORDER BY searches DESC, max(day) DESC LIMIT ?',
+        [Math.floor(since / DAY) * DAY, limit],
       )).getRowObjects();
       return rows.map((row) => ({ query: String(row.query), mode: String(row.mode), searches: Number(row.searches) }));
     });
@@ -334,6 +338,11 @@ export class MetricsHistory {
     for (const [tier, { retentionMs }] of HISTORY_TIERS.entries()) {
       for (const table of ['scalars', 'buckets']) await this.db.run(`DELETE FROM ${table} WHERE tier = ? AND at_ms < ?`, [tier, now - retentionMs]);
     }
+  }
+
+  /** Deletes a table's rows older than its `kept` newest by `column` (inside the caller's turn). */
+  private async keepNewest(table: string, column: string, kept: number): Promise<void> {
+    await this.db.run(`DELETE FROM ${table} WHERE ${column} < (SELECT min(${column}) FROM (SELECT ${column} FROM ${table} ORDER BY ${column} DESC LIMIT ${kept}))`);
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { QuarryError } from '../../shared/errors.js';
+import { embeddedShare } from '../../shared/coverage.js';
+import { QUERY_VECTOR_CACHE, RESULT_CACHE } from '../caches.js';
 import type { CacheStats, SearchHit, SearchMode, SearchProfile, SearchResult, SearchTimings } from '../../shared/types.js';
 import type { Embedder } from '../embedding/embedder.js';
 import type { ModelPack } from '../embedding/model-pack.js';
@@ -66,8 +68,8 @@ const QUERY_VECTORS = 256;
  * first page saw, so later pages stay consistent while indexing goes on.
  */
 export class Searcher {
-  private readonly results = new Lru<string, ResultSet>('search results', RESULT_SETS, (key, set) => key.length * 2 + resultSetBytes(set));
-  private readonly queryVectors = new Lru<string, Promise<Float32Array>>('query vectors', QUERY_VECTORS, (key) => key.length * 2 + this.vectorBytes());
+  private readonly results = new Lru<string, ResultSet>(RESULT_CACHE, RESULT_SETS, (key, set) => key.length * 2 + resultSetBytes(set));
+  private readonly queryVectors = new Lru<string, Promise<Float32Array>>(QUERY_VECTOR_CACHE, QUERY_VECTORS, (key) => key.length * 2 + this.vectorBytes());
 
   constructor(
     private readonly store: Store,
@@ -89,12 +91,14 @@ export class Searcher {
   }
 
   /**
-   * Ranks each query now, so the first user to ask gets a cached answer: not counted as lookups.
-   * A query that fails (its mode is unavailable, say) is skipped. Returns how many were warmed.
+   * Ranks each query now, so the first user to ask gets a cached answer; not counted as result
+   * cache lookups (a semantic query's vector lookup is). A query that fails (its mode is
+   * unavailable, say) is skipped; an abort stops between queries. Returns how many were warmed.
    */
-  async warm(requests: ReadonlyArray<Pick<SearchRequest, 'input' | 'mode'>>): Promise<number> {
+  async warm(requests: ReadonlyArray<Pick<SearchRequest, 'input' | 'mode'>>, signal?: AbortSignal): Promise<number> {
     let warmed = 0;
     for (const request of requests) {
+      if (signal?.aborted) break;
       const done = await this.search({ ...request, fresh: true }).then(() => true, () => false);
       if (done) warmed++;
     }
@@ -153,7 +157,9 @@ export class Searcher {
    */
   async *stream(request: SearchRequest): AsyncGenerator<SearchResult> {
     const started = performance.now();
-    const mode = request.mode ?? ('pack' in this.semantic ? 'hybrid' : 'lexical');
+    // The model this search began with, throughout: a switch during it must not mix two models.
+    const semantic = this.semantic;
+    const mode = request.mode ?? ('pack' in semantic ? 'hybrid' : 'lexical');
     const limit = Math.max(1, Math.min(request.limit ?? 20, MAX_LIMIT));
     const fingerprint = createHash('sha256').update(`${mode}\0${request.input}`).digest('base64url').slice(0, 12);
     const cursor = request.cursor === undefined ? null : decodeCursor(request.cursor, fingerprint);
@@ -215,7 +221,7 @@ export class Searcher {
     });
     const finish = (hits: SearchHit[], embedding: readonly FolderEmbedding[] | null, regex: RegexScan | null = null): ResultSet => {
       const set = resultSet(effectiveMode, hits, hits.length < window, timings, embedding, regex);
-      this.results.set(key, set);
+      if (this.semantic === semantic) this.results.set(key, set);
       return set;
     };
 
@@ -231,8 +237,8 @@ export class Searcher {
       yield page(finish(await this.lexicalPage(query, window, timings, counts), null), false, null);
       return;
     }
-    if (!('pack' in this.semantic)) throw new QuarryError('SEMANTIC_UNAVAILABLE', `Semantic search is off: ${this.semantic.unavailable}`);
-    const { pack } = this.semantic;
+    if (!('pack' in semantic)) throw new QuarryError('SEMANTIC_UNAVAILABLE', `Semantic search is off: ${semantic.unavailable}`);
+    const { pack, embedder } = semantic;
 
     let lexical: RankedChunk[] = [];
     const scopeStart = performance.now();
@@ -259,7 +265,7 @@ export class Searcher {
       const e = performance.now();
       const known = this.queryVectors.get(text);
       vectorCached = known !== undefined;
-      const vectorPromise = known ?? this.embedQuery(text);
+      const vectorPromise = known ?? this.embedQuery(text, embedder);
       const queryVector = await vectorPromise;
       timings.embed = performance.now() - e;
       const v = performance.now();
@@ -287,39 +293,28 @@ export class Searcher {
     return hits;
   }
 
-  private embedQuery(text: string): Promise<Float32Array> {
-    const { embedder } = this.semantic as { embedder: Embedder };
+  private embedQuery(text: string, embedder: Embedder): Promise<Float32Array> {
     const vector = embedder.embed([text]).then(([v]) => v!);
-    this.queryVectors.set(text, vector);
+    // Not kept when the model changed since this search began: the cache holds the new model's.
+    if ('pack' in this.semantic && this.semantic.embedder === embedder) this.queryVectors.set(text, vector);
     vector.catch(() => this.queryVectors.delete(text));
     return vector;
   }
 
-  private coverageCache: { generation: number; value: FolderEmbedding[] } | null = null;
+  private coverageCache: { generation: number; modelKey: string; value: FolderEmbedding[] } | null = null;
 
-  /** Chunks and embedded chunks per folder, recomputed only when the index changed. */
+  /** Chunks and embedded chunks per folder, recomputed only when the index or the model changed. */
   private async embeddingByFolder(modelKey: string): Promise<FolderEmbedding[]> {
-    if (this.coverageCache?.generation === this.store.generation) return this.coverageCache.value;
+    if (this.coverageCache?.generation === this.store.generation && this.coverageCache.modelKey === modelKey) return this.coverageCache.value;
     const generation = this.store.generation;
     const value = [...(await this.store.embeddingCoverage(modelKey))].map(([folderId, c]) => ({
       folder: this.store.scope.folderNames.get(folderId) ?? String(folderId),
       chunks: c.chunks,
       embedded: c.embedded,
     }));
-    this.coverageCache = { generation, value };
+    this.coverageCache = { generation, modelKey, value };
     return value;
   }
-}
-
-/** Share of all chunks with a vector (1 when there are none). */
-function embeddedShare(folders: readonly FolderEmbedding[]): number {
-  let chunks = 0;
-  let embedded = 0;
-  for (const f of folders) {
-    chunks += f.chunks;
-    embedded += f.embedded;
-  }
-  return chunks === 0 ? 1 : embedded / chunks;
 }
 
 function hasFilters(query: ParsedQuery): boolean {

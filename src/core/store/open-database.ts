@@ -39,14 +39,18 @@ export async function openDuckDBFile(path: string, settings: Record<string, stri
 
 function openError(path: string, what: string, error: unknown): QuarryError {
   const message = error instanceof Error ? error.message : String(error);
-  if (/lock/i.test(message)) {
+  // DuckDB's own words: "Could not set lock on file ...: Conflicting lock is held in ... (PID n)".
+  if (/Could not set lock|Conflicting lock/i.test(message)) {
     const holder = /PID (\d+)/.exec(message)?.[1];
     return new QuarryError(
       'DATABASE_LOCKED',
       `The ${what} at ${path} is in use by another Quarry process${holder ? ` (pid ${holder})` : ''}. Close it and try again.`,
     );
   }
-  if (/not a valid DuckDB database/i.test(message)) return new QuarryError('DATABASE_ERROR', `Cannot open the ${what} at ${path}: it is not a DuckDB file Quarry can read`);
+  // A file that is not DuckDB's, or is damaged or cut short: its contents, not the disk, are the trouble.
+  if (/not a valid DuckDB database|Corrupt database file|Could not read enough bytes|Serialization Error/i.test(message)) {
+    return new QuarryError('DATABASE_ERROR', `Cannot open the ${what} at ${path}: it is damaged or not a DuckDB file (${message.split('\n')[0]})`);
+  }
   if (/permission|read-only|cannot open|IO Error/i.test(message)) {
     return new QuarryError('DATA_DIR_UNWRITABLE', `Cannot open the ${what} at ${path}: ${message.split('\n')[0]}`);
   }

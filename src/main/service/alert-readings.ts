@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import type { IndexScheduler } from '../../core/indexing/scheduler.js';
+import { RESULT_CACHE } from '../../core/caches.js';
 import { bucketPercentile, emptyBuckets } from '../../core/observability/latency-histogram.js';
 import type { HistorySample } from '../../core/observability/metrics-history.js';
 import { median } from '../../core/observability/metrics.js';
@@ -10,7 +11,6 @@ import { SERIES } from './trends.js';
 const KEPT_MS = 3_600_000;
 /** A pass's throughput needs this many active samples before it has a median to fall from. */
 const MIN_BASELINE_SAMPLES = 6;
-const RESULT_CACHE = 'search results';
 
 /**
  * The values alert rules read, from the metrics samples of the last hour and a few slower

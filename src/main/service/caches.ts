@@ -39,10 +39,15 @@ export class ServiceCaches implements Pick<QuarryApi, 'caches' | 'clearCache' | 
     return this.report(await this.engine.configureCache(name, settings));
   }
 
-  async warmCache(): Promise<MethodOutput<'warmCache'>> {
+  warmCache(): Promise<MethodOutput<'warmCache'>> {
+    return this.warm();
+  }
+
+  /** Ranks the week's most searched queries into the result cache, stopping between queries on `signal`. */
+  async warm(signal?: AbortSignal): Promise<MethodOutput<'warmCache'>> {
     const started = performance.now();
     const queries = await this.metrics.frequentQueries(WARM_DAYS, WARM_QUERIES);
-    const warmed = await this.engine.warmResults(queries.map(({ query, mode }) => ({ input: query, mode })));
+    const warmed = await this.engine.warmResults(queries.map(({ query, mode }) => ({ input: query, ...(mode ? { mode } : {}) })), signal);
     return { warmed, ms: performance.now() - started };
   }
 

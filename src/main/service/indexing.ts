@@ -234,7 +234,7 @@ export class FolderIndexing implements Pick<QuarryApi, 'addFolder' | 'removeFold
     const status = (await this.engine.status()).folders.find((f) => f.id === folder.id);
     const files = (status?.files ?? 0) + (status?.skipped ?? 0);
     this.emit('indexed', {
-      folder: folder.name, filesSeen: files, filesIndexed: 0, filesUnchanged: files, filesDeleted: 0, filesSkipped: status?.skipped ?? 0,
+      folder: folder.name, filesSeen: files, filesIndexed: 0, filesUnchanged: files, filesUnchangedByStamp: files, filesDeleted: 0, filesSkipped: status?.skipped ?? 0,
       chunksWritten: 0, embeddingsComputed: 0, embeddingCacheHits: 0, embeddingsFailed: 0, elapsedMs: performance.now() - started, slowestFiles: [],
     });
   }

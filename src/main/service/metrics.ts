@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { RESULT_CACHE } from '../../core/caches.js';
 import type { Engine } from '../../core/engine.js';
 import type { FinishedRun, IndexScheduler } from '../../core/indexing/scheduler.js';
 import { AlertEvaluator, alertEvent } from '../../core/observability/alert-evaluator.js';
@@ -7,6 +8,7 @@ import { MetricsHistory, type HistorySample, type QueryCount } from '../../core/
 import { LatencyWindow } from '../../core/observability/metrics.js';
 import { indexRunReport, isSearchMode, type AlertEvent, type AlertStatus, type IndexRunReport, type MethodInput, type MethodOutput, type QuarryApi, type Settings, type StatsSample, type TrendsReport } from '../../shared/contract.js';
 import type { CacheStats, IndexProgress, SearchMode, SearchResult } from '../../shared/types.js';
+import { embeddedShare } from '../../shared/coverage.js';
 import { QuarryError } from '../../shared/errors.js';
 import type { SettingsStore } from '../settings-store.js';
 import type { Emit } from './events.js';
@@ -23,7 +25,8 @@ export const HISTORY_FILE = 'metrics.duckdb';
  * alert rules' folder and disk checks read files: every 6th sample (30 s at the default rate).
  */
 const SLOW_READ_EVERY = 6;
-const RESULT_CACHE = 'search results';
+/** The query log's mode for a search that asked for none (the engine's default). */
+const DEFAULT_MODE = 'default';
 
 const MB = 1024 * 1024;
 
@@ -69,6 +72,8 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
     });
     scheduler.on('progress', (progress) => this.countWork(progress));
     scheduler.on('finished', (run) => {
+      // The folder's next run counts its passes from zero.
+      for (const key of this.work.last.keys()) if (key.startsWith(`${run.folder}\0`)) this.work.last.delete(key);
       this.prometheus.recordRun(run, engine.activeModel());
       const storing = this.keepReport(run).finally(() => this.storing.delete(storing));
       this.storing.add(storing);
@@ -88,14 +93,16 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
 
   /**
    * Counts a finished search towards the search-time metrics, overall and for its mode, and its
-   * query towards the query log the result cache is warmed from (`query` null: a later page).
+   * query, with the mode it asked for (the result cache's key), towards the query log the cache
+   * is warmed from (`asked` null: a later page).
    */
-  recordSearch(result: SearchResult, query: string | null): void {
-    if (query !== null) {
-      const key = `${result.mode}\0${query}`;
-      const count = this.pendingQueries.get(key) ?? { query, mode: result.mode, searches: 0, lastAt: 0 };
+  recordSearch(result: SearchResult, asked: { query: string; mode: SearchMode | undefined } | null): void {
+    if (asked !== null) {
+      const mode = asked.mode ?? DEFAULT_MODE;
+      const key = `${mode}\0${asked.query}`;
+      const count = this.pendingQueries.get(key) ?? { query: asked.query, mode, searches: 0, at: 0 };
       count.searches++;
-      count.lastAt = Date.now();
+      count.at = Date.now();
       this.pendingQueries.set(key, count);
     }
     const now = Date.now();
@@ -131,12 +138,12 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
     return stored.map((event) => ({ ...event, state: event.state as AlertEvent['state'] }));
   }
 
-  /** The queries searched most often in the last `days`, most frequent first: what the result cache is warmed with. */
-  async frequentQueries(days: number, limit: number): Promise<Array<{ query: string; mode: SearchMode }>> {
+  /** The queries searched most in the last `days`, most first, with the mode they asked for: what the result cache is warmed with. */
+  async frequentQueries(days: number, limit: number): Promise<Array<{ query: string; mode?: SearchMode }>> {
     const history = await this.history;
     if (!history) return [];
     const top = await history.topQueries(Date.now() - days * 86_400_000, limit);
-    return top.flatMap(({ query, mode }) => (isSearchMode(mode) ? [{ query, mode }] : []));
+    return top.flatMap(({ query, mode }) => (mode === DEFAULT_MODE ? [{ query }] : isSearchMode(mode) ? [{ query, mode }] : []));
   }
 
   /** A cache's hit rate over the last `seconds` of samples (memory caches: the ones sampled); null without lookups. */
@@ -227,16 +234,12 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
   }
 
   /** The history's row for this sample: work and cache lookups since the previous one, search times, gauges. */
-  private historySample(stats: StatsSample, previous: StatsSample | null, status: { indexBytes: number; coverage: number } | null): HistorySample {
+  private historySample(stats: StatsSample, lookups: ReadonlyMap<string, Lookups>, status: { indexBytes: number; coverage: number } | null): HistorySample {
     const counts: Record<string, number> = {};
     for (const [phase, done] of this.work.done) counts[`${SERIES.work}.${phase}`] = done;
-    const before = new Map((previous?.caches ?? []).map((cache) => [cache.name, cache]));
-    for (const cache of stats.caches) {
-      const hits = sinceBefore(cache, before.get(cache.name), 'hits');
-      const misses = sinceBefore(cache, before.get(cache.name), 'misses');
-      if (hits + misses === 0) continue;
-      counts[`${SERIES.cacheHits}.${cache.name}`] = hits;
-      counts[`${SERIES.cacheMisses}.${cache.name}`] = misses;
+    for (const [cache, { hits, misses }] of lookups) {
+      counts[`${SERIES.cacheHits}.${cache}`] = hits;
+      counts[`${SERIES.cacheMisses}.${cache}`] = misses;
     }
     const histograms: Record<string, BucketCounts> = {};
     for (const [mode, buckets] of this.searchBuckets) histograms[`${SERIES.searches}.${mode}`] = buckets;
@@ -249,8 +252,7 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
   private async statusGauges(): Promise<{ indexBytes: number; coverage: number } | null> {
     if (this.samplesTaken++ % SLOW_READ_EVERY !== 0) return null;
     const report = await this.engine.status();
-    const chunks = report.folders.reduce((sum, f) => sum + f.chunks, 0);
-    return { indexBytes: report.indexBytes, coverage: chunks === 0 ? 1 : report.folders.reduce((sum, f) => sum + f.embedded, 0) / chunks };
+    return { indexBytes: report.indexBytes, coverage: embeddedShare(report.folders) };
   }
 
   /** Samples the metrics (a `stats` event), and announces each alert that fires or resolves. */
@@ -264,10 +266,8 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
       const seconds = previous ? Math.max((now - previous.at) / 1000, 1e-3) : 1;
       const files = (this.work.done.get('indexing') ?? 0) + (this.work.done.get('parsing') ?? 0);
       const chunks = this.work.done.get('embedding') ?? 0;
-      const results = caches.find((c) => c.name === RESULT_CACHE);
-      const before = previous?.caches.find((c) => c.name === RESULT_CACHE);
-      const hits = (results?.hits ?? 0) - (before?.hits ?? 0);
-      const misses = (results?.misses ?? 0) - (before?.misses ?? 0);
+      const lookups = lookupsSince(caches, previous?.caches ?? []);
+      const results = lookups.get(RESULT_CACHE);
       const stats: StatsSample = {
         at: now,
         searchP50Ms: this.searchTimes.percentile(50, now),
@@ -279,13 +279,12 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
         }),
         filesPerSecond: files / seconds,
         chunksEmbeddedPerSecond: chunks / seconds,
-        // Counters restart when the caches are cleared (a folder removed): no rate across that.
-        resultCacheHitRate: hits >= 0 && misses >= 0 && hits + misses > 0 ? hits / (hits + misses) : null,
+        resultCacheHitRate: results ? results.hits / (results.hits + results.misses) : null,
         rssMb: memory.rss / MB,
         heapMb: memory.heapUsed / MB,
         caches,
       };
-      const sample = this.historySample(stats, previous, status);
+      const sample = this.historySample(stats, lookups, status);
       const queries = [...this.pendingQueries.values()];
       this.pendingQueries = new Map();
       this.work.done.clear();
@@ -304,8 +303,19 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
   }
 }
 
-/** A cache counter's growth since the previous sample; a counter that went down was reset (the cache cleared), so it all counts. */
-function sinceBefore(now: CacheStats, before: CacheStats | undefined, counter: 'hits' | 'misses'): number {
-  const previous = before?.[counter] ?? 0;
-  return now[counter] >= previous ? now[counter] - previous : now[counter];
+interface Lookups {
+  hits: number;
+  misses: number;
+}
+
+/** Each cache's hits and misses since the previous sample (its counters only grow), for the caches looked up since. */
+function lookupsSince(now: readonly CacheStats[], before: readonly CacheStats[]): Map<string, Lookups> {
+  const previous = new Map(before.map((cache) => [cache.name, cache]));
+  const lookups = new Map<string, Lookups>();
+  for (const cache of now) {
+    const hits = cache.hits - (previous.get(cache.name)?.hits ?? 0);
+    const misses = cache.misses - (previous.get(cache.name)?.misses ?? 0);
+    if (hits + misses > 0) lookups.set(cache.name, { hits, misses });
+  }
+  return lookups;
 }

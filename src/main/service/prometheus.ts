@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Engine } from '../../core/engine.js';
 import type { FinishedRun, IndexScheduler } from '../../core/indexing/scheduler.js';
 import { LATENCY_BUCKETS_MS } from '../../core/observability/latency-histogram.js';
+import { embeddedShare } from '../../shared/coverage.js';
 import type { CacheStats, SearchResult, StatusReport } from '../../shared/types.js';
 
 /** Search latency buckets, in seconds: the metrics history's, so both read the same percentiles. */
@@ -80,7 +81,7 @@ export class PrometheusMetrics {
     });
     new Gauge({
       name: 'quarry_cache_bytes',
-      help: 'Bytes held, by cache (measured for stored vectors, estimated for the others)',
+      help: 'Bytes held, by cache (stored vectors: their count times their size; the others estimated)',
       labelNames: ['cache'],
       registers,
       async collect() {
@@ -109,9 +110,7 @@ export class PrometheusMetrics {
       help: 'Share of all chunks that have a vector of the model in use',
       registers,
       async collect() {
-        const { folders } = await report();
-        const chunks = folders.reduce((sum, f) => sum + f.chunks, 0);
-        this.set(chunks === 0 ? 1 : folders.reduce((sum, f) => sum + f.embedded, 0) / chunks);
+        this.set(embeddedShare((await report()).folders));
       },
     });
   }

@@ -20,7 +20,7 @@ export class StreamingSearch implements Pick<QuarryApi, 'search'> {
       last = result;
     }
     if (!last) throw new Error('the search produced no result');
-    this.metrics.recordSearch(last, options.cursor === undefined ? query : null);
+    this.metrics.recordSearch(last, options.cursor === undefined ? { query, mode: options.mode } : null);
     // The user is looking in these folders: their queued work goes first.
     for (const folder of new Set(last.hits.map((hit) => hit.folder))) this.scheduler.prioritize(folder);
     return last;

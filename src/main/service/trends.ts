@@ -1,7 +1,7 @@
 import { changeMarkers } from '../../core/observability/change-markers.js';
 import { bucketPercentile } from '../../core/observability/latency-histogram.js';
 import type { HistoryStep, MetricsHistory } from '../../core/observability/metrics-history.js';
-import { TREND_RANGES, type IndexRunReport, type TrendChart, type TrendRange, type TrendsReport } from '../../shared/contract.js';
+import { benchmarkFigures, indexRunReport, TREND_RANGES, type TrendChart, type TrendRange, type TrendsReport } from '../../shared/contract.js';
 
 /** Points per chart: enough to see a minute's spike in an hour, few enough to draw at once. */
 const POINTS_PER_RANGE = 180;
@@ -15,7 +15,7 @@ const MAX_RUNS = 200;
  * previous sample and gauges at the sample. Dynamic parts (mode, phase, cache) follow a dot.
  */
 export const SERIES = {
-  searches: 'search', // + '.' + mode: a count, and a latency histogram of the same name
+  searches: 'search', // + '.' + mode: a latency histogram
   work: 'work', // + '.' + phase: files (indexing, parsing) or chunks (embedding) done
   cacheHits: 'cache.hits', // + '.' + cache name
   cacheMisses: 'cache.misses',
@@ -44,9 +44,16 @@ export async function trendsReport(history: MetricsHistory | null, range: TrendR
     ...empty,
     series: [...series.values()].sort((a, b) => a.key.localeCompare(b.key)),
     points,
-    runs: runs.map((run) => ({ folder: run.folder, startedAt: run.startedAt, endedAt: run.endedAt, outcome: (run.report as IndexRunReport).outcome })),
+    // Rows another version wrote that no longer fit are left out, not an error.
+    runs: runs.flatMap((run) => {
+      const outcome = indexRunReport.shape.outcome.safeParse((run.report as { outcome?: unknown } | null)?.outcome);
+      return outcome.success ? [{ folder: run.folder, startedAt: run.startedAt, endedAt: run.endedAt, outcome: outcome.data }] : [];
+    }),
     changes,
-    benchmarks: benchmarks.map((run) => ({ ...run, figures: run.figures as TrendsReport['benchmarks'][number]['figures'] })),
+    benchmarks: benchmarks.flatMap((run) => {
+      const figures = benchmarkFigures.safeParse(run.figures);
+      return figures.success ? [{ ...run, figures: figures.data }] : [];
+    }),
   };
 }
 
