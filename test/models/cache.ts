@@ -3,7 +3,7 @@ import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TEST_PACK_IDS, writeTestPack, type TestPackId } from './packs.js';
 
-const GENERATOR_FILES = ['bert.ts', 'onnx-graph.ts', 'packs.ts', 'seeded-random.ts', 'wordpiece.ts'];
+const GENERATOR_FILES = ['bert.ts', 'onnx-graph.ts', 'packs.ts', 'seeded-random.ts', 'static.ts', 'wordpiece.ts'];
 const CACHE_ROOT = path.resolve(import.meta.dirname, '../../.tmp/test-models');
 
 /** The generator's version: a hash of its own source, so any change to it makes new packs. */

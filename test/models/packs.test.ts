@@ -42,6 +42,19 @@ describe('test model generator', () => {
     assert.equal(other['tokenizer.json'], first['tokenizer.json'], 'the tokenizer does not depend on the seed');
   });
 
+  it('writes a static pack in the Model2Vec layout, the same bytes for the same seed, in well under two seconds', async () => {
+    const started = performance.now();
+    const first = await digests(await writeTestPack(path.join(work.dir, 'static-a'), 'potion-code-random', { seed: 7 }));
+    assert.ok(performance.now() - started < 2000, `took ${Math.round(performance.now() - started)} ms`);
+    const again = await digests(await writeTestPack(path.join(work.dir, 'static-b'), 'potion-code-random', { seed: 7 }));
+    const other = await digests(await writeTestPack(path.join(work.dir, 'static-c'), 'potion-code-random', { seed: 8 }));
+    assert.deepEqual(Object.keys(first).sort(), ['config.json', 'model.safetensors', 'modules.json', 'tokenizer.json']);
+    assert.deepEqual(again, first);
+    assert.notEqual(other['model.safetensors'], first['model.safetensors']);
+    const config = JSON.parse(await fs.readFile(path.join(work.dir, 'static-a', 'potion-code-random', 'config.json'), 'utf8')) as unknown;
+    assert.deepEqual(config, { normalize: true, embedding_dtype: 'float32' });
+  });
+
   it('assembles a WordPiece vocabulary of the size asked for, specials first, no piece twice', () => {
     const vocabulary = assembleVocabulary(30522);
     assert.equal(vocabulary.length, 30522);
