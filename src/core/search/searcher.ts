@@ -259,7 +259,7 @@ export class Searcher {
       }
     }
     const text = semanticText(query);
-    let nearest: RankedChunk[] = [];
+    let nearest: ReturnType<typeof rankSemantic> = { ranked: [], calibration: { mean: 0, sd: 0, population: 0 } };
     let vectorCached: boolean | null = null;
     if (text !== '') {
       const e = performance.now();
@@ -273,7 +273,7 @@ export class Searcher {
       timings.vector = performance.now() - v;
     }
     const f = performance.now();
-    const ranked = mode === 'hybrid' ? fuse(lexical, nearest, (row) => namingStrength(row, query)) : nearest;
+    const ranked = mode === 'hybrid' ? fuse(lexical, nearest, (row) => namingStrength(row, query)) : nearest.ranked;
     timings.fuse = performance.now() - f;
     const s = performance.now();
     const hits = await rankedHits(this.store, ranked, query, window);

@@ -10,6 +10,40 @@ const CANDIDATES = 100;
 const OVERFETCH = 4;
 /** Reciprocal rank fusion constant (Cormack et al.): dampens the weight of top ranks. */
 const RRF_K = 60;
+/** Standard deviations past chance at which a semantic hit counts in full. */
+const EVIDENCE_SPAN = 2;
+
+/**
+ * How one query's similarities stand: the background's mean and spread (the query against the
+ * texts at large) and how many texts the nearest were chosen from.
+ */
+export interface Calibration {
+  mean: number;
+  sd: number;
+  population: number;
+}
+
+/**
+ * The most the best of `population` unrelated texts scores by chance, in spreads above the
+ * background's mean: the Gaussian maximum's location sqrt(2 ln N) plus three of its own standard
+ * deviations (pi / sqrt(6) / sqrt(2 ln N)), so chance passes it about once in a few hundred queries.
+ */
+export function chanceLevel(population: number): number {
+  const location = Math.sqrt(2 * Math.log(Math.max(2, population)));
+  return location + (3 * Math.PI) / Math.sqrt(6) / location;
+}
+
+/**
+ * How much a semantic hit is evidence, 0 to 1, from its score against its query's own background:
+ * 0 up to the chance level, 1 from EVIDENCE_SPAN spreads beyond it. A model whose vectors carry
+ * no information puts its top hits at chance, so its list weighs nothing: reciprocal ranks are so
+ * close (1/61 against 1/63) that even a little weight would reorder the lexical leaders.
+ */
+export function evidence(score: number, calibration: Calibration): number {
+  if (!(calibration.sd > 0)) return 0;
+  const z = (score - calibration.mean) / calibration.sd;
+  return Math.min(1, Math.max(0, (z - chanceLevel(calibration.population)) / EVIDENCE_SPAN));
+}
 
 /** The text a query's meaning is read from: its words and phrases, without filters. */
 export function semanticText(query: ParsedQuery): string {
@@ -17,8 +51,9 @@ export function semanticText(query: ParsedQuery): string {
 }
 
 /**
- * Chunks nearest to the query vector, best first, among the admissible ones (filters, phrases). A text
- * that occurs in several chunks (the vector is per text) yields all of them. Counts the vectors compared.
+ * Chunks nearest to the query vector, best first, among the admissible ones (filters, phrases), with
+ * the calibration of their scores. A text that occurs in several chunks (the vector is per text)
+ * yields all of them. Counts the vectors compared.
  */
 export function rankSemantic(
   store: Store,
@@ -26,11 +61,11 @@ export function rankSemantic(
   vectors: VectorIndex,
   admissible: Admissible | null,
   counts: StageCounts,
-): RankedChunk[] {
+): { ranked: RankedChunk[]; calibration: Calibration } {
   const tally = { compared: 0 };
   const ranked = nearestAdmissible(store, admissible, (k, allowed = null) => vectors.search(queryVector, k, allowed, 'auto', tally));
   counts.vectorsCompared = tally.compared;
-  return ranked;
+  return { ranked, calibration: { ...vectors.background(queryVector), population: vectors.size } };
 }
 
 type Nearest = (k: number, allowed?: ((hash: string) => boolean) | null) => Array<{ hash: string; score: number }>;
@@ -67,24 +102,35 @@ function admissibleHashes(store: Store, admissible: Admissible): Set<string> {
 }
 
 /**
- * Reciprocal rank fusion of the lexical and semantic rankings: a chunk scores the sum of
- * 1 / (60 + rank) over the lists it is in, plus first-place shares by how directly the query
- * names it (`naming`: 2 for a definition it names, 1 for an identifier as typed), so exact
- * matches stay on top and definitions above mentions.
+ * Calibrated fusion of the lexical and semantic rankings. A chunk scores 1 / (60 + rank) for its
+ * lexical rank, plus the same for its semantic rank weighed by that hit's evidence (`evidence`:
+ * a hit at chance adds nothing). So a semantic list without evidence leaves the lexical order
+ * exactly as it was, and cannot sink it. Where the list has evidence, a definition the query
+ * names (`naming` 2) gets a first place's share more, scaled by the list's strongest evidence,
+ * so a confident model cannot push the definition asked for below what merely resembles it.
+ * A semantic hit with no evidence and no lexical match is left out, unless nothing matched
+ * lexically: then the semantic ranking, weak as it may be, is all there is.
  */
 export function fuse(
   lexical: readonly RankedChunk[],
-  semantic: readonly RankedChunk[],
+  semantic: { ranked: readonly RankedChunk[]; calibration: Calibration },
   naming: (row: RankedChunk['row']) => number,
 ): RankedChunk[] {
-  const fused = new Map<number, RankedChunk>();
-  for (const list of [lexical, semantic]) {
-    list.forEach((entry, rank) => {
-      const seen = fused.get(entry.row.chunk_id);
-      const add = 1 / (RRF_K + rank + 1);
-      if (seen) seen.score += add;
-      else fused.set(entry.row.chunk_id, { row: entry.row, score: add + naming(entry.row) / (RRF_K + 1) });
-    });
-  }
-  return [...fused.values()].sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path));
+  if (lexical.length === 0) return [...semantic.ranked];
+  const weights = semantic.ranked.map((entry) => evidence(entry.score, semantic.calibration));
+  const strength = Math.max(0, ...weights);
+  const fused = new Map<number, RankedChunk & { lexicalRank: number }>();
+  lexical.forEach((entry, rank) => {
+    const named = naming(entry.row) === 2 ? strength / (RRF_K + 1) : 0;
+    fused.set(entry.row.chunk_id, { row: entry.row, score: 1 / (RRF_K + rank + 1) + named, lexicalRank: rank });
+  });
+  semantic.ranked.forEach((entry, rank) => {
+    const share = weights[rank]! / (RRF_K + rank + 1);
+    const seen = fused.get(entry.row.chunk_id);
+    if (seen) seen.score += share;
+    else if (share > 0) fused.set(entry.row.chunk_id, { row: entry.row, score: share, lexicalRank: Infinity });
+  });
+  return [...fused.values()]
+    .sort((a, b) => b.score - a.score || a.lexicalRank - b.lexicalRank || a.row.path.localeCompare(b.row.path))
+    .map(({ row, score }) => ({ row, score }));
 }

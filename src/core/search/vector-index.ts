@@ -109,6 +109,27 @@ export class VectorIndex {
       .map(({ row, score }) => ({ hash: this.hashes[row]!, score }));
   }
 
+  /**
+   * The query's similarity to the texts at large: mean and standard deviation over an even sample
+   * of up to `samples` vectors (every n-th row), the background a hit's score is judged against.
+   */
+  background(query: Float32Array, samples = 256): { mean: number; sd: number } {
+    const rows = this.hashes.length;
+    if (rows === 0) return { mean: 0, sd: 0 };
+    const stride = Math.max(1, Math.floor(rows / samples));
+    let n = 0;
+    let sum = 0;
+    let squares = 0;
+    for (let row = 0; row < rows; row += stride) {
+      const score = this.dot(row, query);
+      sum += score;
+      squares += score * score;
+      n++;
+    }
+    const mean = sum / n;
+    return { mean, sd: Math.sqrt(Math.max(0, squares / n - mean * mean)) };
+  }
+
   private dot(row: number, query: Float32Array): number {
     const m = this.matrix;
     const base = row * this.dims;

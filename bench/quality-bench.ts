@@ -1,0 +1,65 @@
+// `npm run bench:quality -- <repo-dir> <labels.jsonl> [--model ID] [--models-dir DIR] [--data DIR]`:
+// search quality on a labelled query set (JSONL of {query, relevant, kind}: see
+// src/core/evaluation/labelled-queries.ts) in lexical, semantic and hybrid mode, overall and per
+// kind of query: MRR@10 and recall@1/5/10 at file level, and latency. The repository is indexed
+// and embedded with the model once, into --data (default .tmp/quality/<repo>-<model>), and reused.
+// With the generated random-weight packs (the default, bert-tiny-random) the vectors carry no
+// information: what this then measures is whether hybrid keeps lexical's quality, never a model's.
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveModelPack } from '../src/core/embedding/model-pack.js';
+import { Engine } from '../src/core/engine.js';
+import { evaluateMode, parseLabelledQueries, type LabelledQuery, type ModeQuality } from '../src/core/evaluation/labelled-queries.js';
+import type { SearchMode } from '../src/shared/types.js';
+import { ChunkPool } from '../src/main/chunk-pool.js';
+import { EmbedPool } from '../src/main/embed-pool.js';
+import { resolveBenchModel } from './bench-models.js';
+
+const MODES: SearchMode[] = ['lexical', 'semantic', 'hybrid'];
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { model: { type: 'string' }, 'models-dir': { type: 'string' }, data: { type: 'string' } },
+});
+const [repoArg, labelsArg] = positionals;
+if (!repoArg || !labelsArg) throw new Error('usage: npm run bench:quality -- <repo-dir> <labels.jsonl> [--model ID] [--models-dir DIR] [--data DIR]');
+const repo = path.resolve(repoArg);
+const { modelsDir, modelId } = await resolveBenchModel({ modelsDir: values['models-dir'], model: values.model }, 'bert-tiny-random');
+const dataDir = path.resolve(values.data ?? path.join('.tmp', 'quality', `${path.basename(repo)}-${modelId}`));
+const queries = parseLabelledQueries(await fs.readFile(labelsArg, 'utf8'));
+
+const pack = resolveModelPack(modelsDir, modelId);
+const embedder = new EmbedPool(pack, 'full', ['cpu']);
+const pool = new ChunkPool();
+const fresh = !existsSync(dataDir);
+const engine = await Engine.open({ dataDir, processor: pool, embedding: { pack, embedder } });
+try {
+  const folder = (await engine.listFolders()).find((f) => f.root === repo) ?? (await engine.addFolder(repo));
+  const started = performance.now();
+  const run = engine.index(folder);
+  for (let step = await run.next(); !step.done; step = await run.next()) void step;
+  console.error(`quality: ${fresh ? 'indexed and embedded' : 'brought up to date'} ${repo} with ${modelId} in ${Math.round((performance.now() - started) / 1000)} s (${dataDir})`);
+  const search = (query: string, mode: SearchMode) => engine.search(query, { mode, fresh: true, limit: 10 });
+  const report: Record<string, Record<string, Omit<ModeQuality, 'ranks'>>> = {};
+  for (const kind of ['all', 'identifier', 'descriptive', 'mixed'] as const) {
+    const set: LabelledQuery[] = kind === 'all' ? queries : queries.filter((q) => q.kind === kind);
+    if (set.length === 0) continue;
+    report[kind] = {};
+    for (const mode of MODES) {
+      const { ranks, ...quality } = await evaluateMode(set, mode, search);
+      void ranks;
+      report[kind][mode] = quality;
+    }
+  }
+  const row = (kind: string, mode: string, q: Omit<ModeQuality, 'ranks'>) =>
+    `| ${kind} | ${mode} | ${q.queries} | ${q.mrr10.toFixed(3)} | ${q.recall1.toFixed(2)} | ${q.recall5.toFixed(2)} | ${q.recall10.toFixed(2)} | ${q.p50Ms.toFixed(1)} | ${q.p95Ms.toFixed(1)} |`;
+  console.log(`${path.basename(repo)}, ${queries.length} queries, model ${modelId}\n`);
+  console.log('| queries | mode | n | MRR@10 | R@1 | R@5 | R@10 | p50 ms | p95 ms |\n|---|---|---|---|---|---|---|---|---|');
+  for (const [kind, modes] of Object.entries(report)) for (const [mode, q] of Object.entries(modes)) console.log(row(kind, mode, q));
+  console.log(JSON.stringify({ repo: path.basename(repo), model: modelId, report }));
+} finally {
+  engine.close();
+  await embedder.close();
+  await pool.close();
+}
