@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QuarryError } from '../shared/errors.js';
 import type {
-  CacheStats, FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchMode, SearchResult, SkippedFile, SkipReason, StatusReport,
+  CacheStats, EmbeddingTier, FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchMode, SearchResult, SkippedFile, SkipReason, StatusReport,
 } from '../shared/types.js';
 import { EngineCaches, type GarbageReport } from './caches.js';
 import { embedFolder } from './indexing/embed-phase.js';
@@ -17,8 +17,10 @@ import { unignoredPaths } from './walk/walker.js';
 export interface EngineOptions {
   dataDir: string;
   processor: FileProcessor;
-  /** Semantic search: the model pack and what embeds with it, or why there is none. */
+  /** Semantic search, the transformer tier: the model pack and what embeds with it, or why there is none. */
   embedding?: SemanticSetup;
+  /** The fast tier: a static model whose vectors cover a folder in seconds, embedded first. */
+  fastEmbedding?: SemanticSetup;
   maxFileBytes?: number;
   /** The user's ignore rules for every folder (gitignore syntax); see setIgnoreRules. */
   ignoreRules?: readonly string[];
@@ -51,9 +53,10 @@ export class Engine {
     private readonly store: Store,
     private readonly processor: FileProcessor,
     private embedding: SemanticSetup,
+    private fast: SemanticSetup,
     private readonly maxFileBytes: number,
   ) {
-    this.searcher = new Searcher(store, embedding);
+    this.searcher = new Searcher(store, embedding, fast);
     this.caches = new EngineCaches(store, this.searcher, () => this.embedding);
   }
 
@@ -67,6 +70,21 @@ export class Engine {
     this.searcher.useEmbedding(embedding);
   }
 
+  /** The same for the fast tier: another static model, or none. */
+  async useFastEmbedding(fast: SemanticSetup): Promise<void> {
+    if ('pack' in fast) await this.store.vectors(fast.pack.key, fast.pack.dims);
+    this.fast = fast;
+    this.searcher.useFastEmbedding(fast);
+  }
+
+  /** The tiers that embed now, in the order a folder gets them: the fast one first. */
+  private tiers(): Array<{ tier: EmbeddingTier; setup: Extract<SemanticSetup, { pack: unknown }> }> {
+    const tiers: Array<{ tier: EmbeddingTier; setup: Extract<SemanticSetup, { pack: unknown }> }> = [];
+    if ('pack' in this.fast) tiers.push({ tier: 'fast', setup: this.fast });
+    if ('pack' in this.embedding) tiers.push({ tier: 'full', setup: this.embedding });
+    return tiers;
+  }
+
   static async open(options: EngineOptions): Promise<Engine> {
     try {
       await fs.mkdir(path.join(options.dataDir, 'snapshots'), { recursive: true });
@@ -76,7 +94,9 @@ export class Engine {
     }
     const embedding = options.embedding ?? { unavailable: 'no embedding model configured' };
     const store = await Store.open(path.join(options.dataDir, DATABASE_FILE), 'pack' in embedding ? embedding.pack : undefined);
-    const engine = new Engine(options.dataDir, store, options.processor, embedding, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    const fast = options.fastEmbedding ?? { unavailable: 'no fast model configured' };
+    if ('pack' in fast) await store.vectors(fast.pack.key, fast.pack.dims);
+    const engine = new Engine(options.dataDir, store, options.processor, embedding, fast, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
     engine.setIgnoreRules(options.ignoreRules ?? []);
     return engine;
   }
@@ -168,24 +188,21 @@ export class Engine {
     summary.chunksWritten += refined.chunksWritten;
     for (const file of refined.slowestFiles) noteSlowFile(summary.slowestFiles, file);
     if (await recorded) await fs.rename(pending, snapshot).catch(() => undefined);
-    if ('pack' in this.embedding && !options.lexicalOnly) {
-      const run = embedFolder(this.store, folder, this.embedding.embedder, this.embedding.pack, {
+    // The fast tier first: the folder is semantically searchable in seconds, then better vectors fill in.
+    for (const { setup } of options.lexicalOnly ? [] : this.tiers()) {
+      const run = embedFolder(this.store, folder, setup.embedder, setup.pack, {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.batchTimeoutMs ? { batchTimeoutMs: options.batchTimeoutMs } : {}),
         ...(options.gate ? { gate: options.gate } : {}),
       });
-      for (;;) {
-        const step = await run.next();
-        if (step.done) {
-          summary.embeddingsComputed = step.value.computed;
-          summary.embeddingsFailed = step.value.failed;
-          break;
-        }
-        yield step.value;
-      }
-      // Every chunk written needs a vector: the ones not computed came from the cache.
-      summary.embeddingCacheHits = Math.max(0, summary.chunksWritten - summary.embeddingsComputed - summary.embeddingsFailed);
-      await this.store.countCacheHits(summary.embeddingCacheHits);
+      let step = await run.next();
+      for (; !step.done; step = await run.next()) yield step.value;
+      summary.embeddingsComputed += step.value.computed;
+      summary.embeddingsFailed += step.value.failed;
+      // Every chunk written needs a vector of each tier: the ones not computed came from the cache.
+      const hits = Math.max(0, summary.chunksWritten - step.value.computed - step.value.failed);
+      summary.embeddingCacheHits += hits;
+      await this.store.countCacheHits(hits);
     }
     // Chunks were replaced or removed: their old texts' vectors may now belong to no chunk.
     if (summary.filesIndexed + summary.filesDeleted > 0) await this.store.evictUnreferencedVectors();
@@ -237,8 +254,9 @@ export class Engine {
        FROM folders d`,
     );
     const counts = new Map(rows.map((r) => [r.id, r]));
-    const semantic = 'pack' in this.embedding ? this.embedding : null;
-    const coverage = semantic ? await this.store.embeddingCoverage(semantic.pack.key) : new Map<number, { chunks: number; embedded: number }>();
+    const tiers = this.tiers();
+    const coverage = await this.store.embeddingCoverage(tiers.map(({ setup }) => setup.pack.key));
+    const byTier = await Promise.all(tiers.map(async ({ tier, setup }) => ({ tier, modelId: setup.pack.modelId, coverage: await this.store.embeddingCoverage([setup.pack.key]) })));
     const folders: FolderStatus[] = (await this.store.listFolders()).map((f) => {
       const c = counts.get(f.id);
       const chunks = Number(c?.chunks ?? 0);
@@ -251,6 +269,7 @@ export class Engine {
         sourceBytes: Number(c?.bytes ?? 0),
         embedded,
         embeddingCoverage: chunks === 0 ? 1 : embedded / chunks,
+        tiers: byTier.map(({ tier, modelId, coverage: tierCoverage }) => ({ tier, modelId, embedded: tierCoverage.get(f.id)?.embedded ?? 0 })),
       };
     });
     const reasons = await this.store.all<{ reason: SkipReason; n: bigint }>(
@@ -308,12 +327,13 @@ export class Engine {
   }
 
   /** The model in use, or why there is none (including a model that fails to load). */
-  private async modelStatus(): Promise<Pick<StatusReport, 'model' | 'modelUnavailable'>> {
-    if ('unavailable' in this.embedding) return { model: null, modelUnavailable: this.embedding.unavailable };
+  private async modelStatus(): Promise<Pick<StatusReport, 'model' | 'fastModel' | 'modelUnavailable'>> {
+    const fastModel = 'pack' in this.fast ? await this.fast.embedder.info().catch(() => null) : null;
+    if ('unavailable' in this.embedding) return { model: null, fastModel, modelUnavailable: this.embedding.unavailable };
     try {
-      return { model: await this.embedding.embedder.info(), modelUnavailable: null };
+      return { model: await this.embedding.embedder.info(), fastModel, modelUnavailable: null };
     } catch (error) {
-      return { model: null, modelUnavailable: (error as Error).message };
+      return { model: null, fastModel, modelUnavailable: (error as Error).message };
     }
   }
 

@@ -63,11 +63,13 @@ export function formatStatus(report: StatusReport): string {
         `${e.evicted} evicted, ${e.otherModels} of other models`,
     );
   } else {
-    lines.push(`semantic search off: ${report.modelUnavailable ?? 'no model'}`);
+    lines.push(`${report.fastModel ? 'transformer tier' : 'semantic search'} off: ${report.modelUnavailable ?? 'no model'}`);
   }
+  if (report.fastModel) lines.push(`fast tier: ${report.fastModel.modelId} (${report.fastModel.dims} dims, static, ${report.fastModel.dtype})`);
   for (const f of report.folders) {
     const indexed = f.lastIndexedAt ? `indexed ${new Date(f.lastIndexedAt).toISOString()}` : 'not indexed yet';
-    const embedded = report.model ? `, ${Math.round(f.embeddingCoverage * 100)}% embedded` : '';
+    const byTier = f.tiers.length > 1 ? ` (${f.tiers.map((t) => `${t.tier} ${Math.round((f.chunks === 0 ? 1 : t.embedded / f.chunks) * 100)}%`).join(', ')})` : '';
+    const embedded = f.tiers.length > 0 ? `, ${Math.round(f.embeddingCoverage * 100)}% embedded${byTier}` : '';
     lines.push(
       `${f.name}  ${f.root}\n  ${f.files} files (${formatBytes(f.sourceBytes)}), ${f.chunks} chunks${embedded}, ${f.skipped} skipped, ${indexed}` +
         (f.gitHead ? `, git ${f.gitHead.slice(0, 12)}` : ''),

@@ -310,6 +310,19 @@ describe('quarry CLI with an embedding model', () => {
     assert.match(again.stdout, /0 chunks written, 0 embedded/, 'nothing is left to do');
   });
 
+  it('adds the fast tier with --fast-model: a static model embeds the folder first, and status reports each tier', () => {
+    const dataDir = path.join(work, 'tiers-data');
+    const tiers = (...args: string[]) => quarry(['--data-dir', dataDir, '--in-process', '--models-dir', TEST_MODELS_DIR, '--model', TEST_MODEL, '--fast-model', 'potion-code-random', ...args]);
+    const indexed = tiers('index', repo);
+    assert.equal(indexed.status, 0, indexed.stderr);
+    const status = tiers('status');
+    assert.match(status.stdout, /^fast tier: potion-code-random \(256 dims, static, fp32\)$/m);
+    assert.match(status.stdout, /, 100% embedded \(fast 100%, full 100%\),/);
+    const missing = quarry(['--data-dir', dataDir, '--in-process', '--models-dir', TEST_MODELS_DIR, '--fast-model', 'no-such-static-model', 'status']);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /no-such-static-model/);
+  });
+
   it('reports the model, device, fallback, coverage and counters in status --json', () => {
     const status = JSON.parse(q('status', '--json').stdout) as StatusReport;
     assert.equal(status.model?.modelId, TEST_MODEL);

@@ -63,6 +63,9 @@ Commands:
 Engine options (used when this command starts the engine):
   --models-dir DIR          folder of embedding models (default DATA_DIR/models; env QUARRY_MODELS_DIR)
   --model ID                embedding model folder name (default all-MiniLM-L6-v2; env QUARRY_MODEL)
+  --fast-model ID|none      the fast tier: a static (Model2Vec) model folder that covers a folder in seconds,
+                            embedded before the model above (default potion-code-16M when installed;
+                            env QUARRY_FAST_MODEL)
   --device auto|cpu|webgpu  where the model runs (default auto: WebGPU if it works, else CPU; env QUARRY_DEVICE)
   --budget economy|full     how much CPU embedding may use (default economy)
   --max-file-size SIZE      skip larger files (default 1MiB; e.g. 512KiB, 4MiB)
@@ -76,7 +79,7 @@ Options:
 
 const DATA_COMMANDS = new Set(['add', 'remove', 'folders', 'index', 'search', 'status', 'skipped', 'stats', 'cache', 'reports']);
 /** The flags that configure an engine, passed on to the one a command starts. */
-const ENGINE_FLAGS = ['models-dir', 'model', 'device', 'budget', 'max-file-size', 'idle-timeout'] as const;
+const ENGINE_FLAGS = ['models-dir', 'model', 'fast-model', 'device', 'budget', 'max-file-size', 'idle-timeout'] as const;
 const DEFAULT_IDLE_SECONDS = 600;
 
 type Values = ReturnType<typeof parse>['values'];
@@ -96,6 +99,7 @@ function parse(argv: string[]) {
       'max-file-size': { type: 'string' },
       'models-dir': { type: 'string' },
       model: { type: 'string' },
+      'fast-model': { type: 'string' },
       budget: { type: 'string' },
       device: { type: 'string' },
       'idle-timeout': { type: 'string' },
@@ -168,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
 function engineConfig(dataDir: string, values: Values): QuarryConfig {
   const modelsDir = values['models-dir'] ?? process.env.QUARRY_MODELS_DIR;
   const modelId = values.model ?? process.env.QUARRY_MODEL;
+  const fastModelId = values['fast-model'] ?? process.env.QUARRY_FAST_MODEL;
   const budget = parseBudget(values.budget);
   const maxFileBytes = values['max-file-size'] === undefined ? undefined : parseSize(values['max-file-size']);
   return {
@@ -175,6 +180,7 @@ function engineConfig(dataDir: string, values: Values): QuarryConfig {
     device: parseDevice(values.device ?? process.env.QUARRY_DEVICE),
     ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}),
     ...(modelId ? { modelId } : {}),
+    ...(fastModelId ? { fastModelId } : {}),
     ...(budget ? { budget } : {}),
     ...(maxFileBytes ? { maxFileBytes } : {}),
   };

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Device } from '../core/embedding/local-embedder.js';
-import { DEFAULT_MODEL_ID, resolveModelPack } from '../core/embedding/model-pack.js';
+import { DEFAULT_FAST_MODEL_ID, DEFAULT_MODEL_ID, resolveModelPack } from '../core/embedding/model-pack.js';
+import { StaticEmbedder } from '../core/embedding/static-embedder.js';
+import { isStaticPack } from '../core/embedding/static-pack.js';
 import { Engine } from '../core/engine.js';
 import type { SemanticSetup } from '../core/search/searcher.js';
 import { isQuarryError } from '../shared/errors.js';
@@ -12,6 +14,8 @@ export interface QuarryConfig {
   /** Folder of model folders; default `<dataDir>/models`. */
   modelsDir?: string;
   modelId?: string;
+  /** The fast tier's static model; 'none' turns it off. Default: DEFAULT_FAST_MODEL_ID when installed. */
+  fastModelId?: string;
   budget?: ResourceBudget;
   /** Where inference runs: auto tries WebGPU, then the CPU. */
   device?: DevicePreference;
@@ -40,6 +44,20 @@ export interface OpenedEngine {
   close(): Promise<void>;
 }
 
+/**
+ * The fast tier's embedder, from a static pack in the models folder. It runs in this process: a
+ * batch of 64 chunks is a few tens of milliseconds of lookups and means, where the transformer
+ * tier needs a worker thread. The default model is used only when it is installed; a model asked
+ * for by name that cannot load is an error.
+ */
+async function openFastTier(modelsDir: string, asked: string | undefined): Promise<SemanticSetup> {
+  if (asked === 'none') return { unavailable: 'the fast tier is turned off' };
+  const modelId = asked ?? DEFAULT_FAST_MODEL_ID;
+  if (!asked && !isStaticPack(modelsDir, modelId)) return { unavailable: `no static model ${modelId} in ${modelsDir}` };
+  const embedder = await StaticEmbedder.create(modelsDir, modelId);
+  return { pack: embedder.pack, embedder };
+}
+
 /** Wires the engine to its worker pools: the one place that knows every concrete part. */
 export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
   const chunkPool = new ChunkPool();
@@ -57,10 +75,12 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
     embedding = { unavailable: error.message };
   }
   try {
+    const fastEmbedding = await openFastTier(modelsDir, config.fastModelId);
     const engine = await Engine.open({
       dataDir: config.dataDir,
       processor: chunkPool,
       embedding,
+      fastEmbedding,
       ...(config.maxFileBytes ? { maxFileBytes: config.maxFileBytes } : {}),
       ...(config.ignoreRules ? { ignoreRules: config.ignoreRules } : {}),
     });

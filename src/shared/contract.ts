@@ -34,6 +34,7 @@ const folderStatus = folderInfo.extend({
   sourceBytes: count,
   embedded: count,
   embeddingCoverage: z.number().min(0).max(1),
+  tiers: z.array(z.object({ tier: z.enum(['fast', 'full']), modelId: z.string(), embedded: count })),
 }) satisfies z.ZodType<FolderStatus>;
 
 const embedderInfo = z.object({
@@ -67,6 +68,7 @@ export type CacheReport = z.infer<typeof cacheReport>;
 const statusReport = z.object({
   folders: z.array(folderStatus),
   model: embedderInfo.nullable(),
+  fastModel: embedderInfo.nullable(),
   modelUnavailable: z.string().nullable(),
   caches: z.array(cacheStats),
   embeddings: z.object({ computed: count, cacheHits: count, failed: count, evicted: count, entries: count, bytes: count, otherModels: count }),

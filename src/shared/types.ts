@@ -33,11 +33,16 @@ export interface FolderStatus extends FolderInfo {
   chunks: number;
   skipped: number;
   sourceBytes: number;
-  /** Chunks with a vector for the current model. */
+  /** Chunks with a vector of any tier in use: what semantic search can rank. */
   embedded: number;
   /** embedded / chunks, 0..1 (1 for an empty folder). */
   embeddingCoverage: number;
+  /** Chunks with a vector of each tier's model: the fast (static) tier and the transformer tier. */
+  tiers: Array<{ tier: EmbeddingTier; modelId: string; embedded: number }>;
 }
+
+/** fast: a static model that covers a folder in seconds; full: the transformer, filling in behind. */
+export type EmbeddingTier = 'fast' | 'full';
 
 /** Which model embeds, where it runs, and why not where it was asked to. */
 export interface EmbedderInfo {
@@ -59,8 +64,10 @@ export interface SkippedFile {
 
 export interface StatusReport {
   folders: FolderStatus[];
-  /** The embedding model in use, or null when semantic search is off. */
+  /** The transformer tier's model, or null when it is off. */
   model: EmbedderInfo | null;
+  /** The fast tier's (static) model, or null when it is off. */
+  fastModel: EmbedderInfo | null;
   /** Why semantic search is off, when it is. */
   modelUnavailable: string | null;
   caches: CacheStats[];

@@ -19,6 +19,8 @@ export interface ModelPack {
 }
 
 export const DEFAULT_MODEL_ID = 'all-MiniLM-L6-v2';
+/** The fast tier's default: a static (Model2Vec) model distilled for code. */
+export const DEFAULT_FAST_MODEL_ID = 'potion-code-16M';
 /** all-MiniLM-L6-v2 was trained on at most 256 tokens; embedding more only costs time. */
 const DEFAULT_MAX_TOKENS = 256;
 

@@ -11,9 +11,12 @@ import { admissibleChunks, namingStrength, rankedHits, rankLexical, type RankedC
 import { Lru, type CacheSettings } from './lru.js';
 import { profileSearch, type FolderEmbedding, type RegexScan, type StageCounts } from './profile.js';
 import { regexSearch } from './regex.js';
-import { fuse, rankSemantic, semanticText } from './semantic.js';
+import { fuse, mergeTiers, rankSemantic, semanticText, type SemanticHit } from './semantic.js';
 
-export type SemanticSetup = { pack: ModelPack; embedder: Embedder } | { unavailable: string };
+/** What a tier needs of its model: the key its vectors are stored under, and their size. */
+export type VectorModel = Pick<ModelPack, 'modelId' | 'key' | 'dims'>;
+export type SemanticSetup = { pack: VectorModel; embedder: Embedder } | { unavailable: string };
+type Tier = Extract<SemanticSetup, { pack: VectorModel }>;
 
 export interface SearchRequest {
   input: string;
@@ -69,11 +72,17 @@ const QUERY_VECTORS = 256;
  */
 export class Searcher {
   private readonly results = new Lru<string, ResultSet>(RESULT_CACHE, RESULT_SETS, (key, set) => key.length * 2 + resultSetBytes(set));
-  private readonly queryVectors = new Lru<string, Promise<Float32Array>>(QUERY_VECTOR_CACHE, QUERY_VECTORS, (key) => key.length * 2 + this.vectorBytes());
+  /** Keyed by the model's key and the text: each tier has its own query vector. */
+  private readonly queryVectors = new Lru<string, Promise<Float32Array>>(QUERY_VECTOR_CACHE, QUERY_VECTORS, (key) => key.length * 2 + this.vectorBytes(key));
 
+  /**
+   * `semantic`: the transformer tier, the better vectors; `fast`: the static tier, which covers a
+   * folder in seconds. A chunk is judged by the best its text has.
+   */
   constructor(
     private readonly store: Store,
     private semantic: SemanticSetup,
+    private fast: SemanticSetup = { unavailable: 'no fast model' },
   ) {}
 
   cacheStats(): CacheStats[] {
@@ -85,8 +94,18 @@ export class Searcher {
    * (semantic and hybrid) are dropped as invalidated by the switch; lexical rankings stay.
    */
   useEmbedding(semantic: SemanticSetup): void {
+    this.dropModel(this.semantic);
     this.semantic = semantic;
-    this.queryVectors.clear('model');
+  }
+
+  /** The same for the fast tier's model. */
+  useFastEmbedding(fast: SemanticSetup): void {
+    this.dropModel(this.fast);
+    this.fast = fast;
+  }
+
+  private dropModel(previous: SemanticSetup): void {
+    if ('pack' in previous) this.queryVectors.invalidate('model', (key) => key.startsWith(`${previous.pack.key}\0`));
     this.results.invalidate('model', (key) => /\0(?:semantic|hybrid)\0/.test(key));
   }
 
@@ -131,8 +150,15 @@ export class Searcher {
     });
   }
 
-  private vectorBytes(): number {
-    return 'pack' in this.semantic ? this.semantic.pack.dims * 4 : 0;
+  /** A cached query vector's size: its tier's dimensions. */
+  private vectorBytes(key: string): number {
+    const tier = this.tiers().find((t) => key.startsWith(`${t.pack.key}\0`));
+    return (tier?.pack.dims ?? 0) * 4;
+  }
+
+  /** The tiers that can embed now, best first. */
+  private tiers(semantic = this.semantic, fast = this.fast): Tier[] {
+    return [semantic, fast].filter((tier): tier is Tier => 'pack' in tier);
   }
 
   private caches(): Array<Lru<string, unknown>> {
@@ -157,9 +183,10 @@ export class Searcher {
    */
   async *stream(request: SearchRequest): AsyncGenerator<SearchResult> {
     const started = performance.now();
-    // The model this search began with, throughout: a switch during it must not mix two models.
-    const semantic = this.semantic;
-    const mode = request.mode ?? ('pack' in semantic ? 'hybrid' : 'lexical');
+    // The models this search began with, throughout: a switch during it must not mix them.
+    const { semantic, fast } = this;
+    const tiers = this.tiers(semantic, fast);
+    const mode = request.mode ?? (tiers.length > 0 ? 'hybrid' : 'lexical');
     const limit = Math.max(1, Math.min(request.limit ?? 20, MAX_LIMIT));
     const fingerprint = createHash('sha256').update(`${mode}\0${request.input}`).digest('base64url').slice(0, 12);
     const cursor = request.cursor === undefined ? null : decodeCursor(request.cursor, fingerprint);
@@ -221,7 +248,7 @@ export class Searcher {
     });
     const finish = (hits: SearchHit[], embedding: readonly FolderEmbedding[] | null, regex: RegexScan | null = null): ResultSet => {
       const set = resultSet(effectiveMode, hits, hits.length < window, timings, embedding, regex);
-      if (this.semantic === semantic) this.results.set(key, set);
+      if (this.semantic === semantic && this.fast === fast) this.results.set(key, set);
       return set;
     };
 
@@ -237,8 +264,7 @@ export class Searcher {
       yield page(finish(await this.lexicalPage(query, window, timings, counts), null), false, null);
       return;
     }
-    if (!('pack' in semantic)) throw new QuarryError('SEMANTIC_UNAVAILABLE', `Semantic search is off: ${semantic.unavailable}`);
-    const { pack, embedder } = semantic;
+    if (tiers.length === 0) throw new QuarryError('SEMANTIC_UNAVAILABLE', `Semantic search is off: ${'unavailable' in semantic ? semantic.unavailable : ''}`);
 
     let lexical: RankedChunk[] = [];
     const scopeStart = performance.now();
@@ -259,26 +285,32 @@ export class Searcher {
       }
     }
     const text = semanticText(query);
-    let nearest: ReturnType<typeof rankSemantic> = { ranked: [], calibration: { mean: 0, sd: 0, population: 0 } };
+    let nearest: SemanticHit[] = [];
     let vectorCached: boolean | null = null;
     if (text !== '') {
       const e = performance.now();
-      const known = this.queryVectors.get(text);
-      vectorCached = known !== undefined;
-      const vectorPromise = known ?? this.embedQuery(text, embedder);
-      const queryVector = await vectorPromise;
+      const queried = await Promise.all(tiers.map(async (tier) => {
+        const known = this.queryVectors.get(`${tier.pack.key}\0${text}`);
+        return { tier, known: known !== undefined, vector: await (known ?? this.embedQuery(text, tier)) };
+      }));
+      vectorCached = queried.every((q) => q.known);
       timings.embed = performance.now() - e;
       const v = performance.now();
-      nearest = rankSemantic(this.store, queryVector, await this.store.vectors(pack.key, pack.dims), admissible, counts);
+      const ranked = [];
+      for (const { tier, vector } of queried) {
+        const vectors = await this.store.vectors(tier.pack.key, tier.pack.dims);
+        ranked.push({ hits: rankSemantic(this.store, vector, vectors, admissible, counts), vectors });
+      }
+      nearest = mergeTiers(this.store, ranked);
       timings.vector = performance.now() - v;
     }
     const f = performance.now();
-    const ranked = mode === 'hybrid' ? fuse(lexical, nearest, (row) => namingStrength(row, query)) : nearest.ranked;
+    const ranked = mode === 'hybrid' ? fuse(lexical, nearest, (row) => namingStrength(row, query)) : nearest;
     timings.fuse = performance.now() - f;
     const s = performance.now();
     const hits = await rankedHits(this.store, ranked, query, window);
     timings.snippets = performance.now() - s;
-    yield page(finish(hits, await this.embeddingByFolder(pack.key)), false, vectorCached);
+    yield page(finish(hits, await this.embeddingByFolder(tiers.map((tier) => tier.pack.key))), false, vectorCached);
   }
 
   private async lexicalPage(query: ParsedQuery, window: number, timings: SearchTimings, counts: StageCounts): Promise<SearchHit[]> {
@@ -293,26 +325,28 @@ export class Searcher {
     return hits;
   }
 
-  private embedQuery(text: string, embedder: Embedder): Promise<Float32Array> {
-    const vector = embedder.embed([text]).then(([v]) => v!);
+  private embedQuery(text: string, tier: Tier): Promise<Float32Array> {
+    const key = `${tier.pack.key}\0${text}`;
+    const vector = tier.embedder.embed([text]).then(([v]) => v!);
     // Not kept when the model changed since this search began: the cache holds the new model's.
-    if ('pack' in this.semantic && this.semantic.embedder === embedder) this.queryVectors.set(text, vector);
-    vector.catch(() => this.queryVectors.delete(text));
+    if (this.semantic === tier || this.fast === tier) this.queryVectors.set(key, vector);
+    vector.catch(() => this.queryVectors.delete(key));
     return vector;
   }
 
-  private coverageCache: { generation: number; modelKey: string; value: FolderEmbedding[] } | null = null;
+  private coverageCache: { generation: number; modelKeys: string; value: FolderEmbedding[] } | null = null;
 
-  /** Chunks and embedded chunks per folder, recomputed only when the index or the model changed. */
-  private async embeddingByFolder(modelKey: string): Promise<FolderEmbedding[]> {
-    if (this.coverageCache?.generation === this.store.generation && this.coverageCache.modelKey === modelKey) return this.coverageCache.value;
+  /** Chunks, and chunks with a vector of any tier, per folder; recomputed only when the index or a model changed. */
+  private async embeddingByFolder(modelKeys: string[]): Promise<FolderEmbedding[]> {
+    const keys = modelKeys.join('\0');
+    if (this.coverageCache?.generation === this.store.generation && this.coverageCache.modelKeys === keys) return this.coverageCache.value;
     const generation = this.store.generation;
-    const value = [...(await this.store.embeddingCoverage(modelKey))].map(([folderId, c]) => ({
+    const value = [...(await this.store.embeddingCoverage(modelKeys))].map(([folderId, c]) => ({
       folder: this.store.scope.folderNames.get(folderId) ?? String(folderId),
       chunks: c.chunks,
       embedded: c.embedded,
     }));
-    this.coverageCache = { generation, modelKey, value };
+    this.coverageCache = { generation, modelKeys: keys, value };
     return value;
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RankedChunk } from './lexical.js';
-import { chanceLevel, evidence, fuse, type Calibration } from './semantic.js';
+import { chanceLevel, evidence, fuse, judge, type Calibration } from './semantic.js';
 
 const chunk = (id: number, score: number): RankedChunk => ({
   row: { chunk_id: id, file_id: id, folder: 'f', path: `file${id}.ts`, language: 'typescript', start_line: 1, end_line: 9, kind: 'function', symbol: null, symbols: '' },
@@ -26,25 +26,25 @@ describe('calibrated fusion', () => {
   it('keeps the lexical order when the semantic list is at chance, and adds none of its own hits', () => {
     const lexical = [chunk(1, 9), chunk(2, 8), chunk(3, 7)];
     // A reversed list, all near chance (random vectors' top scores).
-    const semantic = { ranked: [chunk(3, 0.43), chunk(2, 0.42), chunk(9, 0.41)], calibration: background };
+    const semantic = judge([chunk(3, 0.43), chunk(2, 0.42), chunk(9, 0.41)], background);
     assert.deepEqual(ids(fuse(lexical, semantic, () => 0)), [1, 2, 3]);
     assert.deepEqual(ids(fuse([], semantic, () => 0)), [3, 2, 9], 'with no lexical match, the semantic ranking is all there is');
   });
 
   it('lets a hit far past chance lift a chunk, in proportion to its evidence', () => {
     const lexical = [chunk(1, 9), chunk(2, 8), chunk(3, 7)];
-    const strong = { ranked: [chunk(3, 0.95), chunk(7, 0.9)], calibration: background };
+    const strong = judge([chunk(3, 0.95), chunk(7, 0.9)], background);
     const fused = ids(fuse(lexical, strong, () => 0));
     assert.equal(fused[0], 3, 'in both lists, with full evidence: first');
     assert.ok(fused.includes(7), 'a semantic-only hit with evidence is kept');
     // The expected best of 10,000 random texts, and a little more: what a model without signal gives.
-    const weak = { ranked: [chunk(3, 0.47)], calibration: background };
+    const weak = judge([chunk(3, 0.47)], background);
     assert.equal(ids(fuse(lexical, weak, () => 0))[0], 1, 'a hit just past chance cannot take the lead from the lexical first');
   });
 
   it('keeps the definition the query names first when a confident model prefers something else', () => {
     const lexical = [chunk(2, 9), chunk(1, 8)];
-    const strong = { ranked: [chunk(1, 0.95), chunk(7, 0.94)], calibration: background };
+    const strong = judge([chunk(1, 0.95), chunk(7, 0.94)], background);
     const definition = (row: RankedChunk['row']) => (row.chunk_id === 2 ? 2 : 0);
     assert.deepEqual(ids(fuse(lexical, strong, definition)), [2, 1, 7]);
     assert.deepEqual(ids(fuse(lexical, strong, () => 0)), [1, 2, 7], 'without it, the model would have put the other first');

@@ -50,10 +50,17 @@ export function semanticText(query: ParsedQuery): string {
   return [...query.words, ...query.phrases].join(' ').trim();
 }
 
+/** A semantic hit judged against its query's background: its standard score and its evidence (0 to 1). */
+export interface SemanticHit extends RankedChunk {
+  /** (score - background mean) / background spread: comparable across models. */
+  z: number;
+  evidence: number;
+}
+
 /**
- * Chunks nearest to the query vector, best first, among the admissible ones (filters, phrases), with
- * the calibration of their scores. A text that occurs in several chunks (the vector is per text)
- * yields all of them. Counts the vectors compared.
+ * Chunks nearest to the query vector, best first, among the admissible ones (filters, phrases),
+ * each judged against the query's background. A text that occurs in several chunks (the vector is
+ * per text) yields all of them. Counts the vectors compared.
  */
 export function rankSemantic(
   store: Store,
@@ -61,11 +68,40 @@ export function rankSemantic(
   vectors: VectorIndex,
   admissible: Admissible | null,
   counts: StageCounts,
-): { ranked: RankedChunk[]; calibration: Calibration } {
+): SemanticHit[] {
   const tally = { compared: 0 };
   const ranked = nearestAdmissible(store, admissible, (k, allowed = null) => vectors.search(queryVector, k, allowed, 'auto', tally));
-  counts.vectorsCompared = tally.compared;
-  return { ranked, calibration: { ...vectors.background(queryVector), population: vectors.size } };
+  counts.vectorsCompared = (counts.vectorsCompared ?? 0) + tally.compared;
+  return judge(ranked, { ...vectors.background(queryVector), population: vectors.size });
+}
+
+/** Each ranked chunk's standard score and evidence under the calibration. */
+export function judge(ranked: readonly RankedChunk[], calibration: Calibration): SemanticHit[] {
+  return ranked.map((entry) => ({
+    ...entry,
+    z: calibration.sd > 0 ? (entry.score - calibration.mean) / calibration.sd : 0,
+    evidence: evidence(entry.score, calibration),
+  }));
+}
+
+/**
+ * One semantic ranking from each tier's (best tier first): a chunk is judged by the best vectors
+ * its text has, so a later tier's hit is dropped where an earlier tier has a vector for the text.
+ * Ordered by standard score, which tiers share where raw similarities do not.
+ */
+export function mergeTiers(store: Store, tiers: ReadonlyArray<{ hits: SemanticHit[]; vectors: VectorIndex }>): SemanticHit[] {
+  const merged: SemanticHit[] = [];
+  const seen = new Set<number>();
+  tiers.forEach(({ hits }, tier) => {
+    for (const hit of hits) {
+      if (seen.has(hit.row.chunk_id)) continue;
+      const hash = store.scope.chunk(hit.row.chunk_id)?.hash;
+      if (hash !== undefined && tiers.slice(0, tier).some((better) => better.vectors.has(hash))) continue;
+      seen.add(hit.row.chunk_id);
+      merged.push(hit);
+    }
+  });
+  return merged.sort((a, b) => b.z - a.z || a.row.path.localeCompare(b.row.path));
 }
 
 type Nearest = (k: number, allowed?: ((hash: string) => boolean) | null) => Array<{ hash: string; score: number }>;
@@ -113,19 +149,18 @@ function admissibleHashes(store: Store, admissible: Admissible): Set<string> {
  */
 export function fuse(
   lexical: readonly RankedChunk[],
-  semantic: { ranked: readonly RankedChunk[]; calibration: Calibration },
+  semantic: readonly SemanticHit[],
   naming: (row: RankedChunk['row']) => number,
 ): RankedChunk[] {
-  if (lexical.length === 0) return [...semantic.ranked];
-  const weights = semantic.ranked.map((entry) => evidence(entry.score, semantic.calibration));
-  const strength = Math.max(0, ...weights);
+  if (lexical.length === 0) return [...semantic];
+  const strength = Math.max(0, ...semantic.map((hit) => hit.evidence));
   const fused = new Map<number, RankedChunk & { lexicalRank: number }>();
   lexical.forEach((entry, rank) => {
     const named = naming(entry.row) === 2 ? strength / (RRF_K + 1) : 0;
     fused.set(entry.row.chunk_id, { row: entry.row, score: 1 / (RRF_K + rank + 1) + named, lexicalRank: rank });
   });
-  semantic.ranked.forEach((entry, rank) => {
-    const share = weights[rank]! / (RRF_K + rank + 1);
+  semantic.forEach((entry, rank) => {
+    const share = entry.evidence / (RRF_K + rank + 1);
     const seen = fused.get(entry.row.chunk_id);
     if (seen) seen.score += share;
     else if (share > 0) fused.set(entry.row.chunk_id, { row: entry.row, score: share, lexicalRank: Infinity });

@@ -42,13 +42,14 @@ export async function countDistinctChunksWithoutVectors(reads: CommittedReads, m
   return Number(row!.n);
 }
 
-/** Per folder: chunks, and chunks whose text has a vector for the model. */
-export async function selectEmbeddingCoverage(reads: CommittedReads, modelKey: string): Promise<Map<number, { chunks: number; embedded: number }>> {
+/** Per folder: chunks, and chunks whose text has a vector for any of the models. */
+export async function selectEmbeddingCoverage(reads: CommittedReads, modelKeys: readonly string[]): Promise<Map<number, { chunks: number; embedded: number }>> {
+  const keys = modelKeys.length > 0 ? [...modelKeys] : [''];
   const rows = await reads.all<{ folder_id: number; chunks: bigint; embedded: bigint }>(
     `SELECT c.folder_id, count(*) AS chunks, count(v.chunk_hash) AS embedded
-     FROM chunks c LEFT JOIN (SELECT chunk_hash FROM vectors WHERE model = ?) v ON v.chunk_hash = c.hash
+     FROM chunks c LEFT JOIN (SELECT DISTINCT chunk_hash FROM vectors WHERE model IN (${keys.map(() => '?').join(', ')})) v ON v.chunk_hash = c.hash
      GROUP BY c.folder_id`,
-    [modelKey],
+    keys,
   );
   return new Map(rows.map((r) => [r.folder_id, { chunks: Number(r.chunks), embedded: Number(r.embedded) }]));
 }

@@ -274,9 +274,9 @@ export class Store {
     return countDistinctChunksWithoutVectors(this.committed, modelKey, folderId);
   }
 
-  /** Per folder: chunks, and chunks whose text has a vector for the model. */
-  async embeddingCoverage(modelKey: string): Promise<Map<number, { chunks: number; embedded: number }>> {
-    return selectEmbeddingCoverage(this.committed, modelKey);
+  /** Per folder: chunks, and chunks whose text has a vector for any of the models. */
+  async embeddingCoverage(modelKeys: readonly string[]): Promise<Map<number, { chunks: number; embedded: number }>> {
+    return selectEmbeddingCoverage(this.committed, modelKeys);
   }
 
   /** Stores vectors atomically and counts them as computed. */
