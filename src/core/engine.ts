@@ -182,6 +182,9 @@ export class Engine {
       ...(options.gate ? { gate: options.gate } : {}),
     };
     const summary = yield* indexFolder(this.store, folder, this.processor, { ...common, ...(options.changed ? { changed: options.changed } : {}) });
+    // The folder is searchable now: the models load while the syntax pass runs, not after it (and
+    // not before, where they would slow the first results).
+    if (!options.lexicalOnly && summary.filesIndexed > 0) for (const { setup } of this.tiers()) setup.embedder.warm?.();
     // A large run chunked most files by lines to be searchable sooner; now along the syntax tree
     // (and a run interrupted in this pass resumes it), before any of them is embedded.
     const refined = yield* indexFolder(this.store, folder, this.processor, { ...common, refine: true });

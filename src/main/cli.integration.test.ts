@@ -367,6 +367,22 @@ describe('quarry CLI with an embedding model', () => {
     }
   });
 
+  it('downloads the fast tier\'s static model with models download fast, and an engine uses it without being told', async () => {
+    const hub = await startModelHub(path.join(TEST_MODELS_DIR, 'potion-code-random'), 'test-org/potion');
+    try {
+      const data = path.join(work, 'fast-data');
+      const download = await quarryAsync(['--data-dir', data, 'models', 'download', 'fast', '--endpoint', hub.endpoint, '--repo', 'test-org/potion']);
+      assert.equal(download.status, 0, download.stderr);
+      assert.match(download.stdout, /model ready in .*models\/potion-code-16M/);
+      const status = JSON.parse(quarry(['--data-dir', data, '--in-process', 'status', '--json']).stdout) as StatusReport;
+      assert.equal(status.fastModel?.modelId, 'potion-code-16M', 'the default fast model, once installed');
+      assert.equal(status.fastModel?.dims, 256);
+      assert.equal(status.model, null, 'no transformer model was downloaded');
+    } finally {
+      await hub.close();
+    }
+  });
+
   it('says why semantic search is off when the model is missing', () => {
     const result = quarry(['--data-dir', path.join(work, 'no-model-data'), '--models-dir', work, 'search', 'x', '--mode', 'semantic']);
     assert.equal(result.status, 1);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MODEL_SOURCE, downloadModel, type ModelSource } from '../core/embedding/model-download.js';
-import { DEFAULT_MODEL_ID } from '../core/embedding/model-pack.js';
+import { DEFAULT_FAST_MODEL_SOURCE, DEFAULT_MODEL_SOURCE, downloadModel, type ModelSource, type PackLayout } from '../core/embedding/model-download.js';
+import { DEFAULT_FAST_MODEL_ID, DEFAULT_MODEL_ID } from '../core/embedding/model-pack.js';
 import { isQuarryError, QuarryError } from '../shared/errors.js';
 import { formatBytes } from '../shared/format.js';
 import type { SearchMode } from '../shared/types.js';
@@ -57,6 +57,7 @@ Commands:
                             pause/resume_indexing, cache_stats, clear_cache, configure_cache, warm_cache,
                             collect_garbage, performance)
   models download           fetch the embedding model into the models folder (resumable, verified)
+  models download fast      fetch the fast tier's static model (minishlab/potion-code-16M) the same way
       --endpoint URL        hub to fetch from (default https://huggingface.co); serve's Settings downloads from it too
       --repo NAME           repository (default Xenova/all-MiniLM-L6-v2)
 
@@ -130,9 +131,14 @@ async function main(argv: string[]): Promise<number> {
   const source = { endpoint: values.endpoint ?? DEFAULT_MODEL_SOURCE.endpoint, repo: values.repo ?? DEFAULT_MODEL_SOURCE.repo };
   switch (command) {
     case 'models': {
-      if (args[0] !== 'download') throw new UsageError('Usage: quarry models download [--model ID] [--endpoint URL] [--repo NAME]');
-      const modelsDir = values['models-dir'] ?? process.env.QUARRY_MODELS_DIR;
-      const target = await fetchModel(source, path.resolve(modelsDir ?? path.join(dataDir, 'models')), values.model ?? process.env.QUARRY_MODEL ?? DEFAULT_MODEL_ID);
+      const fast = args[1] === 'fast';
+      if (args[0] !== 'download' || (args[1] !== undefined && !fast)) {
+        throw new UsageError('Usage: quarry models download [fast] [--model ID | --fast-model ID] [--endpoint URL] [--repo NAME]');
+      }
+      const modelsDir = path.resolve(values['models-dir'] ?? process.env.QUARRY_MODELS_DIR ?? path.join(dataDir, 'models'));
+      const target = fast
+        ? await fetchModel({ ...source, repo: values.repo ?? DEFAULT_FAST_MODEL_SOURCE.repo }, modelsDir, values['fast-model'] ?? process.env.QUARRY_FAST_MODEL ?? DEFAULT_FAST_MODEL_ID, 'static')
+        : await fetchModel(source, modelsDir, values.model ?? process.env.QUARRY_MODEL ?? DEFAULT_MODEL_ID, 'transformers');
       console.log(`model ready in ${target}`);
       return 0;
     }
@@ -328,9 +334,9 @@ async function serve(dataDir: string, values: Values, source: ModelSource): Prom
   return 0;
 }
 
-async function fetchModel(source: ModelSource, modelsDir: string, modelId: string): Promise<string> {
+async function fetchModel(source: ModelSource, modelsDir: string, modelId: string, layout: PackLayout): Promise<string> {
   const tty = Boolean(process.stderr.isTTY);
-  const run = downloadModel(source, modelsDir, modelId);
+  const run = downloadModel(source, modelsDir, modelId, { layout });
   let lastPrinted = 0;
   for (;;) {
     const step = await run.next();

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import type { Device } from '../core/embedding/local-embedder.js';
 import { DEFAULT_FAST_MODEL_ID, DEFAULT_MODEL_ID, resolveModelPack } from '../core/embedding/model-pack.js';
-import { StaticEmbedder } from '../core/embedding/static-embedder.js';
-import { isStaticPack } from '../core/embedding/static-pack.js';
+import { isStaticPack, resolveStaticPack } from '../core/embedding/static-pack.js';
 import { Engine } from '../core/engine.js';
 import type { SemanticSetup } from '../core/search/searcher.js';
 import { isQuarryError } from '../shared/errors.js';
 import { ChunkPool } from './chunk-pool.js';
 import { EmbedPool, type ResourceBudget } from './embed-pool.js';
+import { StaticTierEmbedder } from './static-tier.js';
 
 export interface QuarryConfig {
   dataDir: string;
@@ -45,17 +45,17 @@ export interface OpenedEngine {
 }
 
 /**
- * The fast tier's embedder, from a static pack in the models folder. It runs in this process: a
- * batch of 64 chunks is a few tens of milliseconds of lookups and means, where the transformer
- * tier needs a worker thread. The default model is used only when it is installed; a model asked
- * for by name that cannot load is an error.
+ * The fast tier's embedder, from a static pack in the models folder (StaticTierEmbedder: in this
+ * process for short work, on every core for long passes). The default model is used only when
+ * it is installed; a model asked for by name that cannot be found is an error.
  */
-async function openFastTier(modelsDir: string, asked: string | undefined): Promise<SemanticSetup> {
-  if (asked === 'none') return { unavailable: 'the fast tier is turned off' };
+async function openFastTier(modelsDir: string, asked: string | undefined): Promise<{ setup: SemanticSetup; embedder: StaticTierEmbedder | null }> {
+  if (asked === 'none') return { setup: { unavailable: 'the fast tier is turned off' }, embedder: null };
   const modelId = asked ?? DEFAULT_FAST_MODEL_ID;
-  if (!asked && !isStaticPack(modelsDir, modelId)) return { unavailable: `no static model ${modelId} in ${modelsDir}` };
-  const embedder = await StaticEmbedder.create(modelsDir, modelId);
-  return { pack: embedder.pack, embedder };
+  if (!asked && !isStaticPack(modelsDir, modelId)) return { setup: { unavailable: `no static model ${modelId} in ${modelsDir}` }, embedder: null };
+  const pack = await resolveStaticPack(modelsDir, modelId);
+  const embedder = new StaticTierEmbedder(modelsDir, modelId);
+  return { setup: { pack, embedder }, embedder };
 }
 
 /** Wires the engine to its worker pools: the one place that knows every concrete part. */
@@ -74,8 +74,11 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
     if (!isQuarryError(error)) throw error;
     embedding = { unavailable: error.message };
   }
+  let fastPool: StaticTierEmbedder | null = null;
   try {
-    const fastEmbedding = await openFastTier(modelsDir, config.fastModelId);
+    const fast = await openFastTier(modelsDir, config.fastModelId);
+    fastPool = fast.embedder;
+    const fastEmbedding = fast.setup;
     const engine = await Engine.open({
       dataDir: config.dataDir,
       processor: chunkPool,
@@ -97,11 +100,11 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
       model: { modelsDir, modelId, activate },
       close: async () => {
         engine.close();
-        await Promise.all([chunkPool.close(), embedPool?.close()]);
+        await Promise.all([chunkPool.close(), embedPool?.close(), fastPool?.close()]);
       },
     };
   } catch (error) {
-    await Promise.all([chunkPool.close(), embedPool?.close()]);
+    await Promise.all([chunkPool.close(), embedPool?.close(), fastPool?.close()]);
     throw error;
   }
 }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import { LocalEmbedder } from '../core/embedding/local-embedder.js';
 import { resolveModelPack } from '../core/embedding/model-pack.js';
+import { StaticEmbedder } from '../core/embedding/static-embedder.js';
 import { EmbedPool, threadsFor } from './embed-pool.js';
 
 describe('EmbedPool (piscina embed worker)', () => {
@@ -38,5 +39,21 @@ describe('EmbedPool (piscina embed worker)', () => {
     assert.equal(threadsFor('economy', 8), 4);
     assert.equal(threadsFor('full', 8), 8);
     assert.equal(threadsFor('economy', 1), 1);
+  });
+});
+
+describe('EmbedPool with a static pack', () => {
+  it('splits each call among its workers and returns the vectors the pack gives in-process, in order', async () => {
+    const pool = new EmbedPool({ static: { modelsDir: TEST_MODELS_DIR, modelId: 'potion-code-random' } }, 'full');
+    try {
+      const texts = Array.from({ length: 9 }, (_, i) => `export function handler${i}(request) { return retry(request, ${i}); }`);
+      const fromWorkers = await pool.embed(texts);
+      const inProcess = await (await StaticEmbedder.create(TEST_MODELS_DIR, 'potion-code-random')).embed(texts);
+      assert.equal(fromWorkers.length, 9);
+      fromWorkers.forEach((vector, i) => assert.deepEqual([...vector], [...inProcess[i]!], `text ${i}`));
+      assert.equal((await pool.info()).dims, 256);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -7,6 +7,11 @@ import type { ModelPack } from '../core/embedding/model-pack.js';
 import type { EmbedderInfo } from '../shared/types.js';
 import type { EmbedResult, EmbedTask, EmbedWorkerData } from '../workers/embed.worker.js';
 
+/** A static (Model2Vec) pack, named by its folder. */
+export interface StaticModel {
+  static: { modelsDir: string; modelId: string };
+}
+
 /** How much of the machine embedding may take: "economy" leaves it usable, "full" takes every core. */
 export type ResourceBudget = 'economy' | 'full';
 
@@ -15,16 +20,27 @@ export function threadsFor(budget: ResourceBudget, cores = os.availableParalleli
 }
 
 /**
- * One embed worker (piscina) holding the model. One worker with N intra-op threads does about as
- * well as N one-thread workers and loads the model once (docs/architecture.md).
+ * Embed workers (piscina) holding the model. A transformer runs in one worker with N intra-op
+ * threads, which does about as well as N one-thread workers and loads the model once
+ * (docs/architecture.md). A static pack has no intra-op threads: it gets N workers, and each
+ * call's texts are split among them.
  */
 export class EmbedPool implements Embedder {
   private pool: Piscina<EmbedTask, EmbedResult> | null = null;
   private details: Promise<EmbedderInfo> | null = null;
   private readonly workerData: EmbedWorkerData;
+  /** Workers, and so slices each call is split into. */
+  private readonly threads: number;
 
-  constructor(pack: ModelPack, budget: ResourceBudget = 'economy', devices: LocalEmbedderOptions['devices'] = ['webgpu', 'cpu']) {
-    this.workerData = { pack, options: { devices, threads: threadsFor(budget) } };
+  /** `model`: a transformers.js pack, or a static pack's folder (then `threadsFor(budget)` workers, each holding the matrix). */
+  constructor(model: ModelPack | StaticModel, budget: ResourceBudget = 'economy', devices: LocalEmbedderOptions['devices'] = ['webgpu', 'cpu']) {
+    if ('static' in model) {
+      this.workerData = { kind: 'static', ...model.static };
+      this.threads = threadsFor(budget);
+    } else {
+      this.workerData = { kind: 'transformers', pack: model, options: { devices, threads: threadsFor(budget) } };
+      this.threads = 1;
+    }
   }
 
   /**
@@ -33,11 +49,18 @@ export class EmbedPool implements Embedder {
    */
   private workers(): Piscina<EmbedTask, EmbedResult> {
     if (!this.pool) {
-      this.pool = new Piscina({ ...workerEntry('embed.worker'), minThreads: 1, maxThreads: 1, idleTimeout: 60_000, workerData: this.workerData });
+      // A static pack's workers all go when idle: the process keeps its own copy for short work.
+      const minThreads = this.workerData.kind === 'static' ? 0 : 1;
+      this.pool = new Piscina({ ...workerEntry('embed.worker'), minThreads, maxThreads: this.threads, idleTimeout: 60_000, workerData: this.workerData });
       // A worker that dies outside a task must not take the process down; its tasks reject.
       this.pool.on('error', () => undefined);
     }
     return this.pool;
+  }
+
+  /** Starts every worker loading the model: as many concurrent tasks as workers, which piscina spreads over new threads. */
+  warm(): void {
+    for (let i = 0; i < this.threads; i++) void this.workers().run({ kind: 'info' }).catch(() => undefined);
   }
 
   info(): Promise<EmbedderInfo> {
@@ -52,9 +75,11 @@ export class EmbedPool implements Embedder {
   async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const { dims } = await this.info();
-    const task = this.workers().run({ kind: 'embed', texts }) as Promise<Float32Array>;
-    const flat = signal ? await abandonOnAbort(task, signal) : await task;
-    return texts.map((_, i) => flat.subarray(i * dims, (i + 1) * dims));
+    const size = Math.ceil(texts.length / this.threads);
+    const slices = Array.from({ length: Math.ceil(texts.length / size) }, (_, i) => texts.slice(i * size, (i + 1) * size));
+    const tasks = Promise.all(slices.map((slice) => this.workers().run({ kind: 'embed', texts: slice }) as Promise<Float32Array>));
+    const flats = signal ? await abandonOnAbort(tasks, signal) : await tasks;
+    return flats.flatMap((flat, s) => slices[s]!.map((_, i) => flat.subarray(i * dims, (i + 1) * dims)));
   }
 
   /** Waits for running tasks: terminating a worker inside native inference code aborts the process. */

@@ -1,25 +1,25 @@
 import { Piscina } from 'piscina';
 import { workerData } from 'node:worker_threads';
 import type { EmbedderInfo } from '../shared/types.js';
+import type { Embedder } from '../core/embedding/embedder.js';
 import { LocalEmbedder, type LocalEmbedderOptions } from '../core/embedding/local-embedder.js';
 import type { ModelPack } from '../core/embedding/model-pack.js';
+import { StaticEmbedder } from '../core/embedding/static-embedder.js';
 
-export interface EmbedWorkerData {
-  pack: ModelPack;
-  options: LocalEmbedderOptions;
-}
+/** A transformers.js model run by onnxruntime, or a static (Model2Vec) pack's lookup and mean. */
+export type EmbedWorkerData = { kind: 'transformers'; pack: ModelPack; options: LocalEmbedderOptions } | { kind: 'static'; modelsDir: string; modelId: string };
 
 export type EmbedTask = { kind: 'info' } | { kind: 'embed'; texts: string[] };
 /** `info` answers with the embedder's details; `embed`, with all vectors in one flat array. */
 export type EmbedResult = EmbedderInfo | Float32Array;
 
 // One model per worker thread, loaded on the first task.
-const { pack, options } = workerData as EmbedWorkerData;
-let embedder: Promise<LocalEmbedder> | null = null;
+const data = workerData as EmbedWorkerData;
+let embedder: Promise<Embedder> | null = null;
 
 /** Piscina entry: embeds texts into one flat Float32Array (moved, not copied, to the caller). */
 export default async function embedTexts(task: EmbedTask): Promise<EmbedResult> {
-  embedder ??= LocalEmbedder.create(pack, options);
+  embedder ??= data.kind === 'static' ? StaticEmbedder.create(data.modelsDir, data.modelId) : LocalEmbedder.create(data.pack, data.options);
   const ready = await embedder;
   const info = await ready.info();
   if (task.kind === 'info') return info;

@@ -42,7 +42,7 @@ export async function startModelHub(modelDir: string, repo: string, faults: HubF
       const listing = files.map((file) => {
         const data = readFileSync(path.join(modelDir, file));
         const oid = createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
-        const lfs = file.endsWith('.onnx') ? { oid: createHash('sha256').update(data).digest('hex'), size: data.length } : undefined;
+        const lfs = file.endsWith('.onnx') || file.endsWith('.safetensors') ? { oid: createHash('sha256').update(data).digest('hex'), size: data.length } : undefined;
         return { type: 'file', path: file, size: lfs ? 134 : data.length, oid, ...(lfs ? { lfs } : {}) };
       });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(listing));

@@ -6,4 +6,6 @@ export interface Embedder {
   info(): Promise<EmbedderInfo>;
   /** One vector per text, in order, each of `info().dims` floats; gives up when `signal` aborts. */
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** Starts loading the model wherever it runs, so the first batch does not wait for it; errors surface at `embed`. */
+  warm?(): void;
 }

@@ -9,6 +9,7 @@ import { QuarryError } from '../../shared/errors.js';
 import { LocalEmbedder } from './local-embedder.js';
 import { downloadModel, type DownloadProgress } from './model-download.js';
 import { resolveModelPack } from './model-pack.js';
+import { StaticEmbedder } from './static-embedder.js';
 
 const REPO = 'test-org/tiny-model';
 
@@ -47,6 +48,15 @@ describe('downloadModel (loopback hub)', () => {
     assert.ok(!existsSync(path.join(dir, 'tiny', 'onnx', 'model.onnx')), 'only the q8 weights are fetched');
     const embedder = await LocalEmbedder.create(resolveModelPack(dir, 'tiny'), { devices: ['cpu'], threads: 1 });
     assert.equal((await embedder.embed(['hello']))[0]!.length, 128);
+  });
+
+  it('downloads a static (Model2Vec) pack that loads and embeds, verified the same way', async () => {
+    hub = await startModelHub(path.join(TEST_MODELS_DIR, 'potion-code-random'), 'test-org/static');
+    const { dir: modelDir } = await drain(downloadModel({ endpoint: hub.endpoint, repo: 'test-org/static' }, dir, 'potion', { layout: 'static' }));
+    assert.deepEqual((await fs.readdir(modelDir)).sort(), ['config.json', 'model.safetensors', 'tokenizer.json']);
+    const embedder = await StaticEmbedder.create(dir, 'potion');
+    assert.equal((await embedder.embed(['retry with backoff']))[0]!.length, 256);
+    await assert.rejects(drain(downloadModel({ endpoint: hub.endpoint, repo: 'test-org/static' }, dir, 'tiny')), /has no onnx\/model_quantized\.onnx/, 'a static pack is no transformers.js model');
   });
 
   it('resumes an interrupted file with a Range request', async () => {

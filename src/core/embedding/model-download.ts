@@ -12,9 +12,20 @@ export interface ModelSource {
 }
 
 export const DEFAULT_MODEL_SOURCE: ModelSource = { endpoint: 'https://huggingface.co', repo: 'Xenova/all-MiniLM-L6-v2' };
+/** The fast tier's default: Model2Vec's static model distilled for code. */
+export const DEFAULT_FAST_MODEL_SOURCE: ModelSource = { endpoint: 'https://huggingface.co', repo: 'minishlab/potion-code-16M' };
 
-/** The files a transformers.js feature-extraction model needs, for a dtype. */
-const WANTED = [/^config\.json$/, /^tokenizer\.json$/, /^tokenizer_config\.json$/, /^special_tokens_map\.json$/, /^vocab\.txt$/];
+/** transformers: a transformers.js feature-extraction model; static: a Model2Vec pack (static-pack.ts). */
+export type PackLayout = 'transformers' | 'static';
+
+/** The files a pack of the layout needs (a transformers.js one for its ONNX file), and which of them it cannot do without. */
+function layoutFiles(layout: PackLayout, onnxFile: string): { wanted: RegExp[]; required: string[] } {
+  if (layout === 'static') return { wanted: [], required: ['config.json', 'model.safetensors', 'tokenizer.json'] };
+  return {
+    wanted: [/^config\.json$/, /^tokenizer\.json$/, /^tokenizer_config\.json$/, /^special_tokens_map\.json$/, /^vocab\.txt$/],
+    required: ['config.json', 'tokenizer.json', onnxFile],
+  };
+}
 
 export interface DownloadProgress {
   file: string;
@@ -44,15 +55,16 @@ export async function* downloadModel(
   source: ModelSource,
   modelsDir: string,
   modelId: string,
-  options: { onnxFile?: string; signal?: AbortSignal } = {},
+  options: { onnxFile?: string; layout?: PackLayout; signal?: AbortSignal } = {},
 ): AsyncGenerator<DownloadProgress, string> {
   const onnxFile = options.onnxFile ?? 'onnx/model_quantized.onnx';
+  const { wanted, required } = layoutFiles(options.layout ?? 'transformers', onnxFile);
   const target = path.join(modelsDir, modelId);
   const staging = path.join(modelsDir, `.download-${modelId}`);
   const listing = await fetchJson<TreeEntry[]>(`${source.endpoint}/api/models/${source.repo}/tree/main?recursive=true`, options.signal);
-  const files = listing.filter((e) => e.type === 'file' && (e.path === onnxFile || WANTED.some((w) => w.test(e.path))));
-  for (const required of ['config.json', 'tokenizer.json', onnxFile]) {
-    if (!files.some((f) => f.path === required)) throw new QuarryError('MODEL_NOT_FOUND', `${source.repo} has no ${required}`);
+  const files = listing.filter((e) => e.type === 'file' && (required.includes(e.path) || wanted.some((w) => w.test(e.path))));
+  for (const file of required) {
+    if (!files.some((f) => f.path === file)) throw new QuarryError('MODEL_NOT_FOUND', `${source.repo} has no ${file}`);
   }
   const total = files.reduce((sum, f) => sum + (f.lfs?.size ?? f.size), 0);
   let done = 0;
