@@ -105,4 +105,48 @@ describe('two embedding tiers: a static model first, the transformer behind it',
       engine.close();
     }
   });
+
+  it('leaves vendored, generated and fixture files to the fast tier, says so, and embeds them all when asked', async () => {
+    const { full, fast } = await tiers();
+    const repo = path.join(work, 'scoped');
+    await writeFile(repo, 'src/retry.ts', 'export function retryWithBackoff(attempt: number): number { return 2 ** attempt * 100; }\n');
+    await writeFile(repo, 'test/fixtures/input/sample.js', 'const fixtureValue = [1, 2, 3].map((n) => n * 2);\n');
+    await writeFile(repo, 'vendor/lib/left-pad.js', 'module.exports = function leftPad(s, n) { return s.padStart(n); };\n');
+    await writeFile(repo, 'proto/api.pb.go', 'package proto\n\nfunc (m *Request) Reset() { *m = Request{} }\n');
+    const open = (dataDir: string, options: { fast: boolean; everything: boolean }) =>
+      Engine.open({ dataDir: path.join(work, dataDir), processor: pool, embedding: full, ...(options.fast ? { fastEmbedding: fast } : {}), embedEverything: options.everything });
+    const pool = await InProcessFileProcessor.create();
+
+    let engine = await open('scoped-both', { fast: true, everything: false });
+    try {
+      await drain(engine.index(await engine.addFolder(repo)));
+      const status = await engine.status();
+      const folder = status.folders[0]!;
+      assert.deepEqual(status.embeddingLeftOut, { fixture: 1, vendored: 1, generated: 1 });
+      assert.deepEqual(folder.tiers.map((t) => [t.tier, t.embedded]), [['fast', 4], ['full', 1]], 'the transformer embeds the source alone');
+      assert.equal(folder.embeddingCoverage, 1, 'the fast tier covers the rest');
+    } finally {
+      engine.close();
+    }
+
+    engine = await open('scoped-transformer', { fast: false, everything: false });
+    try {
+      await drain(engine.index(await engine.addFolder(repo)));
+      const status = await engine.status();
+      assert.equal(status.folders[0]!.embeddingCoverage, 1, 'without a fast tier, the files left out are lexical-only: not missing coverage');
+      assert.equal((await engine.search('fixtureValue', { mode: 'semantic' })).hits.some((hit) => hit.path.includes('fixtures')), false);
+    } finally {
+      engine.close();
+    }
+
+    engine = await open('scoped-everything', { fast: false, everything: true });
+    try {
+      await drain(engine.index(await engine.addFolder(repo)));
+      const status = await engine.status();
+      assert.deepEqual(status.embeddingLeftOut, {});
+      assert.deepEqual(status.folders[0]!.tiers.map((t) => t.embedded), [4]);
+    } finally {
+      engine.close();
+    }
+  });
 });

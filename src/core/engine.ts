@@ -1,10 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { embeddedShare } from '../shared/coverage.js';
 import { QuarryError } from '../shared/errors.js';
 import type {
   CacheStats, EmbeddingTier, FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchMode, SearchResult, SkippedFile, SkipReason, StatusReport,
 } from '../shared/types.js';
 import { EngineCaches, type GarbageReport } from './caches.js';
+import { LEFT_OUT_PATTERN, LEFT_OUT_PATTERNS } from './files/embed-scope.js';
 import { embedFolder } from './indexing/embed-phase.js';
 import type { PauseGate } from './indexing/pause-gate.js';
 import { changesSince, writeSnapshot } from './indexing/watch.js';
@@ -21,6 +23,8 @@ export interface EngineOptions {
   embedding?: SemanticSetup;
   /** The fast tier: a static model whose vectors cover a folder in seconds, embedded first. */
   fastEmbedding?: SemanticSetup;
+  /** The transformer tier embeds vendored, generated and fixture files too (by default it leaves them to the fast tier). */
+  embedEverything?: boolean;
   maxFileBytes?: number;
   /** The user's ignore rules for every folder (gitignore syntax); see setIgnoreRules. */
   ignoreRules?: readonly string[];
@@ -55,8 +59,9 @@ export class Engine {
     private embedding: SemanticSetup,
     private fast: SemanticSetup,
     private readonly maxFileBytes: number,
+    private readonly embedEverything: boolean,
   ) {
-    this.searcher = new Searcher(store, embedding, fast);
+    this.searcher = new Searcher(store, embedding, fast, () => this.uncovered());
     this.caches = new EngineCaches(store, this.searcher, () => this.embedding);
   }
 
@@ -75,6 +80,16 @@ export class Engine {
     if ('pack' in fast) await this.store.vectors(fast.pack.key, fast.pack.dims);
     this.fast = fast;
     this.searcher.useFastEmbedding(fast);
+  }
+
+  /** What the transformer tier leaves to the fast tier (LEFT_OUT_PATTERNS), or null when it embeds everything. */
+  private leftOut(): string | null {
+    return this.embedEverything ? null : LEFT_OUT_PATTERN;
+  }
+
+  /** Files no tier in use embeds: those the transformer leaves out, when no fast tier takes them. */
+  private uncovered(): string | null {
+    return 'pack' in this.fast ? null : this.leftOut();
   }
 
   /** The tiers that embed now, in the order a folder gets them: the fast one first. */
@@ -96,7 +111,7 @@ export class Engine {
     const store = await Store.open(path.join(options.dataDir, DATABASE_FILE), 'pack' in embedding ? embedding.pack : undefined);
     const fast = options.fastEmbedding ?? { unavailable: 'no fast model configured' };
     if ('pack' in fast) await store.vectors(fast.pack.key, fast.pack.dims);
-    const engine = new Engine(options.dataDir, store, options.processor, embedding, fast, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    const engine = new Engine(options.dataDir, store, options.processor, embedding, fast, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, options.embedEverything ?? false);
     engine.setIgnoreRules(options.ignoreRules ?? []);
     return engine;
   }
@@ -192,8 +207,10 @@ export class Engine {
     for (const file of refined.slowestFiles) noteSlowFile(summary.slowestFiles, file);
     if (await recorded) await fs.rename(pending, snapshot).catch(() => undefined);
     // The fast tier first: the folder is semantically searchable in seconds, then better vectors fill in.
-    for (const { setup } of options.lexicalOnly ? [] : this.tiers()) {
+    for (const { tier, setup } of options.lexicalOnly ? [] : this.tiers()) {
+      const leftOut = tier === 'full' ? this.leftOut() : null;
       const run = embedFolder(this.store, folder, setup.embedder, setup.pack, {
+        ...(leftOut ? { exclude: leftOut } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.batchTimeoutMs ? { batchTimeoutMs: options.batchTimeoutMs } : {}),
         ...(options.gate ? { gate: options.gate } : {}),
@@ -258,7 +275,7 @@ export class Engine {
     );
     const counts = new Map(rows.map((r) => [r.id, r]));
     const tiers = this.tiers();
-    const coverage = await this.store.embeddingCoverage(tiers.map(({ setup }) => setup.pack.key));
+    const coverage = await this.store.embeddingCoverage(tiers.map(({ setup }) => setup.pack.key), this.uncovered());
     const byTier = await Promise.all(tiers.map(async ({ tier, setup }) => ({ tier, modelId: setup.pack.modelId, coverage: await this.store.embeddingCoverage([setup.pack.key]) })));
     const folders: FolderStatus[] = (await this.store.listFolders()).map((f) => {
       const c = counts.get(f.id);
@@ -271,7 +288,8 @@ export class Engine {
         skipped: Number(c?.skipped ?? 0),
         sourceBytes: Number(c?.bytes ?? 0),
         embedded,
-        embeddingCoverage: chunks === 0 ? 1 : embedded / chunks,
+        // Of the chunks some tier in use embeds: files left lexical-only by design are not missing.
+        embeddingCoverage: embeddedShare([{ chunks: coverage.get(f.id)?.chunks ?? 0, embedded }]),
         tiers: byTier.map(({ tier, modelId, coverage: tierCoverage }) => ({ tier, modelId, embedded: tierCoverage.get(f.id)?.embedded ?? 0 })),
       };
     });
@@ -282,6 +300,7 @@ export class Engine {
       folders,
       ...(await this.modelStatus()),
       caches: await this.cacheStats(),
+      embeddingLeftOut: 'pack' in this.embedding && this.leftOut() ? await this.store.chunksByPathReason(LEFT_OUT_PATTERNS) : {},
       embeddings: await this.embeddingStats(),
       skippedByReason: Object.fromEntries(reasons.map((r) => [r.reason, Number(r.n)])),
       indexBytes: await this.store.sizeOnDisk(),

@@ -66,6 +66,10 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`${report.fastModel ? 'transformer tier' : 'semantic search'} off: ${report.modelUnavailable ?? 'no model'}`);
   }
   if (report.fastModel) lines.push(`fast tier: ${report.fastModel.modelId} (${report.fastModel.dims} dims, static, ${report.fastModel.dtype})`);
+  const leftOut = Object.entries(report.embeddingLeftOut);
+  if (leftOut.length > 0) {
+    lines.push(`the transformer leaves to ${report.fastModel ? 'the fast tier' : 'lexical search'}: ${leftOut.map(([reason, n]) => `${reason} ${n}`).join(', ')} chunks (--embed-all embeds them)`);
+  }
   for (const f of report.folders) {
     const indexed = f.lastIndexedAt ? `indexed ${new Date(f.lastIndexedAt).toISOString()}` : 'not indexed yet';
     const byTier = f.tiers.length > 1 ? ` (${f.tiers.map((t) => `${t.tier} ${Math.round((f.chunks === 0 ? 1 : t.embedded / f.chunks) * 100)}%`).join(', ')})` : '';

@@ -64,6 +64,8 @@ Commands:
 Engine options (used when this command starts the engine):
   --models-dir DIR          folder of embedding models (default DATA_DIR/models; env QUARRY_MODELS_DIR)
   --model ID                embedding model folder name (default all-MiniLM-L6-v2; env QUARRY_MODEL)
+  --embed-all               the transformer also embeds vendored, generated and fixture files, which it
+                            otherwise leaves to the fast tier (env QUARRY_EMBED_ALL=1)
   --fast-model ID|none      the fast tier: a static (Model2Vec) model folder that covers a folder in seconds,
                             embedded before the model above (default potion-code-16M when installed;
                             env QUARRY_FAST_MODEL)
@@ -80,7 +82,7 @@ Options:
 
 const DATA_COMMANDS = new Set(['add', 'remove', 'folders', 'index', 'search', 'status', 'skipped', 'stats', 'cache', 'reports']);
 /** The flags that configure an engine, passed on to the one a command starts. */
-const ENGINE_FLAGS = ['models-dir', 'model', 'fast-model', 'device', 'budget', 'max-file-size', 'idle-timeout'] as const;
+const ENGINE_FLAGS = ['models-dir', 'model', 'fast-model', 'embed-all', 'device', 'budget', 'max-file-size', 'idle-timeout'] as const;
 const DEFAULT_IDLE_SECONDS = 600;
 
 type Values = ReturnType<typeof parse>['values'];
@@ -101,6 +103,7 @@ function parse(argv: string[]) {
       'models-dir': { type: 'string' },
       model: { type: 'string' },
       'fast-model': { type: 'string' },
+      'embed-all': { type: 'boolean' },
       budget: { type: 'string' },
       device: { type: 'string' },
       'idle-timeout': { type: 'string' },
@@ -179,6 +182,7 @@ function engineConfig(dataDir: string, values: Values): QuarryConfig {
   const modelsDir = values['models-dir'] ?? process.env.QUARRY_MODELS_DIR;
   const modelId = values.model ?? process.env.QUARRY_MODEL;
   const fastModelId = values['fast-model'] ?? process.env.QUARRY_FAST_MODEL;
+  const embedEverything = values['embed-all'] ?? process.env.QUARRY_EMBED_ALL === '1';
   const budget = parseBudget(values.budget);
   const maxFileBytes = values['max-file-size'] === undefined ? undefined : parseSize(values['max-file-size']);
   return {
@@ -187,6 +191,7 @@ function engineConfig(dataDir: string, values: Values): QuarryConfig {
     ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}),
     ...(modelId ? { modelId } : {}),
     ...(fastModelId ? { fastModelId } : {}),
+    ...(embedEverything ? { embedEverything } : {}),
     ...(budget ? { budget } : {}),
     ...(maxFileBytes ? { maxFileBytes } : {}),
   };
@@ -196,7 +201,8 @@ function engineConfig(dataDir: string, values: Values): QuarryConfig {
 function engineArgs(values: Values): string[] {
   return ENGINE_FLAGS.flatMap((flag) => {
     const value = values[flag];
-    if (value === undefined) return [];
+    if (value === undefined || value === false) return [];
+    if (value === true) return [`--${flag}`];
     return [`--${flag}`, flag === 'models-dir' ? path.resolve(value) : value];
   });
 }

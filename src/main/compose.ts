@@ -16,6 +16,8 @@ export interface QuarryConfig {
   modelId?: string;
   /** The fast tier's static model; 'none' turns it off. Default: DEFAULT_FAST_MODEL_ID when installed. */
   fastModelId?: string;
+  /** The transformer tier embeds vendored, generated and fixture files too. */
+  embedEverything?: boolean;
   budget?: ResourceBudget;
   /** Where inference runs: auto tries WebGPU, then the CPU. */
   device?: DevicePreference;
@@ -84,6 +86,7 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
       processor: chunkPool,
       embedding,
       fastEmbedding,
+      ...(config.embedEverything ? { embedEverything: true } : {}),
       ...(config.maxFileBytes ? { maxFileBytes: config.maxFileBytes } : {}),
       ...(config.ignoreRules ? { ignoreRules: config.ignoreRules } : {}),
     });

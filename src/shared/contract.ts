@@ -70,6 +70,7 @@ const statusReport = z.object({
   model: embedderInfo.nullable(),
   fastModel: embedderInfo.nullable(),
   modelUnavailable: z.string().nullable(),
+  embeddingLeftOut: z.partialRecord(z.enum(['vendored', 'generated', 'fixture']), count),
   caches: z.array(cacheStats),
   embeddings: z.object({ computed: count, cacheHits: count, failed: count, evicted: count, entries: count, bytes: count, otherModels: count }),
   skippedByReason: z.partialRecord(skipReason, count),

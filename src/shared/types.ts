@@ -41,6 +41,9 @@ export interface FolderStatus extends FolderInfo {
   tiers: Array<{ tier: EmbeddingTier; modelId: string; embedded: number }>;
 }
 
+/** Why the transformer tier leaves a file's chunks to the fast tier. */
+export type LeftOutReason = 'vendored' | 'generated' | 'fixture';
+
 /** fast: a static model that covers a folder in seconds; full: the transformer, filling in behind. */
 export type EmbeddingTier = 'fast' | 'full';
 
@@ -70,6 +73,11 @@ export interface StatusReport {
   fastModel: EmbedderInfo | null;
   /** Why semantic search is off, when it is. */
   modelUnavailable: string | null;
+  /**
+   * Chunks the transformer tier leaves to the fast tier (or lexical-only without one), by reason:
+   * vendored, generated and fixture files. Empty when it embeds everything or is off.
+   */
+  embeddingLeftOut: Partial<Record<LeftOutReason, number>>;
   caches: CacheStats[];
   /**
    * The embedding cache. Since the store was created: vectors computed, chunks whose vector was

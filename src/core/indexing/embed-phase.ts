@@ -13,6 +13,8 @@ const BATCH = 64;
 const DEFAULT_BATCH_TIMEOUT_MS = 120_000;
 
 export interface EmbedOptions {
+  /** A path pattern (RE2) whose files this model leaves out: the transformer tier's LEFT_OUT_PATTERN. */
+  exclude?: string;
   signal?: AbortSignal;
   gate?: PauseGate;
   batchTimeoutMs?: number;
@@ -43,7 +45,8 @@ export async function* embedFolder(
 ): AsyncGenerator<IndexProgress, EmbedOutcome> {
   const started = performance.now();
   await store.vectors(pack.key, pack.dims); // loaded so that stored vectors reach the search index
-  const total = await store.countChunksWithoutVectors(pack.key, folder.id);
+  const exclude = options.exclude ?? null;
+  const total = await store.countChunksWithoutVectors(pack.key, folder.id, exclude);
   const timeout = options.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS;
   let done = 0;
   let failed = 0;
@@ -58,7 +61,7 @@ export async function* embedFolder(
   const attempt = (batch: Pending[]) => embedder.embed(batch.map((m) => m.text), AbortSignal.timeout(timeout));
   yield progress();
   for (;;) {
-    const missing = await store.chunksWithoutVectors(pack.key, folder.id, FETCH);
+    const missing = await store.chunksWithoutVectors(pack.key, folder.id, FETCH, exclude);
     if (missing.length === 0) break;
     let inFlight = settle(attempt(missing.slice(0, BATCH)));
     for (let from = 0; from < missing.length; from += BATCH) {

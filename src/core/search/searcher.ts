@@ -83,6 +83,8 @@ export class Searcher {
     private readonly store: Store,
     private semantic: SemanticSetup,
     private fast: SemanticSetup = { unavailable: 'no fast model' },
+    /** The path pattern of files no tier in use embeds (left lexical-only), kept out of coverage. */
+    private readonly uncovered: () => string | null = () => null,
   ) {}
 
   cacheStats(): CacheStats[] {
@@ -338,10 +340,11 @@ export class Searcher {
 
   /** Chunks, and chunks with a vector of any tier, per folder; recomputed only when the index or a model changed. */
   private async embeddingByFolder(modelKeys: string[]): Promise<FolderEmbedding[]> {
-    const keys = modelKeys.join('\0');
+    const exclude = this.uncovered();
+    const keys = `${modelKeys.join('\0')}\0${exclude ?? ''}`;
     if (this.coverageCache?.generation === this.store.generation && this.coverageCache.modelKeys === keys) return this.coverageCache.value;
     const generation = this.store.generation;
-    const value = [...(await this.store.embeddingCoverage(modelKeys))].map(([folderId, c]) => ({
+    const value = [...(await this.store.embeddingCoverage(modelKeys, exclude))].map(([folderId, c]) => ({
       folder: this.store.scope.folderNames.get(folderId) ?? String(folderId),
       chunks: c.chunks,
       embedded: c.embedded,

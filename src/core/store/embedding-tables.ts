@@ -15,41 +15,63 @@ export async function loadVectorIndex(reads: CommittedReads, modelKey: string, d
   return loaded;
 }
 
-/** Chunk texts of a folder that have no vector for the model yet, one per distinct text, most useful first. */
-export function selectChunksWithoutVectors(reads: CommittedReads, modelKey: string, folderId: number, limit: number): Promise<Array<{ hash: string; text: string }>> {
+/**
+ * Chunk texts of a folder that have no vector for the model yet, one per distinct text, most
+ * useful first; `exclude`, a path pattern (RE2), leaves the files it matches out.
+ */
+export function selectChunksWithoutVectors(reads: CommittedReads, modelKey: string, folderId: number, limit: number, exclude: string | null): Promise<Array<{ hash: string; text: string }>> {
   return reads.all<{ hash: string; text: string }>(
     `SELECT hash, text FROM (
        SELECT DISTINCT ON (c.hash) c.hash, c.text, f.path, f.mtime_ms, f.size
        FROM chunks c JOIN files f ON f.id = c.file_id
        WHERE c.folder_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.chunk_hash = c.hash)
          AND NOT EXISTS (SELECT 1 FROM embedding_failures x WHERE x.model = ? AND x.chunk_hash = c.hash)
+         AND NOT regexp_matches(f.path, ?, 'i')
      )
      -- Source before tests, docs and fixtures; recently changed first; small files first.
      ORDER BY regexp_matches(path, ?, 'i'), mtime_ms DESC, size, hash
      LIMIT ${limit}`,
-    [folderId, modelKey, modelKey, AUXILIARY_PATH_PATTERN],
+    [folderId, modelKey, modelKey, exclude ?? NOTHING, AUXILIARY_PATH_PATTERN],
   );
 }
 
-/** How many distinct chunk texts of a folder still want a vector for the model (failed ones do not). */
-export async function countDistinctChunksWithoutVectors(reads: CommittedReads, modelKey: string, folderId: number): Promise<number> {
+/** How many distinct chunk texts of a folder still want a vector for the model (failed ones and `exclude`'s do not). */
+export async function countDistinctChunksWithoutVectors(reads: CommittedReads, modelKey: string, folderId: number, exclude: string | null): Promise<number> {
   const [row] = await reads.all<{ n: bigint }>(
-    `SELECT count(DISTINCT c.hash) AS n FROM chunks c
+    `SELECT count(DISTINCT c.hash) AS n FROM chunks c JOIN files f ON f.id = c.file_id
      WHERE c.folder_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.chunk_hash = c.hash)
-       AND NOT EXISTS (SELECT 1 FROM embedding_failures x WHERE x.model = ? AND x.chunk_hash = c.hash)`,
-    [folderId, modelKey, modelKey],
+       AND NOT EXISTS (SELECT 1 FROM embedding_failures x WHERE x.model = ? AND x.chunk_hash = c.hash)
+       AND NOT regexp_matches(f.path, ?, 'i')`,
+    [folderId, modelKey, modelKey, exclude ?? NOTHING],
   );
   return Number(row!.n);
 }
 
-/** Per folder: chunks, and chunks whose text has a vector for any of the models. */
-export async function selectEmbeddingCoverage(reads: CommittedReads, modelKeys: readonly string[]): Promise<Map<number, { chunks: number; embedded: number }>> {
+/** A pattern no path matches. */
+const NOTHING = '$^';
+
+/** Chunks of every folder whose file a reason's pattern matches, by reason (the first that matches). */
+export async function countChunksByPathReason(reads: CommittedReads, patterns: Readonly<Record<string, string>>): Promise<Record<string, number>> {
+  const reasons = Object.entries(patterns);
+  if (reasons.length === 0) return {};
+  const cases = reasons.map(() => "WHEN regexp_matches(f.path, ?, 'i') THEN ?").join(' ');
+  const rows = await reads.all<{ reason: string | null; n: bigint }>(
+    `SELECT CASE ${cases} END AS reason, count(*) AS n FROM chunks c JOIN files f ON f.id = c.file_id GROUP BY 1`,
+    reasons.flatMap(([reason, pattern]) => [pattern, reason]),
+  );
+  return Object.fromEntries(rows.filter((row) => row.reason !== null).map((row) => [row.reason!, Number(row.n)]));
+}
+
+/** Per folder: chunks (but those of `exclude`'s files), and those whose text has a vector for any of the models. */
+export async function selectEmbeddingCoverage(reads: CommittedReads, modelKeys: readonly string[], exclude: string | null): Promise<Map<number, { chunks: number; embedded: number }>> {
   const keys = modelKeys.length > 0 ? [...modelKeys] : [''];
   const rows = await reads.all<{ folder_id: number; chunks: bigint; embedded: bigint }>(
     `SELECT c.folder_id, count(*) AS chunks, count(v.chunk_hash) AS embedded
-     FROM chunks c LEFT JOIN (SELECT DISTINCT chunk_hash FROM vectors WHERE model IN (${keys.map(() => '?').join(', ')})) v ON v.chunk_hash = c.hash
+     FROM chunks c JOIN files f ON f.id = c.file_id
+     LEFT JOIN (SELECT DISTINCT chunk_hash FROM vectors WHERE model IN (${keys.map(() => '?').join(', ')})) v ON v.chunk_hash = c.hash
+     WHERE NOT regexp_matches(f.path, ?, 'i')
      GROUP BY c.folder_id`,
-    keys,
+    [...keys, exclude ?? NOTHING],
   );
   return new Map(rows.map((r) => [r.folder_id, { chunks: Number(r.chunks), embedded: Number(r.embedded) }]));
 }

@@ -9,6 +9,7 @@ import {
   addCacheHits,
   countUnreferencedVectors,
   appendVectors,
+  countChunksByPathReason,
   countDistinctChunksWithoutVectors,
   countVectors,
   deleteUnreferencedVectors,
@@ -265,18 +266,23 @@ export class Store {
     return index;
   }
 
-  /** Chunk texts of a folder that have no vector for the model yet, one per distinct text, most useful first. */
-  async chunksWithoutVectors(modelKey: string, folderId: number, limit: number): Promise<Array<{ hash: string; text: string }>> {
-    return selectChunksWithoutVectors(this.committed, modelKey, folderId, limit);
+  /** Chunk texts of a folder that have no vector for the model yet, one per distinct text, most useful first; none of `exclude`'s files. */
+  async chunksWithoutVectors(modelKey: string, folderId: number, limit: number, exclude: string | null = null): Promise<Array<{ hash: string; text: string }>> {
+    return selectChunksWithoutVectors(this.committed, modelKey, folderId, limit, exclude);
   }
 
-  async countChunksWithoutVectors(modelKey: string, folderId: number): Promise<number> {
-    return countDistinctChunksWithoutVectors(this.committed, modelKey, folderId);
+  async countChunksWithoutVectors(modelKey: string, folderId: number, exclude: string | null = null): Promise<number> {
+    return countDistinctChunksWithoutVectors(this.committed, modelKey, folderId, exclude);
   }
 
-  /** Per folder: chunks, and chunks whose text has a vector for any of the models. */
-  async embeddingCoverage(modelKeys: readonly string[]): Promise<Map<number, { chunks: number; embedded: number }>> {
-    return selectEmbeddingCoverage(this.committed, modelKeys);
+  /** Chunks whose file path matches each reason's pattern (the first that matches). */
+  chunksByPathReason(patterns: Readonly<Record<string, string>>): Promise<Record<string, number>> {
+    return countChunksByPathReason(this.committed, patterns);
+  }
+
+  /** Per folder: chunks (but those of `exclude`'s files), and those whose text has a vector for any of the models. */
+  async embeddingCoverage(modelKeys: readonly string[], exclude: string | null = null): Promise<Map<number, { chunks: number; embedded: number }>> {
+    return selectEmbeddingCoverage(this.committed, modelKeys, exclude);
   }
 
   /** Stores vectors atomically and counts them as computed. */
