@@ -59,7 +59,7 @@ export class Engine {
     private embedding: SemanticSetup,
     private fast: SemanticSetup,
     private readonly maxFileBytes: number,
-    private readonly embedEverything: boolean,
+    private embedEverything: boolean,
   ) {
     this.searcher = new Searcher(store, embedding, fast, () => this.uncovered());
     this.caches = new EngineCaches(store, this.searcher, () => this.embedding);
@@ -80,6 +80,16 @@ export class Engine {
     if ('pack' in fast) await this.store.vectors(fast.pack.key, fast.pack.dims);
     this.fast = fast;
     this.searcher.useFastEmbedding(fast);
+  }
+
+  /** From the next run on, the transformer tier embeds every file, or leaves LEFT_OUT_PATTERNS' to the fast tier. */
+  setEmbedEverything(everything: boolean): void {
+    this.embedEverything = everything;
+  }
+
+  /** The fast tier's model now, or null when it is off. */
+  activeFastModel(): string | null {
+    return 'pack' in this.fast ? this.fast.pack.modelId : null;
   }
 
   /** What the transformer tier leaves to the fast tier (LEFT_OUT_PATTERNS), or null when it embeds everything. */

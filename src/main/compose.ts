@@ -38,6 +38,8 @@ export interface ModelControl {
   modelId: string;
   /** Loads a model from `modelsDir` into the engine, replacing the one in use (after a download, or a choice in Settings). */
   activate(modelId: string): Promise<void>;
+  /** The same for the fast tier's static model; 'none' turns the tier off. */
+  activateFast(modelId: string): Promise<void>;
 }
 
 export interface OpenedEngine {
@@ -54,7 +56,8 @@ export interface OpenedEngine {
 async function openFastTier(modelsDir: string, asked: string | undefined): Promise<{ setup: SemanticSetup; embedder: StaticTierEmbedder | null }> {
   if (asked === 'none') return { setup: { unavailable: 'the fast tier is turned off' }, embedder: null };
   const modelId = asked ?? DEFAULT_FAST_MODEL_ID;
-  if (!asked && !isStaticPack(modelsDir, modelId)) return { setup: { unavailable: `no static model ${modelId} in ${modelsDir}` }, embedder: null };
+  // The default is a model to download: until it is there, the tier is off, not an error.
+  if (modelId === DEFAULT_FAST_MODEL_ID && !isStaticPack(modelsDir, modelId)) return { setup: { unavailable: `no static model ${modelId} in ${modelsDir}` }, embedder: null };
   const pack = await resolveStaticPack(modelsDir, modelId);
   const embedder = new StaticTierEmbedder(modelsDir, modelId);
   return { setup: { pack, embedder }, embedder };
@@ -98,9 +101,16 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
       embedPool = next;
       await previous?.close();
     };
+    const activateFast = async (id: string): Promise<void> => {
+      const next = await openFastTier(modelsDir, id);
+      await engine.useFastEmbedding(next.setup);
+      const previous = fastPool;
+      fastPool = next.embedder;
+      await previous?.close();
+    };
     return {
       engine,
-      model: { modelsDir, modelId, activate },
+      model: { modelsDir, modelId, activate, activateFast },
       close: async () => {
         engine.close();
         await Promise.all([chunkPool.close(), embedPool?.close(), fastPool?.close()]);

@@ -1,6 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_MODEL_ID } from '../core/embedding/model-pack.js';
+import { DEFAULT_FAST_MODEL_ID, DEFAULT_MODEL_ID } from '../core/embedding/model-pack.js';
 import { methods, type AlertRule, type Settings } from '../shared/contract.js';
 
 const settingsSchema = methods.settings.output;
@@ -44,7 +44,8 @@ export class SettingsStore {
 
   defaults(): Settings {
     return {
-      budget: 'economy', editorCommand: defaultEditorCommand(), keepRunningInTray: true, ignoreRules: [], modelId: DEFAULT_MODEL_ID, alertRules: DEFAULT_ALERT_RULES,
+      budget: 'economy', editorCommand: defaultEditorCommand(), keepRunningInTray: true, ignoreRules: [], modelId: DEFAULT_MODEL_ID,
+      fastModelId: DEFAULT_FAST_MODEL_ID, embedEverything: false, alertRules: DEFAULT_ALERT_RULES,
     };
   }
 

@@ -335,6 +335,10 @@ const settings = z.object({
   ignoreRules: z.array(z.string().max(1000)).max(1000),
   /** The embedding model (a folder in the models folder); `--model` or QUARRY_MODEL override it at start. */
   modelId: z.string().min(1).max(200).regex(MODEL_ID_PATTERN, 'a model folder name'),
+  /** The fast tier's static model (a folder in the models folder), or 'none'; `--fast-model` or QUARRY_FAST_MODEL override it at start. */
+  fastModelId: z.string().min(1).max(200).regex(MODEL_ID_PATTERN, 'a model folder name'),
+  /** The transformer tier embeds vendored, generated and fixture files too, instead of leaving them to the fast tier. */
+  embedEverything: z.boolean(),
   /** Threshold rules over Quarry's own metrics; a firing one shows in the window and the tray. */
   alertRules: z.array(alertRule).max(50).refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, 'alert rule ids must be unique'),
 });
@@ -357,6 +361,8 @@ const models = z.object({
   /** The model embedding now; null when semantic search is off. */
   active: z.string().nullable(),
   installed: z.array(z.object({ modelId: z.string(), dims: count, dtype: z.string() })),
+  /** The fast tier: its static model in use (null: off) and the static models installed. */
+  fast: z.object({ active: z.string().nullable(), installed: z.array(z.object({ modelId: z.string(), dims: count, dtype: z.string() })) }),
 });
 export type Models = z.infer<typeof models>;
 

@@ -1,4 +1,4 @@
-import { promises as fs, existsSync } from 'node:fs';
+import { promises as fs, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { QuarryError } from '../../shared/errors.js';
 import { MODEL_ID_PATTERN } from '../../shared/types.js';
@@ -61,6 +61,13 @@ const STORAGE_DTYPE: Partial<Record<SafetensorsTensor['dtype'], StaticDtype>> = 
 /** True when `modelsDir/modelId` has the files of a static pack (and so is not a transformers.js pack). */
 export function isStaticPack(modelsDir: string, modelId: string): boolean {
   return MODEL_ID_PATTERN.test(modelId) && STATIC_PACK_FILES.every((f) => existsSync(path.join(modelsDir, modelId, f)));
+}
+
+/** The static packs complete in the models folder, each with its config and matrix header read. */
+export async function installedStaticPacks(modelsDir: string): Promise<StaticPack[]> {
+  const ids = existsSync(modelsDir) ? readdirSync(modelsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
+  const packs = await Promise.all(ids.filter((id) => isStaticPack(modelsDir, id)).map((id) => resolveStaticPack(modelsDir, id).catch(() => null)));
+  return packs.filter((pack): pack is StaticPack => pack !== null).sort((a, b) => a.modelId.localeCompare(b.modelId));
 }
 
 /**

@@ -68,6 +68,8 @@ async function becomeOwner(options: HostOptions, dataDir: string): Promise<Engin
   const opened = await openEngine({
     ignoreRules: settings.ignoreRules,
     modelId: settings.modelId,
+    fastModelId: settings.fastModelId,
+    embedEverything: settings.embedEverything,
     budget: settings.budget,
     // The app indexes from its start. A background engine or browser mode is mostly started to
     // answer a command: its chunk workers start with the first task, not beside the store's open

@@ -1,6 +1,7 @@
 import type { Engine } from '../../core/engine.js';
 import { downloadModel, type ModelSource } from '../../core/embedding/model-download.js';
 import { installedModels } from '../../core/embedding/model-pack.js';
+import { installedStaticPacks } from '../../core/embedding/static-pack.js';
 import type { ModelDownload, Models, QuarryApi } from '../../shared/contract.js';
 import { QuarryError } from '../../shared/errors.js';
 import type { ModelControl } from '../compose.js';
@@ -47,9 +48,11 @@ export class EmbeddingModels implements Pick<QuarryApi, 'downloadModel' | 'cance
 
   async models(): Promise<Models> {
     const active = this.engine.activeModel();
-    if (!this.installer) return { modelsDir: null, active, installed: [] };
+    const fastActive = this.engine.activeFastModel();
+    if (!this.installer) return { modelsDir: null, active, installed: [], fast: { active: fastActive, installed: [] } };
     const installed = installedModels(this.installer.modelsDir).map(({ modelId, dims, dtype }) => ({ modelId, dims, dtype }));
-    return { modelsDir: this.installer.modelsDir, active, installed };
+    const fast = (await installedStaticPacks(this.installer.modelsDir)).map(({ modelId, dims, dtype }) => ({ modelId, dims, dtype }));
+    return { modelsDir: this.installer.modelsDir, active, installed, fast: { active: fastActive, installed: fast } };
   }
 
   /** Loads an installed model in place of the one in use. */
@@ -57,6 +60,19 @@ export class EmbeddingModels implements Pick<QuarryApi, 'downloadModel' | 'cance
     if (!this.installer) throw new QuarryError('UNSUPPORTED', 'This Quarry cannot switch models');
     await this.installer.activate(modelId);
     await this.embedEveryFolder();
+  }
+
+  /** Loads an installed static model as the fast tier, or turns the tier off ('none'); folders get its vectors. */
+  async switchFastTo(modelId: string): Promise<void> {
+    if (!this.installer) throw new QuarryError('UNSUPPORTED', 'This Quarry cannot switch models');
+    await this.installer.activateFast(modelId);
+    if (modelId !== 'none') await this.embedEveryFolder();
+  }
+
+  /** The transformer tier embeds every file from now on, or leaves vendored, generated and fixture files to the fast tier. */
+  async setEmbedEverything(everything: boolean): Promise<void> {
+    this.engine.setEmbedEverything(everything);
+    if (everything) await this.embedEveryFolder();
   }
 
   private async installModel(installer: ModelInstaller, signal: AbortSignal): Promise<void> {

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Settings } from '../../shared/contract';
 import type { StatusReport } from '../../shared/types';
 import { api, errorMessage } from '../api';
+import { FastTier } from './FastTier';
 import { ModelChoice } from './ModelChoice';
 import { ModelDownload } from './ModelDownload';
 
@@ -48,6 +49,12 @@ export function SettingsPage({ status, reloadStatus, notify }: { status: StatusR
           </>
         )}
         <ModelChoice onChanged={reloadStatus} notify={notify} />
+        <FastTier settings={settings} onChanged={reloadStatus} notify={notify} />
+        {status && Object.keys(status.embeddingLeftOut).length > 0 && (
+          <p className="muted" aria-label="Left to the fast tier">
+            Left to {status.fastModel ? 'the fast tier' : 'lexical search'}: {Object.entries(status.embeddingLeftOut).map(([reason, n]) => `${reason} ${n}`).join(', ')} chunks.
+          </p>
+        )}
         <label>
           <input type="radio" name="budget" checked={settings.budget === 'economy'} onChange={() => change({ budget: 'economy' })} /> Economy: leave the machine usable
         </label>
