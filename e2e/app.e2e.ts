@@ -294,6 +294,13 @@ test('switches the embedding model in Settings, and semantic search goes on with
     await expect(page.getByRole('list', { name: 'Results' }).getByRole('listitem').first()).toBeVisible({ timeout: 2000 });
   }).toPass({ timeout: 30_000 });
   await expect(page.locator('.search-meta')).toContainText('semantic');
+
+  // The fast tier: a static model covers the folders, and Settings says what the transformer leaves to it.
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.getByLabel('Fast tier model').selectOption('potion-code-random');
+  await expect(page.getByRole('status')).toContainText('Folders are being covered by potion-code-random');
+  await expect(page.getByLabel('Fast tier model')).toHaveValue('potion-code-random');
+  await expect(page.getByLabel('Embed every file with the transformer')).not.toBeChecked();
 });
 
 test('the history outlives a restart of the engine: the trends of the last session are still drawn', async () => {
