@@ -301,6 +301,8 @@ test('switches the embedding model in Settings, and semantic search goes on with
   await expect(page.getByRole('status')).toContainText('Folders are being covered by potion-code-random');
   await expect(page.getByLabel('Fast tier model')).toHaveValue('potion-code-random');
   await expect(page.getByLabel('Embed every file with the transformer')).not.toBeChecked();
+  await page.getByRole('button', { name: 'Folders', exact: true }).click();
+  await expect(page.getByLabel('sample coverage per tier')).toHaveText(/^fast 100% · transformer 100%$/, { timeout: 30_000 });
 });
 
 test('the history outlives a restart of the engine: the trends of the last session are still drawn', async () => {

@@ -78,7 +78,12 @@ function FolderRow({ folder, job, progress, act }: { folder: FolderStatus; job: 
         <span>{folder.files.toLocaleString()} files</span>
         <span>{folder.chunks.toLocaleString()} chunks</span>
         <span>{formatBytes(folder.sourceBytes)}</span>
-        <span title="chunks with a vector for the current model">embedded {formatPercent(folder.embeddingCoverage)}</span>
+        <span title="chunks with a vector of a model in use">embedded {formatPercent(folder.embeddingCoverage)}</span>
+        {folder.tiers.length > 1 && (
+          <span className="muted" aria-label={`${folder.name} coverage per tier`}>
+            {folder.tiers.map((t) => `${t.tier === 'fast' ? 'fast' : 'transformer'} ${formatPercent(folder.chunks === 0 ? 1 : t.embedded / folder.chunks)}`).join(' · ')}
+          </span>
+        )}
         <button className="link" onClick={toggleSkipped} aria-expanded={skipped !== null}>{folder.skipped} skipped</button>
         {job?.error && <span className="error-text">{job.error}</span>}
       </div>
