@@ -30,6 +30,7 @@ describe('two embedding tiers: a static model first, the transformer behind it',
   it('embeds a folder with the fast tier first, then the transformer, keeping each tier\'s vectors under its model', async () => {
     const { full, fast } = await tiers();
     const engine = await Engine.open({ dataDir: path.join(work, 'both'), processor: await InProcessFileProcessor.create(), embedding: full, fastEmbedding: fast });
+    let semantic;
     try {
       const folder = await engine.addFolder(await copySampleRepo(path.join(work, 'repo')));
       const embedding: IndexProgress[] = [];
@@ -55,21 +56,20 @@ describe('two embedding tiers: a static model first, the transformer behind it',
       const again = await drain(engine.index(folder));
       assert.equal(again.embeddingsComputed, 0, 'nothing is embedded twice');
 
-      const semantic = await engine.search('checksum of a buffer', { mode: 'semantic' });
+      semantic = await engine.search('checksum of a buffer', { mode: 'semantic' });
       assert.ok(semantic.hits.length > 0);
       assert.ok(semantic.profile.counts.vectorsCompared! >= 2 * repo.chunks - 2, 'both tiers ranked');
-      engine.close();
-      // Every text has the transformer's vector, so each chunk is judged by it alone: the ranking
-      // is the transformer tier's own.
-      const alone = await Engine.open({ dataDir: path.join(work, 'both'), processor: await InProcessFileProcessor.create(), embedding: full });
-      try {
-        const transformer = await alone.search('checksum of a buffer', { mode: 'semantic' });
-        assert.deepEqual(semantic.hits.map((hit) => [hit.path, hit.startLine]), transformer.hits.map((hit) => [hit.path, hit.startLine]));
-      } finally {
-        alone.close();
-      }
     } finally {
       engine.close();
+    }
+    // Every text has the transformer's vector, so each chunk is judged by it alone: the ranking
+    // is the transformer tier's own.
+    const alone = await Engine.open({ dataDir: path.join(work, 'both'), processor: await InProcessFileProcessor.create(), embedding: full });
+    try {
+      const transformer = await alone.search('checksum of a buffer', { mode: 'semantic' });
+      assert.deepEqual(semantic.hits.map((hit) => [hit.path, hit.startLine]), transformer.hits.map((hit) => [hit.path, hit.startLine]));
+    } finally {
+      alone.close();
     }
   });
 

@@ -59,7 +59,7 @@ async function openFastTier(modelsDir: string, asked: string | undefined): Promi
   // The default is a model to download: until it is there, the tier is off, not an error.
   if (modelId === DEFAULT_FAST_MODEL_ID && !isStaticPack(modelsDir, modelId)) return { setup: { unavailable: `no static model ${modelId} in ${modelsDir}` }, embedder: null };
   const pack = await resolveStaticPack(modelsDir, modelId);
-  const embedder = new StaticTierEmbedder(modelsDir, modelId);
+  const embedder = new StaticTierEmbedder(pack);
   return { setup: { pack, embedder }, embedder };
 }
 

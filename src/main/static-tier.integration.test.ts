@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import { StaticEmbedder } from '../core/embedding/static-embedder.js';
+import { resolveStaticPack } from '../core/embedding/static-pack.js';
 import { StaticTierEmbedder } from './static-tier.js';
 
 describe('StaticTierEmbedder', () => {
   it('gives the pack\'s vectors for a query and across a long pass handed to its workers', async () => {
-    const tier = new StaticTierEmbedder(TEST_MODELS_DIR, 'potion-code-random');
+    const tier = new StaticTierEmbedder(await resolveStaticPack(TEST_MODELS_DIR, 'potion-code-random'));
     const reference = await StaticEmbedder.create(TEST_MODELS_DIR, 'potion-code-random');
     try {
       const query = ['retry with exponential backoff'];

@@ -1,5 +1,6 @@
 import type { Embedder } from '../core/embedding/embedder.js';
-import { StaticEmbedder } from '../core/embedding/static-embedder.js';
+import { StaticEmbedder, staticInfo } from '../core/embedding/static-embedder.js';
+import type { StaticPack } from '../core/embedding/static-pack.js';
 import type { EmbedderInfo } from '../shared/types.js';
 import { EmbedPool } from './embed-pool.js';
 
@@ -22,14 +23,15 @@ export class StaticTierEmbedder implements Embedder {
   private burstStart = 0;
   private lastEnd = -Infinity;
 
-  constructor(
-    private readonly modelsDir: string,
-    private readonly modelId: string,
-    private readonly pool: EmbedPool = new EmbedPool({ static: { modelsDir, modelId } }, 'full'),
-  ) {}
+  private readonly pool: EmbedPool;
 
-  info(): Promise<EmbedderInfo> {
-    return this.inProcess().then((embedder) => embedder.info());
+  constructor(private readonly pack: StaticPack) {
+    this.pool = new EmbedPool({ static: { modelsDir: pack.modelsDir, modelId: pack.modelId } }, 'full');
+  }
+
+  /** From the pack's config and header: status asks without loading the matrix. */
+  async info(): Promise<EmbedderInfo> {
+    return staticInfo(this.pack);
   }
 
   /** Loads the pack in this process (about a tenth of a second); the workers start only for long work. */
@@ -62,7 +64,7 @@ export class StaticTierEmbedder implements Embedder {
   }
 
   private inProcess(): Promise<StaticEmbedder> {
-    this.local ??= StaticEmbedder.create(this.modelsDir, this.modelId);
+    this.local ??= StaticEmbedder.create(this.pack.modelsDir, this.pack.modelId);
     return this.local;
   }
 }

@@ -31,6 +31,11 @@ const ABORT_CHECK_EVERY = 64;
  * and it holds a second copy of the matrix in the session. Tokenizing is about two thirds of the
  * time on either route.
  */
+/** What a static pack's embedder reports: known from its config and matrix header, no load needed. */
+export function staticInfo(pack: StaticPack): EmbedderInfo {
+  return { modelId: pack.modelId, dims: pack.dims, dtype: pack.dtype, device: 'cpu', fallbackReason: null };
+}
+
 export class StaticEmbedder implements Embedder {
   private constructor(
     private readonly loaded: LoadedStaticPack,
@@ -58,8 +63,7 @@ export class StaticEmbedder implements Embedder {
     const model = tokenizerJson.model as { unk_token?: unknown; vocab?: unknown };
     const vocabulary = tokenizer.get_vocab();
     const unknownId = typeof model.unk_token === 'string' ? (vocabulary.get(model.unk_token) ?? null) : null;
-    const details: EmbedderInfo = { modelId: pack.modelId, dims: pack.dims, dtype: pack.dtype, device: 'cpu', fallbackReason: null };
-    return new StaticEmbedder(loaded, tokenizer, unknownId, STATIC_MAX_TOKENS * medianLength(vocabulary), details);
+    return new StaticEmbedder(loaded, tokenizer, unknownId, STATIC_MAX_TOKENS * medianLength(vocabulary), staticInfo(pack));
   }
 
   get pack(): StaticPack {

@@ -35,6 +35,8 @@ export interface SearchRequest {
  */
 const CURSOR_GRACE_MS = 10 * 60_000;
 const CURSOR_GRACE_GENERATIONS = 8;
+/** How often, at most, an unchanged index's old rankings are checked against the clock. */
+const DROP_CHECK_MS = 60_000;
 
 /** One search's ranked hits at one index generation, from which pages are sliced. */
 interface ResultSet {
@@ -145,7 +147,11 @@ export class Searcher {
    */
   private dropOldGenerations(): void {
     const current = this.store.generation;
-    const cutoff = Date.now() - CURSOR_GRACE_MS;
+    const now = Date.now();
+    // On the search path: look again only when the index moved on, or once a minute for the clock.
+    if (current === this.lastDrop.generation && now - this.lastDrop.at < DROP_CHECK_MS) return;
+    this.lastDrop = { generation: current, at: now };
+    const cutoff = now - CURSOR_GRACE_MS;
     this.results.invalidate('generation', (key, at) => {
       const generation = Number(key.slice(0, key.indexOf('\0')));
       return generation !== current && (at < cutoff || current - generation > CURSOR_GRACE_GENERATIONS);
@@ -335,6 +341,8 @@ export class Searcher {
     vector.catch(() => this.queryVectors.delete(key));
     return vector;
   }
+
+  private lastDrop = { generation: -1, at: 0 };
 
   private coverageCache: { generation: number; modelKeys: string; value: FolderEmbedding[] } | null = null;
 
