@@ -227,7 +227,9 @@ test('trends draw search times, throughput, cache hit rates and memory from the 
   for (const title of ['Search time p95 by mode', 'Search time p50 by mode', 'Indexing throughput by stage', 'Cache hit rate', 'Memory']) {
     await expect(figure(title)).toBeVisible({ timeout: 15_000 });
   }
-  // Memory has a value in every sample: once there are two, its line is drawn.
+  // Memory has a value in every sample: once two samples fall in different steps, its line is drawn.
+  // The 15-minute range steps by the sampler's own 5 s; the hour's 20 s steps could hold the first samples in one point.
+  await page.getByRole('radio', { name: '15 min' }).check();
   await expect(figure('Memory').locator('path.recharts-line-curve').first()).toHaveAttribute('d', /^M[\d.,-]+[LC]/, { timeout: 15_000 });
   await expect(figure('Search time p95 by mode').locator('.recharts-legend-item')).toContainText(['lexical (ms)']);
   // The folders indexed earlier are shaded as runs.
