@@ -10,9 +10,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveModelPack } from '../src/core/embedding/model-pack.js';
 import { Engine } from '../src/core/engine.js';
-import { evaluateMode, parseLabelledQueries, type LabelledQuery, type ModeQuality } from '../src/core/evaluation/labelled-queries.js';
+import { parseLabelledQueries } from '../src/core/evaluation/labelled-queries.js';
+import { evaluateSet } from '../src/core/evaluation/quality-report.js';
 import type { SearchMode } from '../src/shared/types.js';
 import { ChunkPool } from '../src/main/chunk-pool.js';
+import { formatEval } from '../src/main/cli-eval.js';
 import { EmbedPool } from '../src/main/embed-pool.js';
 import { resolveBenchModel } from './bench-models.js';
 
@@ -41,23 +43,9 @@ try {
   for (let step = await run.next(); !step.done; step = await run.next()) void step;
   console.error(`quality: ${fresh ? 'indexed and embedded' : 'brought up to date'} ${repo} with ${modelId} in ${Math.round((performance.now() - started) / 1000)} s (${dataDir})`);
   const search = (query: string, mode: SearchMode) => engine.search(query, { mode, fresh: true, limit: 10 });
-  const report: Record<string, Record<string, Omit<ModeQuality, 'ranks'>>> = {};
-  for (const kind of ['all', 'identifier', 'descriptive', 'mixed'] as const) {
-    const set: LabelledQuery[] = kind === 'all' ? queries : queries.filter((q) => q.kind === kind);
-    if (set.length === 0) continue;
-    report[kind] = {};
-    for (const mode of MODES) {
-      const { ranks, ...quality } = await evaluateMode(set, mode, search);
-      void ranks;
-      report[kind][mode] = quality;
-    }
-  }
-  const row = (kind: string, mode: string, q: Omit<ModeQuality, 'ranks'>) =>
-    `| ${kind} | ${mode} | ${q.queries} | ${q.mrr10.toFixed(3)} | ${q.recall1.toFixed(2)} | ${q.recall5.toFixed(2)} | ${q.recall10.toFixed(2)} | ${q.p50Ms.toFixed(1)} | ${q.p95Ms.toFixed(1)} |`;
-  console.log(`${path.basename(repo)}, ${queries.length} queries, model ${modelId}\n`);
-  console.log('| queries | mode | n | MRR@10 | R@1 | R@5 | R@10 | p50 ms | p95 ms |\n|---|---|---|---|---|---|---|---|---|');
-  for (const [kind, modes] of Object.entries(report)) for (const [mode, q] of Object.entries(modes)) console.log(row(kind, mode, q));
-  console.log(JSON.stringify({ repo: path.basename(repo), model: modelId, report }));
+  const report = await evaluateSet(path.basename(labelsArg), queries, MODES, search);
+  console.log(`${formatEval(report, null, path.basename(repo))}\n`);
+  console.log(JSON.stringify({ repo: path.basename(repo), model: modelId, report: report.modes }));
 } finally {
   engine.close();
   await embedder.close();

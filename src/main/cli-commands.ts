@@ -1,11 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { EventListener, EventName, QuarryApi } from '../shared/contract.js';
-import { isQuarryError } from '../shared/errors.js';
 import type { CacheStats, FolderInfo, SearchMode } from '../shared/types.js';
 import { formatBytes, formatDuration } from '../shared/format.js';
 import { formatCache, formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
+import { evalCommand, type EvalOptions } from './cli-eval.js';
 import { reportsCommand } from './cli-reports.js';
+import { UsageError } from './cli-usage.js';
 import { followRuns, requestIndexing } from './follow-runs.js';
 
 /** What the CLI's data commands run against: the engine's client, or a service in this process. */
@@ -17,9 +18,7 @@ export interface CliBackend {
   lost: Promise<never>;
 }
 
-export class UsageError extends Error {}
-
-export interface DataCommandOptions {
+export interface DataCommandOptions extends Omit<EvalOptions, 'json'> {
   /** `cache configure`: the new capacity, and time to live in seconds ('none': no limit). */
   maxEntries?: string | undefined;
   ttl?: string | undefined;
@@ -78,6 +77,8 @@ export async function runDataCommand(backend: CliBackend, command: string, args:
       if (result.cursor) console.error(`more: --cursor ${result.cursor}`);
       return 0;
     }
+    case 'eval':
+      return evalCommand(api, requireArg(args, 'eval <labels.jsonl>'), options);
     case 'cache':
       return cacheCommand(api, args, options);
     case 'reports':
@@ -219,8 +220,4 @@ function requireArg(args: string[], usage: string): string {
 
 function print(json: boolean, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value) : text);
-}
-
-export function isUsageError(error: unknown): boolean {
-  return error instanceof UsageError || (!isQuarryError(error) && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true);
 }

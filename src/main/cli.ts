@@ -5,7 +5,8 @@ import { DEFAULT_FAST_MODEL_ID, DEFAULT_MODEL_ID } from '../core/embedding/model
 import { isQuarryError, QuarryError } from '../shared/errors.js';
 import { formatBytes } from '../shared/format.js';
 import type { SearchMode } from '../shared/types.js';
-import { isUsageError, runDataCommand, UsageError } from './cli-commands.js';
+import { runDataCommand } from './cli-commands.js';
+import { isUsageError, UsageError } from './cli-usage.js';
 import type { DevicePreference, QuarryConfig } from './compose.js';
 import { defaultDataDir } from './data-dir.js';
 import type { ResourceBudget } from './embed-pool.js';
@@ -43,6 +44,13 @@ Commands:
   cache configure <name>    --max-entries N, --ttl SECS|none, while the engine runs
   cache warm                rank the week's most frequent queries into the result cache now (done at start too)
   cache gc [--dry-run]      delete the stored vectors no chunk uses, saying how many and the bytes freed
+  eval <labels.jsonl>       search quality on labelled queries ({"query", "relevant": [paths], "kind"} per line,
+                            paths relative to the folder): MRR@10, recall@1/5/10 and latency per mode and kind
+      --folder NAME|DIR     the indexed folder the set is about (needed when there are several)
+      --modes LIST          e.g. lexical,hybrid (default lexical, plus semantic and hybrid with a model)
+      --save FILE           write the report as JSON, to compare later runs against
+      --baseline FILE       compare with a saved report: what moved, and which queries got worse
+      --check               exit 1 when MRR@10 or recall@10 drops by more than --margin (default 0.05)
   reports [<name>]          index run reports, newest first: files by outcome, time and throughput per pass,
                             skipped files by reason, the slowest files (--limit N, default 20)
   stats                     the engine's metrics in Prometheus's text format (--json: prom-client's JSON);
@@ -80,7 +88,8 @@ Options:
   --json                    machine-readable output (JSON lines for search and skipped)
   -h, --help                this help`;
 
-const DATA_COMMANDS = new Set(['add', 'remove', 'folders', 'index', 'search', 'status', 'skipped', 'stats', 'cache', 'reports']);
+const DATA_COMMANDS = new Set(['add', 'remove', 'folders', 'index', 'search', 'status', 'skipped', 'stats', 'cache', 'reports', 'eval']);
+const DEFAULT_EVAL_MARGIN = 0.05;
 /** The flags that configure an engine, passed on to the one a command starts. */
 const ENGINE_FLAGS = ['models-dir', 'model', 'fast-model', 'embed-all', 'device', 'budget', 'max-file-size', 'idle-timeout'] as const;
 const DEFAULT_IDLE_SECONDS = 600;
@@ -118,6 +127,12 @@ function parse(argv: string[]) {
       endpoint: { type: 'string' },
       repo: { type: 'string' },
       port: { type: 'string' },
+      folder: { type: 'string' },
+      modes: { type: 'string' },
+      baseline: { type: 'string' },
+      check: { type: 'boolean', default: false },
+      margin: { type: 'string' },
+      save: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -167,6 +182,12 @@ async function main(argv: string[]): Promise<number> {
     watch: values.watch,
     maxEntries: values['max-entries'],
     ttl: values.ttl,
+    folder: values.folder,
+    modes: values.modes,
+    baseline: values.baseline,
+    check: values.check,
+    margin: parseMargin(values.margin),
+    save: values.save,
   };
   const config = engineConfig(dataDir, values);
   const backend = values['in-process'] ? await inProcessBackend(config, source, command === 'index') : await engineBackend(dataDir, values);
@@ -175,6 +196,13 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await backend.close();
   }
+}
+
+function parseMargin(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_EVAL_MARGIN;
+  const margin = Number(text);
+  if (!(margin >= 0 && margin < 1)) throw new UsageError('--margin needs a number from 0 to 1 (an absolute drop in MRR@10 or recall@10)');
+  return margin;
 }
 
 /** The engine's settings from the command line and environment (only what was given: the rest comes from Settings). */

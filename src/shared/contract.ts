@@ -419,6 +419,8 @@ export const methods = {
       mode: searchMode.optional(),
       limit: z.number().int().min(1).max(200).optional(),
       cursor: z.string().max(2000).optional(),
+      /** Rank anew instead of answering from the result cache, and leave the query out of the query log: for evaluations. */
+      fresh: z.boolean().optional(),
     }),
     searchResult,
   ),

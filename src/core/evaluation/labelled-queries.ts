@@ -28,9 +28,8 @@ export function parseLabelledQueries(text: string): LabelledQuery[] {
   });
 }
 
-/** How one mode did on a set (file level: the rank of the first hit whose file is relevant). */
-export interface ModeQuality {
-  mode: SearchMode;
+/** File-level quality of a list of answers, with latency. */
+export interface QualityFigures {
   queries: number;
   /** Mean reciprocal rank within the top 10. */
   mrr10: number;
@@ -39,8 +38,15 @@ export interface ModeQuality {
   recall10: number;
   p50Ms: number;
   p95Ms: number;
+}
+
+/** How one mode did on a set (file level: the rank of the first hit whose file is relevant). */
+export interface ModeQuality extends QualityFigures {
+  mode: SearchMode;
   /** Each query's first relevant rank (1-based), or null when none was in the top 10. */
   ranks: Array<number | null>;
+  /** Each query's search time in milliseconds. */
+  times: number[];
 }
 
 /** Runs every query in one mode through `search` and scores the answers. */
@@ -59,16 +65,20 @@ export async function evaluateMode(
     const at = files.findIndex((file) => relevant.has(file));
     ranks.push(at === -1 ? null : at + 1);
   }
-  const share = (test: (rank: number) => boolean) => ranks.filter((rank) => rank !== null && test(rank)).length / Math.max(1, ranks.length);
+  return { mode, ...summarize(ranks, times), ranks, times };
+}
+
+/** MRR@10 and recall from first relevant ranks (null: none in the top 10), with latency percentiles. */
+export function summarize(ranks: ReadonlyArray<number | null>, times: readonly number[]): QualityFigures {
+  const n = Math.max(1, ranks.length);
+  const share = (test: (rank: number) => boolean) => ranks.filter((rank) => rank !== null && test(rank)).length / n;
   return {
-    mode,
-    queries: queries.length,
-    mrr10: ranks.reduce<number>((sum, rank) => sum + (rank === null ? 0 : 1 / rank), 0) / Math.max(1, ranks.length),
+    queries: ranks.length,
+    mrr10: ranks.reduce<number>((sum, rank) => sum + (rank === null ? 0 : 1 / rank), 0) / n,
     recall1: share((rank) => rank === 1),
     recall5: share((rank) => rank <= 5),
     recall10: share((rank) => rank <= 10),
     p50Ms: percentile(times, 50),
     p95Ms: percentile(times, 95),
-    ranks,
   };
 }

@@ -3,18 +3,21 @@ import type { SearchHit } from '../../shared/types.js';
 import { isAuxiliaryPath } from '../files/auxiliary-path.js';
 import { MAX_GROUPS, type QueryTerm } from '../lexical/postings-index.js';
 import { distinctTerms, termHash } from '../lexical/tokenize.js';
+import { analyzeWords, looksLikeIdentifier, type WordAnalysis } from '../query/analyze.js';
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { fileMatcher, filterClause, wantsAuxiliaryFiles } from './filters.js';
 import { chunkMeta, CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
 import type { StageCounts } from './profile.js';
-import { escapeRegex, needleMatcher } from './snippet.js';
+import { escapeRegex, termMatcher } from './snippet.js';
 
 /** Chunks ranked by BM25 that the boosts may reorder. */
 const CANDIDATES = 300;
 /** Of those, the best this many (after boosts) have their text read for the exact-case check. */
 const TEXT_CANDIDATES = 60;
 const PART_WEIGHT = 0.4;
+/** The boost for a definition whose name is a plain word of a descriptive question. */
+const DESCRIPTIVE_SYMBOL_BOOST = 1.2;
 
 const DEFINITION_KINDS = new Set(['function', 'class', 'method']);
 const IDENTIFIER = /[\p{L}\p{N}_$]+(?:-[\p{L}\p{N}_$]+)*/gu;
@@ -32,7 +35,7 @@ export async function rankedHits(store: Store, ranked: readonly RankedChunk[], q
   const scores = new Map(ranked.map((r) => [r.row.chunk_id, r.score]));
   const folded = foldByFile(ranked.map((r) => r.row), limit);
   const texts = await chunkTexts(store, folded.filter(({ row }) => row.text === undefined).map(({ row }) => row.chunk_id));
-  const matcher = needleMatcher([...query.words.flatMap((w) => [w, ...distinctTerms(w)]), ...query.phrases]);
+  const matcher = termMatcher(wordsOf(query).content.flatMap((w) => [w, ...distinctTerms(w)]), query.phrases);
   return folded.map(({ row, more }) => ({
     ...toHit({ ...row, text: row.text ?? texts.get(row.chunk_id) ?? '' }, scores.get(row.chunk_id)!, more, matcher),
     symbol: matchedSymbol(row, query) ?? row.symbol,
@@ -59,7 +62,7 @@ export async function rankLexical(
     return listed;
   }
 
-  const groups = query.words.length + query.phrases.length;
+  const groups = wordsOf(query).content.length + query.phrases.length;
   const tally = { scored: 0 };
   const ranked = store.postings.score(terms, groups, { allowed: admissible, limit: CANDIDATES, tally });
   counts.lexicalCandidates = tally.scored;
@@ -102,7 +105,7 @@ async function listMatching(store: Store, filters: Condition, phrases: Condition
 /** Whole identifiers weigh 1, their camelCase/snake_case parts less; one group per query word. */
 function queryTerms(query: ParsedQuery): QueryTerm[] {
   const terms: QueryTerm[] = [];
-  [...query.words, ...query.phrases].slice(0, MAX_GROUPS).forEach((text, group) => {
+  [...wordsOf(query).content, ...query.phrases].slice(0, MAX_GROUPS).forEach((text, group) => {
     const wholes = new Set((text.match(IDENTIFIER) ?? []).map((w) => w.toLowerCase()));
     for (const term of distinctTerms(text)) {
       const whole = wholes.has(term);
@@ -165,11 +168,13 @@ export function phraseConditions(phrases: readonly string[]): Condition {
 }
 
 function boost(row: ChunkMeta, query: ParsedQuery): number {
-  const words = query.words.map((w) => w.toLowerCase());
+  const analysis = wordsOf(query);
+  const words = analysis.content.map((w) => w.toLowerCase());
   let factor = 1;
   const symbol = row.symbol?.toLowerCase() ?? '';
-  if (words.some((w) => w === symbol)) factor *= 2.5;
-  else if (matchedSymbol(row, query)) factor *= 1.8;
+  // A plain word of a question that happens to be a definition's name (`options`, `state`) names it far less surely than a typed identifier.
+  if (words.some((w) => w === symbol)) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 2.5;
+  else if (matchedSymbol(row, query)) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 1.8;
   if (DEFINITION_KINDS.has(row.kind)) factor *= 1.15;
   const base = row.path.slice(row.path.lastIndexOf('/') + 1).toLowerCase();
   const stem = base.includes('.') ? base.slice(0, base.indexOf('.')) : base;
@@ -181,6 +186,15 @@ function boost(row: ChunkMeta, query: ParsedQuery): number {
   return factor;
 }
 
+const analyses = new WeakMap<ParsedQuery, WordAnalysis>();
+
+/** The query's words sorted into those that carry it, worked out once per query. */
+function wordsOf(query: ParsedQuery): WordAnalysis {
+  let analysis = analyses.get(query);
+  if (!analysis) analyses.set(query, (analysis = analyzeWords(query.words)));
+  return analysis;
+}
+
 /** How directly the query names this chunk: 2 one of its definitions, 1 an identifier it uses, exactly as typed, else 0. */
 export function namingStrength(row: RankedChunk['row'], query: ParsedQuery): number {
   if (matchedSymbol(row, query) !== null) return 2;
@@ -189,13 +203,16 @@ export function namingStrength(row: RankedChunk['row'], query: ParsedQuery): num
 
 /** The identifier exactly as typed (case and all) is a strong sign of the thing meant. */
 function exactIdentifierBoost(text: string, query: ParsedQuery): number {
-  return query.words.some((w) => w.length >= 3 && /[\p{L}_$]/u.test(w) && containsIdentifier(text, w)) ? 1.3 : 1;
+  const { content } = wordsOf(query);
+  // A lone word is typed as a name; among several, only identifier-shaped words are (a prose word occurs everywhere).
+  const named = content.length === 1 ? content : content.filter(looksLikeIdentifier);
+  return named.some((w) => w.length >= 3 && /[\p{L}_$]/u.test(w) && containsIdentifier(text, w)) ? 1.3 : 1;
 }
 
 /** The chunk's definition the query names, so a hit reports the method asked for, not its class. */
 function matchedSymbol(row: ChunkMeta, query: ParsedQuery): string | null {
   if (row.symbols === '') return null;
-  const words = new Set(query.words.map((w) => w.toLowerCase()));
+  const words = new Set(wordsOf(query).content.map((w) => w.toLowerCase()));
   return row.symbols.split(' ').find((s) => words.has(s.toLowerCase())) ?? null;
 }
 

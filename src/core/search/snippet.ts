@@ -43,12 +43,55 @@ function clip(text: string, highlights: Array<[number, number]>, lineNumber: num
   };
 }
 
-/** Case-insensitive highlighting of any of `needles`, longest first. */
-export function needleMatcher(needles: readonly string[]): LineMatcher {
-  const unique = [...new Set(needles.filter((n) => n.length > 0).map((n) => n.toLowerCase()))].sort((a, b) => b.length - a.length);
-  if (unique.length === 0) return () => [];
-  const pattern = new RegExp(unique.map(escapeRegex).join('|'), 'gi');
-  return (line) => [...line.matchAll(pattern)].map((m): [number, number] => [m.index, m.index + m[0].length]);
+/**
+ * Highlights the query's terms where they stand as whole words or whole identifier parts
+ * (`pool` in `connPool` and `pool_size`, never in `spool`), and its phrases wherever they occur;
+ * case-insensitive, the longest match winning where two overlap.
+ */
+export function termMatcher(terms: readonly string[], phrases: readonly string[] = []): LineMatcher {
+  const patterns = [
+    ...unique(terms).map((t) => ({ regex: new RegExp(escapeRegex(t), 'gi'), whole: true })),
+    ...unique(phrases).map((p) => ({ regex: new RegExp(escapeRegex(p), 'gi'), whole: false })),
+  ];
+  if (patterns.length === 0) return () => [];
+  return (line) => {
+    const found: Array<[number, number]> = [];
+    for (const { regex, whole } of patterns) {
+      for (const m of line.matchAll(regex)) {
+        const end = m.index + m[0].length;
+        if (!whole || (partStartsAt(line, m.index) && partEndsAt(line, end))) found.push([m.index, end]);
+      }
+    }
+    found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+    const kept: Array<[number, number]> = [];
+    for (const range of found) if (kept.length === 0 || range[0] >= kept.at(-1)![1]) kept.push(range);
+    return kept;
+  };
+}
+
+function unique(needles: readonly string[]): string[] {
+  return [...new Set(needles.filter((n) => n.length > 0).map((n) => n.toLowerCase()))];
+}
+
+const LOWER = /\p{Ll}/u;
+const UPPER = /\p{Lu}/u;
+const DIGIT = /\p{N}/u;
+const ALNUM = /[\p{L}\p{N}]/u;
+
+/** Whether an identifier part can begin at `i`: after a non-word character, at a camelCase hump, or where letters meet digits. */
+function partStartsAt(line: string, i: number): boolean {
+  const before = line[i - 1];
+  const here = line[i]!;
+  if (before === undefined || !ALNUM.test(before)) return true;
+  if (UPPER.test(here)) return LOWER.test(before) || DIGIT.test(before) || (UPPER.test(before) && LOWER.test(line[i + 1] ?? ''));
+  return DIGIT.test(before) !== DIGIT.test(here);
+}
+
+/** Whether an identifier part can end at `end` (exclusive): the mirror of `partStartsAt`. */
+function partEndsAt(line: string, end: number): boolean {
+  const after = line[end];
+  if (after === undefined || !ALNUM.test(after)) return true;
+  return partStartsAt(line, end);
 }
 
 /** Highlights what a regular expression matches on the line. */

@@ -20,7 +20,8 @@ export class StreamingSearch implements Pick<QuarryApi, 'search'> {
       last = result;
     }
     if (!last) throw new Error('the search produced no result');
-    this.metrics.recordSearch(last, options.cursor === undefined ? { query, mode: options.mode } : null);
+    // Pages and evaluations are not queries a user typed: they stay out of the query log the result cache is warmed from.
+    this.metrics.recordSearch(last, options.cursor === undefined && !options.fresh ? { query, mode: options.mode } : null);
     // The user is looking in these folders: their queued work goes first.
     for (const folder of new Set(last.hits.map((hit) => hit.folder))) this.scheduler.prioritize(folder);
     return last;

@@ -1,0 +1,46 @@
+/**
+ * What the words of a query are: the ones that carry it (stop words dropped), which of those look
+ * like code (camelCase, snake_case, dotted, with digits or `$`) and which are prose, and whether
+ * the query as a whole describes behaviour in plain words rather than naming something.
+ */
+export interface WordAnalysis {
+  /** The words that take part in matching and highlighting, in query order. */
+  content: string[];
+  /** Content words shaped like identifiers. */
+  identifiers: string[];
+  /** A plain-language question: several content words, none shaped like an identifier. */
+  descriptive: boolean;
+}
+
+/**
+ * English function words and the question words of a search box. Words that are also common
+ * names in code (`get`, `set`, `new`, `only`, `before`, `no`, `all`) are deliberately left out.
+ */
+const STOP_WORDS = new Set([
+  'a', 'an', 'the', 'and', 'or', 'but', 'nor', 'of', 'to', 'in', 'on', 'at', 'by', 'for', 'from', 'with', 'into', 'onto', 'upon',
+  'as', 'is', 'are', 'was', 'were', 'be', 'been', 'being', 'am', 'do', 'does', 'did', 'done', 'doing', 'has', 'have', 'had',
+  'how', 'what', 'where', 'which', 'who', 'whom', 'whose', 'why', 'when', 'whether', 'that', 'this', 'these', 'those',
+  'it', 'its', 'it\'s', 'there', 'their', 'they', 'them', 'we', 'our', 'us', 'you', 'your', 'i', 'me', 'my', 'he', 'she', 'his', 'her',
+  'can', 'could', 'should', 'would', 'will', 'shall', 'may', 'might', 'must', 'so', 'such', 'than', 'too', 'very', 'just',
+  'about', 'also', 'any', 'some', 'if', 'then', 'thing', 'things', 'way', 'ways', 'code', 'happen', 'happens', 'gets', 'got',
+]);
+
+/** A descriptive query has at least this many content words. */
+const DESCRIPTIVE_WORDS = 3;
+
+export function isStopWord(word: string): boolean {
+  return STOP_WORDS.has(word.toLowerCase());
+}
+
+/** camelCase or PascalCase with an inner capital, snake_case, a dotted or `::` path, `$`, or letters with digits. */
+export function looksLikeIdentifier(word: string): boolean {
+  return /\p{Ll}\p{Lu}|\p{Lu}{2,}\p{Ll}|[_$]|\p{L}[.:]+\p{L}|\p{L}\d|\d\p{L}/u.test(word);
+}
+
+export function analyzeWords(words: readonly string[]): WordAnalysis {
+  const kept = words.filter((w) => !isStopWord(w));
+  // A query of stop words alone (`this`, `is`) means them.
+  const content = kept.length > 0 ? kept : [...words];
+  const identifiers = content.filter(looksLikeIdentifier);
+  return { content, identifiers, descriptive: identifiers.length === 0 && content.length >= DESCRIPTIVE_WORDS };
+}
