@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { tempDir, writeFile } from '../../test/support/fixtures.js';
 import { TEST_MODEL, TEST_MODELS_DIR } from '../../test/support/test-models.js';
 import { startModelHub, type ModelHub } from '../../test/support/model-hub.js';
-import type { ModelSource } from '../core/embedding/model-download.js';
+import { DEFAULT_FAST_MODEL_SOURCE, type ModelSource } from '../core/embedding/model-download.js';
+import { DEFAULT_FAST_MODEL_ID } from '../core/embedding/model-pack.js';
 import type { ModelDownload } from '../shared/contract.js';
 import { isQuarryError } from '../shared/errors.js';
 import { openEngine, type OpenedEngine } from './compose.js';
@@ -107,6 +108,57 @@ describe('QuarryService downloads the model and turns semantic search on without
     await assert.rejects(offline.downloadModel(), /Cannot reach/);
     assert.equal(events.at(-1)?.state, 'failed');
     assert.match(events.at(-1)?.error ?? '', /Cannot reach/);
+  });
+});
+
+describe('QuarryService downloads the fast tier\'s static model and covers every folder with it without a restart', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let hub: ModelHub;
+  let opened: OpenedEngine;
+  let service: QuarryService;
+  let settings: SettingsStore;
+  let close: () => Promise<void>;
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir());
+    // The fast tier's default repository, served beside a transformer from the same endpoint.
+    hub = await startModelHub(path.join(TEST_MODELS_DIR, TEST_MODEL), 'test-org/tiny', { moreRepos: { [DEFAULT_FAST_MODEL_SOURCE.repo]: path.join(TEST_MODELS_DIR, 'potion-code-random') } });
+    ({ opened, service, settings, close } = await serviceWithFolder(dir, { modelId: 'tiny' }, { endpoint: hub.endpoint, repo: 'test-org/tiny' }));
+  });
+  after(async () => {
+    await close();
+    await hub.close();
+    await cleanup();
+  });
+
+  it('cancels, resumes, turns the tier on (over an earlier "off") and embeds the folder with it', async () => {
+    await service.updateSettings({ fastModelId: 'none' });
+    const events: ModelDownload[] = [];
+    service.on('modelDownload', (e) => {
+      events.push(e);
+      if (e.state === 'downloading' && events.length === 1) void service.cancelModelDownload({ tier: 'fast' });
+    });
+    await assert.rejects(service.downloadModel({ tier: 'fast' }), (e: unknown) => isQuarryError(e) && e.code === 'CANCELLED');
+    assert.equal(events.at(-1)?.state, 'cancelled');
+    assert.ok(events.at(-1)!.bytes < events.at(-1)!.total, 'stopped part way');
+    assert.equal(opened.engine.activeFastModel(), null);
+
+    assert.equal(await service.downloadModel({ tier: 'fast' }), null);
+    assert.ok(events.every((e) => e.tier === 'fast' && e.modelId === DEFAULT_FAST_MODEL_ID), 'every event names the tier and its model');
+    assert.equal(events.at(-1)?.state, 'done');
+    assert.ok(hub.requests.some((r) => r.url === `/${DEFAULT_FAST_MODEL_SOURCE.repo}/resolve/main/model.safetensors`), 'from the default repository, at the configured endpoint');
+    assert.equal(opened.engine.activeFastModel(), DEFAULT_FAST_MODEL_ID);
+    assert.equal((await settings.read()).fastModelId, DEFAULT_FAST_MODEL_ID, 'the next start uses it too');
+    assert.deepEqual((await service.models()).fast.installed.map((m) => [m.modelId, m.dims]), [[DEFAULT_FAST_MODEL_ID, 256]]);
+
+    await service.idle();
+    const status = await service.status();
+    assert.equal(status.model, null, 'the transformer is still to download');
+    const folder = status.folders[0]!;
+    assert.deepEqual(folder.tiers, [{ tier: 'fast', modelId: DEFAULT_FAST_MODEL_ID, embedded: folder.chunks }]);
+    const result = await service.search({ requestId: 'r', query: 'retry with backoff', mode: 'semantic' });
+    assert.equal(result.hits[0]?.path, 'src/retry.ts');
   });
 });
 

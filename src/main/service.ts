@@ -55,7 +55,7 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     this.folderIndexing = new FolderIndexing(engine, scheduler, emit);
     this.streamingSearch = new StreamingSearch(engine, scheduler, this.metrics, emit);
     this.folderFiles = new FolderFiles(engine, settingsStore, desktop);
-    this.embeddingModels = new EmbeddingModels(engine, installer, this.folderIndexing, emit);
+    this.embeddingModels = new EmbeddingModels(engine, installer, this.folderIndexing, settingsStore, emit);
     this.serviceCaches = new ServiceCaches(engine, this.metrics, this.folderIndexing);
   }
 
@@ -177,12 +177,12 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     return next;
   }
 
-  downloadModel(): Promise<null> {
-    return this.embeddingModels.downloadModel();
+  downloadModel(input: MethodInput<'downloadModel'> = {}): Promise<null> {
+    return this.embeddingModels.downloadModel(input);
   }
 
-  cancelModelDownload(): Promise<null> {
-    return this.embeddingModels.cancelModelDownload();
+  cancelModelDownload(input: MethodInput<'cancelModelDownload'> = {}): Promise<null> {
+    return this.embeddingModels.cancelModelDownload(input);
   }
 
   models(): Promise<Models> {

@@ -344,8 +344,13 @@ const settings = z.object({
 });
 export type Settings = z.infer<typeof settings>;
 
+/** transformer: the embedding model (all-MiniLM-L6-v2 by default); fast: the fast tier's static model (potion-code-16M). */
+const modelTier = z.enum(['transformer', 'fast']);
+export type ModelTier = z.infer<typeof modelTier>;
+
 /** A model download under way, finished or failed (`modelDownload` events). */
 const modelDownload = z.object({
+  tier: modelTier,
   modelId: z.string(),
   state: z.enum(['downloading', 'done', 'failed', 'cancelled']),
   file: z.string().nullable(),
@@ -373,6 +378,8 @@ export type Capabilities = z.infer<typeof capabilities>;
 // Inputs. Strict objects: an unknown field is a client bug worth reporting, not ignoring.
 
 const none = z.strictObject({});
+/** Which tier's model a download call is about; the transformer's when left out. */
+const tierRef = z.strictObject({ tier: modelTier.optional() });
 const folderRef = z.strictObject({ folder: z.string().min(1).max(4096) });
 const optionalFolder = z.strictObject({ folder: z.string().min(1).max(4096).optional() });
 const fileRef = z.strictObject({
@@ -431,12 +438,13 @@ export const methods = {
   settings: method(none, settings),
   updateSettings: method(settings.partial().strict(), settings),
   /**
-   * Downloads the embedding model (resumable, verified), turns semantic search on with it and
-   * queues every folder for embeddings; `modelDownload` events report progress.
+   * Downloads a tier's model (resumable, verified), turns that tier on with it and queues every
+   * folder for its embeddings; `modelDownload` events report progress. The fast tier's choice is
+   * saved in the settings (`fastModelId`), so it holds from the next start too.
    */
-  downloadModel: method(none, z.null()),
-  /** Stops a model download under way (the next one continues where it stopped); nothing if none is. */
-  cancelModelDownload: method(none, z.null()),
+  downloadModel: method(tierRef, z.null()),
+  /** Stops a tier's model download under way (the next one continues where it stopped); nothing if none is. */
+  cancelModelDownload: method(tierRef, z.null()),
   /** The installed models and the one in use; `updateSettings({ modelId })` switches, and every folder is embedded with it. */
   models: method(none, models),
   /** Every alert rule with its state now. */

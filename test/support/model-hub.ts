@@ -11,6 +11,11 @@ export interface HubFaults {
   corrupt?: string;
 }
 
+export interface HubOptions extends HubFaults {
+  /** Further repositories served beside the first, repo name to model folder (the fast tier's static pack beside a model). */
+  moreRepos?: Record<string, string>;
+}
+
 export interface ModelHub {
   endpoint: string;
   /** Every request's path and Range header, in order. */
@@ -28,19 +33,24 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 }
 
 /**
- * A loopback stand-in for a Hugging Face style hub serving one model folder: the file listing
- * (git blob ids, LFS sha256 for .onnx files) and files with Range support, with optional faults.
+ * A loopback stand-in for a Hugging Face style hub serving a model folder per repository: the file
+ * listing (git blob ids, LFS sha256 for .onnx and .safetensors files) and files with Range support,
+ * with optional faults.
  */
-export async function startModelHub(modelDir: string, repo: string, faults: HubFaults = {}): Promise<ModelHub> {
-  const files = await listFiles(modelDir);
+export async function startModelHub(modelDir: string, repo: string, options: HubOptions = {}): Promise<ModelHub> {
+  const repos = new Map<string, { modelDir: string; files: string[] }>();
+  for (const [name, dir] of Object.entries({ [repo]: modelDir, ...options.moreRepos })) repos.set(name, { modelDir: dir, files: await listFiles(dir) });
   const requests: ModelHub['requests'] = [];
-  let cut = faults.cutAfter;
+  let cut = options.cutAfter;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://127.0.0.1');
     requests.push({ url: url.pathname, range: req.headers.range });
-    if (url.pathname === `/api/models/${repo}/tree/main`) {
-      const listing = files.map((file) => {
-        const data = readFileSync(path.join(modelDir, file));
+    const listed = /^\/api\/models\/(.+)\/tree\/main$/.exec(url.pathname);
+    const fetched = /^\/(.+?\/.+?)\/resolve\/main\/(.+)$/.exec(url.pathname);
+    const served = repos.get((listed ?? fetched)?.[1] ?? '');
+    if (served && listed) {
+      const listing = served.files.map((file) => {
+        const data = readFileSync(path.join(served.modelDir, file));
         const oid = createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
         const lfs = file.endsWith('.onnx') || file.endsWith('.safetensors') ? { oid: createHash('sha256').update(data).digest('hex'), size: data.length } : undefined;
         return { type: 'file', path: file, size: lfs ? 134 : data.length, oid, ...(lfs ? { lfs } : {}) };
@@ -48,14 +58,13 @@ export async function startModelHub(modelDir: string, repo: string, faults: HubF
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(listing));
       return;
     }
-    const prefix = `/${repo}/resolve/main/`;
-    const file = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : null;
-    if (!file || !files.includes(file)) {
+    const file = fetched?.[2];
+    if (!served || !file || !served.files.includes(file)) {
       res.writeHead(404).end();
       return;
     }
-    let data = readFileSync(path.join(modelDir, file));
-    if (faults.corrupt === file) {
+    let data = readFileSync(path.join(served.modelDir, file));
+    if (options.corrupt === file) {
       data = Buffer.from(data);
       data[0] = data[0]! ^ 0xff;
     }

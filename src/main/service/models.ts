@@ -1,48 +1,64 @@
 import type { Engine } from '../../core/engine.js';
-import { downloadModel, type ModelSource } from '../../core/embedding/model-download.js';
-import { installedModels } from '../../core/embedding/model-pack.js';
+import { DEFAULT_FAST_MODEL_SOURCE, downloadModel, type ModelSource, type PackLayout } from '../../core/embedding/model-download.js';
+import { DEFAULT_FAST_MODEL_ID, installedModels } from '../../core/embedding/model-pack.js';
 import { installedStaticPacks } from '../../core/embedding/static-pack.js';
-import type { ModelDownload, Models, QuarryApi } from '../../shared/contract.js';
+import type { MethodInput, ModelDownload, Models, ModelTier, QuarryApi } from '../../shared/contract.js';
 import { QuarryError } from '../../shared/errors.js';
 import type { ModelControl } from '../compose.js';
+import type { SettingsStore } from '../settings-store.js';
 import type { Emit } from './events.js';
 import type { FolderIndexing } from './indexing.js';
 
-/** The models folder and the switch between its models (see compose), and where the configured model downloads from. */
+/**
+ * The models folder and the switch between its models (see compose), and where the configured
+ * model downloads from; the fast tier's static model comes from the same endpoint.
+ */
 export type ModelInstaller = ModelControl & { source: ModelSource };
+
+/** What a tier's download fetches, in which layout, and how the model is put to use once it is in place. */
+interface TierDownload {
+  modelId: string;
+  source: ModelSource;
+  layout: PackLayout;
+  activate(): Promise<void>;
+}
 
 /** Progress events per second during a model download, at most. */
 const DOWNLOAD_EVENTS_PER_SECOND = 10;
 
-/** Downloads, lists and switches the embedding model; a new model in use queues every folder for its embeddings. */
+/** Downloads, lists and switches the embedding models of both tiers; a new model in use queues every folder for its embeddings. */
 export class EmbeddingModels implements Pick<QuarryApi, 'downloadModel' | 'cancelModelDownload' | 'models'> {
-  private downloading: { done: Promise<void>; abort: AbortController } | null = null;
+  /** One download per tier at a time: the fast tier's need not wait behind the transformer's. */
+  private readonly downloading = new Map<ModelTier, { done: Promise<void>; abort: AbortController }>();
 
   constructor(
     private readonly engine: Engine,
     private readonly installer: ModelInstaller | null,
     private readonly indexing: Pick<FolderIndexing, 'enqueueEveryFolder'>,
+    private readonly settings: Pick<SettingsStore, 'update'>,
     private readonly emit: Emit,
   ) {}
 
   /** Whether a model download is under way. */
   isDownloading(): boolean {
-    return this.downloading !== null;
+    return this.downloading.size > 0;
   }
 
-  async downloadModel(): Promise<null> {
+  async downloadModel({ tier = 'transformer' }: MethodInput<'downloadModel'>): Promise<null> {
     if (!this.installer) throw new QuarryError('UNSUPPORTED', 'This Quarry has no model source to download from');
-    // A second request joins the download under way.
-    if (!this.downloading) {
+    // A second request for the tier joins the download under way.
+    let running = this.downloading.get(tier);
+    if (!running) {
       const abort = new AbortController();
-      this.downloading = { abort, done: this.installModel(this.installer, abort.signal).finally(() => (this.downloading = null)) };
+      running = { abort, done: this.installModel(this.installer, tier, abort.signal).finally(() => this.downloading.delete(tier)) };
+      this.downloading.set(tier, running);
     }
-    await this.downloading.done;
+    await running.done;
     return null;
   }
 
-  async cancelModelDownload(): Promise<null> {
-    this.downloading?.abort.abort();
+  async cancelModelDownload({ tier = 'transformer' }: MethodInput<'cancelModelDownload'>): Promise<null> {
+    this.downloading.get(tier)?.abort.abort();
     return null;
   }
 
@@ -75,13 +91,36 @@ export class EmbeddingModels implements Pick<QuarryApi, 'downloadModel' | 'cance
     if (everything) await this.embedEveryFolder();
   }
 
-  private async installModel(installer: ModelInstaller, signal: AbortSignal): Promise<void> {
+  /**
+   * The transformer tier fetches the configured model. The fast tier fetches the default static
+   * model, turns the tier on with it and saves that choice, even over an earlier 'off': asking
+   * for the download is asking for the tier.
+   */
+  private tierDownload(installer: ModelInstaller, tier: ModelTier): TierDownload {
+    if (tier === 'transformer') {
+      return { modelId: installer.modelId, source: installer.source, layout: 'transformers', activate: () => installer.activate(installer.modelId) };
+    }
+    const modelId = DEFAULT_FAST_MODEL_ID;
+    return {
+      modelId,
+      source: { endpoint: installer.source.endpoint, repo: DEFAULT_FAST_MODEL_SOURCE.repo },
+      layout: 'static',
+      activate: async () => {
+        await installer.activateFast(modelId);
+        await this.settings.update({ fastModelId: modelId });
+      },
+    };
+  }
+
+  private async installModel(installer: ModelInstaller, tier: ModelTier, signal: AbortSignal): Promise<void> {
+    const download = this.tierDownload(installer, tier);
+    const { modelId } = download;
     const report = (state: ModelDownload['state'], p: { file: string | null; bytes: number; total: number }, error: string | null = null): void => {
-      this.emit('modelDownload', { modelId: installer.modelId, state, file: p.file, bytes: p.bytes, total: p.total, error });
+      this.emit('modelDownload', { tier, modelId, state, file: p.file, bytes: p.bytes, total: p.total, error });
     };
     let last = { file: null as string | null, bytes: 0, total: 0 };
     try {
-      const run = downloadModel(installer.source, installer.modelsDir, installer.modelId, { signal });
+      const run = downloadModel(download.source, installer.modelsDir, modelId, { layout: download.layout, signal });
       let lastEvent = 0;
       for (let step = await run.next(); !step.done; step = await run.next()) {
         last = { file: step.value.file, bytes: step.value.bytes, total: step.value.total };
@@ -89,11 +128,11 @@ export class EmbeddingModels implements Pick<QuarryApi, 'downloadModel' | 'cance
         lastEvent = performance.now();
         report('downloading', last);
       }
-      await installer.activate(installer.modelId);
+      await download.activate();
     } catch (error) {
       if (signal.aborted) {
         report('cancelled', last);
-        throw new QuarryError('CANCELLED', 'The model download was cancelled; the next one continues where it stopped');
+        throw new QuarryError('CANCELLED', `The download of ${modelId} was cancelled; the next one continues where it stopped`);
       }
       report('failed', last, error instanceof Error ? error.message : String(error));
       throw error;

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Models, Settings } from '../../shared/contract';
 import { api, errorMessage } from '../api';
+import { ModelDownload } from './ModelDownload';
 
 /**
  * The fast tier: which static model covers folders in seconds (or none), and whether the
@@ -35,10 +36,17 @@ export function FastTier({ settings, onChanged, notify }: { settings: Settings; 
         </select>
       </label>
       {installed.length === 0 && (
-        <p className="muted">
-          A static model makes a folder semantically searchable seconds after its lexical pass, while the model above fills in behind it.
-          Run <code>quarry models download fast</code> to fetch potion-code-16M.
-        </p>
+        <>
+          <p className="muted">
+            A static model makes a folder semantically searchable seconds after its lexical pass, while the model above fills in behind it.
+            Download potion-code-16M (resumable and verified), or run <code>quarry models download fast</code>.
+          </p>
+          <ModelDownload tier="fast" label="Download the fast model" onDone={() => {
+            notify('The fast tier is on: folders are being covered by it');
+            load();
+            onChanged();
+          }} />
+        </>
       )}
       <label>
         <input type="checkbox" aria-label="Embed every file with the transformer" checked={settings.embedEverything} disabled={busy}
