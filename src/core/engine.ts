@@ -7,7 +7,7 @@ import type {
 } from '../shared/types.js';
 import { EngineCaches, type GarbageReport } from './caches.js';
 import { LEFT_OUT_PATTERN, LEFT_OUT_PATTERNS } from './files/embed-scope.js';
-import { embedFolder } from './indexing/embed-phase.js';
+import { embedFolder, type EmbedOutcome } from './indexing/embed-phase.js';
 import type { PauseGate } from './indexing/pause-gate.js';
 import { changesSince, writeSnapshot } from './indexing/watch.js';
 import { DEFAULT_MAX_FILE_BYTES, indexFolder, noteSlowFile, type FileProcessor } from './indexing/indexer.js';
@@ -46,11 +46,17 @@ export interface IndexOptions {
 
 export const DATABASE_FILE = 'quarry.duckdb';
 
+type Tier = Extract<SemanticSetup, { pack: unknown }>;
+/** The order a folder gets the tiers' vectors: the fast one first. */
+const TIER_ORDER: readonly EmbeddingTier[] = ['fast', 'full'];
+
 /** The engine's public face: folders, indexing, search and status over one store. */
 export class Engine {
   private readonly searcher: Searcher;
   private readonly caches: EngineCaches;
   private ignoreRules: readonly string[] = [];
+  /** Aborted when a tier's model is replaced or turned off: its pass under way stops after the batch in flight. */
+  private readonly tierReplaced: Record<EmbeddingTier, AbortController> = { fast: new AbortController(), full: new AbortController() };
 
   private constructor(
     readonly dataDir: string,
@@ -73,6 +79,7 @@ export class Engine {
     if ('pack' in embedding) await this.store.vectors(embedding.pack.key, embedding.pack.dims);
     this.embedding = embedding;
     this.searcher.useEmbedding(embedding);
+    this.replaced('full');
   }
 
   /** The same for the fast tier: another static model, or none. */
@@ -80,6 +87,12 @@ export class Engine {
     if ('pack' in fast) await this.store.vectors(fast.pack.key, fast.pack.dims);
     this.fast = fast;
     this.searcher.useFastEmbedding(fast);
+    this.replaced('fast');
+  }
+
+  private replaced(tier: EmbeddingTier): void {
+    this.tierReplaced[tier].abort();
+    this.tierReplaced[tier] = new AbortController();
   }
 
   /** From the next run on, the transformer tier embeds every file, or leaves LEFT_OUT_PATTERNS' to the fast tier. */
@@ -102,12 +115,18 @@ export class Engine {
     return 'pack' in this.fast ? null : this.leftOut();
   }
 
-  /** The tiers that embed now, in the order a folder gets them: the fast one first. */
-  private tiers(): Array<{ tier: EmbeddingTier; setup: Extract<SemanticSetup, { pack: unknown }> }> {
-    const tiers: Array<{ tier: EmbeddingTier; setup: Extract<SemanticSetup, { pack: unknown }> }> = [];
-    if ('pack' in this.fast) tiers.push({ tier: 'fast', setup: this.fast });
-    if ('pack' in this.embedding) tiers.push({ tier: 'full', setup: this.embedding });
-    return tiers;
+  /** A tier's model now, or null when it is off. */
+  private tierSetup(tier: EmbeddingTier): Tier | null {
+    const setup = tier === 'fast' ? this.fast : this.embedding;
+    return 'pack' in setup ? setup : null;
+  }
+
+  /** The tiers that embed now, in the order a folder gets them. */
+  private tiers(): Array<{ tier: EmbeddingTier; setup: Tier }> {
+    return TIER_ORDER.flatMap((tier) => {
+      const setup = this.tierSetup(tier);
+      return setup ? [{ tier, setup }] : [];
+    });
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -217,16 +236,27 @@ export class Engine {
     for (const file of refined.slowestFiles) noteSlowFile(summary.slowestFiles, file);
     if (await recorded) await fs.rename(pending, snapshot).catch(() => undefined);
     // The fast tier first: the folder is semantically searchable in seconds, then better vectors fill in.
-    for (const { tier, setup } of options.lexicalOnly ? [] : this.tiers()) {
+    for (const tier of options.lexicalOnly ? [] : TIER_ORDER) {
+      // Looked up at each pass: a tier turned off or switched during the run is not embedded with its old model.
+      const setup = this.tierSetup(tier);
+      if (!setup) continue;
       const leftOut = tier === 'full' ? this.leftOut() : null;
+      const replaced = this.tierReplaced[tier].signal;
       const run = embedFolder(this.store, folder, setup.embedder, setup.pack, {
         ...(leftOut ? { exclude: leftOut } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: options.signal ? AbortSignal.any([options.signal, replaced]) : replaced,
         ...(options.batchTimeoutMs ? { batchTimeoutMs: options.batchTimeoutMs } : {}),
         ...(options.gate ? { gate: options.gate } : {}),
       });
-      let step = await run.next();
-      for (; !step.done; step = await run.next()) yield step.value;
+      let step: IteratorResult<IndexProgress, EmbedOutcome>;
+      try {
+        step = await run.next();
+        for (; !step.done; step = await run.next()) yield step.value;
+      } catch (error) {
+        // The tier's model went during its pass: what it stored is kept, the rest is the next model's (queued by whoever switched).
+        if (replaced.aborted && !options.signal?.aborted) continue;
+        throw error;
+      }
       summary.embeddingsComputed += step.value.computed;
       summary.embeddingsFailed += step.value.failed;
       // Every chunk written needs a vector of each tier: the ones not computed came from the cache.

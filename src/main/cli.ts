@@ -71,7 +71,8 @@ Commands:
 
 Engine options (used when this command starts the engine):
   --models-dir DIR          folder of embedding models (default DATA_DIR/models; env QUARRY_MODELS_DIR)
-  --model ID                embedding model folder name (default all-MiniLM-L6-v2; env QUARRY_MODEL)
+  --model ID|none           the transformer tier's model folder name, or none to turn the tier off
+                            (default all-MiniLM-L6-v2; env QUARRY_MODEL)
   --embed-all               the transformer also embeds vendored, generated and fixture files, which it
                             otherwise leaves to the fast tier (env QUARRY_EMBED_ALL=1)
   --fast-model ID|none      the fast tier: a static (Model2Vec) model folder that covers a folder in seconds,

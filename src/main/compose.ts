@@ -13,6 +13,7 @@ export interface QuarryConfig {
   dataDir: string;
   /** Folder of model folders; default `<dataDir>/models`. */
   modelsDir?: string;
+  /** The transformer tier's model; 'none' turns it off. Default: DEFAULT_MODEL_ID. */
   modelId?: string;
   /** The fast tier's static model; 'none' turns it off. Default: DEFAULT_FAST_MODEL_ID when installed. */
   fastModelId?: string;
@@ -36,7 +37,7 @@ const DEVICES: Record<DevicePreference, Device[]> = { auto: ['webgpu', 'cpu'], c
 export interface ModelControl {
   modelsDir: string;
   modelId: string;
-  /** Loads a model from `modelsDir` into the engine, replacing the one in use (after a download, or a choice in Settings). */
+  /** Loads a model from `modelsDir` into the engine, replacing the one in use (after a download, or a choice in Settings); 'none' turns the tier off. */
   activate(modelId: string): Promise<void>;
   /** The same for the fast tier's static model; 'none' turns the tier off. */
   activateFast(modelId: string): Promise<void>;
@@ -63,6 +64,14 @@ async function openFastTier(modelsDir: string, asked: string | undefined): Promi
   return { setup: { pack, embedder }, embedder };
 }
 
+/** The transformer tier's embedder, from a model pack in the models folder, or none ('none' turns the tier off); a model that cannot be found is an error. */
+function openTransformerTier(modelsDir: string, modelId: string, config: QuarryConfig): { setup: SemanticSetup; embedder: EmbedPool | null } {
+  if (modelId === 'none') return { setup: { unavailable: 'the transformer tier is turned off' }, embedder: null };
+  const pack = resolveModelPack(modelsDir, modelId);
+  const embedder = new EmbedPool(pack, config.budget, DEVICES[config.device ?? 'auto']);
+  return { setup: { pack, embedder }, embedder };
+}
+
 /** Wires the engine to its worker pools: the one place that knows every concrete part. */
 export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
   const chunkPool = new ChunkPool();
@@ -72,9 +81,7 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
   let embedPool: EmbedPool | null = null;
   let embedding: SemanticSetup;
   try {
-    const pack = resolveModelPack(modelsDir, modelId);
-    embedPool = new EmbedPool(pack, config.budget, DEVICES[config.device ?? 'auto']);
-    embedding = { pack, embedder: embedPool };
+    ({ setup: embedding, embedder: embedPool } = openTransformerTier(modelsDir, modelId, config));
   } catch (error) {
     if (!isQuarryError(error)) throw error;
     embedding = { unavailable: error.message };
@@ -94,11 +101,10 @@ export async function openEngine(config: QuarryConfig): Promise<OpenedEngine> {
       ...(config.ignoreRules ? { ignoreRules: config.ignoreRules } : {}),
     });
     const activate = async (id: string): Promise<void> => {
-      const pack = resolveModelPack(modelsDir, id);
-      const next = new EmbedPool(pack, config.budget, DEVICES[config.device ?? 'auto']);
-      await engine.useEmbedding({ pack, embedder: next });
+      const next = openTransformerTier(modelsDir, id, config);
+      await engine.useEmbedding(next.setup);
       const previous = embedPool;
-      embedPool = next;
+      embedPool = next.embedder;
       await previous?.close();
     };
     const activateFast = async (id: string): Promise<void> => {

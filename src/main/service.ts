@@ -168,8 +168,8 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
   async updateSettings(changes: MethodInput<'updateSettings'>): Promise<Settings> {
     const before = await this.settingsStore.read();
     // Switched before anything is saved: a model that cannot load leaves the settings as they were.
-    if (changes.modelId !== undefined && changes.modelId !== this.engine.activeModel()) await this.embeddingModels.switchTo(changes.modelId);
-    if (changes.fastModelId !== undefined && changes.fastModelId !== (this.engine.activeFastModel() ?? 'none')) await this.embeddingModels.switchFastTo(changes.fastModelId);
+    if (changes.modelId !== undefined && changes.modelId !== (this.engine.activeModel() ?? 'none')) await this.embeddingModels.switchTo('transformer', changes.modelId);
+    if (changes.fastModelId !== undefined && changes.fastModelId !== (this.engine.activeFastModel() ?? 'none')) await this.embeddingModels.switchTo('fast', changes.fastModelId);
     if (changes.embedEverything !== undefined && changes.embedEverything !== before.embedEverything) await this.embeddingModels.setEmbedEverything(changes.embedEverything);
     const next = await this.settingsStore.update(changes);
     await this.metrics.applyAlertRules(next.alertRules);

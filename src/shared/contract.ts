@@ -333,7 +333,7 @@ const settings = z.object({
    * defaults; a folder's own .gitignore or .quarryignore can re-include. Changing them re-indexes.
    */
   ignoreRules: z.array(z.string().max(1000)).max(1000),
-  /** The embedding model (a folder in the models folder); `--model` or QUARRY_MODEL override it at start. */
+  /** The transformer tier's model (a folder in the models folder), or 'none'; `--model` or QUARRY_MODEL override it at start. */
   modelId: z.string().min(1).max(200).regex(MODEL_ID_PATTERN, 'a model folder name'),
   /** The fast tier's static model (a folder in the models folder), or 'none'; `--fast-model` or QUARRY_FAST_MODEL override it at start. */
   fastModelId: z.string().min(1).max(200).regex(MODEL_ID_PATTERN, 'a model folder name'),
@@ -363,7 +363,7 @@ export type ModelDownload = z.infer<typeof modelDownload>;
 /** The models Quarry can switch to (complete folders in its models folder), and the one in use. */
 const models = z.object({
   modelsDir: z.string().nullable(),
-  /** The model embedding now; null when semantic search is off. */
+  /** The transformer tier's model in use; null when the tier is off. */
   active: z.string().nullable(),
   installed: z.array(z.object({ modelId: z.string(), dims: count, dtype: z.string() })),
   /** The fast tier: its static model in use (null: off) and the static models installed. */
@@ -439,13 +439,13 @@ export const methods = {
   updateSettings: method(settings.partial().strict(), settings),
   /**
    * Downloads a tier's model (resumable, verified), turns that tier on with it and queues every
-   * folder for its embeddings; `modelDownload` events report progress. The fast tier's choice is
-   * saved in the settings (`fastModelId`), so it holds from the next start too.
+   * folder for its embeddings; `modelDownload` events report progress. The choice is saved in the
+   * settings (`modelId`, `fastModelId`), so it holds from the next start too.
    */
   downloadModel: method(tierRef, z.null()),
   /** Stops a tier's model download under way (the next one continues where it stopped); nothing if none is. */
   cancelModelDownload: method(tierRef, z.null()),
-  /** The installed models and the one in use; `updateSettings({ modelId })` switches, and every folder is embedded with it. */
+  /** The installed models and the one in use per tier; `updateSettings({ modelId })` switches (every folder is embedded with it) or, with 'none', turns the tier off. */
   models: method(none, models),
   /** Every alert rule with its state now. */
   alerts: method(none, z.array(alertStatus)),

@@ -1,6 +1,6 @@
 import type { Engine } from '../../core/engine.js';
 import { DEFAULT_FAST_MODEL_SOURCE, downloadModel, type ModelSource, type PackLayout } from '../../core/embedding/model-download.js';
-import { DEFAULT_FAST_MODEL_ID, installedModels } from '../../core/embedding/model-pack.js';
+import { DEFAULT_FAST_MODEL_ID, DEFAULT_MODEL_ID, installedModels } from '../../core/embedding/model-pack.js';
 import { installedStaticPacks } from '../../core/embedding/static-pack.js';
 import type { MethodInput, ModelDownload, Models, ModelTier, QuarryApi } from '../../shared/contract.js';
 import { QuarryError } from '../../shared/errors.js';
@@ -15,12 +15,11 @@ import type { FolderIndexing } from './indexing.js';
  */
 export type ModelInstaller = ModelControl & { source: ModelSource };
 
-/** What a tier's download fetches, in which layout, and how the model is put to use once it is in place. */
+/** What a tier's download fetches, and in which layout. */
 interface TierDownload {
   modelId: string;
   source: ModelSource;
   layout: PackLayout;
-  activate(): Promise<void>;
 }
 
 /** Progress events per second during a model download, at most. */
@@ -71,18 +70,18 @@ export class EmbeddingModels implements Pick<QuarryApi, 'downloadModel' | 'cance
     return { modelsDir: this.installer.modelsDir, active, installed, fast: { active: fastActive, installed: fast } };
   }
 
-  /** Loads an installed model in place of the one in use. */
-  async switchTo(modelId: string): Promise<void> {
+  /**
+   * Loads an installed model into a tier in place of the one in use, and folders get its vectors;
+   * or turns the tier off ('none'): its pass under way stops, and semantic search goes on with the other tier.
+   */
+  async switchTo(tier: ModelTier, modelId: string): Promise<void> {
     if (!this.installer) throw new QuarryError('UNSUPPORTED', 'This Quarry cannot switch models');
-    await this.installer.activate(modelId);
-    await this.embedEveryFolder();
+    await this.activate(this.installer, tier, modelId);
+    if (modelId !== 'none') await this.embedEveryFolder();
   }
 
-  /** Loads an installed static model as the fast tier, or turns the tier off ('none'); folders get its vectors. */
-  async switchFastTo(modelId: string): Promise<void> {
-    if (!this.installer) throw new QuarryError('UNSUPPORTED', 'This Quarry cannot switch models');
-    await this.installer.activateFast(modelId);
-    if (modelId !== 'none') await this.embedEveryFolder();
+  private activate(installer: ModelInstaller, tier: ModelTier, modelId: string): Promise<void> {
+    return tier === 'fast' ? installer.activateFast(modelId) : installer.activate(modelId);
   }
 
   /** The transformer tier embeds every file from now on, or leaves vendored, generated and fixture files to the fast tier. */
@@ -92,24 +91,14 @@ export class EmbeddingModels implements Pick<QuarryApi, 'downloadModel' | 'cance
   }
 
   /**
-   * The transformer tier fetches the configured model. The fast tier fetches the default static
-   * model, turns the tier on with it and saves that choice, even over an earlier 'off': asking
-   * for the download is asking for the tier.
+   * The transformer tier fetches the model configured at start (the default one if the tier was
+   * off then), the fast tier the default static model, from the same endpoint.
    */
   private tierDownload(installer: ModelInstaller, tier: ModelTier): TierDownload {
     if (tier === 'transformer') {
-      return { modelId: installer.modelId, source: installer.source, layout: 'transformers', activate: () => installer.activate(installer.modelId) };
+      return { modelId: installer.modelId === 'none' ? DEFAULT_MODEL_ID : installer.modelId, source: installer.source, layout: 'transformers' };
     }
-    const modelId = DEFAULT_FAST_MODEL_ID;
-    return {
-      modelId,
-      source: { endpoint: installer.source.endpoint, repo: DEFAULT_FAST_MODEL_SOURCE.repo },
-      layout: 'static',
-      activate: async () => {
-        await installer.activateFast(modelId);
-        await this.settings.update({ fastModelId: modelId });
-      },
-    };
+    return { modelId: DEFAULT_FAST_MODEL_ID, source: { endpoint: installer.source.endpoint, repo: DEFAULT_FAST_MODEL_SOURCE.repo }, layout: 'static' };
   }
 
   private async installModel(installer: ModelInstaller, tier: ModelTier, signal: AbortSignal): Promise<void> {
@@ -128,7 +117,9 @@ export class EmbeddingModels implements Pick<QuarryApi, 'downloadModel' | 'cance
         lastEvent = performance.now();
         report('downloading', last);
       }
-      await download.activate();
+      // The tier turns on with the model and the choice is saved, even over an earlier 'off': asking for the download is asking for the tier.
+      await this.activate(installer, tier, modelId);
+      await this.settings.update(tier === 'fast' ? { fastModelId: modelId } : { modelId });
     } catch (error) {
       if (signal.aborted) {
         report('cancelled', last);

@@ -26,7 +26,8 @@ interface Props {
 
 /** One query box, results that stream in, keyboard navigation and a preview of the code. */
 export function SearchPage({ status, canReveal, onShowFolders, notify }: Props) {
-  const semanticAvailable = status ? status.model !== null : true;
+  // Either tier's vectors serve semantic and hybrid search; as in the engine, hybrid is the default with one, lexical without.
+  const semanticAvailable = status ? status.model !== null || status.fastModel !== null : true;
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState<SearchMode>('hybrid');
   const [selected, setSelected] = useState(0);
@@ -93,7 +94,7 @@ export function SearchPage({ status, canReveal, onShowFolders, notify }: Props) 
               role="radio"
               aria-checked={effectiveMode === m.mode}
               disabled={m.semantic && !semanticAvailable}
-              title={m.semantic && !semanticAvailable ? `Semantic search is off: ${status?.modelUnavailable ?? ''}` : undefined}
+              title={m.semantic && !semanticAvailable ? 'Semantic search is off: no embedding tier is on (Settings)' : undefined}
               onClick={() => setMode(m.mode)}
             >
               {m.label}

@@ -1,60 +1,78 @@
-import { useEffect, useState } from 'react';
-import type { Settings } from '../../shared/contract';
+import { useCallback, useEffect, useState } from 'react';
+import type { Models, Settings } from '../../shared/contract';
 import type { StatusReport } from '../../shared/types';
 import { api, errorMessage } from '../api';
 import { FastTier } from './FastTier';
-import { ModelChoice } from './ModelChoice';
-import { ModelDownload } from './ModelDownload';
+import type { TierSettings } from './tier-props';
+import { TransformerTier } from './TransformerTier';
 
-/** Resource budget, editor command and tray behaviour; the model in use and where it runs. */
+/** What semantic search runs on, tier by tier. */
+function semanticSummary(status: StatusReport): { text: string; warn: boolean } | null {
+  if (status.model && status.fastModel) return null;
+  if (status.model) return { text: 'Semantic search uses the transformer tier alone.', warn: false };
+  if (status.fastModel) return { text: 'Semantic search uses the fast tier alone.', warn: false };
+  return { text: 'Semantic search is off: no embedding tier is on. Search is lexical until one is.', warn: true };
+}
+
+/** The embedding tiers (fast first), resource budget, editor command, tray behaviour and ignore rules. */
 export function SettingsPage({ status, reloadStatus, notify }: { status: StatusReport | null; reloadStatus(): void; notify(message: string): void }) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [saved, setSaved] = useState(false);
   // The text as typed (blank lines and all); the setting holds the patterns.
   const [rulesText, setRulesText] = useState('');
+  const [models, setModels] = useState<Models | null>(null);
+  const [switching, setSwitching] = useState(false);
   useEffect(() => {
     api.settings({}).then((loaded) => {
       setSettings(loaded);
       setRulesText(loaded.ignoreRules.join('\n'));
     }, (e: unknown) => notify(errorMessage(e)));
   }, [notify]);
+  const loadModels = useCallback(() => {
+    api.models({}).then(setModels, (e: unknown) => notify(errorMessage(e)));
+  }, [notify]);
+  useEffect(loadModels, [loadModels]);
   if (!settings) return <div className="empty-state">Loading settings…</div>;
+  const tiersChanged = (): void => {
+    loadModels();
+    reloadStatus();
+  };
+  const applyTier = (changes: TierSettings, done: string): void => {
+    setSwitching(true);
+    api.updateSettings(changes).then(() => {
+      // Only the tier's fields: the form may hold edits not saved yet.
+      setSettings((current) => current && { ...current, ...changes });
+      notify(done);
+    }, (e: unknown) => notify(errorMessage(e))).finally(() => {
+      setSwitching(false);
+      tiersChanged();
+    });
+  };
+  const onDownloaded = (message: string): void => {
+    notify(message);
+    tiersChanged();
+  };
   const change = (patch: Partial<Settings>): void => {
     setSettings({ ...settings, ...patch });
     setSaved(false);
   };
   const save = (): void => {
-    // Only what this form edits: the model and the alert rules have their own controls.
+    // Only what this form edits: the tiers and the alert rules have their own controls.
     const { budget, editorCommand, keepRunningInTray, ignoreRules } = settings;
     api.updateSettings({ budget, editorCommand, keepRunningInTray, ignoreRules }).then((next) => {
       setSettings(next);
       setSaved(true);
     }, (e: unknown) => notify(errorMessage(e)));
   };
-  const model = status?.model;
+  const summary = status && semanticSummary(status);
+  const tier = { models, busy: switching, apply: applyTier, onDownloaded };
   return (
     <form className="settings-page" onSubmit={(e) => { e.preventDefault(); save(); }}>
+      {summary && <p className={summary.warn ? 'warn-text' : 'muted'}>{summary.text}</p>}
+      <FastTier {...tier} />
+      <TransformerTier {...tier} status={status} settings={settings} />
       <fieldset>
-        <legend>Embedding</legend>
-        {model ? (
-          <p>
-            In use: <strong>{model.modelId}</strong> ({model.dims} dimensions, {model.dtype}) on <strong>{model.device}</strong>
-            {model.fallbackReason && <span className="muted"> · fell back: {model.fallbackReason}</span>}
-          </p>
-        ) : (
-          <>
-            <p className="warn-text">Semantic search is off: {status?.modelUnavailable ?? 'unknown'}.</p>
-            <p className="muted">Download the embedding model (all-MiniLM-L6-v2, about 23 MB; resumable and verified), or run <code>quarry models download</code>.</p>
-            <ModelDownload onDone={reloadStatus} />
-          </>
-        )}
-        <ModelChoice onChanged={reloadStatus} notify={notify} />
-        <FastTier settings={settings} onChanged={reloadStatus} notify={notify} />
-        {status && Object.keys(status.embeddingLeftOut).length > 0 && (
-          <p className="muted" aria-label="Left to the fast tier">
-            Left to {status.fastModel ? 'the fast tier' : 'lexical search'}: {Object.entries(status.embeddingLeftOut).map(([reason, n]) => `${reason} ${n}`).join(', ')} chunks.
-          </p>
-        )}
+        <legend>Embedding budget</legend>
         <label>
           <input type="radio" name="budget" checked={settings.budget === 'economy'} onChange={() => change({ budget: 'economy' })} /> Economy: leave the machine usable
         </label>
