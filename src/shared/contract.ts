@@ -89,6 +89,9 @@ const searchHit = z.object({
   score: z.number(),
   snippet: z.array(z.object({ lineNumber: z.number().int(), text: z.string(), highlights: z.array(z.tuple([z.number(), z.number()])) })),
   moreInFile: count,
+  relevance: z.number().min(0).max(100),
+  signals: z.array(z.object({ kind: z.enum(['text', 'definition', 'path', 'doc', 'semantic']), detail: z.string() })),
+  explainedBy: z.object({ path: z.string(), startLine: z.number().int() }).nullable(),
 }) satisfies z.ZodType<SearchHit>;
 
 const searchResult = z.object({

@@ -107,6 +107,18 @@ export interface SnippetLine {
   highlights: Array<[number, number]>;
 }
 
+/** One piece of evidence behind a hit's place, in words a person reads: what matched, and how. */
+export interface HitSignal {
+  kind: 'text' | 'definition' | 'path' | 'doc' | 'semantic';
+  detail: string;
+}
+
+/** Where the prose that explains a hit is: it named the hit's definition. */
+export interface HitExplanation {
+  path: string;
+  startLine: number;
+}
+
 export interface SearchHit {
   folder: string;
   /** Path relative to the folder root, with forward slashes. */
@@ -120,6 +132,11 @@ export interface SearchHit {
   snippet: SnippetLine[];
   /** Further matching chunks of the same file folded into this hit. */
   moreInFile: number;
+  /** 0 to 100: the score against the best hit of its result set, comparable within it. */
+  relevance: number;
+  signals: HitSignal[];
+  /** Prose that names this hit's definition and lent it score, shown beside it; null if none did. */
+  explainedBy: HitExplanation | null;
 }
 
 /** Milliseconds per stage of a search (0 for stages it did not need). */

@@ -33,6 +33,14 @@ export async function copySampleRepo(dest: string): Promise<string> {
   return dest;
 }
 
+/** A small HTTP client whose docs explain its behaviour in prose and name the code that does it. */
+export const DOCS_FIRST_REPO = fileURLToPath(new URL('../fixtures/docs-first-repo', import.meta.url));
+
+export async function copyDocsFirstRepo(dest: string): Promise<string> {
+  await fs.cp(DOCS_FIRST_REPO, dest, { recursive: true });
+  return dest;
+}
+
 export async function writeFile(root: string, rel: string, content: string | Uint8Array): Promise<string> {
   const file = path.join(root, rel);
   await fs.mkdir(path.dirname(file), { recursive: true });

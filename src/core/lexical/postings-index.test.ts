@@ -127,4 +127,31 @@ describe('PostingsIndex', () => {
     assert.equal(ids(index, [word('alpha')]).length, 3);
     assert.deepEqual(ids(index, [word('gamma')]), [3]);
   });
+
+  it('counts the groups a preferred chunk\'s path covers, and keeps its best chunks wherever they rank', () => {
+    const index = new PostingsIndex();
+    for (let id = 1; id <= 6; id++) addText(index, id, 'expression printer decide needed expression printer');
+    addText(index, 7, 'expression expression');
+    const query = [word('printer', 0), word('parentheses', 1), word('expression', 2)];
+    assert.ok(!ids(index, query, 3, 3).includes(7), 'by its text alone chunk 7 covers one word of three');
+    const preferred = { groups: (id: number) => (id === 7 ? 0b010 : 0), limit: 1 };
+    const withPath = index.score(query, 3, { limit: 3, preferred });
+    assert.ok(withPath.some((r) => r.chunkId === 7), 'its path spells "parentheses": kept beside the best three');
+    assert.equal(withPath.length, 4);
+    const alone = index.score([word('expression', 0), word('parentheses', 1)], 2, { limit: 10, preferred });
+    const seven = alone.find((r) => r.chunkId === 7)!;
+    assert.ok(seven.score > alone.find((r) => r.chunkId === 1)!.score, 'covering both words, one by path, beats covering one');
+  });
+
+  it('falls more gently with missing words under a lower coverage power', () => {
+    const index = new PostingsIndex();
+    addText(index, 1, 'alpha beta gamma delta');
+    addText(index, 2, 'alpha alpha alpha alpha');
+    const query = [word('alpha', 0), word('beta', 1), word('gamma', 2), word('delta', 3)];
+    const ratio = (power: number) => {
+      const [first, second] = index.score(query, 4, { limit: 2, coveragePower: power });
+      return second!.score / first!.score;
+    };
+    assert.ok(ratio(1.5) > ratio(2));
+  });
 });

@@ -109,13 +109,25 @@ export class PostingsIndex {
   /**
    * BM25 with coverage: a query word is covered by its whole identifier or by all of its parts; a
    * chunk must cover at least one word fully, and its score scales with the square of the share
-   * of words covered. Returns the best `limit` chunks, best first; `tally.scored` counts the
-   * chunks that held any of the terms.
+   * of words covered. Returns the best `limit` chunks, and the best of the preferred ones, best
+   * first; `tally.scored` counts the chunks that held any of the terms.
    */
   score(
     terms: readonly QueryTerm[],
     groupCount: number,
-    options: { allowed?: ((chunkId: number) => boolean) | null; limit: number; tally?: { scored: number } },
+    options: {
+      allowed?: ((chunkId: number) => boolean) | null;
+      limit: number;
+      tally?: { scored: number };
+      /**
+       * Chunks whose file's path spells some of the query's words: `groups` gives the bit of each
+       * group the path covers (it counts as covered), and the best `limit` of them are returned
+       * wherever they rank overall.
+       */
+      preferred?: { groups(chunkId: number): number; limit: number } | null;
+      /** How steeply a chunk's score falls with the share of query words it lacks (default 2: squared). */
+      coveragePower?: number;
+    },
   ): ScoredChunk[] {
     const groups = Math.min(groupCount, MAX_GROUPS);
     const partsPerGroup = new Array<number>(groups).fill(0);
@@ -171,18 +183,28 @@ export class PostingsIndex {
 
     if (options.tally) options.tally.scored = touched.length;
     const best = new TopK(options.limit);
+    const preferred = options.preferred ?? null;
+    const coveragePower = options.coveragePower ?? 2;
+    const bestPreferred = new TopK(preferred?.limit ?? 0);
     for (const id of touched) {
       let coverage = 0;
       let coversOne = false;
+      const byPath = preferred?.groups(id) ?? 0;
+      const covered = wholeMask[id]! | byPath;
       for (let g = 0; g < groups; g++) {
         const parts = partsPerGroup[g]!;
-        const share = (wholeMask[id]! >> g) & 1 ? 1 : parts > 0 ? this.partsHit[g]![id]! / parts : 0;
+        const share = (covered >> g) & 1 ? 1 : parts > 0 ? this.partsHit[g]![id]! / parts : 0;
         coverage += share;
         if (share >= 1) coversOne = true;
       }
-      if (coversOne) best.offer(id, bm25[id]! * (coverage / groups) ** 2);
+      if (!coversOne) continue;
+      const score = bm25[id]! * (coverage / groups) ** coveragePower;
+      best.offer(id, score);
+      if (byPath !== 0) bestPreferred.offer(id, score);
     }
-    return best.sorted();
+    if (!preferred) return best.sorted();
+    const merged = new Map([...best.sorted(), ...bestPreferred.sorted()].map((s) => [s.chunkId, s]));
+    return [...merged.values()].sort((a, b) => b.score - a.score || a.chunkId - b.chunkId);
   }
 
   private setLength(chunkId: number, length: number): void {

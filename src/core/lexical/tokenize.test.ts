@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { distinctTerms, termHash, termPostings } from './tokenize.js';
+import { distinctTerms, pathTerms, termHash, termPostings } from './tokenize.js';
 
 describe('identifier-aware tokenization', () => {
   it('keeps the whole identifier and splits camelCase, acronyms and digits', () => {
@@ -66,5 +66,11 @@ describe('identifier-aware tokenization', () => {
     assert.equal(termHash('parse'), termHash('parse'));
     assert.notEqual(termHash('parse'), termHash('parser'));
     assert.ok(Number.isInteger(termHash('x')) && Math.abs(termHash('x')) < 2 ** 31);
+  });
+
+  it('spells a path as its directories and its name, without the extension', () => {
+    assert.deepEqual(pathTerms('src/http/request-parser.ts'), ['src', 'http', 'request-parser', 'request', 'parser']);
+    assert.deepEqual(pathTerms('docs/.hidden'), ['docs', 'hidden']);
+    assert.deepEqual(pathTerms('Makefile'), ['makefile']);
   });
 });

@@ -238,6 +238,13 @@ export function distinctTerms(text: string): string[] {
   return [...seen];
 }
 
+/** The terms a file's path spells: its directories and its name without the extension (`src/http/request-parser.ts`: src, http, request-parser, request, parser). */
+export function pathTerms(relPath: string): string[] {
+  const slash = relPath.lastIndexOf('/');
+  const dot = relPath.lastIndexOf('.');
+  return distinctTerms(dot > slash + 1 ? relPath.slice(0, dot) : relPath);
+}
+
 /**
  * 32-bit FNV-1a of a term: the postings key. A collision only merges two terms' statistics;
  * matches are always verified against the text where it matters (phrases, regex, snippets).

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeWords, looksLikeIdentifier } from './analyze.js';
+import { analyzeWords, looksLikeIdentifier, wordVariants } from './analyze.js';
 
 describe('query word analysis', () => {
   it('drops the function words of a question, keeping what carries it', () => {
@@ -21,5 +21,18 @@ describe('query word analysis', () => {
     for (const word of ['pool', 'Connection', 'HTTP', 'retry', 'double-click']) assert.ok(!looksLikeIdentifier(word), word);
     assert.equal(analyzeWords('how Scope.crawl collects bindings'.split(' ')).descriptive, false);
     assert.equal(analyzeWords(['retry', 'delay']).descriptive, false, 'two words are a name as often as a question');
+  });
+
+  it('gives the other forms code spells a plain word with, and none for identifiers', () => {
+    assert.ok(wordVariants('placeholders').includes('placeholder'));
+    assert.ok(wordVariants('entries').includes('entry'));
+    assert.ok(wordVariants('retry').includes('retries'));
+    assert.ok(wordVariants('compiling').includes('compile') && wordVariants('compiling').includes('compiler'));
+    assert.ok(wordVariants('targeted').includes('target') && wordVariants('targeted').includes('targets'));
+    assert.ok(wordVariants('stopped').includes('stop'));
+    assert.ok(wordVariants('pool').includes('pools'));
+    assert.deepEqual(wordVariants('connPool'), []);
+    assert.deepEqual(wordVariants('run'), [], 'short words are left alone');
+    assert.ok(!wordVariants('status').includes('statu'));
   });
 });

@@ -44,3 +44,29 @@ export function analyzeWords(words: readonly string[]): WordAnalysis {
   const identifiers = content.filter(looksLikeIdentifier);
   return { content, identifiers, descriptive: identifiers.length === 0 && content.length >= DESCRIPTIVE_WORDS };
 }
+
+/**
+ * Other forms of a plain English word that code spells the same idea with: singular and plural,
+ * and the stem of -ing, -ed and -er forms (`placeholders` → `placeholder`, `compiling` →
+ * `compile`, `compiler`; `targeted` → `target`). Forms the index does not hold cost nothing.
+ */
+export function wordVariants(word: string): string[] {
+  if (word.length < 4 || !/^(\p{Lu}+|\p{Lu}?\p{Ll}+)$/u.test(word)) return [];
+  const w = word.toLowerCase();
+  const out = new Set<string>();
+  if (w.endsWith('ies') && w.length > 4) out.add(`${w.slice(0, -3)}y`);
+  else if (/(s|x|z|ch|sh)es$/.test(w)) out.add(w.slice(0, -2));
+  else if (w.endsWith('s') && !/(ss|us|is)$/.test(w)) out.add(w.slice(0, -1));
+  else if (w.endsWith('y') && !/[aeiou]y$/.test(w)) out.add(`${w.slice(0, -1)}ies`);
+  else out.add(`${w}s`);
+  for (const suffix of ['ing', 'ed', 'er']) {
+    if (!w.endsWith(suffix) || w.length < suffix.length + 3) continue;
+    const stem = w.slice(0, -suffix.length);
+    out.add(stem).add(`${stem}s`).add(`${stem}e`);
+    // Doubled consonants: stopped → stop, running → run.
+    if (/([^aeiou])\1$/.test(stem)) out.add(stem.slice(0, -1));
+    if (suffix === 'ing') out.add(`${stem}er`).add(`${stem}or`);
+  }
+  out.delete(w);
+  return [...out];
+}

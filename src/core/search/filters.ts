@@ -61,9 +61,18 @@ export function fileMatcher(filters: QueryFilters, folderNames: ReadonlyMap<numb
   return (file) => checks.every((check) => check(file));
 }
 
-const AUXILIARY_WORD = /^(tests?|spec|specs|fixtures?|docs?|examples?|mocks?|bench(mark)?s?)$/i;
+const AUXILIARY_WORD = /^(tests?|spec|specs|fixtures?|docs?|examples?|mocks?|bench(mark)?s?|change_?logs?|history|releases?)$/i;
+const DOCS_WORD = /^(docs?|documentation|guides?|readme|tutorials?|manual|faq|changelog|howto)$/i;
+const PROSE_LANGUAGES = new Set(['markdown', 'text']);
 
 /** True when the query asks for tests, docs or fixtures explicitly, so they are not demoted. */
 export function wantsAuxiliaryFiles(filters: QueryFilters, words: readonly string[]): boolean {
   return filters.paths.length > 0 || words.some((w) => AUXILIARY_WORD.test(w));
+}
+
+/** True when the query asks for documentation itself (`lang:md`, `path:docs`, "guide", "how to …"): prose then ranks on its own merits. */
+export function asksForDocs(query: { filters: QueryFilters; words: readonly string[] }): boolean {
+  const { filters, words } = query;
+  if (filters.languages.some((l) => PROSE_LANGUAGES.has(l)) || filters.paths.some((p) => DOCS_WORD.test(p.replace(/\/+$/, '').split('/').at(-1) ?? ''))) return true;
+  return words.some((w) => DOCS_WORD.test(w)) || (words[0]?.toLowerCase() === 'how' && words[1]?.toLowerCase() === 'to');
 }

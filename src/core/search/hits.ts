@@ -1,4 +1,4 @@
-import type { ChunkKind, SearchHit } from '../../shared/types.js';
+import type { ChunkKind, HitExplanation, HitSignal, SearchHit } from '../../shared/types.js';
 import { buildSnippet, type LineMatcher } from './snippet.js';
 import type { Store } from '../store/store.js';
 
@@ -58,7 +58,14 @@ export function foldByFile<T extends ChunkMeta>(rows: readonly T[], limit: numbe
   return [...byFile.values()].slice(0, limit);
 }
 
-export function toHit(row: ChunkRow, score: number, more: number, match: LineMatcher): SearchHit {
+/** What a hit says about its place besides its score: its share of the best score, its evidence, and the prose that explains it. */
+export interface HitContext {
+  best: number;
+  signals: HitSignal[];
+  explainedBy?: HitExplanation | null;
+}
+
+export function toHit(row: ChunkRow, score: number, more: number, match: LineMatcher, context: HitContext): SearchHit {
   return {
     folder: row.folder,
     path: row.path,
@@ -70,5 +77,8 @@ export function toHit(row: ChunkRow, score: number, more: number, match: LineMat
     score: Math.round(score * 1000) / 1000,
     snippet: buildSnippet(row.text, row.start_line, match),
     moreInFile: more,
+    relevance: context.best > 0 ? Math.max(0, Math.min(100, Math.round((100 * score) / context.best))) : 0,
+    signals: context.signals,
+    explainedBy: context.explainedBy ?? null,
   };
 }

@@ -1,12 +1,13 @@
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { SearchHit } from '../../shared/types.js';
+import type { HitSignal, SearchHit } from '../../shared/types.js';
 import { isAuxiliaryPath } from '../files/auxiliary-path.js';
 import { MAX_GROUPS, type QueryTerm } from '../lexical/postings-index.js';
-import { distinctTerms, termHash } from '../lexical/tokenize.js';
-import { analyzeWords, looksLikeIdentifier, type WordAnalysis } from '../query/analyze.js';
+import { distinctTerms, pathTerms, termHash } from '../lexical/tokenize.js';
+import { analyzeWords, looksLikeIdentifier, wordVariants, type WordAnalysis } from '../query/analyze.js';
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
-import { fileMatcher, filterClause, wantsAuxiliaryFiles } from './filters.js';
+import { isProse, lendToDefinitions, type Explanation } from './doc-links.js';
+import { asksForDocs, fileMatcher, filterClause, wantsAuxiliaryFiles } from './filters.js';
 import { chunkMeta, CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
 import type { StageCounts } from './profile.js';
 import { escapeRegex, termMatcher } from './snippet.js';
@@ -16,6 +17,16 @@ const CANDIDATES = 300;
 /** Of those, the best this many (after boosts) have their text read for the exact-case check. */
 const TEXT_CANDIDATES = 60;
 const PART_WEIGHT = 0.4;
+const VARIANT_WEIGHT = 0.7;
+/** How much a path that spells all of the query's words lifts a chunk. */
+const PATH_WEIGHT = 2;
+/** Path terms held by more than this share of files are not used to find candidates. */
+const PATH_TERM_MAX_SHARE = 0.02;
+/** Files whose paths best spell the query, and how many of their chunks join the candidates. */
+const PATH_FILES = 20;
+const PATH_CANDIDATES = 30;
+/** A question in plain words is often answered by code that shares only some of its words: a lack of them costs less. */
+const DESCRIPTIVE_COVERAGE_POWER = 1.5;
 /** The boost for a definition whose name is a plain word of a descriptive question. */
 const DESCRIPTIVE_SYMBOL_BOOST = 1.2;
 
@@ -28,18 +39,48 @@ type Condition = { sql: string; params: DuckDBValue[] };
 export interface RankedChunk {
   row: ChunkMeta & { text?: string };
   score: number;
+  /** The prose that named this definition and lent it score, shown beside it. */
+  explainedBy?: Explanation | null;
+  /** Where the chunk's meaning stands against the query's background, when it was searched by meaning. */
+  semantic?: { z: number; evidence: number };
 }
 
-/** Hits for ranked chunks: one per file, with the query's words highlighted; missing texts are read here. */
+/**
+ * Hits for ranked chunks: one per file, with the query's words highlighted, a relevance against
+ * the best of the ranking and the signals behind each; missing texts are read here.
+ */
 export async function rankedHits(store: Store, ranked: readonly RankedChunk[], query: ParsedQuery, limit: number): Promise<SearchHit[]> {
-  const scores = new Map(ranked.map((r) => [r.row.chunk_id, r.score]));
+  const byId = new Map(ranked.map((r) => [r.row.chunk_id, r]));
   const folded = foldByFile(ranked.map((r) => r.row), limit);
   const texts = await chunkTexts(store, folded.filter(({ row }) => row.text === undefined).map(({ row }) => row.chunk_id));
-  const matcher = termMatcher(wordsOf(query).content.flatMap((w) => [w, ...distinctTerms(w)]), query.phrases);
-  return folded.map(({ row, more }) => ({
-    ...toHit({ ...row, text: row.text ?? texts.get(row.chunk_id) ?? '' }, scores.get(row.chunk_id)!, more, matcher),
-    symbol: matchedSymbol(row, query) ?? row.symbol,
-  }));
+  const { content } = wordsOf(query);
+  const forms = content.map((w) => [...new Set([w, ...wordVariants(w), ...distinctTerms(w)].map((f) => f.toLowerCase()))]);
+  const matcher = termMatcher(forms.flat(), query.phrases);
+  const best = ranked[0]?.score ?? 0;
+  return folded.map(({ row, more }) => {
+    const entry = byId.get(row.chunk_id)!;
+    const text = row.text ?? texts.get(row.chunk_id) ?? '';
+    const named = matchedSymbol(row, query) ?? entry.explainedBy?.name ?? null;
+    const hit = toHit({ ...row, text }, entry.score, more, matcher, { best, signals: signalsOf(entry, text, named, query, forms), explainedBy: entry.explainedBy && { path: entry.explainedBy.path, startLine: entry.explainedBy.startLine } });
+    return { ...hit, symbol: named ?? row.symbol };
+  });
+}
+
+/** The evidence behind a hit, in words: how much of the query its text holds, what it defines, its path, the prose naming it, its meaning. */
+function signalsOf(entry: RankedChunk, text: string, named: string | null, query: ParsedQuery, forms: string[][]): HitSignal[] {
+  const signals: HitSignal[] = [];
+  const terms = new Set(distinctTerms(text));
+  const held = forms.filter((f) => f.some((form) => terms.has(form))).length;
+  if (held > 0) signals.push({ kind: 'text', detail: `holds ${held} of ${forms.length} ${forms.length === 1 ? 'word' : 'words'}` });
+  if (named && matchedSymbol(entry.row, query)) signals.push({ kind: 'definition', detail: `defines ${named}` });
+  const spelled = pathWords(entry.row.path, wordsOf(query));
+  if (spelled.length > 0) signals.push({ kind: 'path', detail: `path spells ${spelled.join(', ')}` });
+  if (entry.explainedBy) signals.push({ kind: 'doc', detail: `${entry.explainedBy.name} is named in ${entry.explainedBy.path}:${entry.explainedBy.startLine}` });
+  if (entry.semantic) {
+    const { z, evidence } = entry.semantic;
+    signals.push({ kind: 'semantic', detail: `meaning ${z.toFixed(1)} spreads above the background (${Math.round(evidence * 100)}% evidence)` });
+  }
+  return signals;
 }
 
 /**
@@ -64,7 +105,7 @@ export async function rankLexical(
 
   const groups = wordsOf(query).content.length + query.phrases.length;
   const tally = { scored: 0 };
-  const ranked = store.postings.score(terms, groups, { allowed: admissible, limit: CANDIDATES, tally });
+  const ranked = store.postings.score(terms, groups, { allowed: admissible, limit: CANDIDATES, tally, preferred: pathPreferred(store, query), coveragePower: wordsOf(query).descriptive ? DESCRIPTIVE_COVERAGE_POWER : 2 });
   counts.lexicalCandidates = tally.scored;
   if (ranked.length === 0) return [];
 
@@ -78,12 +119,25 @@ export async function rankLexical(
     .sort(byScore)
     .slice(0, Math.max(TEXT_CANDIDATES, limit * 3));
   const texts = await chunkTexts(store, boosted.map((b) => b.row.chunk_id));
-  return boosted
+  const scored = boosted
     .map(({ row, score }) => {
       const text = texts.get(row.chunk_id) ?? '';
       return { row: { ...row, text }, score: score * exactIdentifierBoost(text, query) };
     })
     .sort(byScore);
+  // A lone name: its definition comes before the places that use it.
+  if (wordsOf(query).content.length === 1) return definitionFirst(scored, query);
+  // A question, not a request for docs: the prose it matches points at the implementation.
+  return asksForDocs(query) ? scored : lendToDefinitions(store, scored, admissible);
+}
+
+/** Chunks that only mention the name rank below the best code (not a test, not prose) that defines it. */
+function definitionFirst(ranked: RankedChunk[], query: ParsedQuery): RankedChunk[] {
+  const defines = (r: RankedChunk) => matchedSymbol(r.row, query) !== null && !isProse(r.row) && !isAuxiliaryPath(r.row.path);
+  const definition = ranked.find(defines);
+  if (!definition) return ranked;
+  const ceiling = definition.score * 0.99;
+  return ranked.map((r) => (r.score > ceiling && !defines(r) ? { ...r, score: ceiling } : r)).sort(byScore);
 }
 
 function byScore(a: { row: ChunkMeta; score: number }, b: { row: ChunkMeta; score: number }): number {
@@ -105,12 +159,15 @@ async function listMatching(store: Store, filters: Condition, phrases: Condition
 /** Whole identifiers weigh 1, their camelCase/snake_case parts less; one group per query word. */
 function queryTerms(query: ParsedQuery): QueryTerm[] {
   const terms: QueryTerm[] = [];
-  [...wordsOf(query).content, ...query.phrases].slice(0, MAX_GROUPS).forEach((text, group) => {
+  const { content } = wordsOf(query);
+  [...content, ...query.phrases].slice(0, MAX_GROUPS).forEach((text, group) => {
     const wholes = new Set((text.match(IDENTIFIER) ?? []).map((w) => w.toLowerCase()));
     for (const term of distinctTerms(text)) {
       const whole = wholes.has(term);
       terms.push({ hash: termHash(term), weight: whole ? 1 : PART_WEIGHT, group, whole });
     }
+    // A plain word also matches its other forms, as a whole word, a little below the form typed.
+    if (group < content.length) for (const variant of wordVariants(text)) terms.push({ hash: termHash(variant), weight: VARIANT_WEIGHT, group, whole: true });
   });
   return terms;
 }
@@ -179,11 +236,58 @@ function boost(row: ChunkMeta, query: ParsedQuery): number {
   const base = row.path.slice(row.path.lastIndexOf('/') + 1).toLowerCase();
   const stem = base.includes('.') ? base.slice(0, base.indexOf('.')) : base;
   if (words.some((w) => w === stem || w.replace(/[-_]/g, '') === stem.replace(/[-_]/g, ''))) factor *= 1.4;
+  factor *= 1 + ((analysis.descriptive ? PATH_WEIGHT : PATH_WEIGHT / 2) * pathWords(row.path, analysis).length) / analysis.content.length;
   if (!wantsAuxiliaryFiles(query.filters, query.words)) {
-    if (isAuxiliaryPath(row.path)) factor *= 0.6;
+    if (isChangeLog(row.path)) factor *= CHANGELOG_FACTOR;
+    else if (isAuxiliaryPath(row.path)) factor *= 0.6;
     else if (row.language === 'markdown' || row.language === 'text') factor *= 0.8;
   }
   return factor;
+}
+
+/**
+ * Files whose paths spell the query's rarer words (`parentheses.ts` for "where are parentheses
+ * needed"): in their chunks those words count as matched, and their best chunks stay candidates
+ * even when their text says it in other words.
+ */
+function pathPreferred(store: Store, query: ParsedQuery): { groups(chunkId: number): number; limit: number } | null {
+  const { content } = wordsOf(query);
+  if (content.length < 2) return null;
+  const fileCount = Math.max(1, store.scope.files.size);
+  // Test fixtures are often named after what they exercise: they are found by path only when asked for.
+  const admitted = wantsAuxiliaryFiles(query.filters, query.words) ? () => true : (file: number) => !isAuxiliaryPath(store.scope.files.get(file)?.path ?? '');
+  const files = new Map<number, { weight: number; groups: number }>();
+  content.slice(0, MAX_GROUPS).forEach((word, group) => {
+    const weights = new Map<number, number>();
+    for (const form of [word, ...wordVariants(word)]) {
+      const holders = store.scope.filesWithPathTerm(termHash(form.toLowerCase()));
+      // A directory most files sit in (`src`, `packages`) says nothing about any of them.
+      if (holders.length === 0 || holders.length > fileCount * PATH_TERM_MAX_SHARE) continue;
+      const idf = Math.log(1 + fileCount / holders.length);
+      for (const file of holders) if (admitted(file)) weights.set(file, Math.max(weights.get(file) ?? 0, idf));
+    }
+    for (const [file, weight] of weights) {
+      const seen = files.get(file) ?? { weight: 0, groups: 0 };
+      files.set(file, { weight: seen.weight + weight, groups: seen.groups | (1 << group) });
+    }
+  });
+  if (files.size === 0) return null;
+  const chosen = new Map([...files].sort((a, b) => b[1].weight - a[1].weight).slice(0, PATH_FILES).map(([file, { groups }]) => [file, groups]));
+  return { groups: (chunkId) => chosen.get(store.postings.fileOf(chunkId)) ?? 0, limit: PATH_CANDIDATES };
+}
+
+/** The query's words that a path's directories and file name spell (`pattern-to-regex.ts`: "pattern", "regex"). */
+function pathWords(relPath: string, analysis: WordAnalysis): string[] {
+  const parts = new Set(pathTerms(relPath));
+  return analysis.content.filter((w) => [w, ...wordVariants(w)].some((form) => parts.has(form.toLowerCase())));
+}
+
+/** Release notes tell the history of every feature in the words of its users: rarely the answer to how it works now. */
+const CHANGELOG = /(^|\/)(change_?logs?|changes|history|news|release[-_]?notes|releases)([-_.][^/]*)?$/i;
+const CHANGELOG_FACTOR = 0.4;
+
+function isChangeLog(relPath: string): boolean {
+  return CHANGELOG.test(relPath);
 }
 
 const analyses = new WeakMap<ParsedQuery, WordAnalysis>();

@@ -8,7 +8,7 @@ const NO_TIME: SearchTimings = { parse: 0, lexical: 0, embed: 0, vector: 0, fuse
 const NO_COUNTS: StageCounts = { indexedChunks: 0, phraseChunks: null, lexicalCandidates: null, regexChunksChecked: null, vectorsCompared: null };
 
 function hit(folder: string, language: string): SearchHit {
-  return { folder, path: 'a', language, startLine: 1, endLine: 1, kind: 'block', symbol: null, score: 1, snippet: [], moreInFile: 0 };
+  return { folder, path: 'a', language, startLine: 1, endLine: 1, kind: 'block', symbol: null, score: 1, snippet: [], moreInFile: 0, relevance: 100, signals: [], explainedBy: null };
 }
 
 function profile(input: Partial<ProfileInput> & { input?: string }): ReturnType<typeof profileSearch> {

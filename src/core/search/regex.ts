@@ -62,8 +62,11 @@ export async function regexSearch(
     if (page.length < PAGE) break;
   }
   const matcher = regexMatcher(regex);
+  const folded = foldByFile(verified, limit).map(({ row, more }) => ({ row, more, matches: countMatches(regex, row.text) }));
+  const best = Math.max(0, ...folded.map((f) => f.matches));
   return {
-    hits: foldByFile(verified, limit).map(({ row, more }) => toHit(row, countMatches(regex, row.text), more, matcher)),
+    hits: folded.map(({ row, more, matches }) =>
+      toHit(row, matches, more, matcher, { best, signals: [{ kind: 'text', detail: `${matches} ${matches === 1 ? 'match' : 'matches'} of the pattern` }] })),
     scan: { prefilter: prefilter.kind, re2: useRe2 },
     chunksChecked,
   };

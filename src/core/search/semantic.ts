@@ -77,11 +77,11 @@ export function rankSemantic(
 
 /** Each ranked chunk's standard score and evidence under the calibration. */
 export function judge(ranked: readonly RankedChunk[], calibration: Calibration): SemanticHit[] {
-  return ranked.map((entry) => ({
-    ...entry,
-    z: calibration.sd > 0 ? (entry.score - calibration.mean) / calibration.sd : 0,
-    evidence: evidence(entry.score, calibration),
-  }));
+  return ranked.map((entry) => {
+    const z = calibration.sd > 0 ? (entry.score - calibration.mean) / calibration.sd : 0;
+    const weight = evidence(entry.score, calibration);
+    return { ...entry, z, evidence: weight, semantic: { z, evidence: weight } };
+  });
 }
 
 /**
@@ -157,15 +157,15 @@ export function fuse(
   const fused = new Map<number, RankedChunk & { lexicalRank: number }>();
   lexical.forEach((entry, rank) => {
     const named = naming(entry.row) === 2 ? strength / (RRF_K + 1) : 0;
-    fused.set(entry.row.chunk_id, { row: entry.row, score: 1 / (RRF_K + rank + 1) + named, lexicalRank: rank });
+    fused.set(entry.row.chunk_id, { ...entry, score: 1 / (RRF_K + rank + 1) + named, lexicalRank: rank });
   });
   semantic.forEach((entry, rank) => {
     const share = entry.evidence / (RRF_K + rank + 1);
     const seen = fused.get(entry.row.chunk_id);
-    if (seen) seen.score += share;
-    else if (share > 0) fused.set(entry.row.chunk_id, { row: entry.row, score: share, lexicalRank: Infinity });
+    if (seen) Object.assign(seen, { score: seen.score + share, semantic: entry.semantic });
+    else if (share > 0) fused.set(entry.row.chunk_id, { row: entry.row, score: share, lexicalRank: Infinity, semantic: entry.semantic });
   });
   return [...fused.values()]
     .sort((a, b) => b.score - a.score || a.lexicalRank - b.lexicalRank || a.row.path.localeCompare(b.row.path))
-    .map(({ row, score }) => ({ row, score }));
+    .map(({ lexicalRank: _rank, ...entry }) => entry);
 }

@@ -1,4 +1,5 @@
 import type { ChunkKind } from '../../shared/types.js';
+import { pathTerms, termHash } from '../lexical/tokenize.js';
 
 /** Per file, what a search's filters look at. */
 export interface FileScope {
@@ -33,6 +34,8 @@ export class ScopeMirror {
   private readonly chunks = new Map<number, ChunkScope>();
   /** Text hash to the chunks holding that text (vectors are per text). */
   private readonly byHash = new Map<string, number[]>();
+  /** Term hash to the files whose directories or name spell it: what a query's words find by path. */
+  private readonly byPathTerm = new Map<number, number[]>();
 
   chunk(id: number): ChunkScope | undefined {
     return this.chunks.get(id);
@@ -46,12 +49,23 @@ export class ScopeMirror {
     return this.byHash.get(hash) ?? [];
   }
 
+  filesWithPathTerm(hash: number): readonly number[] {
+    return this.byPathTerm.get(hash) ?? [];
+  }
+
   get hasProvisionalFiles(): boolean {
     return this.provisionalFiles.size > 0;
   }
 
   addFile(id: number, file: FileScope): void {
+    if (this.files.has(id)) this.removeFile(id);
     this.files.set(id, file);
+    for (const term of pathTerms(file.path)) {
+      const hash = termHash(term);
+      const holders = this.byPathTerm.get(hash);
+      if (holders) holders.push(id);
+      else this.byPathTerm.set(hash, [id]);
+    }
     if (file.provisional) this.provisionalFiles.add(id);
   }
 
@@ -73,6 +87,14 @@ export class ScopeMirror {
   }
 
   private removeFile(id: number): void {
+    const file = this.files.get(id);
+    if (!file) return;
+    for (const term of pathTerms(file.path)) {
+      const hash = termHash(term);
+      const holders = this.byPathTerm.get(hash)!.filter((holder) => holder !== id);
+      if (holders.length > 0) this.byPathTerm.set(hash, holders);
+      else this.byPathTerm.delete(hash);
+    }
     this.files.delete(id);
     this.provisionalFiles.delete(id);
   }

@@ -1,0 +1,106 @@
+import { isAuxiliaryPath } from '../files/auxiliary-path.js';
+import { termHash } from '../lexical/tokenize.js';
+import { looksLikeIdentifier } from '../query/analyze.js';
+import type { Store } from '../store/store.js';
+import { chunkMeta } from './hits.js';
+import type { RankedChunk } from './lexical.js';
+
+/** Prose chunks among this many best candidates may lend their score. */
+const LENDERS = 12;
+/** Identifiers taken from one prose chunk: the first it names. */
+const NAMES_PER_LENDER = 8;
+/** Chunks read per named identifier, best BM25 first, to find its definition among. */
+const DEFINITION_CANDIDATES = 24;
+/** The share of a prose chunk's score its definitions receive. */
+const LEND_SHARE = 0.9;
+
+const CODE_SPAN = /`([^`\n]{1,120})`/g;
+const WORD = /[\p{L}_$][\p{L}\p{N}_$]*(?:(?:\.|::)[\p{L}_$][\p{L}\p{N}_$]*)*/gu;
+
+/** Where an explanation of a hit is: the prose chunk that named the hit's definition, and the name. */
+export interface Explanation {
+  path: string;
+  startLine: number;
+  name: string;
+}
+
+export function isProse(row: { language: string; path: string }): boolean {
+  return row.language === 'markdown' || row.language === 'text' || (isAuxiliaryPath(row.path) && /\/docs?\//i.test(`/${row.path}`));
+}
+
+/**
+ * Implementation first. Prose that answers a question names the code that does the work, in code
+ * spans or as identifiers; the best prose candidates lend most of their score to the chunks that
+ * define those names, which then rank beside or above the page, and the page stays one click away
+ * as the definition's explanation. The prose itself drops just below the best definition it
+ * lent to: definitions outrank mentions.
+ */
+export function lendToDefinitions(store: Store, ranked: readonly RankedChunk[], allowed: ((chunkId: number) => boolean) | null): RankedChunk[] {
+  const explanations = new Map<number, Explanation>();
+  const scores = new Map(ranked.map((r) => [r.row.chunk_id, r.score]));
+  const lenders = ranked.slice(0, LENDERS).filter((r) => isProse(r.row) && r.row.text !== undefined);
+  if (lenders.length === 0) return [...ranked];
+  const definitionsOf = new Map<string, number[]>();
+  const lentTo = new Map<number, number[]>();
+  for (const lender of lenders) {
+    const names = namedIdentifiers(lender.row.text!);
+    const definitions = new Map<number, string>();
+    for (const name of names) for (const id of cachedDefinitions(store, name, allowed, definitionsOf)) if (!definitions.has(id)) definitions.set(id, name);
+    definitions.delete(lender.row.chunk_id);
+    if (definitions.size === 0) continue;
+    // A page naming many definitions says less about each of them.
+    const share = (lender.score * LEND_SHARE) / Math.sqrt(definitions.size);
+    for (const [id, name] of definitions) {
+      const before = scores.get(id) ?? 0;
+      if (share <= before * 0.05) continue;
+      scores.set(id, before + share);
+      if (!explanations.has(id)) explanations.set(id, { path: lender.row.path, startLine: lineOf(lender.row.text!, name, lender.row.start_line), name });
+      lentTo.set(lender.row.chunk_id, [...(lentTo.get(lender.row.chunk_id) ?? []), id]);
+    }
+  }
+  for (const [lender, ids] of lentTo) {
+    const best = Math.max(...ids.map((id) => scores.get(id)!));
+    scores.set(lender, Math.min(scores.get(lender)!, best * 0.99));
+  }
+  const known = new Set(ranked.map((r) => r.row.chunk_id));
+  const added = [...chunkMeta(store, [...scores.keys()].filter((id) => !known.has(id))).values()].map((row) => ({ row, score: 0 }));
+  return [...ranked, ...added]
+    .map((entry) => ({ ...entry, score: scores.get(entry.row.chunk_id)!, explainedBy: explanations.get(entry.row.chunk_id) ?? null }))
+    .sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path));
+}
+
+/** The identifiers a prose chunk names: everything in its code spans, then identifier-shaped words, first come first. */
+export function namedIdentifiers(text: string): string[] {
+  const names = new Set<string>();
+  for (const span of text.matchAll(CODE_SPAN)) {
+    for (const word of span[1]!.match(WORD) ?? []) if (word.length >= 3) names.add(lastSegment(word));
+  }
+  for (const word of text.match(WORD) ?? []) if (looksLikeIdentifier(word) && word.length >= 3) names.add(lastSegment(word));
+  return [...names].slice(0, NAMES_PER_LENDER);
+}
+
+/** The line of the chunk where the name first appears. */
+function lineOf(text: string, name: string, startLine: number): number {
+  const at = text.indexOf(name);
+  return at === -1 ? startLine : startLine + (text.slice(0, at).match(/\n/g)?.length ?? 0);
+}
+
+/** `Scope.getOwnBinding` is defined as `getOwnBinding`. */
+function lastSegment(word: string): string {
+  return word.split(/\.|::/).at(-1)!;
+}
+
+function cachedDefinitions(store: Store, name: string, allowed: ((chunkId: number) => boolean) | null, cache: Map<string, number[]>): number[] {
+  let ids = cache.get(name);
+  if (!ids) cache.set(name, (ids = definitions(store, name, allowed)));
+  return ids;
+}
+
+/** Code chunks, outside tests and fixtures, that define `name` (it is among their definitions' names), from the chunks that hold it. */
+function definitions(store: Store, name: string, allowed: ((chunkId: number) => boolean) | null): number[] {
+  const holding = store.postings.score([{ hash: termHash(name.toLowerCase()), weight: 1, group: 0, whole: true }], 1, { allowed, limit: DEFINITION_CANDIDATES });
+  const lower = name.toLowerCase();
+  return [...chunkMeta(store, holding.map((h) => h.chunkId)).values()]
+    .filter((row) => !isProse(row) && !isAuxiliaryPath(row.path) && row.symbols.split(' ').some((s) => s.toLowerCase() === lower))
+    .map((row) => row.chunk_id);
+}
