@@ -4,10 +4,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { quarry, stopEngines } from '../../test/support/cli.js';
-import { copySampleRepo, tempDir } from '../../test/support/fixtures.js';
+import { copyDocsFirstRepo, copySampleRepo, tempDir } from '../../test/support/fixtures.js';
 import type { QualityReport } from '../core/evaluation/quality-report.js';
 
 const SAMPLE_QUERIES = fileURLToPath(new URL('../../test/fixtures/sample-repo.queries.jsonl', import.meta.url));
+const DOCS_FIRST_QUERIES = fileURLToPath(new URL('../../test/fixtures/docs-first-repo.queries.jsonl', import.meta.url));
+/** The committed report the fixture set must keep up with: the regression gate CI runs. */
+const DOCS_FIRST_BASELINE = fileURLToPath(new URL('../../test/fixtures/docs-first-repo.eval-baseline.json', import.meta.url));
 
 describe('quarry eval', () => {
   let work: string;
@@ -73,5 +76,16 @@ describe('quarry eval', () => {
     assert.match(missingFile.stderr, /cannot read .*nothing\.jsonl/);
     const badModes = q('eval', SAMPLE_QUERIES, '--modes', 'lexical,fuzzy');
     assert.match(badModes.stderr, /--modes takes lexical, semantic and hybrid.*fuzzy/);
+  });
+
+  it('holds the fixture set to its committed baseline: docs that explain code rank below the code, in every kind of query', async () => {
+    const repo = await copyDocsFirstRepo(path.join(work, 'docs-first-repo'));
+    const indexed = q('index', repo);
+    assert.equal(indexed.status, 0, indexed.stderr);
+    const gate = q('eval', DOCS_FIRST_QUERIES, '--folder', 'docs-first-repo', '--baseline', DOCS_FIRST_BASELINE, '--check', '--json');
+    assert.equal(gate.status, 0, `${gate.stdout}\n${gate.stderr}`);
+    const { report, comparison } = JSON.parse(gate.stdout) as { report: QualityReport; comparison: { changes: Array<{ regressed: boolean }> } };
+    assert.ok(comparison.changes.length > 0 && comparison.changes.every((change) => !change.regressed));
+    assert.ok(report.modes.lexical!.descriptive!.mrr10 >= 0.9, 'the implementing file first for plain-language questions');
   });
 });

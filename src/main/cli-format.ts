@@ -44,7 +44,9 @@ export function formatHit(hit: SearchHit, color: boolean): string {
   const where = `${hit.folder}/${hit.path}:${hit.startLine}-${hit.endLine}`;
   const symbol = hit.symbol ? ` ${hit.symbol}` : '';
   const more = hit.moreInFile > 0 ? ` (+${hit.moreInFile} more in file)` : '';
-  const head = color ? `${CYAN}${where}${RESET}${symbol}${DIM} ${hit.score}${more}${RESET}` : `${where}${symbol} ${hit.score}${more}`;
+  const explained = hit.explainedBy ? `, explained in ${hit.explainedBy.path}:${hit.explainedBy.startLine}` : '';
+  const tail = ` ${hit.relevance}/100${more}${explained}`;
+  const head = color ? `${CYAN}${where}${RESET}${symbol}${DIM}${tail}${RESET}` : `${where}${symbol}${tail}`;
   const width = String(hit.snippet[hit.snippet.length - 1]?.lineNumber ?? 0).length;
   const body = hit.snippet.map((l) => `  ${String(l.lineNumber).padStart(width)}  ${highlight(l, color)}`);
   return [head, ...body].join('\n');
@@ -88,6 +90,9 @@ export function formatStatus(report: StatusReport): string {
  * `--explain`: where the time of a search went, what each stage handled, what came from cache,
  * and the engine's advice. The first line stays one line for scripts that read it.
  */
+/** Hits whose signals `--explain` lists. */
+const EXPLAINED_HITS = 5;
+
 export function formatExplain(result: SearchResult): string {
   const stages = Object.entries(result.timings)
     .map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`)
@@ -103,6 +108,9 @@ export function formatExplain(result: SearchResult): string {
   const regex = regexScanPhrase(result);
   if (regex) lines.push(`  regex: ${regex}`);
   for (const advice of result.profile.advice) lines.push(`  advice (${advice.code}): ${advice.message}`);
+  for (const hit of result.hits.slice(0, EXPLAINED_HITS)) {
+    lines.push(`  ${hit.path}:${hit.startLine} ${hit.relevance}/100 (score ${hit.score}): ${hit.signals.map((s) => s.detail).join('; ') || 'no signal recorded'}`);
+  }
   return lines.join('\n');
 }
 

@@ -61,6 +61,9 @@ describe('quarry CLI', () => {
   it('explains a search and pages with --cursor; the engine’s result cache serves every later command', () => {
     const first = q('search', 'return', '--limit', '2', '--explain');
     assert.match(first.stderr, /explain: lexical at generation \d+; ms: parse [\d.]+, lexical [\d.]+, .*snippets [\d.]+; results computed/);
+    // Each hit shown with its share of the best score and the evidence behind it.
+    assert.match(first.stdout, /^repo\/\S+:\d+-\d+.* 100\/100/m);
+    assert.match(first.stderr, /^ {2}\S+:\d+ 100\/100 \(score [\d.]+\): holds 1 of 1 word/m);
     assert.match(q('search', 'return', '--limit', '2', '--explain').stderr, /; results cached$/m);
     const cursor = /more: --cursor (\S+)/.exec(first.stderr)?.[1];
     assert.ok(cursor, first.stderr);

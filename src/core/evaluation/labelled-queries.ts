@@ -78,7 +78,7 @@ export function summarize(ranks: ReadonlyArray<number | null>, times: readonly n
     recall1: share((rank) => rank === 1),
     recall5: share((rank) => rank <= 5),
     recall10: share((rank) => rank <= 10),
-    p50Ms: percentile(times, 50),
-    p95Ms: percentile(times, 95),
+    p50Ms: Math.round(percentile(times, 50) * 10) / 10,
+    p95Ms: Math.round(percentile(times, 95) * 10) / 10,
   };
 }

@@ -67,9 +67,11 @@ describe('quarry mcp (SDK client over real stdio, engine started on demand)', ()
 
   it('searches, and pages with the cursor without repeating a hit', async () => {
     const first = await call('search', { query: 'return', mode: 'lexical', limit: 2 });
-    const hits = first.data.hits as Array<{ path: string; start_line: number; snippet: string }>;
+    const hits = first.data.hits as Array<{ path: string; start_line: number; snippet: string; relevance: number; why: string[] }>;
     assert.equal(hits.length, 2);
     assert.ok(hits.every((h) => h.start_line >= 1 && h.snippet.length > 0));
+    assert.equal(hits[0]!.relevance, 100, 'the best hit of the search');
+    assert.ok(hits[1]!.relevance <= 100 && hits.every((h) => h.why.some((reason) => /^holds 1 of 1 word$/.test(reason))));
     assert.match(first.text, /^2 hits \(lexical, [\d.]+ ms/);
     const cursor = first.data.next_cursor as string;
     assert.ok(cursor);
@@ -135,9 +137,10 @@ describe('quarry mcp (SDK client over real stdio, engine started on demand)', ()
   });
 
   it('gives the performance dashboard in one call, search times per mode included', async () => {
-    // The engine samples every 5 s: wait for one taken after the searches above.
+    // The engine samples every 5 s: wait for one taken after the searches above (an earlier sample has no search in it).
+    const searched = (p: typeof perf) => p.data.sampled_at !== null && (p.data.search as { by_mode: unknown[] }).by_mode.length > 0;
     let perf = await call('performance');
-    for (const deadline = Date.now() + 15_000; perf.data.sampled_at === null && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) perf = await call('performance');
+    for (const deadline = Date.now() + 15_000; !searched(perf) && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) perf = await call('performance');
     assert.deepEqual(Object.keys(perf.data).sort(), ['alerts_firing', 'caches', 'indexing', 'memory', 'sampled_at', 'search']);
     const byMode = (perf.data.search as { by_mode: Array<{ mode: string; searches: number }> }).by_mode;
     assert.deepEqual(byMode.map((m) => m.mode).sort(), ['hybrid', 'lexical'], 'the searches above ran in these modes');

@@ -30,6 +30,12 @@ const hitSchema = z.object({
   symbol: z.string().nullable(),
   kind: z.string(),
   score: z.number(),
+  /** 0 to 100 against the best hit of the search. */
+  relevance: z.number(),
+  /** The evidence behind the hit's place, in words. */
+  why: z.array(z.string()),
+  /** The doc that explains this hit (it names its definition): read it for the why. */
+  explained_by: z.object({ path: z.string(), line: z.number().int() }).nullable(),
   snippet: z.string(),
 });
 const searchOutput = {
@@ -424,6 +430,9 @@ function searchStructured(result: SearchResult, contextLines: number): Structure
       symbol: hit.symbol,
       kind: hit.kind,
       score: Math.round(hit.score * 1000) / 1000,
+      relevance: hit.relevance,
+      why: hit.signals.map((signal) => signal.detail),
+      explained_by: hit.explainedBy && { path: hit.explainedBy.path, line: hit.explainedBy.startLine },
       snippet: hit.snippet.slice(0, contextLines).map((line) => `${line.lineNumber}: ${line.text}`).join('\n'),
     })),
     next_cursor: result.cursor,
@@ -439,7 +448,8 @@ function searchText(result: Structured<typeof searchOutput>): string {
   const coverage = result.embedding_coverage === null ? '' : `, ${Math.round(result.embedding_coverage * 100)}% embedded`;
   const head = `${result.hits.length} hits (${result.mode}, ${result.took_ms} ms${coverage})`;
   const hits = result.hits.map((hit) => {
-    const where = `${hit.folder}/${hit.path}:${hit.start_line}-${hit.end_line}${hit.symbol ? ` ${hit.symbol}` : ''}`;
+    const explained = hit.explained_by ? `, explained in ${hit.explained_by.path}:${hit.explained_by.line}` : '';
+    const where = `${hit.folder}/${hit.path}:${hit.start_line}-${hit.end_line}${hit.symbol ? ` ${hit.symbol}` : ''} (${hit.relevance}/100${explained})`;
     return hit.snippet ? `${where}\n${hit.snippet.replace(/^/gm, '  ')}` : where;
   });
   const advice = result.advice.map((a) => `advice (${a.code}): ${a.message}`);

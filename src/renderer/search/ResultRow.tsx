@@ -1,7 +1,17 @@
 import type { SearchHit, SnippetLine } from '../../shared/types';
 
-/** One hit: where it is, what it is, and its lines with the matches marked. */
-export function ResultRow({ hit, selected, onSelect, onOpen }: { hit: SearchHit; selected: boolean; onSelect(): void; onOpen(): void }) {
+interface Props {
+  hit: SearchHit;
+  selected: boolean;
+  onSelect(): void;
+  onOpen(): void;
+  /** Shows the prose that explains the hit in the preview. */
+  onExplain(): void;
+}
+
+/** One hit: where it is, what it is, how it compares with the best hit and why, its lines with the matches marked, and the doc that explains it. */
+export function ResultRow({ hit, selected, onSelect, onOpen, onExplain }: Props) {
+  const why = hit.signals.map((s) => s.detail).join('\n');
   return (
     <li className={selected ? 'result selected' : 'result'} aria-selected={selected} onClick={onSelect} onDoubleClick={onOpen}>
       <div className="result-head">
@@ -12,7 +22,24 @@ export function ResultRow({ hit, selected, onSelect, onOpen }: { hit: SearchHit;
         <span className="lines">:{hit.startLine}–{hit.endLine}</span>
         {hit.symbol && <span className="symbol">{hit.kind} {hit.symbol}</span>}
         {hit.moreInFile > 0 && <span className="muted">+{hit.moreInFile} more in file</span>}
-        <span className="score" title="score">{hit.score.toFixed(2)}</span>
+        {hit.explainedBy && (
+          <button
+            className="explained-by link"
+            onClick={(event) => {
+              event.stopPropagation();
+              onSelect();
+              onExplain();
+            }}
+          >
+            explained in {hit.explainedBy.path}:{hit.explainedBy.startLine}
+          </button>
+        )}
+        <span className="relevance" title={why} aria-label={`relevance ${hit.relevance} of 100: ${why.replaceAll('\n', '; ')}`}>
+          <span className="relevance-bar">
+            <span style={{ width: `${hit.relevance}%` }} />
+          </span>
+          {hit.relevance}
+        </span>
       </div>
       <pre className="snippet">
         {hit.snippet.map((line) => (

@@ -37,10 +37,13 @@ export function SearchPage({ status, canReveal, onShowFolders, notify }: Props) 
   const inputRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const hit: SearchHit | null = search.hits[selected] ?? null;
+  // The doc that explains the selected hit, shown in the preview in its place until the selection moves.
+  const [explained, setExplained] = useState<SearchHit | null>(null);
 
   useEffect(() => {
     setSelected(0);
   }, [query, effectiveMode]);
+  useEffect(() => setExplained(null), [hit]);
   useEffect(() => {
     const focusSearch = (event: KeyboardEvent): void => {
       if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
@@ -138,7 +141,8 @@ export function SearchPage({ status, canReveal, onShowFolders, notify }: Props) 
           ) : (
             <ol className="results" ref={listRef} aria-label="Results">
               {search.hits.map((h, i) => (
-                <ResultRow key={`${h.folder}/${h.path}:${h.startLine}`} hit={h} selected={i === selected} onSelect={() => setSelected(i)} onOpen={() => open(h)} />
+                <ResultRow key={`${h.folder}/${h.path}:${h.startLine}`} hit={h} selected={i === selected} onSelect={() => setSelected(i)} onOpen={() => open(h)}
+                  onExplain={() => h.explainedBy && setExplained({ ...h, path: h.explainedBy.path, startLine: h.explainedBy.startLine, endLine: h.explainedBy.startLine })} />
               ))}
             </ol>
           )}
@@ -148,7 +152,7 @@ export function SearchPage({ status, canReveal, onShowFolders, notify }: Props) 
             </button>
           )}
         </div>
-        <Preview hit={hit} onOpen={open} onReveal={canReveal ? reveal : null} />
+        <Preview hit={explained ?? hit} onOpen={open} onReveal={canReveal ? reveal : null} />
       </div>
     </div>
   );
