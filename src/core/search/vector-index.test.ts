@@ -82,4 +82,43 @@ describe('VectorIndex', () => {
     assert.equal(result.length, 10);
     assert.ok(result.every((r) => r.hash.endsWith('7')));
   });
+
+  it('leaves out the texts a covering index holds, in the exact scan and the prefilter alike', () => {
+    for (const [count, dims] of [[300, 16], [25_000, 64]] as const) {
+      const index = new VectorIndex(dims);
+      const better = new VectorIndex(dims * 2);
+      for (let i = 0; i < count; i++) {
+        index.add(`h${i}`, unit(i + 1, dims));
+        if (i % 3 !== 0) better.add(`h${i}`, unit(i + 7, dims * 2));
+      }
+      const query = unit(5, dims);
+      for (const strategy of ['exact', 'approximate'] as const) {
+        const result = index.search(query, 10, null, strategy, undefined, better);
+        assert.equal(result.length, 10);
+        assert.ok(result.every((r) => !better.has(r.hash)), 'only texts the covering index lacks');
+        // The same as filtering them out one by one.
+        assert.deepEqual(result, index.search(query, 10, (h) => !better.has(h), strategy));
+      }
+      // What is left is under the exact scan's size, so it is scanned exactly.
+      assert.deepEqual(index.search(query, 10, null, 'auto', undefined, better), index.search(query, 10, (h) => !better.has(h), 'exact'));
+    }
+  });
+
+  it('follows changes to either index when leaving out covered texts', () => {
+    const index = new VectorIndex(8);
+    const better = new VectorIndex(4);
+    for (let i = 0; i < 4; i++) index.add(`h${i}`, unit(i + 1, 8));
+    for (let i = 0; i < 4; i++) better.add(`h${i}`, unit(i + 1, 4));
+    const tally = { compared: 0 };
+    assert.deepEqual(index.search(unit(1, 8), 4, null, 'auto', tally, better), [], 'all covered: nothing compared');
+    assert.equal(tally.compared, 0);
+    better.remove('h2');
+    assert.deepEqual(index.search(unit(3, 8), 4, null, 'auto', undefined, better).map((r) => r.hash), ['h2']);
+    index.add('h9', unit(9, 8));
+    assert.deepEqual(index.search(unit(9, 8), 4, null, 'auto', undefined, better).map((r) => r.hash), ['h9', 'h2']);
+    index.remove('h9');
+    better.add('h2', unit(3, 4));
+    assert.deepEqual(index.search(unit(3, 8), 4, null, 'auto', undefined, better), []);
+    assert.equal(index.search(unit(3, 8), 4).length, 4, 'without a covering index, every text');
+  });
 });

@@ -19,6 +19,10 @@ export class VectorIndex {
   private scales: Float32Array;
   private signs: Uint32Array;
   private readonly words: number;
+  /** Bumped whenever the set of hashes or their rows change, so masks computed against this index know when they are stale. */
+  private version = 0;
+  /** Per row, 1 when `covered`'s index holds the same text: see `search`. Rebuilt when either index changed. */
+  private coveredMask: { by: VectorIndex; version: number; byVersion: number; mask: Uint8Array; left: number } | null = null;
 
   /** `capacity`: vectors to make room for up front (the count being loaded), so loading does not over-allocate. */
   constructor(
@@ -47,6 +51,7 @@ export class VectorIndex {
       if ((row + 1) * this.dims > this.matrix.length) this.grow();
       this.rows.set(hash, row);
       this.hashes.push(hash);
+      this.version++;
     }
     let largest = 0;
     for (let d = 0; d < this.dims; d++) largest = Math.max(largest, Math.abs(vector[d]!));
@@ -74,12 +79,15 @@ export class VectorIndex {
     }
     this.hashes.pop();
     this.rows.delete(hash);
+    this.version++;
   }
 
   /**
    * The `k` most similar vectors to `query` (cosine, as vectors are unit length), best first.
    * `strategy` overrides the size-based choice between the exact scan and the binary prefilter;
-   * `tally.compared` adds the vectors scored against the query.
+   * `tally.compared` adds the vectors scored against the query. `covered`: another index (a better
+   * tier's) whose texts are left out here, as that tier judges them; the rows it covers are found
+   * once per change of either index, not per search.
    */
   search(
     query: Float32Array,
@@ -87,9 +95,14 @@ export class VectorIndex {
     allowed: ((hash: string) => boolean) | null = null,
     strategy: 'auto' | 'exact' | 'approximate' = 'auto',
     tally?: { compared: number },
+    covered: VectorIndex | null = null,
   ): Array<{ hash: string; score: number }> {
-    const exact = strategy === 'exact' || (strategy === 'auto' && this.size < EXACT_BELOW);
-    const candidates = exact ? this.allRows(allowed) : this.nearestBySigns(query, Math.max(MIN_CANDIDATES, k * OVERSAMPLE), allowed);
+    const skip = covered ? this.maskCoveredBy(covered) : null;
+    if (skip && skip.left === 0) return [];
+    const searched = skip ? skip.left : this.size;
+    const exact = strategy === 'exact' || (strategy === 'auto' && searched < EXACT_BELOW);
+    const mask = skip?.mask ?? null;
+    const candidates = exact ? this.allRows(allowed, mask) : this.nearestBySigns(query, Math.max(MIN_CANDIDATES, k * OVERSAMPLE), allowed, mask);
     if (tally) tally.compared += candidates.length;
     // Keep the best k: a sorted short list, trimmed when it doubles.
     let best: Array<{ row: number; score: number }> = [];
@@ -107,6 +120,23 @@ export class VectorIndex {
       .sort((a, b) => b.score - a.score)
       .slice(0, k)
       .map(({ row, score }) => ({ hash: this.hashes[row]!, score }));
+  }
+
+  /** Which rows' texts `other` also holds, and how many it does not: cached until either index changes. */
+  private maskCoveredBy(other: VectorIndex): { mask: Uint8Array; left: number } {
+    const cached = this.coveredMask;
+    if (cached && cached.by === other && cached.version === this.version && cached.byVersion === other.version) return cached;
+    const n = this.hashes.length;
+    const mask = new Uint8Array(n);
+    let left = n;
+    for (let row = 0; row < n; row++) {
+      if (other.rows.has(this.hashes[row]!)) {
+        mask[row] = 1;
+        left--;
+      }
+    }
+    this.coveredMask = { by: other, version: this.version, byVersion: other.version, mask, left };
+    return this.coveredMask;
   }
 
   /**
@@ -149,14 +179,14 @@ export class VectorIndex {
     return (a0 + a1 + a2 + a3) * this.scales[row]!;
   }
 
-  private allRows(allowed: ((hash: string) => boolean) | null): number[] {
+  private allRows(allowed: ((hash: string) => boolean) | null, skip: Uint8Array | null): number[] {
     const rows: number[] = [];
-    for (let row = 0; row < this.hashes.length; row++) if (!allowed || allowed(this.hashes[row]!)) rows.push(row);
+    for (let row = 0; row < this.hashes.length; row++) if (!skip?.[row] && (!allowed || allowed(this.hashes[row]!))) rows.push(row);
     return rows;
   }
 
   /** Rows with the fewest sign disagreements with the query: a histogram of Hamming distances picks the cut. */
-  private nearestBySigns(query: Float32Array, wanted: number, allowed: ((hash: string) => boolean) | null): number[] {
+  private nearestBySigns(query: Float32Array, wanted: number, allowed: ((hash: string) => boolean) | null, skip: Uint8Array | null): number[] {
     const words = this.words;
     const q = new Uint32Array(words);
     for (let d = 0; d < this.dims; d++) if (query[d]! > 0) q[d >> 5]! |= 1 << (d & 31);
@@ -165,7 +195,7 @@ export class VectorIndex {
     const histogram = new Uint32Array(this.dims + 1);
     const signs = this.signs;
     for (let row = 0; row < n; row++) {
-      if (allowed && !allowed(this.hashes[row]!)) {
+      if ((skip && skip[row]) || (allowed && !allowed(this.hashes[row]!))) {
         distance[row] = 0xffff;
         continue;
       }
@@ -203,5 +233,5 @@ export class VectorIndex {
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
