@@ -42,3 +42,23 @@ export const REGEX_QUERIES = [
   'import .* from "@babel/types"',
   '^\\s*case "\\w+":',
 ];
+
+/** Plain-language questions of the kind a user types, for the ranking work descriptive queries add; not tuned to a corpus. */
+export const DESCRIPTIVE_QUERIES = [
+  'where is the configuration file read',
+  'how are errors reported to the user',
+  'parse command line arguments',
+  'retry a failed request after a delay',
+  'convert a string to camel case',
+  'walk the directory tree recursively',
+  'cache the result of a function call',
+  'check whether a value is a plain object',
+  'compare two version numbers',
+  'format a date for display',
+  'read environment variables',
+  'escape special characters in a regular expression',
+  'merge two objects deeply',
+  'print a deprecation warning once',
+  'measure how long an operation takes',
+  'how does the parser handle comments',
+];

@@ -2,7 +2,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { HitSignal, SearchHit } from '../../shared/types.js';
 import { isAuxiliaryPath } from '../files/auxiliary-path.js';
 import { MAX_GROUPS, type QueryTerm } from '../lexical/postings-index.js';
-import { distinctTerms, pathTerms, termHash } from '../lexical/tokenize.js';
+import { distinctTerms, termHash } from '../lexical/tokenize.js';
 import { analyzeWords, looksLikeIdentifier, wordVariants, type WordAnalysis } from '../query/analyze.js';
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
@@ -10,7 +10,7 @@ import { isProse, lendToDefinitions, type Explanation } from './doc-links.js';
 import { asksForDocs, fileMatcher, filterClause, wantsAuxiliaryFiles } from './filters.js';
 import { chunkMeta, CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
 import type { StageCounts } from './profile.js';
-import { escapeRegex, termMatcher } from './snippet.js';
+import { escapeRegex, termMatcher, type LineMatcher } from './snippet.js';
 
 /** Chunks ranked by BM25 that the boosts may reorder. */
 const CANDIDATES = 300;
@@ -61,19 +61,19 @@ export async function rankedHits(store: Store, ranked: readonly RankedChunk[], q
     const entry = byId.get(row.chunk_id)!;
     const text = row.text ?? texts.get(row.chunk_id) ?? '';
     const named = matchedSymbol(row, query) ?? entry.explainedBy?.name ?? null;
-    const hit = toHit({ ...row, text }, entry.score, more, matcher, { best, signals: signalsOf(entry, text, named, query, forms), explainedBy: entry.explainedBy && { path: entry.explainedBy.path, startLine: entry.explainedBy.startLine } });
+    const hit = toHit({ ...row, text }, entry.score, more, matcher, { best, signals: signalsOf(store, entry, text, named, query, forms, matcher), explainedBy: entry.explainedBy && { path: entry.explainedBy.path, startLine: entry.explainedBy.startLine } });
     return { ...hit, symbol: named ?? row.symbol };
   });
 }
 
 /** The evidence behind a hit, in words: how much of the query its text holds, what it defines, its path, the prose naming it, its meaning. */
-function signalsOf(entry: RankedChunk, text: string, named: string | null, query: ParsedQuery, forms: string[][]): HitSignal[] {
+function signalsOf(store: Store, entry: RankedChunk, text: string, named: string | null, query: ParsedQuery, forms: string[][], matcher: LineMatcher): HitSignal[] {
   const signals: HitSignal[] = [];
-  const terms = new Set(distinctTerms(text));
-  const held = forms.filter((f) => f.some((form) => terms.has(form))).length;
+  const matched = new Set(matcher(text).map(([start, end]) => text.slice(start, end).toLowerCase()));
+  const held = forms.filter((f) => f.some((form) => matched.has(form))).length;
   if (held > 0) signals.push({ kind: 'text', detail: `holds ${held} of ${forms.length} ${forms.length === 1 ? 'word' : 'words'}` });
   if (named && matchedSymbol(entry.row, query)) signals.push({ kind: 'definition', detail: `defines ${named}` });
-  const spelled = pathWords(entry.row.path, wordsOf(query));
+  const spelled = pathWords(store, entry.row.file_id, query);
   if (spelled.length > 0) signals.push({ kind: 'path', detail: `path spells ${spelled.join(', ')}` });
   if (entry.explainedBy) signals.push({ kind: 'doc', detail: `${entry.explainedBy.name} is named in ${entry.explainedBy.path}:${entry.explainedBy.startLine}` });
   if (entry.semantic) {
@@ -105,7 +105,7 @@ export async function rankLexical(
 
   const groups = wordsOf(query).content.length + query.phrases.length;
   const tally = { scored: 0 };
-  const ranked = store.postings.score(terms, groups, { allowed: admissible, limit: CANDIDATES, tally, preferred: pathPreferred(store, query), coveragePower: wordsOf(query).descriptive ? DESCRIPTIVE_COVERAGE_POWER : 2 });
+  const ranked = store.postings.score(terms, groups, { allowed: admissible, limit: CANDIDATES, tally, preferred: pathMatches(store, query).preferred, coveragePower: wordsOf(query).descriptive ? DESCRIPTIVE_COVERAGE_POWER : 2 });
   counts.lexicalCandidates = tally.scored;
   if (ranked.length === 0) return [];
 
@@ -114,7 +114,7 @@ export async function rankLexical(
   const boosted = ranked
     .flatMap((r) => {
       const row = meta.get(r.chunkId);
-      return row ? [{ row, score: r.score * boost(row, query) }] : [];
+      return row ? [{ row, score: r.score * boost(store, row, query) }] : [];
     })
     .sort(byScore)
     .slice(0, Math.max(TEXT_CANDIDATES, limit * 3));
@@ -224,7 +224,7 @@ export function phraseConditions(phrases: readonly string[]): Condition {
   };
 }
 
-function boost(row: ChunkMeta, query: ParsedQuery): number {
+function boost(store: Store, row: ChunkMeta, query: ParsedQuery): number {
   const analysis = wordsOf(query);
   const words = analysis.content.map((w) => w.toLowerCase());
   let factor = 1;
@@ -236,7 +236,7 @@ function boost(row: ChunkMeta, query: ParsedQuery): number {
   const base = row.path.slice(row.path.lastIndexOf('/') + 1).toLowerCase();
   const stem = base.includes('.') ? base.slice(0, base.indexOf('.')) : base;
   if (words.some((w) => w === stem || w.replace(/[-_]/g, '') === stem.replace(/[-_]/g, ''))) factor *= 1.4;
-  factor *= 1 + ((analysis.descriptive ? PATH_WEIGHT : PATH_WEIGHT / 2) * pathWords(row.path, analysis).length) / analysis.content.length;
+  factor *= 1 + ((analysis.descriptive ? PATH_WEIGHT : PATH_WEIGHT / 2) * pathWords(store, row.file_id, query).length) / analysis.content.length;
   if (!wantsAuxiliaryFiles(query.filters, query.words)) {
     if (isChangeLog(row.path)) factor *= CHANGELOG_FACTOR;
     else if (isAuxiliaryPath(row.path)) factor *= 0.6;
@@ -246,13 +246,23 @@ function boost(row: ChunkMeta, query: ParsedQuery): number {
 }
 
 /**
- * Files whose paths spell the query's rarer words (`parentheses.ts` for "where are parentheses
- * needed"): in their chunks those words count as matched, and their best chunks stay candidates
- * even when their text says it in other words.
+ * What the query's words spell in paths (`parentheses.ts` for "where are parentheses needed"):
+ * per file, the bits of the words its directories and name spell, and the files that spell the
+ * rarest of them best. In those files' chunks the words count as matched, and their best chunks
+ * stay candidates even when their text says it in other words. Worked out once per query from the
+ * path-term index; a directory most files sit in (`src`, `packages`) says nothing and is left out.
  */
-function pathPreferred(store: Store, query: ParsedQuery): { groups(chunkId: number): number; limit: number } | null {
+interface PathMatches {
+  groups: Map<number, number>;
+  preferred: { groups(chunkId: number): number; limit: number } | null;
+}
+
+const pathMatchesByQuery = new WeakMap<ParsedQuery, PathMatches>();
+
+function pathMatches(store: Store, query: ParsedQuery): PathMatches {
+  const known = pathMatchesByQuery.get(query);
+  if (known) return known;
   const { content } = wordsOf(query);
-  if (content.length < 2) return null;
   const fileCount = Math.max(1, store.scope.files.size);
   // Test fixtures are often named after what they exercise: they are found by path only when asked for.
   const admitted = wantsAuxiliaryFiles(query.filters, query.words) ? () => true : (file: number) => !isAuxiliaryPath(store.scope.files.get(file)?.path ?? '');
@@ -261,7 +271,6 @@ function pathPreferred(store: Store, query: ParsedQuery): { groups(chunkId: numb
     const weights = new Map<number, number>();
     for (const form of [word, ...wordVariants(word)]) {
       const holders = store.scope.filesWithPathTerm(termHash(form.toLowerCase()));
-      // A directory most files sit in (`src`, `packages`) says nothing about any of them.
       if (holders.length === 0 || holders.length > fileCount * PATH_TERM_MAX_SHARE) continue;
       const idf = Math.log(1 + fileCount / holders.length);
       for (const file of holders) if (admitted(file)) weights.set(file, Math.max(weights.get(file) ?? 0, idf));
@@ -271,15 +280,21 @@ function pathPreferred(store: Store, query: ParsedQuery): { groups(chunkId: numb
       files.set(file, { weight: seen.weight + weight, groups: seen.groups | (1 << group) });
     }
   });
-  if (files.size === 0) return null;
-  const chosen = new Map([...files].sort((a, b) => b[1].weight - a[1].weight).slice(0, PATH_FILES).map(([file, { groups }]) => [file, groups]));
-  return { groups: (chunkId) => chosen.get(store.postings.fileOf(chunkId)) ?? 0, limit: PATH_CANDIDATES };
+  const groups = new Map([...files].map(([file, match]) => [file, match.groups]));
+  let preferred: PathMatches['preferred'] = null;
+  if (content.length > 1 && files.size > 0) {
+    const chosen = new Set([...files].sort((x, y) => y[1].weight - x[1].weight).slice(0, PATH_FILES).map(([file]) => file));
+    preferred = { groups: (chunkId) => (chosen.has(store.postings.fileOf(chunkId)) ? groups.get(store.postings.fileOf(chunkId))! : 0), limit: PATH_CANDIDATES };
+  }
+  const matches = { groups, preferred };
+  pathMatchesByQuery.set(query, matches);
+  return matches;
 }
 
-/** The query's words that a path's directories and file name spell (`pattern-to-regex.ts`: "pattern", "regex"). */
-function pathWords(relPath: string, analysis: WordAnalysis): string[] {
-  const parts = new Set(pathTerms(relPath));
-  return analysis.content.filter((w) => [w, ...wordVariants(w)].some((form) => parts.has(form.toLowerCase())));
+/** The query's words that a file's path spells. */
+function pathWords(store: Store, fileId: number, query: ParsedQuery): string[] {
+  const bits = pathMatches(store, query).groups.get(fileId) ?? 0;
+  return wordsOf(query).content.filter((_, group) => (bits >> group) & 1);
 }
 
 /** Release notes tell the history of every feature in the words of its users: rarely the answer to how it works now. */

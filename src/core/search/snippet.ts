@@ -49,24 +49,31 @@ function clip(text: string, highlights: Array<[number, number]>, lineNumber: num
  * case-insensitive, the longest match winning where two overlap.
  */
 export function termMatcher(terms: readonly string[], phrases: readonly string[] = []): LineMatcher {
-  const patterns = [
-    ...unique(terms).map((t) => ({ regex: new RegExp(escapeRegex(t), 'gi'), whole: true })),
-    ...unique(phrases).map((p) => ({ regex: new RegExp(escapeRegex(p), 'gi'), whole: false })),
-  ];
-  if (patterns.length === 0) return () => [];
+  const whole = alternation(terms);
+  const anywhere = alternation(phrases);
+  if (!whole && !anywhere) return () => [];
   return (line) => {
     const found: Array<[number, number]> = [];
-    for (const { regex, whole } of patterns) {
-      for (const m of line.matchAll(regex)) {
+    if (whole) {
+      whole.lastIndex = 0;
+      for (let m = whole.exec(line); m; m = whole.exec(line)) {
         const end = m.index + m[0].length;
-        if (!whole || (partStartsAt(line, m.index) && partEndsAt(line, end))) found.push([m.index, end]);
+        if (partStartsAt(line, m.index) && partEndsAt(line, end)) found.push([m.index, end]);
+        else whole.lastIndex = m.index + 1; // a shorter term may still start here or just after
       }
     }
+    if (anywhere) for (const m of line.matchAll(anywhere)) found.push([m.index, m.index + m[0].length]);
     found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
     const kept: Array<[number, number]> = [];
     for (const range of found) if (kept.length === 0 || range[0] >= kept.at(-1)![1]) kept.push(range);
     return kept;
   };
+}
+
+/** One case-insensitive regex for any of the needles, longest first; null for none. */
+function alternation(needles: readonly string[]): RegExp | null {
+  const list = unique(needles).sort((a, b) => b.length - a.length);
+  return list.length === 0 ? null : new RegExp(list.map(escapeRegex).join('|'), 'gi');
 }
 
 function unique(needles: readonly string[]): string[] {
