@@ -33,6 +33,8 @@ describe('query word analysis', () => {
     assert.ok(wordVariants('pool').includes('pools'));
     assert.deepEqual(wordVariants('connPool'), []);
     assert.deepEqual(wordVariants('run'), [], 'short words are left alone');
+    assert.ok(wordVariants('connection').includes('conn'), 'connection pool finds connPool');
+    assert.ok(wordVariants('ctx').includes('context') && wordVariants('configuration').includes('cfg'));
     assert.ok(!wordVariants('status').includes('statu'));
   });
 });

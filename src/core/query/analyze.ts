@@ -46,14 +46,34 @@ export function analyzeWords(words: readonly string[]): WordAnalysis {
 }
 
 /**
+ * Words code shortens, each with its usual short forms (both ways: `connection pool` finds
+ * `connPool`, and `ctx` finds `context`). General programming usage, not any one codebase's.
+ */
+const SHORT_FORMS: Record<string, string[]> = {
+  argument: ['arg'], arguments: ['args'], attribute: ['attr'], attributes: ['attrs'], authentication: ['auth'], authorization: ['auth', 'authz'],
+  buffer: ['buf'], button: ['btn'], callback: ['cb'], character: ['char'], column: ['col'], command: ['cmd'], config: ['cfg', 'conf'],
+  configuration: ['config', 'cfg', 'conf'], connection: ['conn'], context: ['ctx'], current: ['cur', 'curr'], database: ['db'],
+  declaration: ['decl'], definition: ['def'], destination: ['dest', 'dst'], directory: ['dir'], document: ['doc'], element: ['elem'],
+  environment: ['env'], error: ['err'], event: ['evt'], expression: ['expr'], function: ['func', 'fn'], identifier: ['id', 'ident'],
+  image: ['img'], implementation: ['impl'], index: ['idx'], information: ['info'], initialize: ['init'], length: ['len'], library: ['lib'],
+  message: ['msg'], number: ['num'], object: ['obj'], package: ['pkg'], parameter: ['param'], parameters: ['params'], position: ['pos'],
+  previous: ['prev'], process: ['proc'], reference: ['ref'], references: ['refs'], repository: ['repo'], request: ['req'], response: ['res', 'resp'],
+  source: ['src'], specification: ['spec'], statement: ['stmt'], string: ['str'], temporary: ['tmp', 'temp'], utility: ['util'], utilities: ['utils'],
+  value: ['val'], variable: ['var'], window: ['win'],
+};
+const LONG_FORMS = new Map<string, string[]>();
+for (const [long, shorts] of Object.entries(SHORT_FORMS)) for (const short of shorts) LONG_FORMS.set(short, [...(LONG_FORMS.get(short) ?? []), long]);
+
+/**
  * Other forms of a plain English word that code spells the same idea with: singular and plural,
  * and the stem of -ing, -ed and -er forms (`placeholders` → `placeholder`, `compiling` →
  * `compile`, `compiler`; `targeted` → `target`). Forms the index does not hold cost nothing.
  */
 export function wordVariants(word: string): string[] {
-  if (word.length < 4 || !/^(\p{Lu}+|\p{Lu}?\p{Ll}+)$/u.test(word)) return [];
+  if (word.length < 2 || !/^(\p{Lu}+|\p{Lu}?\p{Ll}+)$/u.test(word)) return [];
   const w = word.toLowerCase();
   const out = new Set<string>();
+  if (w.length < 4) return LONG_FORMS.get(w) ?? [];
   if (w.endsWith('ies') && w.length > 4) out.add(`${w.slice(0, -3)}y`);
   else if (/(s|x|z|ch|sh)es$/.test(w)) out.add(w.slice(0, -2));
   else if (w.endsWith('s') && !/(ss|us|is)$/.test(w)) out.add(w.slice(0, -1));
@@ -67,6 +87,7 @@ export function wordVariants(word: string): string[] {
     if (/([^aeiou])\1$/.test(stem)) out.add(stem.slice(0, -1));
     if (suffix === 'ing') out.add(`${stem}er`).add(`${stem}or`);
   }
+  for (const form of [...out, w]) for (const other of [...(SHORT_FORMS[form] ?? []), ...(LONG_FORMS.get(form) ?? [])]) out.add(other);
   out.delete(w);
   return [...out];
 }
