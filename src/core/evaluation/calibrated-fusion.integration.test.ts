@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { testModelsDir } from '../../../test/models/cache.js';
 import { SeededRandom } from '../../../test/models/seeded-random.js';
 import { folderTexts, writeSignalPack } from '../../../test/models/signal-pack.js';
 import { drain } from '../../../test/support/engine.js';
@@ -72,11 +73,13 @@ describe('calibrated fusion on the fixture, widened with filler', () => {
     try {
       await drain(engine.index(await engine.addFolder(repo)));
       const search = (query: string, mode: SearchMode) => engine.search(query, { mode, fresh: true });
-      return {
+      const figures = {
         lexical: await evaluateMode(queries, 'lexical', search),
         semantic: await evaluateMode(queries, 'semantic', search),
         hybrid: await evaluateMode(queries, 'hybrid', search),
       };
+      if (process.env.FUSION_FIGURES) console.log(name, Object.entries(figures).map(([mode, q]) => `${mode} ${q.mrr10.toFixed(3)} r10 ${q.recall10.toFixed(3)} ${JSON.stringify(q.ranks)}`).join(' | '));
+      return figures;
     } finally {
       engine.close();
     }
@@ -99,6 +102,17 @@ describe('calibrated fusion on the fixture, widened with filler', () => {
     assert.ok(hybrid.mrr10 >= 0.95 * lexical.mrr10, `hybrid ${hybrid.mrr10.toFixed(3)} against lexical ${lexical.mrr10.toFixed(3)}: ranks ${JSON.stringify(hybrid.ranks)} vs ${JSON.stringify(lexical.ranks)}`);
     assert.ok(hybrid.recall10 >= lexical.recall10, 'nothing lexical found is lost');
     assert.ok(hybrid.mrr10 <= lexical.mrr10 + 0.05, `nor does it lift it: hybrid ${hybrid.mrr10.toFixed(3)} against lexical ${lexical.mrr10.toFixed(3)}`);
+  });
+
+  it('a static model that knows nothing cannot sink it either, though its similarities follow the words texts share', async () => {
+    // A static pack's vector is the mean of its tokens' rows: with random rows, a text's similarity to the
+    // query still tracks the tokens they share, so its best hits stand out from the background without meaning anything.
+    const embedder = await StaticEmbedder.create(await testModelsDir(['potion-code-random']), 'potion-code-random');
+    const { lexical, semantic, hybrid } = await measure('random-static', { fastEmbedding: { pack: embedder.pack, embedder } });
+    const ranks = `ranks: lexical ${JSON.stringify(lexical.ranks)}, semantic ${JSON.stringify(semantic.ranks)}, hybrid ${JSON.stringify(hybrid.ranks)}`;
+    assert.ok(lexical.mrr10 > 0.6, `the set is one lexical search answers well (${lexical.mrr10})`);
+    assert.ok(hybrid.mrr10 >= 0.95 * lexical.mrr10, `hybrid ${hybrid.mrr10.toFixed(3)} against lexical ${lexical.mrr10.toFixed(3)}; ${ranks}`);
+    assert.ok(hybrid.recall10 >= lexical.recall10, `nothing lexical found is lost; ${ranks}`);
   });
 
   it('a model that carries signal lifts hybrid above lexical', async () => {

@@ -15,12 +15,54 @@ const EVIDENCE_SPAN = 2;
 
 /**
  * How one query's similarities stand: the background's mean and spread (the query against the
- * texts at large) and how many texts the nearest were chosen from.
+ * texts at large), how many texts the nearest were chosen from, and the tail of the nearest.
  */
 export interface Calibration {
   mean: number;
   sd: number;
   population: number;
+  /** The upper tail of the query's own nearest texts (`tailOf`), when there were enough of them. */
+  tail?: Tail;
+}
+
+/**
+ * The upper tail of a query's similarities, read from its own nearest texts: `floor` the K-th
+ * nearest's score, `scale` the tail's scale and `count` K. Fitted as an exponential tail (the
+ * Gumbel domain, where a Gaussian's tail and heavier ones such as a bag of words' both lie): by
+ * Rényi's representation its spacings i·(s_i − s_{i+1}) are independent draws averaging the scale.
+ */
+export interface Tail {
+  floor: number;
+  scale: number;
+  count: number;
+}
+
+/** The spacings from this rank down give the tail's scale: the best few, where any signal is, are left out of it. */
+const TAIL_FROM = 10;
+/** Fewest nearest texts a tail is fitted to: with fewer, the Gaussian chance level judges alone. */
+const TAIL_MIN = 30;
+/** How many of the best draw's own spreads (pi / sqrt(6) scales) past its expected place a hit must lie to count. */
+const TAIL_SPREADS = 3;
+const GUMBEL_SD = Math.PI / Math.sqrt(6);
+
+/** The tail of a query's similarities from its nearest texts' scores (best first), or none when there are too few to fit one. */
+export function tailOf(scores: readonly number[]): Tail | undefined {
+  const count = scores.length;
+  if (count < TAIL_MIN) return undefined;
+  let sum = 0;
+  for (let i = TAIL_FROM; i < count; i++) sum += i * (scores[i - 1]! - scores[i]!);
+  return { floor: scores[count - 1]!, scale: sum / (count - TAIL_FROM), count };
+}
+
+/**
+ * How far the best of a tail's `count` texts lies above the lowest, in the tail's scales, when none
+ * of them means anything: the best's expected place H(count − 1) plus three of its spreads, so
+ * chance passes it about once in a few hundred queries, as with `chanceLevel`.
+ */
+export function tailChance(count: number): number {
+  let harmonic = 0;
+  for (let i = 1; i < count; i++) harmonic += 1 / i;
+  return harmonic + TAIL_SPREADS * GUMBEL_SD;
 }
 
 /**
@@ -34,15 +76,28 @@ export function chanceLevel(population: number): number {
 }
 
 /**
- * How much a semantic hit is evidence, 0 to 1, from its score against its query's own background:
- * 0 up to the chance level, 1 from EVIDENCE_SPAN spreads beyond it. A model whose vectors carry
- * no information puts its top hits at chance, so its list weighs nothing: reciprocal ranks are so
- * close (1/61 against 1/63) that even a little weight would reorder the lexical leaders.
+ * How much a semantic hit is evidence, 0 to 1, judged twice, the lesser counting:
+ * - against its query's background taken as Gaussian: 0 up to the chance level, 1 from
+ *   EVIDENCE_SPAN spreads beyond it;
+ * - against the upper tail of the query's own nearest texts (`tailOf`): 0 up to where the best of
+ *   them lies by chance (`tailChance`), 1 from EVIDENCE_SPAN of the best's spreads beyond it.
+ * A model whose vectors carry no information puts its top hits at chance, so its list weighs
+ * nothing: reciprocal ranks are so close (1/61 against 1/63) that even a little weight would reorder
+ * the lexical leaders. The Gaussian alone is not enough: a static model's vector is a mean of token
+ * rows, so even random rows make similarity follow the tokens texts share, and the background gets
+ * a heavy tail (short texts sharing a token with the query): on babel, with a random static pack,
+ * the 100th nearest text often lies past the Gaussian chance level. The tail test asks a hit to
+ * stand out from the texts nearest the query, however heavy their tail.
  */
 export function evidence(score: number, calibration: Calibration): number {
   if (!(calibration.sd > 0)) return 0;
   const z = (score - calibration.mean) / calibration.sd;
-  return Math.min(1, Math.max(0, (z - chanceLevel(calibration.population)) / EVIDENCE_SPAN));
+  const gaussian = Math.min(1, Math.max(0, (z - chanceLevel(calibration.population)) / EVIDENCE_SPAN));
+  const { tail } = calibration;
+  if (!tail) return gaussian;
+  if (!(tail.scale > 0)) return 0;
+  const t = (score - tail.floor) / tail.scale;
+  return Math.min(gaussian, Math.max(0, (t - tailChance(tail.count)) / (EVIDENCE_SPAN * GUMBEL_SD)));
 }
 
 /** The text a query's meaning is read from: its words and phrases, without filters. */
@@ -59,8 +114,8 @@ export interface SemanticHit extends RankedChunk {
 
 /**
  * Chunks nearest to the query vector, best first, among the admissible ones (filters, phrases),
- * each judged against the query's background. A text that occurs in several chunks (the vector is
- * per text) yields all of them. Counts the vectors compared.
+ * each judged against the query's background and the tail of its nearest texts. A text that occurs
+ * in several chunks (the vector is per text) yields all of them. Counts the vectors compared.
  */
 export function rankSemantic(
   store: Store,
@@ -70,9 +125,15 @@ export function rankSemantic(
   counts: StageCounts,
 ): SemanticHit[] {
   const tally = { compared: 0 };
-  const ranked = nearestAdmissible(store, admissible, (k, allowed = null) => vectors.search(queryVector, k, allowed, 'auto', tally));
+  let texts: number[] = [];
+  const ranked = nearestAdmissible(store, admissible, (k, allowed = null) => {
+    const nearest = vectors.search(queryVector, k, allowed, 'auto', tally);
+    // The tail is fitted to the nearest texts, not chunks: a text in several chunks counts once.
+    texts = nearest.slice(0, CANDIDATES).map((text) => text.score);
+    return nearest;
+  });
   counts.vectorsCompared = (counts.vectorsCompared ?? 0) + tally.compared;
-  return judge(ranked, { ...vectors.background(queryVector), population: vectors.size });
+  return judge(ranked, { ...vectors.background(queryVector), population: vectors.size, tail: tailOf(texts) });
 }
 
 /** Each ranked chunk's standard score and evidence under the calibration. */
