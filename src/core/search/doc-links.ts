@@ -35,7 +35,12 @@ export function isProse(row: { language: string; path: string }): boolean {
  * as the definition's explanation. The prose itself drops just below the best definition it
  * lent to: definitions outrank mentions.
  */
-export function lendToDefinitions(store: Store, ranked: readonly RankedChunk[], allowed: ((chunkId: number) => boolean) | null): RankedChunk[] {
+export function lendToDefinitions(
+  store: Store,
+  ranked: readonly RankedChunk[],
+  allowed: ((chunkId: number) => boolean) | null,
+  evidenceIn: (text: string) => number,
+): RankedChunk[] {
   const explanations = new Map<number, Explanation>();
   const scores = new Map(ranked.map((r) => [r.row.chunk_id, r.score]));
   const lenders = ranked.slice(0, LENDERS).filter((r) => isProse(r.row) && r.row.text !== undefined);
@@ -43,7 +48,7 @@ export function lendToDefinitions(store: Store, ranked: readonly RankedChunk[], 
   const definitionsOf = new Map<string, number[]>();
   const lentTo = new Map<number, number[]>();
   for (const lender of lenders) {
-    const names = namedIdentifiers(lender.row.text!);
+    const names = namedIdentifiers(lender.row.text!, evidenceIn);
     const definitions = new Map<number, string>();
     for (const name of names) for (const id of cachedDefinitions(store, name, allowed, definitionsOf)) if (!definitions.has(id)) definitions.set(id, name);
     definitions.delete(lender.row.chunk_id);
@@ -69,13 +74,24 @@ export function lendToDefinitions(store: Store, ranked: readonly RankedChunk[], 
     .sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path));
 }
 
-/** The identifiers a prose chunk names: everything in its code spans, then identifier-shaped words, first come first. */
-export function namedIdentifiers(text: string): string[] {
+/**
+ * The identifiers a prose chunk names where it speaks of the query: the paragraphs holding the
+ * most query evidence first, and in each its code spans, then its identifier-shaped words. A page
+ * on several topics lends only to the names of the one asked about.
+ */
+export function namedIdentifiers(text: string, evidenceIn: (text: string) => number): string[] {
+  const paragraphs = text
+    .split(/\n\s*\n|\n(?=#)/)
+    .map((paragraph) => ({ paragraph, evidence: evidenceIn(paragraph) }))
+    .filter((p) => p.evidence > 0)
+    .sort((a, b) => b.evidence - a.evidence);
   const names = new Set<string>();
-  for (const span of text.matchAll(CODE_SPAN)) {
-    for (const word of span[1]!.match(WORD) ?? []) if (word.length >= 3) names.add(lastSegment(word));
+  for (const { paragraph } of paragraphs) {
+    for (const span of paragraph.matchAll(CODE_SPAN)) {
+      for (const word of span[1]!.match(WORD) ?? []) if (word.length >= 3) names.add(lastSegment(word));
+    }
+    for (const word of paragraph.match(WORD) ?? []) if (looksLikeIdentifier(word) && word.length >= 3) names.add(lastSegment(word));
   }
-  for (const word of text.match(WORD) ?? []) if (looksLikeIdentifier(word) && word.length >= 3) names.add(lastSegment(word));
   return [...names].slice(0, NAMES_PER_LENDER);
 }
 

@@ -53,24 +53,43 @@ export async function rankedHits(store: Store, ranked: readonly RankedChunk[], q
   const byId = new Map(ranked.map((r) => [r.row.chunk_id, r]));
   const folded = foldByFile(ranked.map((r) => r.row), limit);
   const texts = await chunkTexts(store, folded.filter(({ row }) => row.text === undefined).map(({ row }) => row.chunk_id));
-  const { content } = wordsOf(query);
-  const forms = content.map((w) => [...new Set([w, ...wordVariants(w), ...distinctTerms(w)].map((f) => f.toLowerCase()))]);
-  const matcher = termMatcher(forms.flat(), query.phrases);
+  const { matcher } = highlighting(query);
   const best = ranked[0]?.score ?? 0;
   return folded.map(({ row, more }) => {
     const entry = byId.get(row.chunk_id)!;
     const text = row.text ?? texts.get(row.chunk_id) ?? '';
     const named = matchedSymbol(row, query) ?? entry.explainedBy?.name ?? null;
-    const hit = toHit({ ...row, text }, entry.score, more, matcher, { best, signals: signalsOf(store, entry, text, named, query, forms, matcher), explainedBy: entry.explainedBy && { path: entry.explainedBy.path, startLine: entry.explainedBy.startLine } });
+    const hit = toHit({ ...row, text }, entry.score, more, matcher, { best, signals: signalsOf(store, entry, text, named, query), explainedBy: entry.explainedBy && { path: entry.explainedBy.path, startLine: entry.explainedBy.startLine } });
     return { ...hit, symbol: named ?? row.symbol };
   });
 }
 
+const highlightings = new WeakMap<ParsedQuery, { forms: string[][]; matcher: LineMatcher }>();
+
+/** Each content word's forms (as typed, other forms, identifier parts) and a matcher for all of them and the phrases; once per query. */
+function highlighting(query: ParsedQuery): { forms: string[][]; matcher: LineMatcher } {
+  let known = highlightings.get(query);
+  if (!known) {
+    const forms = wordsOf(query).content.map((w) => [...new Set([w, ...wordVariants(w), ...distinctTerms(w)].map((f) => f.toLowerCase()))]);
+    highlightings.set(query, (known = { forms, matcher: termMatcher(forms.flat(), query.phrases) }));
+  }
+  return known;
+}
+
+/** How many of the query's words a text holds, in any of their forms. */
+function wordsHeld(query: ParsedQuery): (text: string) => number {
+  const { forms, matcher } = highlighting(query);
+  return (text) => {
+    const matched = new Set(matcher(text).map(([start, end]) => text.slice(start, end).toLowerCase()));
+    return forms.filter((f) => f.some((form) => matched.has(form))).length;
+  };
+}
+
 /** The evidence behind a hit, in words: how much of the query its text holds, what it defines, its path, the prose naming it, its meaning. */
-function signalsOf(store: Store, entry: RankedChunk, text: string, named: string | null, query: ParsedQuery, forms: string[][], matcher: LineMatcher): HitSignal[] {
+function signalsOf(store: Store, entry: RankedChunk, text: string, named: string | null, query: ParsedQuery): HitSignal[] {
+  const { forms } = highlighting(query);
   const signals: HitSignal[] = [];
-  const matched = new Set(matcher(text).map(([start, end]) => text.slice(start, end).toLowerCase()));
-  const held = forms.filter((f) => f.some((form) => matched.has(form))).length;
+  const held = wordsHeld(query)(text);
   if (held > 0) signals.push({ kind: 'text', detail: `holds ${held} of ${forms.length} ${forms.length === 1 ? 'word' : 'words'}` });
   if (named && matchedSymbol(entry.row, query)) signals.push({ kind: 'definition', detail: `defines ${named}` });
   const spelled = pathWords(store, entry.row.file_id, query);
@@ -128,7 +147,7 @@ export async function rankLexical(
   // A lone name: its definition comes before the places that use it.
   if (wordsOf(query).content.length === 1) return definitionFirst(scored, query);
   // A question, not a request for docs: the prose it matches points at the implementation.
-  return asksForDocs(query) ? scored : lendToDefinitions(store, scored, admissible);
+  return asksForDocs(query) ? scored : lendToDefinitions(store, scored, admissible, wordsHeld(query));
 }
 
 /** Chunks that only mention the name rank below the best code (not a test, not prose) that defines it. */
