@@ -137,9 +137,10 @@ export class Engine {
       throw new QuarryError('DATA_DIR_UNWRITABLE', `Cannot write to the data directory ${options.dataDir}: ${(error as Error).message}`);
     }
     const embedding = options.embedding ?? { unavailable: 'no embedding model configured' };
-    const store = await Store.open(path.join(options.dataDir, DATABASE_FILE), 'pack' in embedding ? embedding.pack : undefined);
     const fast = options.fastEmbedding ?? { unavailable: 'no fast model configured' };
-    if ('pack' in fast) await store.vectors(fast.pack.key, fast.pack.dims);
+    // Every tier's vectors are read at open, under the store's low loading limit.
+    const tiers = [embedding, fast].flatMap((tier) => ('pack' in tier ? [tier.pack] : []));
+    const store = await Store.open(path.join(options.dataDir, DATABASE_FILE), tiers);
     const engine = new Engine(options.dataDir, store, options.processor, embedding, fast, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, options.embedEverything ?? false);
     engine.setIgnoreRules(options.ignoreRules ?? []);
     return engine;

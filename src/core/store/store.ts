@@ -68,18 +68,18 @@ export class Store {
     readChunks: this.readChunks.bind(this),
   };
 
-  /** `vectors`: a model whose vectors to load now, while loading is cheapest in memory. */
-  static async open(path: string, vectors?: { key: string; dims: number }): Promise<Store> {
+  /** `vectors`: the models (every tier's) whose vectors to load now, while loading is cheapest in memory. */
+  static async open(path: string, vectors: ReadonlyArray<{ key: string; dims: number }> = []): Promise<Store> {
     const instance = await openInstance(path);
     const store = new Store(path, instance, await instance.connect(), await instance.connect());
     await store.migrate();
     await store.loadCounters();
     store.postings = await loadMirrors(store.committed, store.scope);
-    if (vectors) {
+    if (vectors.length > 0) {
       // A plain scan of the whole vectors table, which nothing reads again: not worth caching.
       // (Not for the postings: their sorted read needs the room, and failed under a low limit.)
       await store.setMemoryLimit(VECTOR_LOADING_MEMORY_LIMIT);
-      await store.vectors(vectors.key, vectors.dims);
+      for (const model of vectors) await store.vectors(model.key, model.dims);
     }
     await store.setMemoryLimit(IDLE_MEMORY_LIMIT);
     return store;
