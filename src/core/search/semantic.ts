@@ -204,7 +204,9 @@ function admissibleHashes(store: Store, admissible: Admissible): Set<string> {
  * a hit at chance adds nothing). So a semantic list without evidence leaves the lexical order
  * exactly as it was, and cannot sink it. Where the list has evidence, a definition the query
  * names (`naming` 2) gets a first place's share more, scaled by the list's strongest evidence,
- * so a confident model cannot push the definition asked for below what merely resembles it.
+ * so a confident model cannot push the definition asked for below what merely resembles it; so do
+ * the lexical leaders ranked above the first such definition, so the share cannot reorder them (a
+ * Markdown heading naming the word must not pass the code lexical put first).
  * A semantic hit with no evidence and no lexical match is left out, unless nothing matched
  * lexically: then the semantic ranking, weak as it may be, is all there is.
  */
@@ -216,8 +218,10 @@ export function fuse(
   if (lexical.length === 0) return [...semantic];
   const strength = Math.max(0, ...semantic.map((hit) => hit.evidence));
   const fused = new Map<number, RankedChunk & { lexicalRank: number }>();
+  // The lexical leaders above the first definition named keep their place over it: the share protects, it does not reorder.
+  const firstNamed = lexical.findIndex((entry) => naming(entry.row) === 2);
   lexical.forEach((entry, rank) => {
-    const named = naming(entry.row) === 2 ? strength / (RRF_K + 1) : 0;
+    const named = rank <= firstNamed || naming(entry.row) === 2 ? strength / (RRF_K + 1) : 0;
     fused.set(entry.row.chunk_id, { ...entry, score: 1 / (RRF_K + rank + 1) + named, lexicalRank: rank });
   });
   semantic.forEach((entry, rank) => {
