@@ -58,7 +58,8 @@ describe('two embedding tiers: a static model first, the transformer behind it',
 
       semantic = await engine.search('checksum of a buffer', { mode: 'semantic' });
       assert.ok(semantic.hits.length > 0);
-      assert.ok(semantic.profile.counts.vectorsCompared! >= 2 * repo.chunks - 2, 'both tiers ranked');
+      // The transformer has every text, so the fast tier has nothing left to rank: its vectors are not compared.
+      assert.ok(semantic.profile.counts.vectorsCompared! >= repo.chunks - 1 && semantic.profile.counts.vectorsCompared! < 2 * repo.chunks - 2);
     } finally {
       engine.close();
     }

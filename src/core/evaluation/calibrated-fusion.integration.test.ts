@@ -73,13 +73,11 @@ describe('calibrated fusion on the fixture, widened with filler', () => {
     try {
       await drain(engine.index(await engine.addFolder(repo)));
       const search = (query: string, mode: SearchMode) => engine.search(query, { mode, fresh: true });
-      const figures = {
+      return {
         lexical: await evaluateMode(queries, 'lexical', search),
         semantic: await evaluateMode(queries, 'semantic', search),
         hybrid: await evaluateMode(queries, 'hybrid', search),
       };
-      if (process.env.FUSION_FIGURES) console.log(name, Object.entries(figures).map(([mode, q]) => `${mode} ${q.mrr10.toFixed(3)} r10 ${q.recall10.toFixed(3)} ${JSON.stringify(q.ranks)}`).join(' | '));
-      return figures;
     } finally {
       engine.close();
     }

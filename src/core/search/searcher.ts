@@ -12,6 +12,7 @@ import { Lru, type CacheSettings } from './lru.js';
 import { profileSearch, type FolderEmbedding, type RegexScan, type StageCounts } from './profile.js';
 import { regexSearch } from './regex.js';
 import { fuse, mergeTiers, rankSemantic, semanticText, type SemanticHit } from './semantic.js';
+import type { VectorIndex } from './vector-index.js';
 
 /** What a tier needs of its model: the key its vectors are stored under, and their size. */
 export type VectorModel = Pick<ModelPack, 'modelId' | 'key' | 'dims'>;
@@ -304,10 +305,11 @@ export class Searcher {
       vectorCached = queried.every((q) => q.known);
       timings.embed = performance.now() - e;
       const v = performance.now();
-      const ranked = [];
+      const ranked: Array<{ hits: SemanticHit[]; vectors: VectorIndex }> = [];
       for (const { tier, vector } of queried) {
         const vectors = await this.store.vectors(tier.pack.key, tier.pack.dims);
-        ranked.push({ hits: rankSemantic(this.store, vector, vectors, admissible, counts), vectors });
+        // A text the better tier has a vector for is judged by it: the fast tier searches the rest.
+        ranked.push({ hits: rankSemantic(this.store, vector, vectors, admissible, counts, ranked[0]?.vectors ?? null), vectors });
       }
       nearest = mergeTiers(this.store, ranked);
       timings.vector = performance.now() - v;

@@ -123,11 +123,13 @@ export function rankSemantic(
   vectors: VectorIndex,
   admissible: Admissible | null,
   counts: StageCounts,
+  /** A better tier's vectors: the texts it holds are its to judge (see mergeTiers), so they are not searched here. */
+  covered: VectorIndex | null = null,
 ): SemanticHit[] {
   const tally = { compared: 0 };
   let texts: number[] = [];
   const ranked = nearestAdmissible(store, admissible, (k, allowed = null) => {
-    const nearest = vectors.search(queryVector, k, allowed, 'auto', tally);
+    const nearest = vectors.search(queryVector, k, allowed, 'auto', tally, covered);
     // The tail is fitted to the nearest texts, not chunks: a text in several chunks counts once.
     texts = nearest.slice(0, CANDIDATES).map((text) => text.score);
     return nearest;
@@ -172,8 +174,11 @@ function nearestAdmissible(store: Store, admissible: Admissible | null, nearest:
   // Scoped: most scopes keep plenty of the nearest texts, so filter those first; a narrow one
   // searches among its own texts (phrases came with theirs).
   if (!admissible.hashes) {
-    const wide = nearestChunks(store, nearest(CANDIDATES * OVERFETCH), admissible);
-    if (wide.length >= CANDIDATES / 2) return wide;
+    const texts = nearest(CANDIDATES * OVERFETCH);
+    const wide = nearestChunks(store, texts, admissible);
+    // Fewer texts than asked for were every text there is to search (a fast tier's, say, where the
+    // better tier holds the rest): a narrower search would find no others.
+    if (wide.length >= CANDIDATES / 2 || texts.length < CANDIDATES * OVERFETCH) return wide;
   }
   const hashes = admissible.hashes ?? admissibleHashes(store, admissible);
   return nearestChunks(store, nearest(CANDIDATES, (hash) => hashes.has(hash)), admissible);
