@@ -128,6 +128,18 @@ test('searches in every mode, with results streaming in and a preview of the cod
   await expect(page.getByRole('status').getByText(/set an editor command in Settings/)).toBeVisible();
   await page.getByRole('button', { name: 'timings' }).click();
   await expect(page.getByLabel('Timings')).toContainText(/lexical \d/);
+
+  // A plain-language question: the code the guide names comes first, the guide one click away beside it.
+  await page.getByRole('radio', { name: 'Lexical' }).click();
+  await query.fill('where are incoming bytes fed to the parser');
+  const first = results.getByRole('listitem').first();
+  await expect(first).toContainText('src/http/request-parser.ts');
+  await expect(first.getByLabel(/^relevance 100 of 100: holds \d of \d words/)).toBeVisible();
+  await first.getByRole('button', { name: 'explained in docs/guide.md:5' }).click();
+  await expect(preview.locator('.preview-header')).toContainText('docs/guide.md');
+  await expect(preview).toContainText('call `feed` with incoming bytes');
+  // Snippets light whole words only: no stop word of the question is marked.
+  await expect(results.locator('mark').filter({ hasText: /^(where|are|to|the)$/i })).toHaveCount(0);
   await shot('search');
 });
 

@@ -22,9 +22,17 @@ export function ResultRow({ hit, selected, onSelect, onOpen, onExplain }: Props)
         <span className="lines">:{hit.startLine}–{hit.endLine}</span>
         {hit.symbol && <span className="symbol">{hit.kind} {hit.symbol}</span>}
         {hit.moreInFile > 0 && <span className="muted">+{hit.moreInFile} more in file</span>}
-        {hit.explainedBy && (
+        <span className="relevance" title={why} aria-label={`relevance ${hit.relevance} of 100: ${why.replaceAll('\n', '; ')}`}>
+          <span className="relevance-bar">
+            <span style={{ width: `${hit.relevance}%` }} />
+          </span>
+          {hit.relevance}
+        </span>
+      </div>
+      {hit.explainedBy && (
+        <div className="result-explained">
           <button
-            className="explained-by link"
+            className="link"
             onClick={(event) => {
               event.stopPropagation();
               onSelect();
@@ -33,14 +41,8 @@ export function ResultRow({ hit, selected, onSelect, onOpen, onExplain }: Props)
           >
             explained in {hit.explainedBy.path}:{hit.explainedBy.startLine}
           </button>
-        )}
-        <span className="relevance" title={why} aria-label={`relevance ${hit.relevance} of 100: ${why.replaceAll('\n', '; ')}`}>
-          <span className="relevance-bar">
-            <span style={{ width: `${hit.relevance}%` }} />
-          </span>
-          {hit.relevance}
-        </span>
-      </div>
+        </div>
+      )}
       <pre className="snippet">
         {hit.snippet.map((line) => (
           <div key={line.lineNumber}>
