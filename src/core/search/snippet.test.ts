@@ -30,4 +30,11 @@ describe('snippet highlighting', () => {
     const snippet = buildSnippet(text, 10, termMatcher(['pool', 'acquire', 'timeout']), 0);
     assert.deepEqual(snippet.map((l) => l.lineNumber), [12]);
   });
+
+  it('shows the window of lines that holds the most evidence together, not one busy line\'s neighbours', () => {
+    const text = ['function setup() {', '  const pool = 1;', '', '', '  // acquire', '  wait(timeout);', '  pool.acquire(timeout);', '}'].join('\n');
+    const snippet = buildSnippet(text, 1, termMatcher(['pool', 'acquire', 'timeout']));
+    assert.deepEqual(snippet.map((l) => l.lineNumber), [5, 6, 7]);
+    assert.deepEqual(buildSnippet('only line', 1, termMatcher(['line'])).map((l) => l.text), ['only line']);
+  });
 });

@@ -5,25 +5,25 @@ export type LineMatcher = (line: string) => Array<[number, number]>;
 const MAX_LINE_CHARS = 300;
 
 /**
- * The most telling lines of a chunk: the line with the most matches and one line either side,
- * with match ranges to highlight. Long lines are cut around their first match.
+ * The most telling lines of a chunk: the window of 2 × radius + 1 lines holding the most query
+ * evidence (distinct matched terms, squared by length, so one whole identifier beats scattered
+ * fragments of it), with match ranges to highlight. Long lines are cut around their first match.
  */
 export function buildSnippet(text: string, startLine: number, match: LineMatcher, radius = 1): SnippetLine[] {
   const lines = text.split('\n');
-  let best = 0;
-  let bestScore = -1;
   const ranges = lines.map(match);
-  ranges.forEach((r, i) => {
-    // Distinct matches, squared by length: one whole identifier beats scattered fragments of it.
-    const distinct = new Set(r.map(([s, e]) => lines[i]!.slice(s, e).toLowerCase()));
-    const score = [...distinct].reduce((sum, m) => sum + m.length * m.length, 0);
+  const terms = ranges.map((r, i) => new Set(r.map(([s, e]) => lines[i]!.slice(s, e).toLowerCase())));
+  let first = 0;
+  let bestScore = -1;
+  for (let start = 0; start < Math.max(1, lines.length - 2 * radius); start++) {
+    const window = new Set(terms.slice(start, start + 2 * radius + 1).flatMap((set) => [...set]));
+    const score = [...window].reduce((sum, term) => sum + term.length * term.length, 0);
     if (score > bestScore) {
       bestScore = score;
-      best = i;
+      first = start;
     }
-  });
-  const first = Math.max(0, best - radius);
-  const last = Math.min(lines.length - 1, best + radius);
+  }
+  const last = Math.min(lines.length - 1, first + 2 * radius);
   const snippet: SnippetLine[] = [];
   for (let i = first; i <= last; i++) snippet.push(clip(lines[i]!, ranges[i]!, startLine + i));
   return snippet;
