@@ -31,6 +31,8 @@ const DESCRIPTIVE_COVERAGE_POWER = 1.5;
 const DESCRIPTIVE_SYMBOL_BOOST = 1.2;
 
 const DEFINITION_KINDS = new Set(['function', 'class', 'method']);
+/** Manifests, settings and data: they configure or feed the implementation, rarely are it. */
+const DATA_LANGUAGES = new Set(['json', 'yaml', 'toml', 'xml', 'ini', 'csv']);
 const IDENTIFIER = /[\p{L}\p{N}_$]+(?:-[\p{L}\p{N}_$]+)*/gu;
 
 type Condition = { sql: string; params: DuckDBValue[] };
@@ -260,6 +262,7 @@ function boost(store: Store, row: ChunkMeta, query: ParsedQuery): number {
     if (isChangeLog(row.path)) factor *= CHANGELOG_FACTOR;
     else if (isAuxiliaryPath(row.path)) factor *= 0.6;
     else if (row.language === 'markdown' || row.language === 'text') factor *= 0.8;
+    else if (DATA_LANGUAGES.has(row.language)) factor *= 0.8;
   }
   return factor;
 }
