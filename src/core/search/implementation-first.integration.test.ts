@@ -59,4 +59,11 @@ describe('implementation first', () => {
     assert.ok(hits.indexOf('CHANGELOG.md') > hits.indexOf('src/pool.ts'));
     assert.equal((await paths('changelog idle connections'))[0], 'CHANGELOG.md');
   });
+
+  it('ranks a query of phrases alone, with no words to analyse, with finite scores and relevances', async () => {
+    const result = await engine.search('"maxDelayMs"', { mode: 'lexical', fresh: true });
+    assert.ok(result.hits.length >= 2);
+    assert.ok(result.hits.every((h) => Number.isFinite(h.score) && h.score > 0 && Number.isFinite(h.relevance)), JSON.stringify(result.hits.map((h) => [h.score, h.relevance])));
+    assert.equal(result.hits[0]!.relevance, 100);
+  });
 });

@@ -257,7 +257,8 @@ function boost(store: Store, row: ChunkMeta, query: ParsedQuery): number {
   const base = row.path.slice(row.path.lastIndexOf('/') + 1).toLowerCase();
   const stem = base.includes('.') ? base.slice(0, base.indexOf('.')) : base;
   if (words.some((w) => w === stem || w.replace(/[-_]/g, '') === stem.replace(/[-_]/g, ''))) factor *= 1.4;
-  factor *= 1 + ((analysis.descriptive ? PATH_WEIGHT : PATH_WEIGHT / 2) * pathWords(store, row.file_id, query).length) / analysis.content.length;
+  const spelled = pathWords(store, row.file_id, query).length;
+  if (spelled > 0) factor *= 1 + ((analysis.descriptive ? PATH_WEIGHT : PATH_WEIGHT / 2) * spelled) / analysis.content.length;
   if (!wantsAuxiliaryFiles(query.filters, query.words)) {
     if (isChangeLog(row.path)) factor *= CHANGELOG_FACTOR;
     else if (isAuxiliaryPath(row.path)) factor *= 0.6;
