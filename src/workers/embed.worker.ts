@@ -23,8 +23,13 @@ export default async function embedTexts(task: EmbedTask): Promise<EmbedResult> 
   const ready = await embedder;
   const info = await ready.info();
   if (task.kind === 'info') return info;
-  const vectors = await ready.embed(task.texts);
-  const flat = new Float32Array(vectors.length * info.dims);
-  vectors.forEach((v, i) => flat.set(v, i * info.dims));
+  // A static pack writes its vectors straight into the array handed back.
+  const flat = ready instanceof StaticEmbedder ? ready.embedFlat(task.texts) : flatten(await ready.embed(task.texts), info.dims);
   return Piscina.move(flat) as Float32Array;
+}
+
+function flatten(vectors: Float32Array[], dims: number): Float32Array {
+  const flat = new Float32Array(vectors.length * dims);
+  vectors.forEach((v, i) => flat.set(v, i * dims));
+  return flat;
 }

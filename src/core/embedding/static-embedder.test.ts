@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import { testModelsDir } from '../../../test/models/cache.js';
+import { SeededRandom } from '../../../test/models/seeded-random.js';
 import { tempDir } from '../../../test/support/fixtures.js';
 import { QuarryError } from '../../shared/errors.js';
 import { parseSafetensors } from './safetensors.js';
@@ -118,6 +119,97 @@ describe('static (Model2Vec) packs', () => {
     const expected = plain.encode(text, { add_special_tokens: false }).filter((id) => id !== 1);
     assert.deepEqual(embedder.tokenIds(text), expected);
     assert.deepEqual(embedder.tokenIds(text), expected, 'the same from the cache');
+  });
+
+  /** Texts for the ASCII path and the texts it must hand to the library. */
+  const VARIED = [
+    ...TEXTS,
+    'The QUICK brown Fox -- jumps over: the lazy dog! (Again?) "Yes," she said; it\'s 3:45pm & 20% off.',
+    'fn main() {\r\n\tlet v: Vec<u8> = vec![0x1F, 255, 0b1010];\r\n\tprintln!("{:?}", v);\r\n}',
+    '<div class="card__title--big" data-id=\'42\'>a&amp;b</div> <!-- comment --> `${x}` $var @decorator #include ~/path ^caret |pipe \\back',
+    `${'x'.repeat(99)} ${'y'.repeat(100)} ${'z'.repeat(101)} ${'ab'.repeat(80)} pneumonoultramicroscopicsilicovolcanoconiosis`,
+    'HTTPServerErrorHandler getHTTPSURLForIDs snake_case_name SCREAMING_CASE kebab-case-name camelCaseWord x1y2z3 123abc 3.14159e-10',
+    'café naïve Ünïcödé résumé Straße İstanbul ΣΊΣΥΦΟΣ',
+    '日本語のテキスト 中文 한국어 😀 emoji ⊕ ∑ → “quotes” ‘single’ — dash … ellipsis',
+    'tab\there, vertical\vtab, form\ffeed',
+    'nul\u0000char, bell\u0007, escape\u001b[0m',
+    'delete\u007fchar',
+    'nbsp\u00a0space, bom\ufeff, line\u2028separator',
+    'added tokens [SEP] [CLS] and [MASK] in the text, [UNK] too, and lowercase [sep] [cls], and [PAD]x',
+    'ASCII around a zero-width\u200bjoiner and a combining e\u0301 accent',
+    '',
+    '   \n\t\r\n   ',
+    '!!!???...,,,;;;:::',
+    Array.from({ length: 700 }, (_, i) => `word${i % 37} ${i % 5 === 0 ? '(x)' : ''}`).join(' '),
+  ];
+
+  /** Seeded random texts: words, identifiers, punctuation, digits and spacing, now and then a character outside ASCII. */
+  function randomTexts(count: number, seed: number): string[] {
+    const random = new SeededRandom(seed);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random.uniform() * items.length)]!;
+    const words = ['return', 'Parse', 'HTTP', 'request', 'getValue', 'x', 'i18n', 'qzxv', 'backoff', 'THE', 'tokenizer', 'über', 'naïve', '42', '0xFF'];
+    const glue = [' ', ' ', ' ', '\n', '\t', '\r\n', '', '.', '(', ')', '{', '}', '_', '-', '::', '->', '"', "'", '`', '[', ']', '#', '@', '$', '\\', '~', '^', '|', '&&', '//', '/*', '*/', '<', '>', '=', ';', ',', '!', '?', '%', '+', '*'];
+    return Array.from({ length: count }, () => {
+      const parts: string[] = [];
+      const length = Math.floor(random.uniform() * 120);
+      for (let i = 0; i < length; i++) {
+        parts.push(pick(words));
+        parts.push(random.uniform() < 0.01 ? pick(['é', '—', '中', '\u0001', '[SEP]', 'x'.repeat(120)]) : pick(glue));
+      }
+      return parts.join('');
+    });
+  }
+
+  /** What the library's tokenizer alone gives, as Model2Vec keeps it: no special tokens, no unknown token, the first 512. */
+  async function libraryIds(modelId: string): Promise<(text: string) => number[]> {
+    const json = JSON.parse(await fs.readFile(path.join(modelsDir, modelId, 'tokenizer.json'), 'utf8')) as { model: { unk_token: string; vocab: Record<string, number> } };
+    const plain = new PreTrainedTokenizer(json, {});
+    const unknown = json.model.vocab[json.model.unk_token];
+    return (text) => plain.encode(text, { add_special_tokens: false }).filter((id) => id !== unknown).slice(0, 512);
+  }
+
+  for (const modelId of [CODE, TINY]) {
+    it(`tokenizes plain ASCII on its own path with the library's ids, and hands it the rest (${modelId})`, async () => {
+      const embedder = await StaticEmbedder.create(modelsDir, modelId);
+      assert.ok(embedder.asciiPath, 'a BERT tokenizer (BertNormalizer, BertPreTokenizer, WordPiece) takes the ASCII path');
+      const expected = await libraryIds(modelId);
+      const texts = [...VARIED, ...randomTexts(300, 7)];
+      for (const [i, text] of texts.entries()) {
+        assert.deepEqual(embedder.tokenIds(text), expected(text), `text ${i}: ${JSON.stringify(text.slice(0, 80))}`);
+        assert.deepEqual(embedder.tokenIds(text), expected(text), `text ${i} again, its words from the cache`);
+      }
+      // The vectors: the same, bit for bit, as pooling the library's ids; and the normalized mean computed apart.
+      const vectors = await embedder.embed(texts);
+      for (const [i, text] of texts.entries()) assert.deepEqual(vectors[i], embedder.pool(embedder.libraryTokenIds(text)), `text ${i}`);
+      for (const [i, text] of VARIED.entries()) {
+        const count = embedder.tokenIds(text).length;
+        if (count === 0 || count === 512) continue; // no vector to compare; the reference does not cap at 512
+        const reference = await expectedVector(modelsDir, modelId, text);
+        const worst = Math.max(...Array.from(vectors[i]!, (v, d) => Math.abs(v - reference[d]!)));
+        assert.ok(worst < 1e-5, `text ${i}: off by ${worst}`);
+      }
+    });
+  }
+
+  it('takes the ASCII path only for the tokenizers it reproduces; case kept when the normalizer keeps it', async () => {
+    const json = JSON.parse(await fs.readFile(path.join(modelsDir, CODE, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+    const withTokenizer = async (name: string, change: (tokenizer: Record<string, unknown>) => void): Promise<StaticEmbedder> => {
+      await fs.cp(path.join(modelsDir, CODE), path.join(work.dir, name), { recursive: true });
+      const copy = structuredClone(json);
+      change(copy);
+      await fs.writeFile(path.join(work.dir, name, 'tokenizer.json'), JSON.stringify(copy));
+      return StaticEmbedder.create(work.dir, name);
+    };
+    const cased = await withTokenizer('cased', (t) => (t.normalizer = { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: false, lowercase: false }));
+    const sequence = await withTokenizer('sequence', (t) => (t.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Lowercase' }] }));
+    const whitespace = await withTokenizer('whitespace', (t) => (t.pre_tokenizer = { type: 'Whitespace' }));
+    assert.equal(cased.asciiPath, true);
+    assert.equal(sequence.asciiPath, false);
+    assert.equal(whitespace.asciiPath, false);
+    for (const embedder of [cased, sequence, whitespace]) {
+      for (const text of [...VARIED, ...randomTexts(50, 11)]) assert.deepEqual(embedder.tokenIds(text), embedder.libraryTokenIds(text));
+    }
+    assert.notDeepEqual(cased.tokenIds('Parse HTTP'), cased.tokenIds('parse http'), 'a cased tokenizer tells them apart');
   });
 
   it('gives empty, blank and unknown-only texts the zero vector, and embeds unknown characters among known ones', async () => {
