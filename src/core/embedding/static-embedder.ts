@@ -376,7 +376,9 @@ class AsciiWordPiece {
     if (ids === undefined) {
       ids = this.lookUp(word);
       if (this.words.size >= WORD_CACHE_LIMIT) this.words.clear();
-      this.words.set(word, ids);
+      // A copy of the word as the key: V8 may keep a slice of the text as a view of the whole text,
+      // which the cache would then hold on to.
+      this.words.set(word.length > 12 ? word.split('').join('') : word, ids);
     }
     return ids;
   }
