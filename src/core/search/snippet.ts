@@ -12,12 +12,19 @@ const MAX_LINE_CHARS = 300;
 export function buildSnippet(text: string, startLine: number, match: LineMatcher, radius = 1): SnippetLine[] {
   const lines = text.split('\n');
   const ranges = lines.map(match);
-  const terms = ranges.map((r, i) => new Set(r.map(([s, e]) => lines[i]!.slice(s, e).toLowerCase())));
+  const span = 2 * radius + 1;
+  // Only windows that hold a match can win: the rest keep the first window.
+  const starts = new Set<number>();
+  ranges.forEach((r, i) => {
+    if (r.length > 0) for (let start = Math.max(0, i - span + 1); start <= i; start++) starts.add(Math.min(start, Math.max(0, lines.length - span)));
+  });
   let first = 0;
-  let bestScore = -1;
-  for (let start = 0; start < Math.max(1, lines.length - 2 * radius); start++) {
-    const window = new Set(terms.slice(start, start + 2 * radius + 1).flatMap((set) => [...set]));
-    const score = [...window].reduce((sum, term) => sum + term.length * term.length, 0);
+  let bestScore = 0;
+  for (const start of starts) {
+    const window = new Set<string>();
+    for (let i = start; i < start + span && i < lines.length; i++) for (const [s, e] of ranges[i]!) window.add(lines[i]!.slice(s, e).toLowerCase());
+    let score = 0;
+    for (const term of window) score += term.length * term.length;
     if (score > bestScore) {
       bestScore = score;
       first = start;
