@@ -294,8 +294,8 @@ function pathMatches(store: Store, query: ParsedQuery): PathMatches {
     const weights = new Map<number, number>();
     for (const form of [word, ...wordVariants(word)]) {
       const holders = store.scope.filesWithPathTerm(termHash(form.toLowerCase()));
-      if (holders.length === 0 || holders.length > fileCount * PATH_TERM_MAX_SHARE) continue;
-      const idf = Math.log(1 + fileCount / holders.length);
+      if (holders.size === 0 || holders.size > fileCount * PATH_TERM_MAX_SHARE) continue;
+      const idf = Math.log(1 + fileCount / holders.size);
       for (const file of holders) if (admitted(file)) weights.set(file, Math.max(weights.get(file) ?? 0, idf));
     }
     for (const [file, weight] of weights) {

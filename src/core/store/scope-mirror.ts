@@ -1,5 +1,5 @@
 import type { ChunkKind } from '../../shared/types.js';
-import { pathTerms, termHash } from '../lexical/tokenize.js';
+import { distinctTerms, pathTerms, termHash } from '../lexical/tokenize.js';
 
 /** Per file, what a search's filters look at. */
 export interface FileScope {
@@ -21,6 +21,8 @@ export interface ChunkScope {
   symbols: string;
 }
 
+const NO_FILES: ReadonlySet<number> = new Set();
+
 /**
  * The metadata of the index, mirrored in memory and kept in step with every commit (by the
  * Store): indexed files' paths, languages and folders, folder names, and each chunk's lines,
@@ -35,7 +37,7 @@ export class ScopeMirror {
   /** Text hash to the chunks holding that text (vectors are per text). */
   private readonly byHash = new Map<string, number[]>();
   /** Term hash to the files whose directories or name spell it: what a query's words find by path. */
-  private readonly byPathTerm = new Map<number, number[]>();
+  private readonly byPathTerm = new Map<number, number | Set<number>>();
 
   chunk(id: number): ChunkScope | undefined {
     return this.chunks.get(id);
@@ -49,8 +51,9 @@ export class ScopeMirror {
     return this.byHash.get(hash) ?? [];
   }
 
-  filesWithPathTerm(hash: number): readonly number[] {
-    return this.byPathTerm.get(hash) ?? [];
+  filesWithPathTerm(hash: number): ReadonlySet<number> {
+    const holders = this.byPathTerm.get(hash);
+    return holders === undefined ? NO_FILES : typeof holders === 'number' ? new Set([holders]) : holders;
   }
 
   get hasProvisionalFiles(): boolean {
@@ -60,11 +63,12 @@ export class ScopeMirror {
   addFile(id: number, file: FileScope): void {
     if (this.files.has(id)) this.removeFile(id);
     this.files.set(id, file);
-    for (const term of pathTerms(file.path)) {
-      const hash = termHash(term);
+    // Most path terms (file names) belong to one file: a bare id, not a set, keeps that cheap.
+    for (const hash of this.pathHashes(file.path)) {
       const holders = this.byPathTerm.get(hash);
-      if (holders) holders.push(id);
-      else this.byPathTerm.set(hash, [id]);
+      if (holders === undefined) this.byPathTerm.set(hash, id);
+      else if (typeof holders === 'number') this.byPathTerm.set(hash, new Set([holders, id]));
+      else holders.add(id);
     }
     if (file.provisional) this.provisionalFiles.add(id);
   }
@@ -86,14 +90,26 @@ export class ScopeMirror {
     this.removeChunks(chunkIds);
   }
 
+  /** Directories' term hashes, shared by the files in them: splitting each file's whole path made opening a large index a quarter slower. */
+  private readonly directoryHashes = new Map<string, number[]>();
+
+  /** The hashes of the terms a path spells (`pathTerms`), its directories' from a cache. */
+  private pathHashes(relPath: string): Set<number> {
+    const slash = relPath.lastIndexOf('/');
+    const directory = slash === -1 ? '' : relPath.slice(0, slash);
+    let hashes = this.directoryHashes.get(directory);
+    if (!hashes) this.directoryHashes.set(directory, (hashes = distinctTerms(directory).map(termHash)));
+    return new Set([...hashes, ...pathTerms(relPath.slice(slash + 1)).map(termHash)]);
+  }
+
   private removeFile(id: number): void {
     const file = this.files.get(id);
     if (!file) return;
-    for (const term of pathTerms(file.path)) {
-      const hash = termHash(term);
-      const holders = this.byPathTerm.get(hash)!.filter((holder) => holder !== id);
-      if (holders.length > 0) this.byPathTerm.set(hash, holders);
-      else this.byPathTerm.delete(hash);
+    // Sets: a directory most files share (`src`) would make removing files one by one quadratic with arrays.
+    for (const hash of this.pathHashes(file.path)) {
+      const holders = this.byPathTerm.get(hash)!;
+      if (typeof holders === 'number') this.byPathTerm.delete(hash);
+      else if (holders.delete(id) && holders.size === 1) this.byPathTerm.set(hash, holders.values().next().value!);
     }
     this.files.delete(id);
     this.provisionalFiles.delete(id);
