@@ -6,8 +6,6 @@
 export interface WordAnalysis {
   /** The words that take part in matching and highlighting, in query order. */
   content: string[];
-  /** Content words shaped like identifiers. */
-  identifiers: string[];
   /** A plain-language question: several content words, none shaped like an identifier. */
   descriptive: boolean;
 }
@@ -28,7 +26,7 @@ const STOP_WORDS = new Set([
 /** A descriptive query has at least this many content words. */
 const DESCRIPTIVE_WORDS = 3;
 
-export function isStopWord(word: string): boolean {
+function isStopWord(word: string): boolean {
   return STOP_WORDS.has(word.toLowerCase());
 }
 
@@ -41,8 +39,7 @@ export function analyzeWords(words: readonly string[]): WordAnalysis {
   const kept = words.filter((w) => !isStopWord(w));
   // A query of stop words alone (`this`, `is`) means them.
   const content = kept.length > 0 ? kept : [...words];
-  const identifiers = content.filter(looksLikeIdentifier);
-  return { content, identifiers, descriptive: identifiers.length === 0 && content.length >= DESCRIPTIVE_WORDS };
+  return { content, descriptive: content.length >= DESCRIPTIVE_WORDS && !content.some(looksLikeIdentifier) };
 }
 
 /**

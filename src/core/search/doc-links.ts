@@ -2,12 +2,13 @@ import { isAuxiliaryPath } from '../files/auxiliary-path.js';
 import { termHash } from '../lexical/tokenize.js';
 import { looksLikeIdentifier } from '../query/analyze.js';
 import type { Store } from '../store/store.js';
+import { isProse } from './filters.js';
 import { chunkMeta } from './hits.js';
 import type { RankedChunk } from './lexical.js';
 
 /** Prose chunks among this many best candidates may lend their score. */
 const LENDERS = 12;
-/** Identifiers taken from one prose chunk: the first it names. */
+/** Identifiers taken from one prose chunk: the first it names where it speaks of the query. */
 const NAMES_PER_LENDER = 6;
 /** Chunks read per named identifier, best BM25 first, to find its definition among. */
 const DEFINITION_CANDIDATES = 24;
@@ -22,10 +23,6 @@ export interface Explanation {
   path: string;
   startLine: number;
   name: string;
-}
-
-export function isProse(row: { language: string; path: string }): boolean {
-  return row.language === 'markdown' || row.language === 'text' || (isAuxiliaryPath(row.path) && /\/docs?\//i.test(`/${row.path}`));
 }
 
 /**
@@ -60,7 +57,9 @@ export function lendToDefinitions(
       if (share <= before * 0.05) continue;
       scores.set(id, before + share);
       if (!explanations.has(id)) explanations.set(id, { path: lender.row.path, startLine: lineOf(lender.row.text!, name, lender.row.start_line), name });
-      lentTo.set(lender.row.chunk_id, [...(lentTo.get(lender.row.chunk_id) ?? []), id]);
+      const lent = lentTo.get(lender.row.chunk_id);
+      if (lent) lent.push(id);
+      else lentTo.set(lender.row.chunk_id, [id]);
     }
   }
   for (const [lender, ids] of lentTo) {

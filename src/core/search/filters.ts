@@ -70,6 +70,11 @@ export function wantsAuxiliaryFiles(filters: QueryFilters, words: readonly strin
   return filters.paths.length > 0 || words.some((w) => AUXILIARY_WORD.test(w));
 }
 
+/** Documentation and other prose: Markdown and plain text, and whatever sits in a docs folder. */
+export function isProse(file: { language: string; path: string }): boolean {
+  return PROSE_LANGUAGES.has(file.language) || /(^|\/)docs?\//i.test(file.path);
+}
+
 /** True when the query asks for documentation itself (`lang:md`, `path:docs`, "guide", "how to …"): prose then ranks on its own merits. */
 export function asksForDocs(query: { filters: QueryFilters; words: readonly string[] }): boolean {
   const { filters, words } = query;

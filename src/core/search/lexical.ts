@@ -6,8 +6,8 @@ import { distinctTerms, termHash } from '../lexical/tokenize.js';
 import { analyzeWords, looksLikeIdentifier, wordVariants, type WordAnalysis } from '../query/analyze.js';
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
-import { isProse, lendToDefinitions, type Explanation } from './doc-links.js';
-import { asksForDocs, fileMatcher, filterClause, wantsAuxiliaryFiles } from './filters.js';
+import { lendToDefinitions, type Explanation } from './doc-links.js';
+import { asksForDocs, fileMatcher, filterClause, isProse, wantsAuxiliaryFiles } from './filters.js';
 import { chunkMeta, CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
 import type { StageCounts } from './profile.js';
 import { escapeRegex, termMatcher, type LineMatcher } from './snippet.js';
@@ -262,8 +262,7 @@ function boost(store: Store, row: ChunkMeta, query: ParsedQuery): number {
   if (!wantsAuxiliaryFiles(query.filters, query.words)) {
     if (isChangeLog(row.path)) factor *= CHANGELOG_FACTOR;
     else if (isAuxiliaryPath(row.path)) factor *= 0.6;
-    else if (row.language === 'markdown' || row.language === 'text') factor *= 0.8;
-    else if (DATA_LANGUAGES.has(row.language)) factor *= 0.8;
+    else if (isProse(row) || DATA_LANGUAGES.has(row.language)) factor *= 0.8;
   }
   return factor;
 }
@@ -306,8 +305,8 @@ function pathMatches(store: Store, query: ParsedQuery): PathMatches {
   const groups = new Map([...files].map(([file, match]) => [file, match.groups]));
   let preferred: PathMatches['preferred'] = null;
   if (content.length > 1 && files.size > 0) {
-    const chosen = new Set([...files].sort((x, y) => y[1].weight - x[1].weight).slice(0, PATH_FILES).map(([file]) => file));
-    preferred = { groups: (chunkId) => (chosen.has(store.postings.fileOf(chunkId)) ? groups.get(store.postings.fileOf(chunkId))! : 0), limit: PATH_CANDIDATES };
+    const chosen = new Map([...files].sort((x, y) => y[1].weight - x[1].weight).slice(0, PATH_FILES).map(([file, match]) => [file, match.groups]));
+    preferred = { groups: (chunkId) => chosen.get(store.postings.fileOf(chunkId)) ?? 0, limit: PATH_CANDIDATES };
   }
   const matches = { groups, preferred };
   pathMatchesByQuery.set(query, matches);
