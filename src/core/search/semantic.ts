@@ -105,11 +105,12 @@ export function semanticText(query: ParsedQuery): string {
   return [...query.words, ...query.phrases].join(' ').trim();
 }
 
-/** A semantic hit judged against its query's background: its standard score and its evidence (0 to 1). */
+/**
+ * A semantic hit judged against its query's background: `semantic.z`, (score − background mean) /
+ * background spread, comparable across models, and `semantic.evidence`, 0 to 1.
+ */
 export interface SemanticHit extends RankedChunk {
-  /** (score - background mean) / background spread: comparable across models. */
-  z: number;
-  evidence: number;
+  semantic: { z: number; evidence: number };
 }
 
 /**
@@ -142,8 +143,7 @@ export function rankSemantic(
 export function judge(ranked: readonly RankedChunk[], calibration: Calibration): SemanticHit[] {
   return ranked.map((entry) => {
     const z = calibration.sd > 0 ? (entry.score - calibration.mean) / calibration.sd : 0;
-    const weight = evidence(entry.score, calibration);
-    return { ...entry, z, evidence: weight, semantic: { z, evidence: weight } };
+    return { ...entry, semantic: { z, evidence: evidence(entry.score, calibration) } };
   });
 }
 
@@ -164,7 +164,7 @@ export function mergeTiers(store: Store, tiers: ReadonlyArray<{ hits: SemanticHi
       merged.push(hit);
     }
   });
-  return merged.sort((a, b) => b.z - a.z || a.row.path.localeCompare(b.row.path));
+  return merged.sort((a, b) => b.semantic.z - a.semantic.z || a.row.path.localeCompare(b.row.path));
 }
 
 type Nearest = (k: number, allowed?: ((hash: string) => boolean) | null) => Array<{ hash: string; score: number }>;
@@ -221,7 +221,7 @@ export function fuse(
   naming: (row: RankedChunk['row']) => number,
 ): RankedChunk[] {
   if (lexical.length === 0) return [...semantic];
-  const strength = Math.max(0, ...semantic.map((hit) => hit.evidence));
+  const strength = Math.max(0, ...semantic.map((hit) => hit.semantic.evidence));
   const fused = new Map<number, RankedChunk & { lexicalRank: number }>();
   // The lexical leaders above the first definition named keep their place over it: the share protects, it does not reorder.
   const firstNamed = lexical.findIndex((entry) => naming(entry.row) === 2);
@@ -230,7 +230,7 @@ export function fuse(
     fused.set(entry.row.chunk_id, { ...entry, score: 1 / (RRF_K + rank + 1) + named, lexicalRank: rank });
   });
   semantic.forEach((entry, rank) => {
-    const share = entry.evidence / (RRF_K + rank + 1);
+    const share = entry.semantic.evidence / (RRF_K + rank + 1);
     const seen = fused.get(entry.row.chunk_id);
     if (seen) Object.assign(seen, { score: seen.score + share, semantic: entry.semantic });
     else if (share > 0) fused.set(entry.row.chunk_id, { row: entry.row, score: share, lexicalRank: Infinity, semantic: entry.semantic });
