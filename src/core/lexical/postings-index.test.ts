@@ -134,7 +134,7 @@ describe('PostingsIndex', () => {
     addText(index, 7, 'expression expression');
     const query = [word('printer', 0), word('parentheses', 1), word('expression', 2)];
     assert.ok(!ids(index, query, 3, 3).includes(7), 'by its text alone chunk 7 covers one word of three');
-    const preferred = { groups: (id: number) => (id === 7 ? 0b010 : 0), limit: 1 };
+    const preferred = { files: new Map([[7, 0b010]]), limit: 1 };
     const withPath = index.score(query, 3, { limit: 3, preferred });
     assert.ok(withPath.some((r) => r.chunkId === 7), 'its path spells "parentheses": kept beside the best three');
     assert.equal(withPath.length, 4);

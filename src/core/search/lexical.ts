@@ -276,7 +276,7 @@ function boost(store: Store, row: ChunkMeta, query: ParsedQuery): number {
  */
 interface PathMatches {
   groups: Map<number, number>;
-  preferred: { groups(chunkId: number): number; limit: number } | null;
+  preferred: { files: ReadonlyMap<number, number>; limit: number } | null;
 }
 
 const pathMatchesByQuery = new WeakMap<ParsedQuery, PathMatches>();
@@ -306,7 +306,7 @@ function pathMatches(store: Store, query: ParsedQuery): PathMatches {
   let preferred: PathMatches['preferred'] = null;
   if (content.length > 1 && files.size > 0) {
     const chosen = new Map([...files].sort((x, y) => y[1].weight - x[1].weight).slice(0, PATH_FILES).map(([file, match]) => [file, match.groups]));
-    preferred = { groups: (chunkId) => chosen.get(store.postings.fileOf(chunkId)) ?? 0, limit: PATH_CANDIDATES };
+    preferred = { files: chosen, limit: PATH_CANDIDATES };
   }
   const matches = { groups, preferred };
   pathMatchesByQuery.set(query, matches);
