@@ -154,4 +154,24 @@ describe('PostingsIndex', () => {
     };
     assert.ok(ratio(1.5) > ratio(2));
   });
+
+  it('ranks the holders of one term exactly as scoring that lone term does, across runs, removals and filters', () => {
+    const index = new PostingsIndex();
+    const words = ['alpha', 'beta', 'gamma', 'delta'];
+    // Seeded variety: chunks of different lengths and term counts, sealed into several runs by queries between additions.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let id = 1; id <= 400; id++) {
+      addText(index, id, Array.from({ length: 1 + Math.floor(next() * 30) }, () => words[Math.floor(next() * words.length)]).join(' '));
+      if (id % 97 === 0) index.score([word('alpha')], 1, { limit: 1 });
+    }
+    index.remove([5, 50, 150, 250]);
+    const even = (id: number) => id % 2 === 0;
+    for (const term of words) {
+      for (const options of [{ limit: 24 }, { limit: 400 }, { limit: 10, allowed: even }]) {
+        assert.deepEqual(index.holders(termHash(term), options), index.score([word(term)], 1, options), `${term} ${JSON.stringify(options)}`);
+      }
+    }
+    assert.deepEqual(index.holders(termHash('absent'), { limit: 5 }), []);
+  });
 });

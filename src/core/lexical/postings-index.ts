@@ -136,7 +136,6 @@ export class PostingsIndex {
     const qid = ++this.queryId;
     const touched: number[] = [];
     const averageLength = this.liveChunks > 0 ? this.totalLength / this.liveChunks : 1;
-    const n = Math.max(this.liveChunks, 1);
     const allowed = options.allowed ?? null;
     const { lengths, stamp, bm25, wholeMask } = this;
 
@@ -162,23 +161,10 @@ export class PostingsIndex {
       }
     };
 
-    this.seal();
-    const runs = [this.base, ...this.runs];
     for (const term of terms) {
       if (term.group >= groups) continue;
-      const ranges = runs.map((run) => termRange(run, term.hash));
-      // Removed chunks' postings stay until a compaction; they must not count.
-      let df = 0;
-      ranges.forEach((range, r) => {
-        if (!range) return;
-        if (this.deadPostings === 0) df += range[1] - range[0];
-        else for (let i = range[0]; i < range[1]; i++) if (lengths[runs[r]!.chunks[i]!] !== 0) df++;
-      });
-      if (df === 0) continue;
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-      ranges.forEach((range, r) => {
-        if (range) accumulate(term, idf, runs[r]!.chunks, runs[r]!.tfs, range[0], range[1]);
-      });
+      const found = this.lookup(term.hash);
+      for (const { run, start, end } of found.ranges) accumulate(term, found.idf, run.chunks, run.tfs, start, end);
     }
 
     if (options.tally) options.tally.scored = touched.length;
@@ -188,11 +174,13 @@ export class PostingsIndex {
     const bestPreferred = new TopK(preferred?.limit ?? 0);
     const pathBits = preferred ? groupsByFile(preferred.files) : NO_PATH_BITS;
     const { files } = this;
+    let floor = best.threshold;
+    let preferredFloor = bestPreferred.threshold;
     for (const id of touched) {
       const file = files[id]!;
       const byPath = file < pathBits.length ? pathBits[file]! : 0;
       // Coverage only lowers a score: a chunk whose BM25 alone cannot enter the heaps is done.
-      if (bm25[id]! <= best.threshold && (byPath === 0 || bm25[id]! <= bestPreferred.threshold)) continue;
+      if (bm25[id]! <= floor && (byPath === 0 || bm25[id]! <= preferredFloor)) continue;
       let coverage = 0;
       let coversOne = false;
       const covered = wholeMask[id]! | byPath;
@@ -204,12 +192,56 @@ export class PostingsIndex {
       }
       if (!coversOne) continue;
       const score = bm25[id]! * (coverage / groups) ** coveragePower;
-      best.offer(id, score);
-      if (byPath !== 0) bestPreferred.offer(id, score);
+      floor = best.offer(id, score);
+      if (byPath !== 0) preferredFloor = bestPreferred.offer(id, score);
     }
     if (!preferred) return best.sorted();
     const merged = new Map([...best.sorted(), ...bestPreferred.sorted()].map((s) => [s.chunkId, s]));
     return [...merged.values()].sort((a, b) => b.score - a.score || a.chunkId - b.chunkId);
+  }
+
+  /**
+   * The chunks holding one term, best first: what `score` returns for that lone whole term (the
+   * same scores and order), without its bookkeeping of words and coverage, for callers that look
+   * up many single names per query.
+   */
+  holders(hash: number, options: { allowed?: ((chunkId: number) => boolean) | null; limit: number }): ScoredChunk[] {
+    const { ranges, idf } = this.lookup(hash);
+    const allowed = options.allowed ?? null;
+    const { lengths } = this;
+    const averageLength = this.liveChunks > 0 ? this.totalLength / this.liveChunks : 1;
+    const weight = idf * (K1 + 1);
+    const best = new TopK(options.limit);
+    let floor = best.threshold;
+    for (const { run, start, end } of ranges) {
+      for (let i = start; i < end; i++) {
+        const id = run.chunks[i]!;
+        const length = lengths[id]!;
+        if (length === 0 || (allowed !== null && !allowed(id))) continue;
+        const tf = run.tfs[i]!;
+        const score = (weight * tf) / (tf + K1 * (1 - B + (B * length) / averageLength));
+        if (score > floor) floor = best.offer(id, score);
+      }
+    }
+    return best.sorted();
+  }
+
+  /** Where a term's postings are in each run, and its idf over the live chunks (empty when none holds it). */
+  private lookup(hash: number): { ranges: Array<{ run: Run; start: number; end: number }>; idf: number } {
+    this.seal();
+    const ranges: Array<{ run: Run; start: number; end: number }> = [];
+    let df = 0;
+    for (const run of [this.base, ...this.runs]) {
+      const range = termRange(run, hash);
+      if (!range) continue;
+      ranges.push({ run, start: range[0], end: range[1] });
+      // Removed chunks' postings stay until a compaction; they must not count.
+      if (this.deadPostings === 0) df += range[1] - range[0];
+      else for (let i = range[0]; i < range[1]; i++) if (this.lengths[run.chunks[i]!] !== 0) df++;
+    }
+    if (df === 0) return { ranges: [], idf: 0 };
+    const n = Math.max(this.liveChunks, 1);
+    return { ranges, idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)) };
   }
 
   private setLength(chunkId: number, length: number): void {
@@ -424,7 +456,8 @@ class TopK {
     return this.heap.length < this.capacity ? -Infinity : (this.heap[0]?.score ?? Infinity);
   }
 
-  offer(chunkId: number, score: number): void {
+  /** Keeps the chunk if it is among the best so far; returns the new threshold. */
+  offer(chunkId: number, score: number): number {
     const heap = this.heap;
     if (heap.length < this.capacity) {
       heap.push({ chunkId, score });
@@ -433,6 +466,7 @@ class TopK {
       heap[0] = { chunkId, score };
       this.down(0);
     }
+    return this.threshold;
   }
 
   sorted(): ScoredChunk[] {

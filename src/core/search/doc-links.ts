@@ -113,7 +113,7 @@ function cachedDefinitions(store: Store, name: string, allowed: ((chunkId: numbe
 
 /** Code chunks, outside tests and fixtures, that define `name` (it is among their definitions' names), from the chunks that hold it. */
 function definitions(store: Store, name: string, allowed: ((chunkId: number) => boolean) | null): number[] {
-  const holding = store.postings.score([{ hash: termHash(name.toLowerCase()), weight: 1, group: 0, whole: true }], 1, { allowed, limit: DEFINITION_CANDIDATES });
+  const holding = store.postings.holders(termHash(name.toLowerCase()), { allowed, limit: DEFINITION_CANDIDATES });
   const lower = name.toLowerCase();
   return [...chunkMeta(store, holding.map((h) => h.chunkId)).values()]
     .filter((row) => !isProse(row) && !isAuxiliaryPath(row.path) && row.symbols.split(' ').some((s) => s.toLowerCase() === lower))
