@@ -10,7 +10,7 @@ import { LEFT_OUT_PATTERN, LEFT_OUT_PATTERNS } from './files/embed-scope.js';
 import { embedFolder, type EmbedOutcome } from './indexing/embed-phase.js';
 import type { PauseGate } from './indexing/pause-gate.js';
 import { changesSince, writeSnapshot } from './indexing/watch.js';
-import { DEFAULT_MAX_FILE_BYTES, indexFolder, noteSlowFile, type FileProcessor } from './indexing/indexer.js';
+import { DEFAULT_MAX_FILE_BYTES, indexFolder, noteSkips, noteSlowFile, type FileProcessor } from './indexing/indexer.js';
 import type { CacheSettings } from './search/lru.js';
 import { Searcher, type SearchRequest, type SemanticSetup } from './search/searcher.js';
 import { Store } from './store/store.js';
@@ -234,8 +234,12 @@ export class Engine {
     // (and a run interrupted in this pass resumes it), before any of them is embedded.
     const refined = yield* indexFolder(this.store, folder, this.processor, { ...common, refine: true });
     summary.chunksWritten += refined.chunksWritten;
+    // A file the syntax pass could not re-read (changed meanwhile, or its worker died) is this run's skip too.
+    noteSkips(summary, refined.skippedByReason ?? {});
     for (const file of refined.slowestFiles) noteSlowFile(summary.slowestFiles, file);
     if (await recorded) await fs.rename(pending, snapshot).catch(() => undefined);
+    const byModel: NonNullable<IndexSummary['embeddingsByModel']> = [];
+    summary.embeddingsByModel = byModel;
     // The fast tier first: the folder is semantically searchable in seconds, then better vectors fill in.
     for (const tier of options.lexicalOnly ? [] : TIER_ORDER) {
       // Looked up at each pass: a tier turned off or switched during the run is not embedded with its old model.
@@ -258,10 +262,12 @@ export class Engine {
         if (replaced.aborted && !options.signal?.aborted) continue;
         throw error;
       }
-      summary.embeddingsComputed += step.value.computed;
-      summary.embeddingsFailed += step.value.failed;
+      const { computed, failed } = step.value;
       // Every chunk written needs a vector of each tier: the ones not computed came from the cache.
-      const hits = Math.max(0, summary.chunksWritten - step.value.computed - step.value.failed);
+      const hits = Math.max(0, summary.chunksWritten - computed - failed);
+      byModel.push({ model: setup.pack.modelId, tier, computed, cacheHits: hits, failed });
+      summary.embeddingsComputed += computed;
+      summary.embeddingsFailed += failed;
       summary.embeddingCacheHits += hits;
       await this.store.countCacheHits(hits);
     }

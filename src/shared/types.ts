@@ -274,12 +274,23 @@ export interface IndexSummary {
   filesUnchangedByStamp: number;
   filesDeleted: number;
   filesSkipped: number;
+  /**
+   * This run's skipped files by reason: the ones counted in filesSkipped, plus any the syntax
+   * pass could not re-read. Absent from summaries not made by an index run.
+   */
+  skippedByReason?: Partial<Record<SkipReason, number>>;
   chunksWritten: number;
   /** Vectors computed in this run, and chunks whose text already had one. */
   embeddingsComputed: number;
   embeddingCacheHits: number;
   /** Chunk texts the model failed on twice (recorded with the reason, not retried). */
   embeddingsFailed: number;
+  /**
+   * The same three counts per embedding pass the run made, under that pass's model, fast tier
+   * first (the totals above add them up). Empty for a lexical-only run; absent from summaries
+   * not made by an index run.
+   */
+  embeddingsByModel?: Array<{ model: string; tier: EmbeddingTier; computed: number; cacheHits: number; failed: number }>;
   elapsedMs: number;
   /** The files that took longest to read, decode, chunk and tokenize, slowest first (a few). */
   slowestFiles: SlowFile[];

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QuarryError } from '../../shared/errors.js';
-import type { FolderInfo, IndexProgress, IndexSummary, SlowFile } from '../../shared/types.js';
+import type { FolderInfo, IndexProgress, IndexSummary, SkipReason, SlowFile } from '../../shared/types.js';
 import type { FileRow, FileWrite, FolderBatch, Store } from '../store/store.js';
 import type { WalkedFile, WalkGone, WalkItem, WalkRequest } from '../walk/walker.js';
 import { readGitHead } from './git-head.js';
@@ -80,8 +80,12 @@ export async function* indexFolder(
   if (!stat?.isDirectory()) throw new QuarryError('FOLDER_NOT_FOUND', `Folder ${folder.name} is gone: ${folder.root} no longer exists`);
 
   const summary: IndexSummary = {
-    folder: folder.name, filesSeen: 0, filesIndexed: 0, filesUnchanged: 0, filesUnchangedByStamp: 0, filesDeleted: 0, filesSkipped: 0, chunksWritten: 0,
+    folder: folder.name, filesSeen: 0, filesIndexed: 0, filesUnchanged: 0, filesUnchangedByStamp: 0, filesDeleted: 0, filesSkipped: 0, skippedByReason: {}, chunksWritten: 0,
     embeddingsComputed: 0, embeddingCacheHits: 0, embeddingsFailed: 0, elapsedMs: 0, slowestFiles: [],
+  };
+  const skipped = (reason: SkipReason): void => {
+    summary.filesSkipped++;
+    noteSkips(summary, { [reason]: 1 });
   };
   let indexingStarted = started;
   const progress = (phase: IndexProgress['phase'], total: number, done: number, bytes: number): IndexProgress => {
@@ -161,14 +165,15 @@ export async function* indexFolder(
         summary.filesSeen++;
         const existing = catalog.get(item.relPath);
         if (item.type === 'skip') {
-          summary.filesSkipped++;
+          skipped(item.reason);
           if (existing?.status === 'skipped' && existing.skipReason === item.reason) continue;
           if (existing) removeForSkips.push(existing.id);
           walkSkips.push({ path: item.relPath, size: 0, mtimeMs: 0, hash: null, language: null, skip: { reason: item.reason, detail: item.detail }, chunks: [], provisional: false });
           continue;
         }
         if (existing && existing.size === item.size && existing.mtimeMs === item.mtimeMs && existing.skipReason !== 'failed') {
-          if (existing.status === 'skipped') summary.filesSkipped++;
+          // Still skipped, for the reason recorded when it was (a skipped file always has one).
+          if (existing.status === 'skipped') skipped(existing.skipReason ?? 'failed');
           else {
             summary.filesUnchanged++;
             summary.filesUnchangedByStamp++;
@@ -234,7 +239,7 @@ export async function* indexFolder(
         }
         if (existing) batch.removeFileIds.push(existing.id);
         if (outcome.type === 'skipped') {
-          summary.filesSkipped++;
+          skipped(outcome.reason);
           batch.write.push({ path: file.relPath, size: file.size, mtimeMs: file.mtimeMs, hash: null, language: null, skip: { reason: outcome.reason, detail: outcome.detail }, chunks: [], provisional: false });
         } else {
           summary.filesIndexed++;
@@ -268,6 +273,12 @@ export async function* indexFolder(
   if (summary.filesIndexed + summary.filesDeleted > 0 && provisionalFiles === 0) await store.checkpoint();
   summary.elapsedMs = performance.now() - started;
   return summary;
+}
+
+/** Adds skips by reason to a summary's (another pass's, or one file's). */
+export function noteSkips(summary: IndexSummary, skips: Partial<Record<SkipReason, number>>): void {
+  const byReason = (summary.skippedByReason ??= {});
+  for (const [reason, n] of Object.entries(skips) as Array<[SkipReason, number]>) byReason[reason] = (byReason[reason] ?? 0) + n;
 }
 
 /** The slowest files a summary keeps. */

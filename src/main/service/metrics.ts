@@ -74,7 +74,7 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
     scheduler.on('finished', (run) => {
       // The folder's next run counts its passes from zero.
       for (const key of this.work.last.keys()) if (key.startsWith(`${run.folder}\0`)) this.work.last.delete(key);
-      this.prometheus.recordRun(run, engine.activeModel());
+      this.prometheus.recordRun(run);
       const storing = this.keepReport(run).finally(() => this.storing.delete(storing));
       this.storing.add(storing);
     });
@@ -214,9 +214,6 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
     try {
       const history = await this.history;
       if (!history) return;
-      const skipped = await this.engine.skipped(run.folder).catch(() => []); // the folder may be gone already
-      const skippedByReason: IndexRunReport['skippedByReason'] = {};
-      for (const file of skipped) skippedByReason[file.reason] = (skippedByReason[file.reason] ?? 0) + 1;
       const report: IndexRunReport = {
         folder: run.folder,
         startedAt: run.startedAt,
@@ -225,7 +222,8 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
         error: run.error,
         summary: run.summary,
         stages: run.phases.map((p) => ({ phase: p.phase as IndexRunReport['stages'][number]['phase'], unit: p.unit, done: p.done, total: p.total, bytes: p.bytesDone, ms: p.elapsedMs, rate: p.rate })),
-        skippedByReason,
+        // The run's own skips, not the folder's list: a run that failed or was cancelled has no summary, so none.
+        skippedByReason: run.summary?.skippedByReason ?? {},
       };
       await history.recordRun({ folder: run.folder, startedAt: run.startedAt, endedAt: run.endedAt, report });
     } catch (error) {

@@ -43,7 +43,7 @@ export class PrometheusMetrics {
       labelNames: ['phase', 'outcome'],
       registers,
     });
-    this.embedChunks = new Counter({ name: 'quarry_embed_chunks_total', help: 'Chunks given a vector, computed or found in the cache, by model', labelNames: ['model', 'source'], registers });
+    this.embedChunks = new Counter({ name: 'quarry_embed_chunks_total', help: 'Chunks given a vector by index runs, computed or found in the cache, by model (each tier\'s under its own)', labelNames: ['model', 'source'], registers });
     const caches = () => this.cacheStats();
     new Counter({
       name: 'quarry_cache_requests_total',
@@ -123,17 +123,17 @@ export class PrometheusMetrics {
     for (const [stage, ms] of Object.entries(result.timings)) this.searchSeconds.observe({ mode: result.mode, stage }, ms / 1000);
   }
 
-  /** A finished index run's files, by pass and outcome, and its embeddings. */
-  recordRun(run: FinishedRun, model: string | null): void {
+  /** A finished index run's files, by pass and outcome, and its embeddings, under the model of each tier's pass. */
+  recordRun(run: FinishedRun): void {
     const { summary } = run;
     if (summary) {
       this.indexFiles.inc({ phase: 'lexical', outcome: 'indexed' }, summary.filesIndexed);
       this.indexFiles.inc({ phase: 'lexical', outcome: 'unchanged' }, summary.filesUnchanged);
       this.indexFiles.inc({ phase: 'lexical', outcome: 'deleted' }, summary.filesDeleted);
       this.indexFiles.inc({ phase: 'lexical', outcome: 'skipped' }, summary.filesSkipped);
-      if (model) {
-        this.embedChunks.inc({ model, source: 'computed' }, summary.embeddingsComputed);
-        this.embedChunks.inc({ model, source: 'cache' }, summary.embeddingCacheHits);
+      for (const { model, computed, cacheHits } of summary.embeddingsByModel ?? []) {
+        this.embedChunks.inc({ model, source: 'computed' }, computed);
+        this.embedChunks.inc({ model, source: 'cache' }, cacheHits);
       }
     }
     const syntax = run.phases.find((phase) => phase.phase === 'parsing');
