@@ -10,7 +10,7 @@ import { lendToDefinitions, type Explanation } from './doc-links.js';
 import { asksForDocs, fileMatcher, filterClause, isProse, wantsAuxiliaryFiles } from './filters.js';
 import { chunkMeta, CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
 import type { StageCounts } from './profile.js';
-import { escapeRegex, termMatcher, type LineMatcher } from './snippet.js';
+import { escapeRegex, rememberingMatcher, termMatcher, type LineMatcher } from './snippet.js';
 
 /** Chunks ranked by BM25 that the boosts may reorder. */
 const CANDIDATES = 300;
@@ -55,13 +55,14 @@ export async function rankedHits(store: Store, ranked: readonly RankedChunk[], q
   const byId = new Map(ranked.map((r) => [r.row.chunk_id, r]));
   const folded = foldByFile(ranked.map((r) => r.row), limit);
   const texts = await chunkTexts(store, folded.filter(({ row }) => row.text === undefined).map(({ row }) => row.chunk_id));
-  const { matcher } = highlighting(query);
+  // Each hit's lines are matched once, for its snippet and its signals alike.
+  const matcher = rememberingMatcher(highlighting(query).matcher);
   const best = ranked[0]?.score ?? 0;
   return folded.map(({ row, more }) => {
     const entry = byId.get(row.chunk_id)!;
     const text = row.text ?? texts.get(row.chunk_id) ?? '';
     const named = matchedSymbol(row, query) ?? entry.explainedBy?.name ?? null;
-    const hit = toHit({ ...row, text }, entry.score, more, matcher, { best, signals: signalsOf(store, entry, text, named, query), explainedBy: entry.explainedBy && { path: entry.explainedBy.path, startLine: entry.explainedBy.startLine } });
+    const hit = toHit({ ...row, text }, entry.score, more, matcher, { best, signals: signalsOf(store, entry, text, named, query, matcher), explainedBy: entry.explainedBy && { path: entry.explainedBy.path, startLine: entry.explainedBy.startLine } });
     return { ...hit, symbol: named ?? row.symbol };
   });
 }
@@ -78,20 +79,21 @@ function highlighting(query: ParsedQuery): { forms: string[][]; matcher: LineMat
   return known;
 }
 
-/** How many of the query's words a text holds, in any of their forms. */
-function wordsHeld(query: ParsedQuery): (text: string) => number {
-  const { forms, matcher } = highlighting(query);
+/** How many of the query's words a text holds, in any of their forms; line by line, as snippets are matched. */
+function wordsHeld(query: ParsedQuery, matcher = highlighting(query).matcher): (text: string) => number {
+  const { forms } = highlighting(query);
   return (text) => {
-    const matched = new Set(matcher(text).map(([start, end]) => text.slice(start, end).toLowerCase()));
+    const matched = new Set<string>();
+    for (const line of text.split('\n')) for (const [start, end] of matcher(line)) matched.add(line.slice(start, end).toLowerCase());
     return forms.filter((f) => f.some((form) => matched.has(form))).length;
   };
 }
 
 /** The evidence behind a hit, in words: how much of the query its text holds, what it defines, its path, the prose naming it, its meaning. */
-function signalsOf(store: Store, entry: RankedChunk, text: string, named: string | null, query: ParsedQuery): HitSignal[] {
+function signalsOf(store: Store, entry: RankedChunk, text: string, named: string | null, query: ParsedQuery, matcher: LineMatcher): HitSignal[] {
   const { forms } = highlighting(query);
   const signals: HitSignal[] = [];
-  const held = wordsHeld(query)(text);
+  const held = wordsHeld(query, matcher)(text);
   if (held > 0) signals.push({ kind: 'text', detail: `holds ${held} of ${forms.length} ${forms.length === 1 ? 'word' : 'words'}` });
   if (named && matchedSymbol(entry.row, query)) signals.push({ kind: 'definition', detail: `defines ${named}` });
   const spelled = pathWords(store, entry.row.file_id, query);

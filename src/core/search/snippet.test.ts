@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildSnippet, termMatcher } from './snippet.js';
+import { buildSnippet, rememberingMatcher, termMatcher } from './snippet.js';
 
 const marked = (line: string, ranges: Array<[number, number]>) => ranges.map(([s, e]) => line.slice(s, e));
 
@@ -23,6 +23,18 @@ describe('snippet highlighting', () => {
     assert.deepEqual(marked(line, match(line)), ['connPool']);
     const inside = 'spool.acquire()';
     assert.deepEqual(marked(inside, match(inside)), ['ool.acq']);
+  });
+
+  it('matches a line once when asked again, with the same ranges', () => {
+    const lines: string[] = [];
+    const match = rememberingMatcher((line) => {
+      lines.push(line);
+      return termMatcher(['pool'])(line);
+    });
+    const text = 'pool.acquire()\nconnPool.release()';
+    const first = buildSnippet(text, 1, match);
+    assert.deepEqual(buildSnippet(text, 1, match), first);
+    assert.deepEqual(lines, ['pool.acquire()', 'connPool.release()']);
   });
 
   it('picks the line holding the most distinct query evidence', () => {

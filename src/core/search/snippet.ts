@@ -108,6 +108,16 @@ function partEndsAt(line: string, end: number): boolean {
   return partStartsAt(line, end);
 }
 
+/** The matcher, remembering each line's matches: for texts that are matched more than once. */
+export function rememberingMatcher(match: LineMatcher): LineMatcher {
+  const known = new Map<string, Array<[number, number]>>();
+  return (line) => {
+    let ranges = known.get(line);
+    if (!ranges) known.set(line, (ranges = match(line)));
+    return ranges;
+  };
+}
+
 /** Highlights what a regular expression matches on the line. */
 export function regexMatcher(regex: RegExp): LineMatcher {
   const global = new RegExp(regex.source, regex.flags.includes('g') ? regex.flags : regex.flags + 'g');
