@@ -41,8 +41,8 @@ describe('the engine\'s caches', () => {
   it('lists every cache as one: rankings and query vectors in memory, embeddings and file stamps stored', async () => {
     const caches = await engine.cacheStats();
     assert.deepEqual(caches.map((c) => [c.name, c.kind, c.actions.join('+')]), [
-      ['search results', 'memory', 'clear+configure+warm'],
-      ['query vectors', 'memory', 'clear+configure'],
+      ['search results', 'memory', 'clear+invalidate+configure+warm'],
+      ['query vectors', 'memory', 'clear+invalidate+configure'],
       [STORED_EMBEDDINGS, 'stored', 'gc'],
       [FILE_SKIPS, 'stored', 'clear'],
     ]);
@@ -84,6 +84,41 @@ describe('the engine\'s caches', () => {
     await engine.search('something else', { mode: 'lexical' });
     assert.ok((await cache('search results')).invalidations.generation > before, 'rankings more than 8 generations old are gone');
     assert.equal((await engine.search('vector_push', { mode: 'lexical' })).cache.results, false);
+  });
+
+  it('invalidating drops only what is no longer valid: a past generation\'s ranking goes, the current ones stay', async () => {
+    await engine.clearCache('search results');
+    const past = await engine.search('return', { mode: 'lexical', limit: 1 });
+    assert.ok(past.cursor, 'a page to come');
+    await writeFile(folder.root, 'churn.ts', 'export const churn = "invalidate";\n');
+    await drain(engine.index(folder, { changed: ['churn.ts'] }));
+    await engine.search('vector_push', { mode: 'lexical' });
+    await engine.search('vector push', { mode: 'hybrid' });
+    const before = await cache('search results');
+    assert.equal(before.entries, 3, 'the past generation\'s ranking is still kept for its cursor');
+    assert.equal((await engine.search('return', { mode: 'lexical', limit: 1, cursor: past.cursor! })).cache.results, true, 'and serves it');
+
+    const { cache: after, dropped, byCause } = await engine.invalidateCache('search results');
+    assert.deepEqual([dropped, byCause.generation, byCause.manual, after.entries], [1, 1, 0, 2]);
+    assert.equal(after.invalidations.generation, before.invalidations.generation + 1);
+    assert.equal(after.invalidations.manual, before.invalidations.manual, 'not counted as a clear');
+    assert.equal((await engine.search('vector_push', { mode: 'lexical' })).cache.results, true, 'the current rankings stay');
+    assert.equal((await engine.search('vector push', { mode: 'hybrid' })).cache.results, true);
+    await assert.rejects(engine.search('return', { mode: 'lexical', limit: 1, cursor: past.cursor! }), /no longer cached/, 'its cursor has expired');
+    assert.equal((await engine.invalidateCache('search results')).dropped, 0, 'nothing more is stale');
+
+    // Query vectors: the model in use keeps its vectors; one past its time to live goes.
+    const vectors = await engine.invalidateCache('query vectors');
+    assert.deepEqual([vectors.dropped, vectors.cache.entries], [0, 1]);
+    await engine.configureCache('query vectors', { ttlSeconds: 0.001 });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const expired = await engine.invalidateCache('query vectors');
+    assert.deepEqual([expired.dropped, expired.byCause.ttl, expired.cache.entries], [1, 1, 0]);
+    await engine.configureCache('query vectors', { ttlSeconds: null });
+
+    await assert.rejects(engine.invalidateCache(FILE_SKIPS), /cannot be invalidated: a stamp is found stale only by reading its file/);
+    await assert.rejects(engine.invalidateCache(STORED_EMBEDDINGS), /cannot be invalidated/);
+    await assert.rejects(engine.invalidateCache('nope'), /No cache is called "nope"/);
   });
 
   it('collects the stored vectors no chunk uses, saying first what that frees', async () => {

@@ -1,5 +1,5 @@
 import { QuarryError } from '../shared/errors.js';
-import type { CacheStats, IndexSummary } from '../shared/types.js';
+import type { CacheInvalidationCause, CacheStats, IndexSummary } from '../shared/types.js';
 import { noInvalidations, type CacheSettings } from './search/lru.js';
 import type { Searcher, SemanticSetup } from './search/searcher.js';
 import type { Store } from './store/store.js';
@@ -14,6 +14,13 @@ export interface GarbageReport {
   vectors: number;
   bytes: number;
   applied: boolean;
+}
+
+/** What invalidating a cache dropped: the cache as it is now, and the entries dropped, in all and by cause. */
+export interface CacheInvalidation {
+  cache: CacheStats;
+  dropped: number;
+  byCause: Record<CacheInvalidationCause, number>;
 }
 
 /**
@@ -64,6 +71,25 @@ export class EngineCaches {
       throw new QuarryError('UNSUPPORTED', `${STORED_EMBEDDINGS} cannot be cleared: each vector cost a model call. Collect the ones no chunk uses instead (gc).`);
     }
     return this.searcher.clearCache(name);
+  }
+
+  /**
+   * Drops only the entries that are no longer valid, counted under their cause, and keeps the
+   * rest (clear drops everything): see `Searcher.invalidateCache`. The stored caches do not offer
+   * it. A file's stamp is found stale only by reading the file, which its next index run does
+   * (clearing the stamps makes that run read every file); a stored vector stays right for its
+   * text and model, and the ones no chunk uses are what `gc` collects.
+   */
+  async invalidate(name: string): Promise<CacheInvalidation> {
+    if (name === FILE_SKIPS) {
+      throw new QuarryError('UNSUPPORTED', `${FILE_SKIPS} cannot be invalidated: a stamp is found stale only by reading its file, which the next index run does. Clear it to have every file checked by its content.`);
+    }
+    if (name === STORED_EMBEDDINGS) {
+      throw new QuarryError('UNSUPPORTED', `${STORED_EMBEDDINGS} cannot be invalidated: a stored vector stays right for its text and model. Collect the ones no chunk uses instead (gc).`);
+    }
+    const byCause = { ...noInvalidations(), ...this.searcher.invalidateCache(name) };
+    const dropped = Object.values(byCause).reduce((sum, n) => sum + n, 0);
+    return { cache: this.memoryStats().find((cache) => cache.name === name)!, dropped, byCause };
   }
 
   async configure(name: string, settings: CacheSettings): Promise<CacheStats> {

@@ -5,7 +5,7 @@ import { QuarryError } from '../shared/errors.js';
 import type {
   CacheStats, EmbeddingTier, FolderInfo, FolderStatus, IndexProgress, IndexSummary, SearchMode, SearchResult, SkippedFile, SkipReason, StatusReport,
 } from '../shared/types.js';
-import { EngineCaches, type GarbageReport } from './caches.js';
+import { EngineCaches, type CacheInvalidation, type GarbageReport } from './caches.js';
 import { LEFT_OUT_PATTERN, LEFT_OUT_PATTERNS } from './files/embed-scope.js';
 import { embedFolder, type EmbedOutcome } from './indexing/embed-phase.js';
 import type { PauseGate } from './indexing/pause-gate.js';
@@ -372,6 +372,11 @@ export class Engine {
 
   clearCache(name: string): Promise<CacheStats> {
     return this.caches.clear(name);
+  }
+
+  /** Drops only a cache's entries that are no longer valid; says how many, by cause. */
+  invalidateCache(name: string): Promise<CacheInvalidation> {
+    return this.caches.invalidate(name);
   }
 
   configureCache(name: string, settings: CacheSettings): Promise<CacheStats> {

@@ -171,7 +171,7 @@ async function followWatch(backend: CliBackend, folders: FolderInfo[], json: boo
   ]).finally(off);
 }
 
-/** `cache list|clear NAME|configure NAME [--max-entries N] [--ttl SECS|none]`: every cache the engine keeps. */
+/** `cache list|clear NAME|invalidate NAME|configure NAME [--max-entries N] [--ttl SECS|none]|warm|gc`: every cache the engine keeps. */
 async function cacheCommand(api: QuarryApi, args: string[], options: DataCommandOptions): Promise<number> {
   const [action, name] = args;
   const show = (caches: CacheStats[]): void => {
@@ -192,8 +192,15 @@ async function cacheCommand(api: QuarryApi, args: string[], options: DataCommand
     print(options.json, report, report.applied ? `deleted ${what}` : `would delete ${what}; run without --dry-run to free it`);
     return 0;
   }
-  if (!name || (action !== 'clear' && action !== 'configure')) {
-    throw new UsageError('Usage: quarry cache list | clear <name> | configure <name> [--max-entries N] [--ttl SECS|none] | warm | gc [--dry-run]');
+  if (!name || (action !== 'clear' && action !== 'invalidate' && action !== 'configure')) {
+    throw new UsageError('Usage: quarry cache list | clear <name> | invalidate <name> | configure <name> [--max-entries N] [--ttl SECS|none] | warm | gc [--dry-run]');
+  }
+  if (action === 'invalidate') {
+    const result = await api.invalidateCache({ name });
+    const causes = Object.entries(result.byCause).filter(([, n]) => n > 0).map(([cause, n]) => `${cause} ${n}`);
+    const what = `${result.dropped} no longer valid ${result.dropped === 1 ? 'entry' : 'entries'}${causes.length > 0 ? ` (${causes.join(', ')})` : ''}`;
+    print(options.json, result, `invalidated ${what}\n${formatCache(result.cache)}`);
+    return 0;
   }
   if (action === 'clear') {
     show([await api.clearCache({ name })]);

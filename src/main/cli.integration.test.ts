@@ -94,13 +94,22 @@ describe('quarry CLI', () => {
     assert.match(skipped, /repo\/legacy\/latin1\.txt\tinvalid-encoding\t/);
   });
 
-  it('lists, clears and configures the engine’s caches', () => {
+  it('lists, invalidates, clears and configures the engine’s caches', () => {
     const listed = q('cache', 'list');
     assert.equal(listed.status, 0, listed.stderr);
-    assert.match(listed.stdout, /^search results \(memory\): \d+% hits \(\d+\/\d+\), [1-9]\d*\/64 entries, [\d.]+ KiB; dropped: none; can clear, configure, warm$/m, 'the searches above were cached');
+    assert.match(listed.stdout, /^search results \(memory\): \d+% hits \(\d+\/\d+\), [1-9]\d*\/64 entries, [\d.]+ KiB; dropped: none; can clear, invalidate, configure, warm$/m, 'the searches above were cached');
     assert.match(listed.stdout, /^stored embeddings \(stored\): .*; can gc$/m);
     assert.match(listed.stdout, /^unchanged-file skips \(stored\): \d+% hits .*, [1-9]\d* entries, .*; can clear$/m);
-    assert.match(listed.stdout, /^query vectors \(memory\): /m);
+    assert.match(listed.stdout, /^query vectors \(memory\): .*; can clear, invalidate, configure$/m);
+    // Nothing was indexed since those searches: every ranking is of the current generation, and stays.
+    const invalidated = q('cache', 'invalidate', 'search results');
+    assert.equal(invalidated.status, 0, invalidated.stderr);
+    assert.match(invalidated.stdout, /^invalidated 0 no longer valid entries\nsearch results \(memory\): .*, [1-9]\d*\/64 entries, .*; dropped: none; /);
+    const json = JSON.parse(q('cache', 'invalidate', 'query vectors', '--json').stdout) as { cache: { name: string }; dropped: number; byCause: Record<string, number> };
+    assert.deepEqual([json.cache.name, json.dropped, json.byCause.model, json.byCause.ttl], ['query vectors', 0, 0, 0]);
+    const refused = q('cache', 'invalidate', 'unchanged-file skips');
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /^quarry: unchanged-file skips cannot be invalidated: .* Clear it to have every file checked by its content\.$/m);
     assert.match(q('cache', 'clear', 'search results').stdout, /^search results \(memory\): .*, 0\/64 entries, 0 B; dropped: manual [1-9]\d*; can /m);
     assert.match(q('cache', 'gc', '--dry-run').stdout, /^would delete 0 stored vectors no chunk uses \(0 B\); run without --dry-run to free it$/m);
     assert.match(q('cache', 'warm').stdout, /^warmed the result cache with \d+ frequent quer(y|ies) in /m);

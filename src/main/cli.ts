@@ -39,8 +39,10 @@ Commands:
   status                    folders, file and chunk counts, skipped files by reason, index size
   skipped [<name>]          skipped files with their reasons
   cache list                every cache (search results, query vectors, stored embeddings, unchanged-file
-                            skips): hits, misses, entries, bytes, entries dropped by cause, settings
+                            skips): hits, misses, entries, bytes, entries dropped by cause, settings, what each can do
   cache clear <name>        empty one; "unchanged-file skips" makes every folder's next run re-read each file
+  cache invalidate <name>   drop only the entries no longer valid, by cause: rankings of past index generations,
+                            query vectors of a model not in use, entries past their TTL (memory caches only)
   cache configure <name>    --max-entries N, --ttl SECS|none, while the engine runs
   cache warm                rank the week's most frequent queries into the result cache now (done at start too)
   cache gc [--dry-run]      delete the stored vectors no chunk uses, saying how many and the bytes freed
@@ -62,8 +64,8 @@ Commands:
   daemon run                be the background engine in this process (what \`daemon start\` spawns)
       --idle-timeout SECS   stop after this long unused (default 600; env QUARRY_IDLE_TIMEOUT)
   mcp                       an MCP server on stdio for AI agents (search, read_code, status, index_folder,
-                            pause/resume_indexing, cache_stats, clear_cache, configure_cache, warm_cache,
-                            collect_garbage, performance)
+                            pause/resume_indexing, cache_stats, clear_cache, invalidate_cache, configure_cache,
+                            warm_cache, collect_garbage, performance)
   models download           fetch the embedding model into the models folder (resumable, verified)
   models download fast      fetch the fast tier's static model (minishlab/potion-code-16M) the same way
       --endpoint URL        hub to fetch from (default https://huggingface.co); serve's Settings downloads from it too

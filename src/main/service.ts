@@ -229,6 +229,10 @@ export class QuarryService extends EventEmitter<ServiceEvents> implements Quarry
     return this.serviceCaches.clearCache(input);
   }
 
+  invalidateCache(input: MethodInput<'invalidateCache'>): Promise<MethodOutput<'invalidateCache'>> {
+    return this.serviceCaches.invalidateCache(input);
+  }
+
   configureCache(input: MethodInput<'configureCache'>): Promise<CacheReport> {
     return this.serviceCaches.configureCache(input);
   }

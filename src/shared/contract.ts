@@ -45,6 +45,9 @@ const embedderInfo = z.object({
   fallbackReason: z.string().nullable(),
 }) satisfies z.ZodType<EmbedderInfo>;
 
+/** Entries a cache dropped, by cause. */
+const invalidationCounts = z.object({ generation: count, model: count, fileChange: count, ttl: count, manual: count, size: count });
+
 const cacheStats = z.object({
   name: z.string(),
   kind: z.enum(['memory', 'stored']),
@@ -54,8 +57,8 @@ const cacheStats = z.object({
   bytes: count,
   maxEntries: count.nullable(),
   ttlSeconds: z.number().positive().nullable(),
-  invalidations: z.object({ generation: count, model: count, fileChange: count, ttl: count, manual: count, size: count }),
-  actions: z.array(z.enum(['clear', 'configure', 'warm', 'gc'])),
+  invalidations: invalidationCounts,
+  actions: z.array(z.enum(['clear', 'invalidate', 'configure', 'warm', 'gc'])),
 }) satisfies z.ZodType<CacheStats>;
 
 /** A cache as the service reports it: the engine's counters, and its hit rate over the last 15 minutes of samples. */
@@ -474,6 +477,14 @@ export const methods = {
    * unchanged-file skips makes every folder's next run read and hash each file, and queues those runs.
    */
   clearCache: method(z.strictObject({ name: z.string().min(1).max(100) }), cacheReport),
+  /**
+   * Drops only the entries of one cache that are no longer valid, keeping the valid ones, and says
+   * how many by cause: for search results, rankings of past index generations (a cursor still
+   * paging through one expires); for query vectors, those of a model no tier uses now; for both,
+   * entries past their time to live. The stored caches refuse it (UNSUPPORTED); a cache's
+   * `actions` say whether it offers `invalidate`.
+   */
+  invalidateCache: method(z.strictObject({ name: z.string().min(1).max(100) }), z.object({ cache: cacheReport, dropped: count, byCause: invalidationCounts })),
   /** Changes a cache's capacity or time to live (null: none) while Quarry runs. */
   configureCache: method(
     z.strictObject({ name: z.string().min(1).max(100), maxEntries: z.number().int().min(1).max(1_000_000).optional(), ttlSeconds: z.number().positive().max(31_536_000).nullable().optional() }),

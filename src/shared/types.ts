@@ -226,8 +226,11 @@ export interface SearchProfile {
  */
 export type CacheInvalidationCause = 'generation' | 'model' | 'fileChange' | 'ttl' | 'manual' | 'size';
 
-/** What can be done to a cache: `configure` its size and TTL, `warm` it, or `gc` what nothing uses. */
-export type CacheAction = 'clear' | 'configure' | 'warm' | 'gc';
+/**
+ * What can be done to a cache: `clear` it, `invalidate` only the entries no longer valid,
+ * `configure` its size and TTL, `warm` it, or `gc` what nothing uses.
+ */
+export type CacheAction = 'clear' | 'invalidate' | 'configure' | 'warm' | 'gc';
 
 /** One of the engine's caches: its counters, size, settings and what it offers. */
 export interface CacheStats {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { QuarryError } from '../../shared/errors.js';
 import { embeddedShare } from '../../shared/coverage.js';
 import { QUERY_VECTOR_CACHE, RESULT_CACHE } from '../caches.js';
-import type { CacheStats, SearchHit, SearchMode, SearchProfile, SearchResult, SearchTimings } from '../../shared/types.js';
+import type { CacheInvalidationCause, CacheStats, SearchHit, SearchMode, SearchProfile, SearchResult, SearchTimings } from '../../shared/types.js';
 import type { Embedder } from '../embedding/embedder.js';
 import type { ModelPack } from '../embedding/model-pack.js';
 import { parseQuery, type ParsedQuery } from '../query/parse.js';
@@ -91,7 +91,7 @@ export class Searcher {
   ) {}
 
   cacheStats(): CacheStats[] {
-    return [this.results.stats(['clear', 'configure', 'warm']), this.queryVectors.stats()];
+    return [this.results.stats(['clear', 'invalidate', 'configure', 'warm']), this.queryVectors.stats(['clear', 'invalidate', 'configure'])];
   }
 
   /**
@@ -134,6 +134,25 @@ export class Searcher {
     const cache = this.cache(name);
     cache.clear();
     return cache.stats();
+  }
+
+  /**
+   * Drops the entries of the cache called `name` that are no longer valid and keeps the rest:
+   * rankings of past index generations (kept a while for cursors, which then expire), query
+   * vectors of a model no tier uses now, and in both, entries past their time to live (otherwise
+   * dropped only when next looked up). Returns how many it dropped, by cause.
+   */
+  invalidateCache(name: string): Partial<Record<CacheInvalidationCause, number>> {
+    const cache = this.cache(name);
+    const { ttlSeconds } = cache.stats();
+    const expiredBefore = ttlSeconds === null ? -Infinity : Date.now() - ttlSeconds * 1000;
+    const ttl = cache.invalidate('ttl', (_key, at) => at < expiredBefore);
+    if (name === RESULT_CACHE) {
+      const current = this.store.generation;
+      return { ttl, generation: this.results.invalidate('generation', (key) => Number(key.slice(0, key.indexOf('\0'))) !== current) };
+    }
+    const models = this.tiers().map((tier) => `${tier.pack.key}\0`);
+    return { ttl, model: this.queryVectors.invalidate('model', (key) => !models.some((prefix) => key.startsWith(prefix))) };
   }
 
   configureCache(name: string, settings: CacheSettings): CacheStats {

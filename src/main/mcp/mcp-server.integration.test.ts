@@ -44,7 +44,7 @@ describe('quarry mcp (SDK client over real stdio, engine started on demand)', ()
   it('lists every tool, each with input and output schemas', async () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['cache_stats', 'clear_cache', 'collect_garbage', 'configure_cache', 'index_folder', 'pause_indexing', 'performance', 'read_code', 'resume_indexing', 'search', 'status', 'warm_cache']);
+    assert.deepEqual(names, ['cache_stats', 'clear_cache', 'collect_garbage', 'configure_cache', 'index_folder', 'invalidate_cache', 'pause_indexing', 'performance', 'read_code', 'resume_indexing', 'search', 'status', 'warm_cache']);
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, 'object', tool.name);
       assert.equal(tool.outputSchema?.type, 'object', tool.name);
@@ -117,11 +117,22 @@ describe('quarry mcp (SDK client over real stdio, engine started on demand)', ()
     assert.equal(resumed.data.paused, false);
   });
 
-  it('lists, clears and configures every cache, refusing an unknown one', async () => {
+  it('lists, invalidates, clears and configures every cache, refusing an unknown one', async () => {
     const stats = await call('cache_stats');
-    const caches = stats.data.caches as Array<{ name: string; hits: number; entries: number; hit_rate: number | null }>;
+    const caches = stats.data.caches as Array<{ name: string; hits: number; entries: number; hit_rate: number | null; actions: string[] }>;
     assert.deepEqual(caches.map((c) => c.name), ['search results', 'query vectors', 'stored embeddings', 'unchanged-file skips']);
+    assert.deepEqual(caches.map((c) => c.actions.includes('invalidate')), [true, true, false, false]);
     assert.ok(caches[0]!.entries > 0, 'the searches above were cached');
+    const invalidated = await call('invalidate_cache', { name: 'search results' });
+    assert.equal(invalidated.isError, false, invalidated.text);
+    const byCause = invalidated.data.by_cause as Record<string, number>;
+    assert.equal(invalidated.data.dropped, Object.values(byCause).reduce((sum, n) => sum + n, 0));
+    assert.equal(byCause.manual, 0, 'not a clear');
+    assert.equal((invalidated.data.cache as { entries: number }).entries, caches[0]!.entries - (invalidated.data.dropped as number), 'the valid rankings stay');
+    assert.match(invalidated.text, /^invalidated \d+ entr(y|ies)/);
+    const refused = await call('invalidate_cache', { name: 'stored embeddings' });
+    assert.equal(refused.isError, true);
+    assert.match(refused.text, /^UNSUPPORTED: stored embeddings cannot be invalidated/);
     const cleared = await call('clear_cache', { name: 'search results' });
     assert.equal((cleared.data.cache as { entries: number }).entries, 0);
     assert.ok((cleared.data.cache as { invalidations: { manual: number } }).invalidations.manual > 0);

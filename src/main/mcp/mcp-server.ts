@@ -320,6 +320,28 @@ export function createMcpServer(backend: CliBackend): McpServer {
   );
 
   tool(
+    'invalidate_cache',
+    {
+      title: 'Invalidate a cache',
+      description:
+        'Drops only the entries of one cache that are no longer valid and keeps the rest (clear_cache drops all): ' +
+        'for search results, rankings of past index generations; for query vectors, those of a model not in use; for both, entries past their time to live. ' +
+        "Says how many it dropped, by cause. Only caches whose actions include 'invalidate' offer it.",
+      input: { name: z.string().min(1).max(100) },
+      output: { cache: cacheSchema, dropped: z.number(), by_cause: z.record(z.string(), z.number()) },
+      readOnly: false,
+    },
+    async (args) => {
+      const { cache, dropped, byCause } = await api.invalidateCache({ name: args.name });
+      const causes = Object.entries(byCause).filter(([, n]) => n > 0).map(([cause, n]) => `${cause} ${n}`);
+      return {
+        structured: { cache: cacheStructured(cache), dropped, by_cause: byCause },
+        text: `invalidated ${dropped} ${dropped === 1 ? 'entry' : 'entries'}${causes.length > 0 ? ` (${causes.join(', ')})` : ''}\n${formatCache(cache)}`,
+      };
+    },
+  );
+
+  tool(
     'warm_cache',
     { title: 'Warm the result cache', description: "Ranks the week's most frequent queries into the result cache now, as the engine does at start.", input: {}, output: { warmed: z.number(), ms: z.number() }, readOnly: false },
     async () => {

@@ -12,10 +12,10 @@ const WARM_DAYS = 7;
 const RECENT_SECONDS = 15 * 60;
 
 /**
- * The caches as one list with their actions: clear, configure, warm (the result cache, from the
+ * The caches as one list with their actions: clear, invalidate, configure, warm (the result cache, from the
  * query log's most frequent queries of the week) and garbage collection of unreferenced vectors.
  */
-export class ServiceCaches implements Pick<QuarryApi, 'caches' | 'clearCache' | 'configureCache' | 'warmCache' | 'collectGarbage'> {
+export class ServiceCaches implements Pick<QuarryApi, 'caches' | 'clearCache' | 'invalidateCache' | 'configureCache' | 'warmCache' | 'collectGarbage'> {
   constructor(
     private readonly engine: Engine,
     private readonly metrics: Pick<ServiceMetrics, 'frequentQueries' | 'recentHitRate'>,
@@ -33,6 +33,12 @@ export class ServiceCaches implements Pick<QuarryApi, 'caches' | 'clearCache' | 
       for (const folder of await this.engine.listFolders()) await this.folderIndexing.reindexFolder({ folder: folder.name, verify: true });
     }
     return cleared;
+  }
+
+  /** Drops only the entries no longer valid (the engine says which caches offer it). */
+  async invalidateCache({ name }: MethodInput<'invalidateCache'>): Promise<MethodOutput<'invalidateCache'>> {
+    const { cache, ...dropped } = await this.engine.invalidateCache(name);
+    return { cache: this.report(cache), ...dropped };
   }
 
   async configureCache({ name, ...settings }: MethodInput<'configureCache'>): Promise<CacheReport> {

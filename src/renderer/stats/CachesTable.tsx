@@ -7,8 +7,9 @@ const percent = (value: number | null): string => (value === null ? '–' : `${M
 
 /**
  * Every cache as one list: hit rate overall and over the last 15 minutes, entries, bytes,
- * entries dropped by cause, settings, and the cache's actions (clear, warm, collect unused
- * vectors after showing what that frees, and size and time to live for the caches in memory).
+ * entries dropped by cause, settings, and the cache's actions (clear, invalidate what is no
+ * longer valid, warm, collect unused vectors after showing what that frees, and size and time to
+ * live for the caches in memory).
  */
 export function CachesTable({ notify }: { notify(message: string): void }) {
   const [caches, setCaches] = useState<CacheReport[]>([]);
@@ -68,6 +69,13 @@ export function CachesTable({ notify }: { notify(message: string): void }) {
               <td className="actions">
                 {cache.actions.includes('clear') && (
                   <button type="button" className="link" onClick={() => run(api.clearCache({ name: cache.name }), () => `${cache.name} cleared`)}>Clear</button>
+                )}
+                {cache.actions.includes('invalidate') && (
+                  <button type="button" className="link" title="Drop only the entries no longer valid: past index generations, a model not in use, past their time to live"
+                    onClick={() => run(api.invalidateCache({ name: cache.name }), (r: { dropped: number; byCause: Record<string, number> }) => {
+                      const causes = Object.entries(r.byCause).filter(([, n]) => n > 0).map(([cause, n]) => `${cause} ${n}`);
+                      return `${cache.name}: ${r.dropped} no longer valid ${r.dropped === 1 ? 'entry' : 'entries'} dropped${causes.length > 0 ? ` (${causes.join(', ')})` : ''}`;
+                    })}>Invalidate</button>
                 )}
                 {cache.actions.includes('warm') && (
                   <button type="button" className="link" onClick={() => run(api.warmCache({}), (r: { warmed: number }) => `Warmed ${r.warmed} frequent queries`)}>Warm</button>
