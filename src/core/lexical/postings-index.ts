@@ -51,6 +51,9 @@ export class PostingsIndex {
   private bm25 = new Float64Array(1024);
   private wholeMask = new Uint32Array(1024);
   private partsHit: Uint8Array[] = [];
+  private touched = new Int32Array(1024);
+  /** Per file id, the groups its path covers in the current query (zero outside it). */
+  private pathBits = new Uint32Array(0);
 
   /** The file a live chunk belongs to. */
   fileOf(chunkId: number): number {
@@ -134,7 +137,9 @@ export class PostingsIndex {
     for (const t of terms) if (!t.whole && t.group < groups) partsPerGroup[t.group]!++;
     while (this.partsHit.length < groups) this.partsHit.push(new Uint8Array(this.stamp.length));
     const qid = ++this.queryId;
-    const touched: number[] = [];
+    // Scratch kept between queries: a fresh array of tens of thousands of ids per query went to the old generation and brought on full GCs.
+    const touched = this.touched;
+    let touchedCount = 0;
     const averageLength = this.liveChunks > 0 ? this.totalLength / this.liveChunks : 1;
     const allowed = options.allowed ?? null;
     const { lengths, stamp, bm25, wholeMask } = this;
@@ -152,7 +157,7 @@ export class PostingsIndex {
           bm25[id] = 0;
           wholeMask[id] = 0;
           for (let g = 0; g < groups; g++) this.partsHit[g]![id] = 0;
-          touched.push(id);
+          touched[touchedCount++] = id;
         }
         const tf = tfs[i]!;
         bm25[id]! += (weight * tf) / (tf + K1 * (1 - B + (B * length) / averageLength));
@@ -167,16 +172,17 @@ export class PostingsIndex {
       for (const { run, start, end } of found.ranges) accumulate(term, found.idf, run.chunks, run.tfs, start, end);
     }
 
-    if (options.tally) options.tally.scored = touched.length;
+    if (options.tally) options.tally.scored = touchedCount;
     const best = new TopK(options.limit);
     const preferred = options.preferred ?? null;
     const coveragePower = options.coveragePower ?? 2;
     const bestPreferred = new TopK(preferred?.limit ?? 0);
-    const pathBits = preferred ? groupsByFile(preferred.files) : NO_PATH_BITS;
+    const pathBits = this.pathBitsByFile(preferred?.files);
     const { files } = this;
     let floor = best.threshold;
     let preferredFloor = bestPreferred.threshold;
-    for (const id of touched) {
+    for (let t = 0; t < touchedCount; t++) {
+      const id = touched[t]!;
       const file = files[id]!;
       const byPath = file < pathBits.length ? pathBits[file]! : 0;
       // Coverage only lowers a score: a chunk whose BM25 alone cannot enter the heaps is done.
@@ -196,8 +202,19 @@ export class PostingsIndex {
       if (byPath !== 0) preferredFloor = bestPreferred.offer(id, score);
     }
     if (!preferred) return best.sorted();
+    for (const file of preferred.files.keys()) pathBits[file] = 0;
     const merged = new Map([...best.sorted(), ...bestPreferred.sorted()].map((s) => [s.chunkId, s]));
     return [...merged.values()].sort((a, b) => b.score - a.score || a.chunkId - b.chunkId);
+  }
+
+  /** The path-covered group bits of the query's preferred files, indexed by file id: read once per scored chunk, where a map lookup cost a millisecond a query. */
+  private pathBitsByFile(files: ReadonlyMap<number, number> | undefined): Uint32Array {
+    if (!files) return this.pathBits.subarray(0, 0);
+    let largest = -1;
+    for (const file of files.keys()) largest = Math.max(largest, file);
+    if (largest >= this.pathBits.length) this.pathBits = new Uint32Array(Math.max(largest + 1, this.pathBits.length * 2));
+    for (const [file, groups] of files) this.pathBits[file] = groups;
+    return this.pathBits;
   }
 
   /**
@@ -266,6 +283,7 @@ export class PostingsIndex {
     this.stamp = grown(this.stamp, (n) => new Uint32Array(n));
     this.bm25 = grown(this.bm25, (n) => new Float64Array(n));
     this.wholeMask = grown(this.wholeMask, (n) => new Uint32Array(n));
+    this.touched = new Int32Array(size);
     this.partsHit = this.partsHit.map((p) => grown(p, (n) => new Uint8Array(n)));
   }
 
@@ -435,17 +453,6 @@ function binarySearch(sorted: Int32Array, value: number): number {
 }
 
 /** Keeps the `capacity` highest-scoring chunks offered, in a min-heap on score. */
-const NO_PATH_BITS = new Uint32Array(0);
-
-/** Path-covered group bits indexed by file id: read once per scored chunk, where a map lookup cost a millisecond a query. */
-function groupsByFile(files: ReadonlyMap<number, number>): Uint32Array {
-  let largest = -1;
-  for (const file of files.keys()) largest = Math.max(largest, file);
-  const bits = new Uint32Array(largest + 1);
-  for (const [file, groups] of files) bits[file] = groups;
-  return bits;
-}
-
 class TopK {
   private readonly heap: ScoredChunk[] = [];
 

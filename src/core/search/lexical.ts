@@ -134,10 +134,11 @@ export async function rankLexical(
 
   // Boost on metadata, read text only for the best, then boost on the exact identifier as typed.
   const meta = chunkMeta(store, ranked.map((r) => r.chunkId));
+  const boostOf = booster(store, query);
   const boosted = ranked
     .flatMap((r) => {
       const row = meta.get(r.chunkId);
-      return row ? [{ row, score: r.score * boost(store, row, query) }] : [];
+      return row ? [{ row, score: r.score * boostOf(row) }] : [];
     })
     .sort(byScore)
     .slice(0, Math.max(TEXT_CANDIDATES, limit * 3));
@@ -247,26 +248,42 @@ export function phraseConditions(phrases: readonly string[]): Condition {
   };
 }
 
-function boost(store: Store, row: ChunkMeta, query: ParsedQuery): number {
+/** The metadata boost of a candidate chunk, with what it needs of the query worked out once. */
+function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
   const analysis = wordsOf(query);
-  const words = analysis.content.map((w) => w.toLowerCase());
-  let factor = 1;
-  const symbol = row.symbol?.toLowerCase() ?? '';
-  // A plain word of a question that happens to be a definition's name (`options`, `state`) names it far less surely than a typed identifier.
-  if (words.some((w) => w === symbol)) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 2.5;
-  else if (matchedSymbol(row, query)) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 1.8;
-  if (DEFINITION_KINDS.has(row.kind)) factor *= 1.15;
-  const base = row.path.slice(row.path.lastIndexOf('/') + 1).toLowerCase();
-  const stem = base.includes('.') ? base.slice(0, base.indexOf('.')) : base;
-  if (words.some((w) => w === stem || w.replace(/[-_]/g, '') === stem.replace(/[-_]/g, ''))) factor *= 1.4;
-  const spelled = pathWords(store, row.file_id, query).length;
-  if (spelled > 0) factor *= 1 + ((analysis.descriptive ? PATH_WEIGHT : PATH_WEIGHT / 2) * spelled) / analysis.content.length;
-  if (!wantsAuxiliaryFiles(query.filters, query.words)) {
-    if (isChangeLog(row.path)) factor *= CHANGELOG_FACTOR;
-    else if (isAuxiliaryPath(row.path)) factor *= 0.6;
-    else if (isProse(row) || DATA_LANGUAGES.has(row.language)) factor *= 0.8;
-  }
-  return factor;
+  const words = lowerWords(query);
+  const squashed = new Set([...words].map(squash));
+  const pathGroups = pathMatches(store, query).groups;
+  const pathWeight = (analysis.descriptive ? PATH_WEIGHT : PATH_WEIGHT / 2) / analysis.content.length;
+  const demote = !wantsAuxiliaryFiles(query.filters, query.words);
+  return (row) => {
+    let factor = 1;
+    // A plain word of a question that happens to be a definition's name (`options`, `state`) names it far less surely than a typed identifier.
+    if (words.has(row.symbol?.toLowerCase() ?? '')) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 2.5;
+    else if (matchedSymbol(row, query)) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 1.8;
+    if (DEFINITION_KINDS.has(row.kind)) factor *= 1.15;
+    const base = row.path.slice(row.path.lastIndexOf('/') + 1).toLowerCase();
+    if (squashed.has(squash(base.includes('.') ? base.slice(0, base.indexOf('.')) : base))) factor *= 1.4;
+    const spelled = bitCount(pathGroups.get(row.file_id) ?? 0);
+    if (spelled > 0) factor *= 1 + pathWeight * spelled;
+    if (demote) {
+      if (isChangeLog(row.path)) factor *= CHANGELOG_FACTOR;
+      else if (isAuxiliaryPath(row.path)) factor *= 0.6;
+      else if (isProse(row) || DATA_LANGUAGES.has(row.language)) factor *= 0.8;
+    }
+    return factor;
+  };
+}
+
+/** `file_name` and `file-name` are `filename`. */
+function squash(word: string): string {
+  return word.replace(/[-_]/g, '');
+}
+
+function bitCount(bits: number): number {
+  let count = 0;
+  for (let rest = bits; rest !== 0; rest &= rest - 1) count++;
+  return count;
 }
 
 /**
@@ -329,6 +346,15 @@ function isChangeLog(relPath: string): boolean {
   return CHANGELOG.test(relPath);
 }
 
+const lowered = new WeakMap<ParsedQuery, ReadonlySet<string>>();
+
+/** The query's content words in lower case, once per query. */
+function lowerWords(query: ParsedQuery): ReadonlySet<string> {
+  let words = lowered.get(query);
+  if (!words) lowered.set(query, (words = new Set(wordsOf(query).content.map((w) => w.toLowerCase()))));
+  return words;
+}
+
 const analyses = new WeakMap<ParsedQuery, WordAnalysis>();
 
 /** The query's words sorted into those that carry it, worked out once per query. */
@@ -355,7 +381,7 @@ function exactIdentifierBoost(text: string, query: ParsedQuery): number {
 /** The chunk's definition the query names, so a hit reports the method asked for, not its class. */
 function matchedSymbol(row: ChunkMeta, query: ParsedQuery): string | null {
   if (row.symbols === '') return null;
-  const words = new Set(wordsOf(query).content.map((w) => w.toLowerCase()));
+  const words = lowerWords(query);
   return row.symbols.split(' ').find((s) => words.has(s.toLowerCase())) ?? null;
 }
 
