@@ -3,7 +3,7 @@ import { termHash } from '../lexical/tokenize.js';
 import { looksLikeIdentifier } from '../query/analyze.js';
 import type { Store } from '../store/store.js';
 import { isProse } from './filters.js';
-import { chunkMeta } from './hits.js';
+import { chunkMeta, type ChunkMeta } from './hits.js';
 import type { RankedChunk } from './lexical.js';
 
 /** Prose chunks among this many best candidates may lend their score. */
@@ -40,7 +40,7 @@ export function lendToDefinitions(
 ): RankedChunk[] {
   const explanations = new Map<number, Explanation>();
   const scores = new Map(ranked.map((r) => [r.row.chunk_id, r.score]));
-  const lenders = ranked.slice(0, LENDERS).filter((r) => isProse(r.row) && r.row.text !== undefined);
+  const lenders = possibleLenders(ranked).filter((r) => r.row.text !== undefined);
   if (lenders.length === 0) return [...ranked];
   const definitionsOf = new Map<string, number[]>();
   const lentTo = new Map<number, number[]>();
@@ -71,6 +71,11 @@ export function lendToDefinitions(
   return [...ranked, ...added]
     .map((entry) => ({ ...entry, score: scores.get(entry.row.chunk_id)!, explainedBy: explanations.get(entry.row.chunk_id) ?? null }))
     .sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path));
+}
+
+/** The candidates that lend if their text names definitions: the prose among the best. */
+export function possibleLenders<T extends { row: ChunkMeta }>(ranked: readonly T[]): T[] {
+  return ranked.slice(0, LENDERS).filter((r) => isProse(r.row));
 }
 
 /**

@@ -6,7 +6,7 @@ import { distinctTerms, termHash } from '../lexical/tokenize.js';
 import { analyzeWords, looksLikeIdentifier, wordVariants, type WordAnalysis } from '../query/analyze.js';
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
-import { lendToDefinitions, type Explanation } from './doc-links.js';
+import { lendToDefinitions, possibleLenders, type Explanation } from './doc-links.js';
 import { asksForDocs, fileMatcher, filterClause, isProse, wantsAuxiliaryFiles } from './filters.js';
 import { chunkMeta, CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
 import type { StageCounts } from './profile.js';
@@ -142,17 +142,21 @@ export async function rankLexical(
     })
     .sort(byScore)
     .slice(0, Math.max(TEXT_CANDIDATES, limit * 3));
-  const texts = await chunkTexts(store, boosted.map((b) => b.row.chunk_id));
+  // Texts are read where they are looked at: every candidate's when the query names an identifier
+  // (the exact-case boost), else only the prose that may lend; the hits' own come with their snippets.
+  const lends = !asksForDocs(query);
+  const readers = namedWords(query).length > 0 ? boosted : lends ? possibleLenders(boosted) : [];
+  const texts = await chunkTexts(store, readers.map((b) => b.row.chunk_id));
   const scored = boosted
     .map(({ row, score }) => {
-      const text = texts.get(row.chunk_id) ?? '';
-      return { row: { ...row, text }, score: score * exactIdentifierBoost(text, query) };
+      const text = texts.get(row.chunk_id) ?? (readers === boosted ? '' : undefined);
+      return text === undefined ? { row, score } : { row: { ...row, text }, score: score * exactIdentifierBoost(text, query) };
     })
     .sort(byScore);
   // A lone name: its definition comes before the places that use it.
   if (wordsOf(query).content.length === 1) return definitionFirst(scored, query);
   // A question, not a request for docs: the prose it matches points at the implementation.
-  return asksForDocs(query) ? scored : lendToDefinitions(store, scored, admissible, wordsHeld(query));
+  return lends ? lendToDefinitions(store, scored, admissible, wordsHeld(query)) : scored;
 }
 
 /** Chunks that only mention the name rank below the best code (not a test, not prose) that defines it. */
@@ -372,10 +376,13 @@ export function namingStrength(row: RankedChunk['row'], query: ParsedQuery): num
 
 /** The identifier exactly as typed (case and all) is a strong sign of the thing meant. */
 function exactIdentifierBoost(text: string, query: ParsedQuery): number {
+  return namedWords(query).some((w) => containsIdentifier(text, w)) ? 1.3 : 1;
+}
+
+/** The words typed as names: a lone word, or among several only identifier-shaped ones (a prose word occurs everywhere). */
+function namedWords(query: ParsedQuery): string[] {
   const { content } = wordsOf(query);
-  // A lone word is typed as a name; among several, only identifier-shaped words are (a prose word occurs everywhere).
-  const named = content.length === 1 ? content : content.filter(looksLikeIdentifier);
-  return named.some((w) => w.length >= 3 && /[\p{L}_$]/u.test(w) && containsIdentifier(text, w)) ? 1.3 : 1;
+  return (content.length === 1 ? content : content.filter(looksLikeIdentifier)).filter((w) => w.length >= 3 && /[\p{L}_$]/u.test(w));
 }
 
 /** The chunk's definition the query names, so a hit reports the method asked for, not its class. */
