@@ -34,7 +34,7 @@ test.afterAll(async () => {
 
 test('the timings pane names the dominant stage and suggests a filter that would cut the candidates', async () => {
   await page.getByRole('radio', { name: 'Lexical' }).click();
-  await page.getByLabel('Search query').fill('handler dispatch');
+  await page.getByLabel('Search query').fill('handler.run dispatch');
   await expect(page.getByRole('list', { name: 'Results' }).getByRole('listitem').first()).toBeVisible();
   await page.getByRole('button', { name: /^timings \(1 suggestion\)$/ }).click();
   const pane = page.getByLabel('Timings');
@@ -47,7 +47,7 @@ test('the timings pane names the dominant stage and suggests a filter that would
 test('a cached answer says its figures are of an earlier search', async () => {
   await page.getByLabel('Search query').fill('');
   await expect(page.getByText('Type to search')).toBeVisible();
-  await page.getByLabel('Search query').fill('handler dispatch');
+  await page.getByLabel('Search query').fill('handler.run dispatch');
   await expect(page.getByLabel('Timings')).toContainText(/from cache in [\d.]+ ms: the figures are of the search that ranked it/);
 });
 

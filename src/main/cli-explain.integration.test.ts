@@ -25,7 +25,7 @@ describe('quarry search --explain', () => {
   });
 
   it('names the dominant stage, what each stage handled, and a filter that would cut the candidates', () => {
-    const { status, stderr } = q('search', 'handler', 'dispatch', '--mode', 'lexical', '--explain');
+    const { status, stderr } = q('search', 'handler.run', 'dispatch', '--mode', 'lexical', '--explain');
     assert.equal(status, 0, stderr);
     assert.match(stderr, /^explain: lexical at generation \d+; ms: .*; results computed$/m);
     assert.match(stderr, /^ {2}dominant stage: lexical [\d.]+ ms \(\d+% of the stages\)$/m);
@@ -34,7 +34,7 @@ describe('quarry search --explain', () => {
   });
 
   it('says a cached answer is cached and how old its figures are', () => {
-    const { stderr } = q('search', 'handler', 'dispatch', '--mode', 'lexical', '--explain');
+    const { stderr } = q('search', 'handler.run', 'dispatch', '--mode', 'lexical', '--explain');
     assert.match(stderr, /; results cached$/m);
     assert.match(stderr, /^ {2}from cache in [\d.]+ ms: the figures are of the search that ranked it \d+ ms ago$/m);
   });

@@ -44,13 +44,14 @@ describe('search profiles and their advice, from real searches', () => {
   });
 
   it('suggests a repo: or lang: filter for many candidates over folders and languages, and not once filtered', async () => {
-    const wide = await engine.search('handler dispatch', { mode: 'lexical', fresh: true });
+    // A name as typed: every candidate's text is read for its exact case, in the lexical stage.
+    const wide = await engine.search('handler.run dispatch', { mode: 'lexical', fresh: true });
     assert.equal(wide.profile.dominantStage, 'lexical');
     const advice = wide.profile.advice.find((a) => a.code === 'filter-would-narrow');
     assert.ok(advice, JSON.stringify(wide.profile));
     assert.match(advice.message, new RegExp(`scored ${wide.profile.counts.lexicalCandidates!.toLocaleString('en-US')} chunks`));
     assert.match(advice.message, /repo:(api|tools) \(\d+ of \d+ hits\) or lang:(typescript|python)/);
-    const narrowed = await engine.search('handler dispatch repo:api lang:ts', { mode: 'lexical' });
+    const narrowed = await engine.search('handler.run dispatch repo:api lang:ts', { mode: 'lexical' });
     assert.ok(narrowed.hits.length > 0 && !codes(narrowed).includes('filter-would-narrow'), JSON.stringify(narrowed.profile.advice));
     const few = await engine.search('handlerrare', { mode: 'lexical' });
     assert.ok(few.profile.counts.lexicalCandidates! < NARROW_MIN_CANDIDATES && !codes(few).includes('filter-would-narrow'));
