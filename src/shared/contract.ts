@@ -148,10 +148,12 @@ const indexSummary = z.object({
   filesUnchangedByStamp: count,
   filesDeleted: count,
   filesSkipped: count,
+  skippedByReason: z.partialRecord(skipReason, count).optional(),
   chunksWritten: count,
   embeddingsComputed: count,
   embeddingCacheHits: count,
   embeddingsFailed: count,
+  embeddingsByModel: z.array(z.object({ model: z.string(), tier: z.enum(['fast', 'full']), computed: count, cacheHits: count, failed: count })).optional(),
   elapsedMs: z.number(),
   slowestFiles: z.array(z.object({ path: z.string(), ms: z.number(), bytes: count })),
 }) satisfies z.ZodType<IndexSummary>;
@@ -175,7 +177,7 @@ export const indexRunReport = z.object({
     /** Units per second. */
     rate: z.number(),
   })),
-  /** The folder's skipped files by reason once the run ended. */
+  /** The files this run skipped, by reason. */
   skippedByReason: z.partialRecord(skipReason, count),
 });
 export type IndexRunReport = z.infer<typeof indexRunReport>;

@@ -54,6 +54,7 @@ describe('an index run\'s report lists the files that run skipped, by reason', (
     assert.deepEqual(first!.skippedByReason, { binary: 1, 'too-large': 1, minified: 1 });
     assert.equal(first!.summary!.filesSkipped, 3);
     assert.equal(first!.summary!.filesIndexed, 1);
+    assert.deepEqual(first!.summary!.skippedByReason, first!.skippedByReason, 'the summary read back through the contract keeps its skips');
   });
 
   it('a watcher\'s run over one new file reports no skips, though the folder keeps its three', async () => {
