@@ -170,6 +170,25 @@ describe('QuarryService metrics, and alert rules over them', () => {
     assert.ok((await state('disk-share'))!.value! > 0);
   });
 
+  it('reads the memory rule against the budget saved now: a quarter of the budget fires it, the default resolves it', async () => {
+    await eventually(async () => (await state('high-memory'))?.value != null, 'a memory reading');
+    const { memoryBudgetMb } = await service.settings();
+    assert.equal(memoryBudgetMb, 2048);
+    const share = (await state('high-memory'))!.value!;
+    assert.ok(share > 0 && share < 40, `this process's RSS as a share of 2 GiB: ${share}%`);
+    // A line at twice the share today: a budget a quarter the size puts memory at four times it.
+    const threshold = Math.ceil(share * 2);
+    await setRule('high-memory', { threshold, forSeconds: 0 });
+    await service.updateSettings({ memoryBudgetMb: 512 });
+    await eventually(() => events.some((e) => e.rule.id === 'high-memory' && e.state === 'firing'), 'the memory alert fires');
+    const firing = events.find((e) => e.rule.id === 'high-memory' && e.state === 'firing')!;
+    assert.ok(firing.value! > threshold, `${firing.value}% of 512 MB, over ${threshold}%`);
+
+    await service.updateSettings({ memoryBudgetMb: 2048 });
+    await eventually(() => events.some((e) => e.rule.id === 'high-memory' && e.state === 'resolved'), 'it resolves');
+    assert.ok((await state('high-memory'))!.value! <= threshold * 0.9, 'back under the line by the margin');
+  });
+
   it('fires the default rule when a folder fails to index', async () => {
     await fs.rm(repo, { recursive: true });
     await service.reindexFolder({ folder: 'repo' }).catch(() => undefined);

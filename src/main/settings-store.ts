@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_FAST_MODEL_ID, DEFAULT_MODEL_ID } from '../core/embedding/model-pack.js';
-import { methods, type AlertRule, type Settings } from '../shared/contract.js';
+import { DEFAULT_MEMORY_BUDGET_MB, methods, type AlertRule, type Settings } from '../shared/contract.js';
 
 const settingsSchema = methods.settings.output;
 
@@ -25,7 +25,7 @@ export const DEFAULT_ALERT_RULES: AlertRule[] = [
   rule('slow-hybrid', 'Hybrid search p95 is high', 'hybridSearchP95Ms', 'above', 200, 300, 60, 5),
   rule('slow-searches', 'Searches are slow', 'searchP95Ms', 'above', 250, 60),
   rule('low-hit-rate', 'The result cache rarely hits', 'resultCacheHitRate', 'below', 40, 600, 600, 20),
-  rule('high-memory', 'Memory above 80% of its 2 GiB budget', 'rssMb', 'above', 1638, 300),
+  rule('high-memory', 'Memory above 80% of the budget', 'rssBudgetShare', 'above', 80, 300),
   rule('indexing-slowed', 'Indexing throughput collapsed', 'indexingThroughputShare', 'below', 20, 120, 60),
   rule('embeddings-stalled', 'Embedding has stalled', 'embeddingStallSeconds', 'above', 120, 0),
   rule('watcher-failed', 'A folder is no longer watched', 'watcherFailures', 'above', 0, 0),
@@ -44,7 +44,7 @@ export class SettingsStore {
 
   defaults(): Settings {
     return {
-      budget: 'economy', editorCommand: defaultEditorCommand(), keepRunningInTray: true, ignoreRules: [], modelId: DEFAULT_MODEL_ID,
+      budget: 'economy', memoryBudgetMb: DEFAULT_MEMORY_BUDGET_MB, editorCommand: defaultEditorCommand(), keepRunningInTray: true, ignoreRules: [], modelId: DEFAULT_MODEL_ID,
       fastModelId: DEFAULT_FAST_MODEL_ID, embedEverything: false, alertRules: DEFAULT_ALERT_RULES,
     };
   }
@@ -56,7 +56,10 @@ export class SettingsStore {
    */
   async read(): Promise<Settings> {
     const saved = (await fs.readFile(this.file, 'utf8').then(JSON.parse, () => ({})).catch(() => ({}))) as Record<string, unknown>;
-    if (Array.isArray(saved.alertRules)) saved.alertRules = withNewDefaults(saved.alertRules.map(upgradeRule));
+    if (Array.isArray(saved.alertRules)) {
+      const budget = settingsSchema.shape.memoryBudgetMb.safeParse(saved.memoryBudgetMb).data ?? DEFAULT_MEMORY_BUDGET_MB;
+      saved.alertRules = withNewDefaults(saved.alertRules.map((rule) => upgradeMemoryRule(upgradeRule(rule), budget)));
+    }
     const merged: Record<string, unknown> = { ...this.defaults() };
     for (const [key, value] of Object.entries(saved)) {
       const field = settingsSchema.shape[key as keyof Settings];
@@ -79,6 +82,26 @@ function upgradeRule(saved: unknown): unknown {
   if (typeof saved !== 'object' || saved === null || !('above' in saved) || 'threshold' in saved) return saved;
   const { above, ...rest } = saved as Record<string, unknown>;
   return { ...rest, when: 'above', threshold: above, windowSeconds: 60, minEvents: 0, enabled: true };
+}
+
+/** The default memory rule's name while it watched megabytes. */
+const OLD_MEMORY_RULE_NAME = 'Memory above 80% of its 2 GiB budget';
+
+/**
+ * The default memory rule saved while it watched RSS in MB (`rssMb`, 1638 MB), as a share of the
+ * memory budget (80%): the same line, as long as the budget is the one it is converted with. Its
+ * old default name goes with it; a rule of the user's own over `rssMb` stays as it is.
+ */
+function upgradeMemoryRule(saved: unknown, budgetMb: number): unknown {
+  if (typeof saved !== 'object' || saved === null) return saved;
+  const rule = saved as Record<string, unknown>;
+  if (rule.id !== 'high-memory' || rule.metric !== 'rssMb' || typeof rule.threshold !== 'number') return saved;
+  return {
+    ...rule,
+    metric: 'rssBudgetShare',
+    threshold: Math.round((rule.threshold / budgetMb) * 1000) / 10,
+    ...(rule.name === OLD_MEMORY_RULE_NAME ? { name: DEFAULT_ALERT_RULES.find((r) => r.id === 'high-memory')!.name } : {}),
+  };
 }
 
 function withNewDefaults(rules: unknown[]): unknown[] {

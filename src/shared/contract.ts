@@ -275,6 +275,7 @@ export const ALERT_METRICS = {
   searchP95Ms: { label: 'search time p95 over the window, every mode', unit: 'ms' },
   resultCacheHitRate: { label: 'result cache hit rate over the window', unit: '%' },
   rssMb: { label: 'memory in use (RSS)', unit: 'MB' },
+  rssBudgetShare: { label: 'memory in use (RSS), as a share of the memory budget', unit: '%' },
   indexingThroughputShare: { label: "indexing throughput over the window, as a share of the pass's median", unit: '%' },
   embeddingStallSeconds: { label: 'time since a chunk was last embedded, while chunks wait', unit: 's' },
   watcherFailures: { label: 'folders whose file watcher stopped', unit: 'folders' },
@@ -329,9 +330,19 @@ const alertEvent = z.object({
 });
 export type AlertEvent = z.infer<typeof alertEvent>;
 
+/** The memory budget's default and bounds, in MB: 2 GiB, from 256 MB to 1 TiB. */
+export const DEFAULT_MEMORY_BUDGET_MB = 2048;
+export const MIN_MEMORY_BUDGET_MB = 256;
+export const MAX_MEMORY_BUDGET_MB = 1_048_576;
+
 const settings = z.object({
   /** How much CPU embedding may use; applies from the next start. */
   budget: z.enum(['economy', 'full']),
+  /**
+   * The memory Quarry should stay within, in MB (2 GiB by default). Only alerts read it (the
+   * `rssBudgetShare` metric, from the next sample); nothing is limited by it.
+   */
+  memoryBudgetMb: z.number().int().min(MIN_MEMORY_BUDGET_MB).max(MAX_MEMORY_BUDGET_MB),
   /** Opens a result; `{file}` and `{line}` are replaced. Empty: the system's default app. */
   editorCommand: z.string().max(500),
   /** Closing the window keeps Quarry indexing in the tray. */

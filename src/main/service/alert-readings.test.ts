@@ -8,9 +8,10 @@ import { IndexScheduler } from '../../core/indexing/scheduler.js';
 import { AlertEvaluator } from '../../core/observability/alert-evaluator.js';
 import { bucketOf, emptyBuckets, type BucketCounts } from '../../core/observability/latency-histogram.js';
 import type { HistorySample } from '../../core/observability/metrics-history.js';
-import type { AlertRule } from '../../shared/contract.js';
+import { tempDir } from '../../../test/support/fixtures.js';
+import { DEFAULT_MEMORY_BUDGET_MB, type AlertRule, type Settings } from '../../shared/contract.js';
 import type { FolderInfo, IndexProgress, IndexSummary } from '../../shared/types.js';
-import { DEFAULT_ALERT_RULES } from '../settings-store.js';
+import { DEFAULT_ALERT_RULES, SettingsStore } from '../settings-store.js';
 import { AlertReadings } from './alert-readings.js';
 import { SERIES } from './trends.js';
 
@@ -65,10 +66,13 @@ function summary(folder: string): IndexSummary {
 
 const FOLDER: FolderInfo = { id: 1, name: 'repo', root: '/nowhere/repo', addedAt: 0, gitHead: null, lastIndexedAt: null };
 
+/** Settings with the default memory budget, for the rigs that do not change it. */
+const DEFAULT_SETTINGS = { read: async (): Promise<Pick<Settings, 'memoryBudgetMb'>> => ({ memoryBudgetMb: DEFAULT_MEMORY_BUDGET_MB }) };
+
 /**
  * AlertReadings over a real scheduler (scripted runs), the folders' counts the indexing service
- * would report, and the evaluator, with the clock in the samples. `transitions` collects every
- * change of state as [seconds, rule id, state].
+ * would report, the settings it reads the memory budget from, and the evaluator, with the clock in
+ * the samples. `transitions` collects every change of state as [seconds, rule id, state].
  */
 class Rig {
   at = 0;
@@ -77,16 +81,17 @@ class Rig {
   readonly scheduler = new IndexScheduler(this.runs as unknown as Engine);
   /** What `FolderIndexing` would answer: folders whose watcher stopped, and folders behind their HEAD. */
   readonly folderCounts = { watcherFailures: 0, staleFolders: 0 };
-  readonly readings = new AlertReadings(this.scheduler, os.tmpdir(), {
-    watcherFailures: () => this.folderCounts.watcherFailures,
-    staleFolders: async () => this.folderCounts.staleFolders,
-  });
+  readonly readings: AlertReadings;
   readonly evaluator: AlertEvaluator;
   private samples = 0;
   /** Where each folder's running pass stands: its phase, units done, and when it started. */
   private pass: { phase: IndexProgress['phase']; unit: IndexProgress['unit']; done: number; startedAt: number } | null = null;
 
-  constructor(rules: AlertRule[]) {
+  constructor(rules: AlertRule[], settings: ConstructorParameters<typeof AlertReadings>[3] = DEFAULT_SETTINGS) {
+    this.readings = new AlertReadings(this.scheduler, os.tmpdir(), {
+      watcherFailures: () => this.folderCounts.watcherFailures,
+      staleFolders: async () => this.folderCounts.staleFolders,
+    }, settings);
     this.evaluator = new AlertEvaluator(rules, this.at);
   }
 
@@ -203,26 +208,53 @@ describe('AlertReadings driving the default alert rules', () => {
     assert.equal(rig.of('slow-hybrid').length, 3);
   });
 
-  it('high-memory: RSS over the line for five minutes fires, a short spike does not, and it resolves once 10% below', async () => {
+  it('high-memory: RSS over 80% of the 2 GiB budget for five minutes fires, a short spike does not, and it resolves once 10% below', async () => {
     const rule = defaultRule('high-memory');
+    assert.deepEqual([rule.metric, rule.when, rule.threshold, rule.forSeconds], ['rssBudgetShare', 'above', 80, 300]);
     const rig = new Rig([rule]);
     const rss = (mb: number) => ({ gauges: { [SERIES.rssMb]: mb, [SERIES.heapMb]: mb / 2 } });
-    const over = rule.threshold * 1.15;
-    await rig.samplesFor(60, rss(rule.threshold * 0.5));
-    await rig.samplesFor(120, rss(over)); // a two-minute spike
-    await rig.samplesFor(30, rss(rule.threshold * 0.5));
+    await rig.samplesFor(60, rss(1024));
+    assert.equal(rig.status('high-memory').value, 50, '1 GiB of the 2 GiB budget');
+    await rig.samplesFor(120, rss(1884)); // a two-minute spike, 92%
+    assert.equal(Math.round(rig.status('high-memory').value!), 92);
+    await rig.samplesFor(30, rss(1024));
     assert.deepEqual(rig.of('high-memory').map(([, state]) => state), ['pending', 'ok']);
 
-    await rig.samplesFor(330, rss(over));
+    await rig.samplesFor(330, rss(1884));
     const [pendingAt] = rig.nth('high-memory', 2);
     const [firingAt, firing] = rig.nth('high-memory', 3);
     assert.equal(firing, 'firing');
     assert.equal(firingAt - pendingAt, 300);
-    await rig.samplesFor(120, rss(rule.threshold * 0.95)); // below the line, within the margin
+    await rig.samplesFor(120, rss(1556)); // 76%: below the line, within the margin
     assert.equal(rig.status('high-memory').state, 'firing');
     const clearFrom = rig.at / 1000;
-    await rig.samplesFor(90, rss(rule.threshold * 0.6));
+    await rig.samplesFor(90, rss(1229)); // 60%
     assert.deepEqual(rig.of('high-memory').at(-1), [clearFrom + 5 + 60, 'resolved']);
+    assert.equal(Math.round(rig.status('high-memory').value!), 60);
+  });
+
+  it('high-memory: the budget saved in the settings moves the reading from the next sample (the same RSS is 90% of 1 GiB, 45% of 2 GiB)', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const settings = new SettingsStore(dir);
+      await settings.update({ memoryBudgetMb: 1024 });
+      const rig = new Rig([defaultRule('high-memory')], settings);
+      const rss = { gauges: { [SERIES.rssMb]: 921.6 } };
+      const from = rig.at / 1000;
+      await rig.samplesFor(330, rss);
+      assert.equal(rig.status('high-memory').value, 90);
+      assert.deepEqual(rig.of('high-memory'), [[from + 5, 'pending'], [from + 305, 'firing']]);
+
+      await settings.update({ memoryBudgetMb: 2048 });
+      const changedAt = rig.at / 1000;
+      await rig.sample(rss);
+      assert.equal(rig.status('high-memory').value, 45, 'the next sample reads the new budget');
+      await rig.samplesFor(90, rss);
+      assert.deepEqual(rig.of('high-memory').at(-1), [changedAt + 5 + 60, 'resolved'], 'clear for a minute from that sample');
+      assert.equal(rig.of('high-memory').length, 3);
+    } finally {
+      await cleanup();
+    }
   });
 
   it('indexing-slowed: a files pass falling under 20% of its median rate fires after two minutes, holds at 21%, and resolves once it recovers', async () => {

@@ -4,7 +4,8 @@ import { RESULT_CACHE } from '../../core/caches.js';
 import { bucketPercentile, emptyBuckets } from '../../core/observability/latency-histogram.js';
 import type { HistorySample } from '../../core/observability/metrics-history.js';
 import { median } from '../../core/observability/metrics.js';
-import type { AlertRule } from '../../shared/contract.js';
+import type { AlertRule, Settings } from '../../shared/contract.js';
+import { SettingsStore } from '../settings-store.js';
 import { SERIES } from './trends.js';
 
 /** Samples kept for windowed metrics: the longest window a rule may have (an hour) at the default rate. */
@@ -23,15 +24,25 @@ export class AlertReadings {
   private indexDiskShare: number | null = null;
   /** When a chunk was last seen embedded, or an embedding pass first seen; null while none runs. */
   private embeddingSince: number | null = null;
+  /** The memory budget in the settings as of the latest sample; null until a sample has read them. */
+  private memoryBudgetMb: number | null = null;
 
+  /** `settings`: where the memory budget is read at each sample; by default the settings saved in the data directory. */
   constructor(
     private readonly scheduler: IndexScheduler,
     private readonly dataDir: string,
     private readonly folders: { watcherFailures(): number; staleFolders(): Promise<number> },
+    private readonly settings: { read(): Promise<Pick<Settings, 'memoryBudgetMb'>> } = new SettingsStore(dataDir),
   ) {}
 
-  /** Takes in a sample; with the index's size (read every few samples), looks at the folders' HEADs and the disk's free space too. */
+  /**
+   * Takes in a sample and the memory budget saved now (a budget changed since the last sample
+   * counts from this one); with the index's size (read every few samples), looks at the folders'
+   * HEADs and the disk's free space too.
+   */
   async add(sample: HistorySample, indexBytes: number | null): Promise<void> {
+    // Settings that cannot be read keep the budget last read.
+    this.memoryBudgetMb = await this.settings.read().then((settings) => settings.memoryBudgetMb, () => this.memoryBudgetMb);
     this.samples.push(sample);
     while (this.samples.length > 0 && sample.at - this.samples[0]!.at > KEPT_MS) this.samples.shift();
     const embedding = this.scheduler.jobs().some((job) => job.state === 'running' && job.progress?.phase === 'embedding');
@@ -57,6 +68,10 @@ export class AlertReadings {
         return hitRate(window, RESULT_CACHE, rule.minEvents);
       case 'rssMb':
         return latest.gauges[SERIES.rssMb] ?? null;
+      case 'rssBudgetShare': {
+        const rss = latest.gauges[SERIES.rssMb];
+        return rss === undefined || this.memoryBudgetMb === null ? null : (rss / this.memoryBudgetMb) * 100;
+      }
       case 'indexingThroughputShare':
         return this.throughputShare(window, rule.windowSeconds);
       case 'embeddingStallSeconds':

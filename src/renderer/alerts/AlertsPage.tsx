@@ -93,11 +93,14 @@ export function AlertsPage({ alerts, reload, acknowledge, notify }: {
         <tbody>
           {history.length === 0 && <tr><td colSpan={4} className="muted">No alert has changed state yet.</td></tr>}
           {history.map((event) => {
-            const metric = alerts.find((a) => a.rule.id === event.ruleId)?.rule.metric;
+            // An event kept under another name than its rule's now may have measured another metric (the memory
+            // rule read MB before it read a share of the budget), so its value is shown without a unit.
+            const rule = alerts.find((a) => a.rule.id === event.ruleId)?.rule;
+            const metric = rule?.name === event.name ? rule.metric : undefined;
             return (
               <tr key={`${event.at}-${event.ruleId}-${event.state}`}>
                 <td>{new Date(event.at).toLocaleString()}</td><td>{event.name}</td><td>{event.state}</td>
-                <td>{event.value === null ? '–' : metric ? formatAlertValue(metric, event.value) : event.value}</td>
+                <td>{event.value === null ? '–' : metric ? formatAlertValue(metric, event.value) : Math.round(event.value * 10) / 10}</td>
               </tr>
             );
           })}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { Models, Settings } from '../../shared/contract';
+import { MAX_MEMORY_BUDGET_MB, MIN_MEMORY_BUDGET_MB, type Models, type Settings } from '../../shared/contract';
 import type { StatusReport } from '../../shared/types';
 import { api, errorMessage } from '../api';
 import { FastTier } from './FastTier';
@@ -14,18 +14,21 @@ function semanticSummary(status: StatusReport): { text: string; warn: boolean } 
   return { text: 'Semantic search is off: no embedding tier is on. Search is lexical until one is.', warn: true };
 }
 
-/** The embedding tiers (fast first), resource budget, editor command, tray behaviour and ignore rules. */
+/** The embedding tiers (fast first), resource budgets (CPU for embedding, memory for alerts), editor command, tray behaviour and ignore rules. */
 export function SettingsPage({ status, reloadStatus, notify }: { status: StatusReport | null; reloadStatus(): void; notify(message: string): void }) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [saved, setSaved] = useState(false);
   // The text as typed (blank lines and all); the setting holds the patterns.
   const [rulesText, setRulesText] = useState('');
+  // The memory budget as typed: read as a number on saving.
+  const [memoryText, setMemoryText] = useState('');
   const [models, setModels] = useState<Models | null>(null);
   const [switching, setSwitching] = useState(false);
   useEffect(() => {
     api.settings({}).then((loaded) => {
       setSettings(loaded);
       setRulesText(loaded.ignoreRules.join('\n'));
+      setMemoryText(String(loaded.memoryBudgetMb));
     }, (e: unknown) => notify(errorMessage(e)));
   }, [notify]);
   const loadModels = useCallback(() => {
@@ -59,8 +62,14 @@ export function SettingsPage({ status, reloadStatus, notify }: { status: StatusR
   const save = (): void => {
     // Only what this form edits: the tiers and the alert rules have their own controls.
     const { budget, editorCommand, keepRunningInTray, ignoreRules } = settings;
-    api.updateSettings({ budget, editorCommand, keepRunningInTray, ignoreRules }).then((next) => {
+    const memoryBudgetMb = Number(memoryText);
+    if (memoryText.trim() === '' || !Number.isInteger(memoryBudgetMb) || memoryBudgetMb < MIN_MEMORY_BUDGET_MB || memoryBudgetMb > MAX_MEMORY_BUDGET_MB) {
+      notify(`The memory budget must be a whole number of MB from ${MIN_MEMORY_BUDGET_MB} to ${MAX_MEMORY_BUDGET_MB}`);
+      return;
+    }
+    api.updateSettings({ budget, memoryBudgetMb, editorCommand, keepRunningInTray, ignoreRules }).then((next) => {
       setSettings(next);
+      setMemoryText(String(next.memoryBudgetMb));
       setSaved(true);
     }, (e: unknown) => notify(errorMessage(e)));
   };
@@ -79,7 +88,23 @@ export function SettingsPage({ status, reloadStatus, notify }: { status: StatusR
         <label>
           <input type="radio" name="budget" checked={settings.budget === 'full'} onChange={() => change({ budget: 'full' })} /> Full speed: use every core
         </label>
-        <p className="muted">The budget applies from the next start.</p>
+        <p className="muted">The embedding budget applies from the next start.</p>
+        <label>
+          Memory budget{' '}
+          <input
+            type="number"
+            min={MIN_MEMORY_BUDGET_MB}
+            max={MAX_MEMORY_BUDGET_MB}
+            step={1}
+            value={memoryText}
+            onChange={(e) => {
+              setMemoryText(e.target.value);
+              setSaved(false);
+            }}
+          />{' '}
+          MB
+        </label>
+        <p className="muted">Alerts read Quarry's memory in use (RSS) as a share of it: by default one fires above 80% for five minutes. It limits nothing, and a change counts from the next sample.</p>
       </fieldset>
       <fieldset>
         <legend>Opening results</legend>
