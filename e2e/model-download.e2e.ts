@@ -49,7 +49,7 @@ test('downloads the fast model from Settings, and the tier covers a folder witho
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
   await expect(page.getByText('Semantic search is off: no embedding tier is on.', { exact: false })).toBeVisible();
   // The fast tier first: it is small and covers a folder in seconds.
-  await expect(page.locator('.settings-page legend')).toHaveText(['Fast tier', 'Transformer tier', 'Embedding budget', 'Opening results', 'Desktop', 'Ignore rules']);
+  await expect(page.locator('.settings-page legend')).toHaveText(['Fast tier', 'Transformer tier', 'Embedding budget', 'Memory budget', 'Opening results', 'Desktop', 'Ignore rules']);
   await expect(page.getByLabel('Fast tier model')).toHaveValue('none');
   await page.getByRole('button', { name: 'Download the fast model' }).click();
   await expect(page.getByLabel('Fast tier model')).toHaveValue('potion-code-16M', { timeout: 30_000 });

@@ -89,6 +89,9 @@ export function SettingsPage({ status, reloadStatus, notify }: { status: StatusR
           <input type="radio" name="budget" checked={settings.budget === 'full'} onChange={() => change({ budget: 'full' })} /> Full speed: use every core
         </label>
         <p className="muted">The embedding budget applies from the next start.</p>
+      </fieldset>
+      <fieldset>
+        <legend>Memory budget</legend>
         <label>
           Memory budget{' '}
           <input
