@@ -65,7 +65,7 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
     folders: { watcherFailures(): number; staleFolders(): Promise<number> },
   ) {
     this.prometheus = new PrometheusMetrics(engine, scheduler);
-    this.alertReadings = new AlertReadings(scheduler, engine.dataDir, folders);
+    this.alertReadings = new AlertReadings(scheduler, engine.dataDir, folders, settingsStore);
     this.history = MetricsHistory.open(path.join(engine.dataDir, HISTORY_FILE)).catch((error: unknown) => {
       console.warn(`quarry: no metrics history this session: ${(error as Error).message}`);
       return null;
