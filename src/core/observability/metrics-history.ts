@@ -24,6 +24,11 @@ const RUNS_KEPT = 500;
 const ALERT_EVENTS_KEPT = 1000;
 /** Days of the query log kept for the result cache's warm-up (it looks back a week). */
 const QUERY_DAYS_KEPT = 30;
+/**
+ * Distinct queries (with their mode) kept per day of the log, the most searched: the warm-up ranks
+ * the week's top 20, and a day of generated queries (an agent's, say) must not grow the file.
+ */
+export const QUERIES_KEPT_PER_DAY = 1000;
 
 /** One sample of the engine's metrics. */
 export interface HistorySample {
@@ -139,9 +144,13 @@ export class MetricsHistory {
     }
   }
 
-  /** Appends a sample, then rolls finished minutes and hours up and drops what outlived its tier. */
+  /**
+   * Appends a sample, then rolls finished minutes and hours up and drops what outlived its tier, in
+   * one transaction: a roll-up is never half written (counted twice after a crash), and the file
+   * takes one commit per sample rather than one per statement.
+   */
   record(sample: HistorySample): Promise<void> {
-    return this.exclusive(async () => {
+    return this.exclusive(() => this.atomically(async () => {
       const scalars: DuckDBValue[] = [];
       for (const [series, value] of Object.entries(sample.counts)) scalars.push(sample.at, series, 0, value, 1, value);
       for (const [series, value] of Object.entries(sample.gauges)) scalars.push(sample.at, series, 1, value, 1, value);
@@ -154,7 +163,7 @@ export class MetricsHistory {
       if (scalars.length > 0) await this.db.run(`INSERT INTO scalars VALUES ${rowsOf(scalars.length / 6, '(0, ?, ?, ?, ?, ?, ?)')}`, scalars);
       if (buckets.length > 0) await this.db.run(`INSERT INTO buckets VALUES ${rowsOf(buckets.length / 4, '(0, ?, ?, ?, ?)')}`, buckets);
       await this.rollUp(sample.at);
-    });
+    }));
   }
 
   /**
@@ -269,17 +278,29 @@ export class MetricsHistory {
     });
   }
 
-  /** Adds searches to the query log (what the result cache is warmed from), counted per day; days past QUERY_DAYS_KEPT are dropped. */
+  /**
+   * Adds searches to the query log (what the result cache is warmed from), counted per day. Days
+   * past QUERY_DAYS_KEPT are dropped, and each day written keeps its QUERIES_KEPT_PER_DAY most
+   * searched queries (ties: the first in query order), so the log is bounded by count as well as by age.
+   */
   recordQueries(counts: readonly QueryCount[]): Promise<void> {
     if (counts.length === 0) return Promise.resolve();
     return this.exclusive(async () => {
-      const values = counts.flatMap((c) => [Math.floor(c.at / DAY) * DAY, c.query, c.mode, c.searches]);
+      const dayOf = (at: number) => Math.floor(at / DAY) * DAY;
+      const values = counts.flatMap((c) => [dayOf(c.at), c.query, c.mode, c.searches]);
       await this.db.run(
         `INSERT INTO queries VALUES ${rowsOf(counts.length, '(?, ?, ?, ?)')}
          ON CONFLICT (day, query, mode) DO UPDATE SET searches = searches + excluded.searches`,
         values,
       );
-      await this.db.run('DELETE FROM queries WHERE day < ?', [Math.floor(counts[0]!.at / DAY) * DAY - QUERY_DAYS_KEPT * DAY]);
+      for (const day of new Set(counts.map((c) => dayOf(c.at)))) {
+        await this.db.run(
+          `DELETE FROM queries WHERE rowid IN (
+             SELECT rowid FROM (SELECT rowid, row_number() OVER (ORDER BY searches DESC, query, mode) AS rank FROM queries WHERE day = ?) WHERE rank > ?)`,
+          [day, QUERIES_KEPT_PER_DAY],
+        );
+      }
+      await this.db.run('DELETE FROM queries WHERE day < ?', [dayOf(counts[0]!.at) - QUERY_DAYS_KEPT * DAY]);
     });
   }
 
@@ -294,13 +315,21 @@ export class MetricsHistory {
     });
   }
 
-  /** Rows per tier, for tests and diagnostics. */
-  rowCounts(): Promise<number[]> {
+  /** Rows per tier of the scalars (counts and gauges) or of the histograms' buckets, for tests and diagnostics. */
+  rowCounts(table: 'scalars' | 'buckets' = 'scalars'): Promise<number[]> {
     return this.exclusive(async () => {
-      const rows = (await this.db.runAndReadAll('SELECT tier, count(*) AS n FROM scalars GROUP BY tier')).getRowObjects();
+      const rows = (await this.db.runAndReadAll(`SELECT tier, count(*) AS n FROM ${table} GROUP BY tier`)).getRowObjects();
       const counts = HISTORY_TIERS.map(() => 0);
       for (const row of rows) counts[Number(row.tier)] = Number(row.n);
       return counts;
+    });
+  }
+
+  /** Rows of the query log per day kept, oldest first, for tests and diagnostics. */
+  queryLogRows(): Promise<Array<{ day: number; rows: number }>> {
+    return this.exclusive(async () => {
+      const rows = (await this.db.runAndReadAll('SELECT day, count(*) AS n FROM queries GROUP BY day ORDER BY day')).getRowObjects();
+      return rows.map((row) => ({ day: Number(row.day), rows: Number(row.n) }));
     });
   }
 
@@ -313,7 +342,7 @@ export class MetricsHistory {
 
   /** Rolls each tier's finished periods into the next, then prunes every tier to its retention. */
   private async rollUp(now: number): Promise<void> {
-    let rolled = false;
+    const marks: number[] = [];
     for (let tier = 1; tier < HISTORY_TIERS.length; tier++) {
       const resolution = HISTORY_TIERS[tier]!.resolutionMs;
       // Only finished periods, and only what the tier below already holds.
@@ -330,19 +359,34 @@ export class MetricsHistory {
          FROM buckets WHERE tier = ? AND at_ms >= ? AND at_ms < ? GROUP BY ALL`,
         range,
       );
-      await this.db.run('INSERT OR REPLACE INTO rollups VALUES (?, ?)', [tier, until]);
       this.rolledUntil[tier] = until;
-      rolled = true;
+      marks.push(tier, until);
     }
-    if (!rolled) return;
-    for (const [tier, { retentionMs }] of HISTORY_TIERS.entries()) {
-      for (const table of ['scalars', 'buckets']) await this.db.run(`DELETE FROM ${table} WHERE tier = ? AND at_ms < ?`, [tier, now - retentionMs]);
-    }
+    if (marks.length === 0) return;
+    await this.db.run(`INSERT OR REPLACE INTO rollups VALUES ${rowsOf(marks.length / 2, '(?, ?)')}`, marks);
+    // One scan per table for all tiers.
+    const expired = HISTORY_TIERS.map(() => '(tier = ? AND at_ms < ?)').join(' OR ');
+    const cutoffs = HISTORY_TIERS.flatMap(({ retentionMs }, tier) => [tier, now - retentionMs]);
+    for (const table of ['scalars', 'buckets']) await this.db.run(`DELETE FROM ${table} WHERE ${expired}`, cutoffs);
   }
 
   /** Deletes a table's rows older than its `kept` newest by `column` (inside the caller's turn). */
   private async keepNewest(table: string, column: string, kept: number): Promise<void> {
     await this.db.run(`DELETE FROM ${table} WHERE ${column} < (SELECT min(${column}) FROM (SELECT ${column} FROM ${table} ORDER BY ${column} DESC LIMIT ${kept}))`);
+  }
+
+  /** Runs `work` in a transaction (inside the caller's turn); on failure rolls it back, roll-up marks included. */
+  private async atomically(work: () => Promise<void>): Promise<void> {
+    const marks = [...this.rolledUntil];
+    await this.db.run('BEGIN TRANSACTION');
+    try {
+      await work();
+      await this.db.run('COMMIT');
+    } catch (error) {
+      this.rolledUntil.splice(0, marks.length, ...marks);
+      await this.db.run('ROLLBACK');
+      throw error;
+    }
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

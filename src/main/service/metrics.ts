@@ -54,6 +54,15 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
   /** Searches since the last sample, by mode and query, for the query log. */
   private pendingQueries = new Map<string, QueryCount>();
   private samplesTaken = 0;
+  /**
+   * The stored caches' counters as last read (lookups are counted from them), first at the start;
+   * null until a read succeeds. They live in the index, so they are read with the status every
+   * SLOW_READ_EVERY samples, and at the first sample after an index run finished: runs are what
+   * move them.
+   */
+  private storedCounters: Promise<CacheStats[] | null>;
+  /** An index run finished since the stored caches' counters were last read. */
+  private storedDue = false;
   private readonly alertReadings: AlertReadings;
 
   constructor(
@@ -70,8 +79,10 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
       console.warn(`quarry: no metrics history this session: ${(error as Error).message}`);
       return null;
     });
+    this.storedCounters = engine.cacheStats().then(storedOnly, () => null);
     scheduler.on('progress', (progress) => this.countWork(progress));
     scheduler.on('finished', (run) => {
+      this.storedDue = true;
       // The folder's next run counts its passes from zero.
       for (const key of this.work.last.keys()) if (key.startsWith(`${run.folder}\0`)) this.work.last.delete(key);
       this.prometheus.recordRun(run);
@@ -87,7 +98,7 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
   /** Stops sampling and closes the history once its writes are done. */
   async stop(): Promise<void> {
     clearInterval(this.sampler);
-    await Promise.all([this.sampling, ...this.storing]);
+    await Promise.all([this.sampling, this.storedCounters, ...this.storing]);
     await (await this.history)?.close();
   }
 
@@ -146,7 +157,10 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
     return top.flatMap(({ query, mode }) => (mode === DEFAULT_MODE ? [{ query }] : isSearchMode(mode) ? [{ query, mode }] : []));
   }
 
-  /** A cache's hit rate over the last `seconds` of samples (memory caches: the ones sampled); null without lookups. */
+  /**
+   * A cache's hit rate over the last `seconds` of samples; null without lookups. The stored caches'
+   * lookups are sampled every SLOW_READ_EVERY samples and after each index run, so theirs may lag a sample or a few.
+   */
   recentHitRate(cache: string, seconds: number): number | null {
     return this.alertReadings.recentHitRate(cache, seconds);
   }
@@ -246,11 +260,32 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
     return { at: stats.at, counts, gauges, histograms };
   }
 
-  /** Index size and embedding coverage, every SLOW_READ_EVERY samples. */
-  private async statusGauges(): Promise<{ indexBytes: number; coverage: number } | null> {
+  /** Index size and embedding coverage, with every cache's counters, every SLOW_READ_EVERY samples. */
+  private async statusGauges(): Promise<{ indexBytes: number; coverage: number; caches: CacheStats[] } | null> {
     if (this.samplesTaken++ % SLOW_READ_EVERY !== 0) return null;
     const report = await this.engine.status();
-    return { indexBytes: report.indexBytes, coverage: embeddedShare(report.folders) };
+    return { indexBytes: report.indexBytes, coverage: embeddedShare(report.folders), caches: report.caches };
+  }
+
+  /**
+   * The stored caches' lookups since their counters were last read: read from the status when the
+   * sample read it, else at the first sample after an index run finished; none in between.
+   */
+  private async storedLookups(status: { caches: CacheStats[] } | null): Promise<Map<string, Lookups>> {
+    const due = this.storedDue;
+    this.storedDue = false;
+    if (!status && !due) return new Map();
+    const read = status?.caches ?? (await this.engine.cacheStats().catch(() => null));
+    if (!read) {
+      // Counted at the next read instead: the counters are read again, from the same start.
+      this.storedDue = true;
+      return new Map();
+    }
+    const now = storedOnly(read);
+    const before = await this.storedCounters;
+    this.storedCounters = Promise.resolve(now);
+    // Without a first read to count from, this one is it: the counters hold lookups from before the start.
+    return before ? lookupsSince(now, before) : new Map();
   }
 
   /** Samples the metrics (a `stats` event), and announces each alert that fires or resolves. */
@@ -265,6 +300,7 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
       const files = (this.work.done.get('indexing') ?? 0) + (this.work.done.get('parsing') ?? 0);
       const chunks = this.work.done.get('embedding') ?? 0;
       const lookups = lookupsSince(caches, previous?.caches ?? []);
+      for (const [cache, counted] of await this.storedLookups(status)) lookups.set(cache, counted);
       const results = lookups.get(RESULT_CACHE);
       const stats: StatsSample = {
         at: now,
@@ -304,6 +340,11 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
 interface Lookups {
   hits: number;
   misses: number;
+}
+
+/** The caches kept in the index (their counters are read from it, not at every sample). */
+function storedOnly(caches: readonly CacheStats[]): CacheStats[] {
+  return caches.filter((cache) => cache.kind === 'stored');
 }
 
 /** Each cache's hits and misses since the previous sample (its counters only grow), for the caches looked up since. */
