@@ -199,7 +199,7 @@ describe('QuarryService metrics, and alert rules over them', () => {
 });
 
 describe('the metrics history across a restart', () => {
-  it('shows the history and the runs of the last session after the engine reopens, and warms the result cache from its queries', async () => {
+  it('shows the history, the runs and the alert history of the last session after the engine reopens, and warms the result cache from its queries', async () => {
     const { dir, cleanup } = await tempDir();
     const dataDir = path.join(dir, 'data');
     const open = async () => {
@@ -211,10 +211,17 @@ describe('the metrics history across a restart', () => {
       await writeFile(path.join(dir, 'repo'), 'a.ts', 'export const restartNeedle = 1;\n');
       await service.addFolder({ path: path.join(dir, 'repo') });
       await service.idle();
+      // An alert fires and resolves in this session, from the searches' own times.
+      const slowRule = (threshold: number) => DEFAULT_ALERT_RULES.map((r) => (r.id === 'slow-searches' ? { ...r, threshold, forSeconds: 0 } : r));
+      await service.updateSettings({ alertRules: slowRule(0) });
       await service.search({ requestId: 'x', query: 'restartNeedle', mode: 'lexical' });
       await service.search({ requestId: 'y', query: 'restartNeedle', mode: 'lexical' });
       const searched = Date.now();
       await eventually(async () => ((await service.stats())?.at ?? 0) > searched, 'a sample after the search');
+      await eventually(async () => (await service.alerts()).some((s) => s.rule.id === 'slow-searches' && s.state === 'firing'), 'the slow-search alert fires');
+      await service.updateSettings({ alertRules: slowRule(60_000) });
+      await eventually(async () => (await service.alerts()).some((s) => s.rule.id === 'slow-searches' && s.state !== 'firing'), 'and resolves');
+      const alertsBefore = (await service.alertHistory({})).filter((e) => e.ruleId === 'slow-searches');
       const before = await service.trends({ range: '1h' });
       await service.stop();
       engine.close();
@@ -231,6 +238,9 @@ describe('the metrics history across a restart', () => {
         for (const run of before.runs) assert.ok(after.runs.some((r) => r.startedAt === run.startedAt && r.folder === run.folder), 'and the index run');
         assert.equal((await service.reports({}))[0]?.folder, 'repo');
         assert.ok((await service.alerts()).every((status) => status.state !== 'firing'), 'alert states start over');
+        const alertsAfter = (await service.alertHistory({})).filter((e) => e.ruleId === 'slow-searches');
+        assert.ok(alertsBefore.some((e) => e.state === 'firing'), 'the alert fired before the restart');
+        assert.deepEqual(alertsAfter.slice(-alertsBefore.length), alertsBefore, 'and its history is there after it');
       } finally {
         await service.stop();
         engine.close();
