@@ -9,7 +9,7 @@ import type { RankedChunk } from './lexical.js';
 /** Prose chunks among this many best candidates may lend their score. */
 const LENDERS = 12;
 /** Identifiers taken from one prose chunk: the first it names where it speaks of the query. */
-const NAMES_PER_LENDER = 6;
+const NAMES_PER_LENDER = 8;
 /** Chunks read per named identifier, best BM25 first, to find its definition among. */
 const DEFINITION_CANDIDATES = 24;
 /** The share of a prose chunk's score its definitions receive. */
