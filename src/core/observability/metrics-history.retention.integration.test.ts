@@ -136,24 +136,28 @@ describe('MetricsHistory retention over synthetic time', () => {
     }
   });
 
-  it('keeps a day\'s most searched queries only, so a day of generated queries does not grow the log', async () => {
+  it('keeps an ended day\'s most searched queries only, so a day of generated queries does not grow the log', async () => {
     const history = await MetricsHistory.open(path.join(dir, 'queries.duckdb'));
     const day = START + 30 * DAY;
     try {
-      // A day of distinct queries, in batches as the sampler writes them, and a few searched often.
-      for (let batch = 0; batch < 15; batch++) {
+      // A morning of an agent's one-off queries fills the day's allowance first...
+      for (let batch = 0; batch < 11; batch++) {
         const at = day + batch * MINUTE;
+        await history.recordQueries(Array.from({ length: 100 }, (_, i) => ({ query: `generated ${batch}-${i}`, mode: 'default', searches: 1, at })));
+      }
+      // ...then a person's queries arrive one search per sample, as the sampler writes them.
+      for (let sample = 0; sample < 40; sample++) {
+        const at = day + HOUR + sample * 5_000;
         await history.recordQueries([
-          ...Array.from({ length: 100 }, (_, i) => ({ query: `generated ${batch}-${i}`, mode: 'default', searches: 1, at })),
-          { query: 'frequent', mode: 'hybrid', searches: 5, at },
-          { query: 'also frequent', mode: 'default', searches: 2, at },
+          { query: 'zebra handler', mode: 'hybrid', searches: 1, at },
+          ...(sample % 2 === 0 ? [{ query: 'also searched', mode: 'default', searches: 1, at }] : []),
         ]);
       }
-      assert.deepEqual(await history.queryLogRows(), [{ day, rows: QUERIES_KEPT_PER_DAY }]);
-      assert.deepEqual(await history.topQueries(day, 2), [{ query: 'frequent', mode: 'hybrid', searches: 75 }, { query: 'also frequent', mode: 'default', searches: 30 }], 'the queries worth warming keep their counts');
-      // The next day starts its own allowance.
-      await history.recordQueries([{ query: 'frequent', mode: 'hybrid', searches: 1, at: day + DAY }]);
+      assert.deepEqual(await history.queryLogRows(), [{ day, rows: 1_102 }], 'the day in progress is not trimmed');
+      // The next day trims the one before to its allowance, keeping the queries worth warming.
+      await history.recordQueries([{ query: 'zebra handler', mode: 'hybrid', searches: 1, at: day + DAY }]);
       assert.deepEqual(await history.queryLogRows(), [{ day, rows: QUERIES_KEPT_PER_DAY }, { day: day + DAY, rows: 1 }]);
+      assert.deepEqual(await history.topQueries(day, 2), [{ query: 'zebra handler', mode: 'hybrid', searches: 41 }, { query: 'also searched', mode: 'default', searches: 20 }]);
     } finally {
       await history.close();
     }

@@ -280,8 +280,10 @@ export class MetricsHistory {
 
   /**
    * Adds searches to the query log (what the result cache is warmed from), counted per day. Days
-   * past QUERY_DAYS_KEPT are dropped, and each day written keeps its QUERIES_KEPT_PER_DAY most
-   * searched queries (ties: the first in query order), so the log is bounded by count as well as by age.
+   * past QUERY_DAYS_KEPT are dropped, and a day that has ended keeps its QUERIES_KEPT_PER_DAY most
+   * searched queries, so the log is bounded by count as well as by age. The day in progress is
+   * trimmed only once it is over: trimmed as it went, a query first searched after a flood of
+   * one-off queries would tie with them at one search and drop out before it could count up.
    */
   recordQueries(counts: readonly QueryCount[]): Promise<void> {
     if (counts.length === 0) return Promise.resolve();
@@ -293,16 +295,21 @@ export class MetricsHistory {
          ON CONFLICT (day, query, mode) DO UPDATE SET searches = searches + excluded.searches`,
         values,
       );
-      for (const day of new Set(counts.map((c) => dayOf(c.at)))) {
+      const today = Math.max(...counts.map((c) => dayOf(c.at)));
+      if (today > this.queriesTrimmedBefore) {
         await this.db.run(
           `DELETE FROM queries WHERE rowid IN (
-             SELECT rowid FROM (SELECT rowid, row_number() OVER (ORDER BY searches DESC, query, mode) AS rank FROM queries WHERE day = ?) WHERE rank > ?)`,
-          [day, QUERIES_KEPT_PER_DAY],
+             SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY day ORDER BY searches DESC, query, mode) AS rank FROM queries WHERE day < ?) WHERE rank > ?)`,
+          [today, QUERIES_KEPT_PER_DAY],
         );
+        await this.db.run('DELETE FROM queries WHERE day < ?', [today - QUERY_DAYS_KEPT * DAY]);
+        this.queriesTrimmedBefore = today;
       }
-      await this.db.run('DELETE FROM queries WHERE day < ?', [dayOf(counts[0]!.at) - QUERY_DAYS_KEPT * DAY]);
     });
   }
+
+  /** The days before this one have been trimmed (in this opening). */
+  private queriesTrimmedBefore = -Infinity;
 
   /** The queries searched most in the days since `since`, most first (their searches in that span summed). */
   topQueries(since: number, limit: number): Promise<Array<{ query: string; mode: string; searches: number }>> {
@@ -384,7 +391,8 @@ export class MetricsHistory {
       await this.db.run('COMMIT');
     } catch (error) {
       this.rolledUntil.splice(0, marks.length, ...marks);
-      await this.db.run('ROLLBACK');
+      // A failed COMMIT has already ended the transaction: the rollback may fail too, and must not hide why.
+      await this.db.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
