@@ -181,28 +181,32 @@ export class PostingsIndex {
     const { files } = this;
     let floor = best.threshold;
     let preferredFloor = bestPreferred.threshold;
-    for (let t = 0; t < touchedCount; t++) {
-      const id = touched[t]!;
-      const file = files[id]!;
-      const byPath = file < pathBits.length ? pathBits[file]! : 0;
-      // Coverage only lowers a score: a chunk whose BM25 alone cannot enter the heaps is done.
-      if (bm25[id]! <= floor && (byPath === 0 || bm25[id]! <= preferredFloor)) continue;
-      let coverage = 0;
-      let coversOne = false;
-      const covered = wholeMask[id]! | byPath;
-      for (let g = 0; g < groups; g++) {
-        const parts = partsPerGroup[g]!;
-        const share = (covered >> g) & 1 ? 1 : parts > 0 ? this.partsHit[g]![id]! / parts : 0;
-        coverage += share;
-        if (share >= 1) coversOne = true;
+    try {
+      for (let t = 0; t < touchedCount; t++) {
+        const id = touched[t]!;
+        const file = files[id]!;
+        const byPath = file < pathBits.length ? pathBits[file]! : 0;
+        // Coverage only lowers a score: a chunk whose BM25 alone cannot enter the heaps is done.
+        if (bm25[id]! <= floor && (byPath === 0 || bm25[id]! <= preferredFloor)) continue;
+        let coverage = 0;
+        let coversOne = false;
+        const covered = wholeMask[id]! | byPath;
+        for (let g = 0; g < groups; g++) {
+          const parts = partsPerGroup[g]!;
+          const share = (covered >> g) & 1 ? 1 : parts > 0 ? this.partsHit[g]![id]! / parts : 0;
+          coverage += share;
+          if (share >= 1) coversOne = true;
+        }
+        if (!coversOne) continue;
+        const score = bm25[id]! * (coverage / groups) ** coveragePower;
+        floor = best.offer(id, score);
+        if (byPath !== 0) preferredFloor = bestPreferred.offer(id, score);
       }
-      if (!coversOne) continue;
-      const score = bm25[id]! * (coverage / groups) ** coveragePower;
-      floor = best.offer(id, score);
-      if (byPath !== 0) preferredFloor = bestPreferred.offer(id, score);
+    } finally {
+      // Scratch shared by every query: the next one must find it zeroed.
+      if (preferred) for (const file of preferred.files.keys()) pathBits[file] = 0;
     }
     if (!preferred) return best.sorted();
-    for (const file of preferred.files.keys()) pathBits[file] = 0;
     const merged = new Map([...best.sorted(), ...bestPreferred.sorted()].map((s) => [s.chunkId, s]));
     return [...merged.values()].sort((a, b) => b.score - a.score || a.chunkId - b.chunkId);
   }

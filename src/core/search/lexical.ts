@@ -109,8 +109,8 @@ function signalsOf(store: Store, entry: RankedChunk, text: string, named: string
 /**
  * Ranked lexical search: BM25 over identifier-aware postings (in memory), weighted by how many of
  * the query's words a chunk covers, then boosted for symbol and exact identifier matches and
- * definitions, with tests, docs and fixtures mildly demoted unless asked for. Best first; text is
- * read for the best ones only. Counts the candidates it scored.
+ * definitions, with tests, docs and fixtures mildly demoted unless asked for. Best first; texts are
+ * read only where something looks at them. Counts the candidates it scored.
  */
 export async function rankLexical(
   store: Store,
@@ -132,7 +132,7 @@ export async function rankLexical(
   counts.lexicalCandidates = tally.scored;
   if (ranked.length === 0) return [];
 
-  // Boost on metadata, read text only for the best, then boost on the exact identifier as typed.
+  // Boost on metadata, keep the best, then boost on the exact identifier as typed.
   const meta = chunkMeta(store, ranked.map((r) => r.chunkId));
   const boostOf = booster(store, query);
   const boosted = ranked
@@ -144,7 +144,8 @@ export async function rankLexical(
     .slice(0, Math.max(TEXT_CANDIDATES, limit * 3));
   // Texts are read where they are looked at: every candidate's when the query names an identifier
   // (the exact-case boost), else only the prose that may lend; the hits' own come with their snippets.
-  const lends = !asksForDocs(query);
+  const lone = wordsOf(query).content.length === 1;
+  const lends = !lone && !asksForDocs(query);
   const readers = namedWords(query).length > 0 ? boosted : lends ? possibleLenders(boosted) : [];
   const texts = await chunkTexts(store, readers.map((b) => b.row.chunk_id));
   const scored = boosted
@@ -154,7 +155,7 @@ export async function rankLexical(
     })
     .sort(byScore);
   // A lone name: its definition comes before the places that use it.
-  if (wordsOf(query).content.length === 1) return definitionFirst(scored, query);
+  if (lone) return definitionFirst(scored, query);
   // A question, not a request for docs: the prose it matches points at the implementation.
   return lends ? lendToDefinitions(store, scored, admissible, wordsHeld(query)) : scored;
 }
