@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { EventListener, EventName, QuarryApi } from '../shared/contract.js';
 import type { CacheStats, FolderInfo, SearchMode } from '../shared/types.js';
-import { formatBytes, formatDuration } from '../shared/format.js';
+import { formatBytes, formatDuration, formatInvalidated } from '../shared/format.js';
 import { formatCache, formatExplain, formatHit, formatProgress, formatStatus, formatSummary } from './cli-format.js';
 import { evalCommand, type EvalOptions } from './cli-eval.js';
 import { reportsCommand } from './cli-reports.js';
@@ -197,9 +197,7 @@ async function cacheCommand(api: QuarryApi, args: string[], options: DataCommand
   }
   if (action === 'invalidate') {
     const result = await api.invalidateCache({ name });
-    const causes = Object.entries(result.byCause).filter(([, n]) => n > 0).map(([cause, n]) => `${cause} ${n}`);
-    const what = `${result.dropped} no longer valid ${result.dropped === 1 ? 'entry' : 'entries'}${causes.length > 0 ? ` (${causes.join(', ')})` : ''}`;
-    print(options.json, result, `invalidated ${what}\n${formatCache(result.cache)}`);
+    print(options.json, result, `${formatInvalidated(result.dropped, result.byCause)}\n${formatCache(result.cache)}`);
     return 0;
   }
   if (action === 'clear') {

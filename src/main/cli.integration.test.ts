@@ -104,7 +104,7 @@ describe('quarry CLI', () => {
     // Nothing was indexed since those searches: every ranking is of the current generation, and stays.
     const invalidated = q('cache', 'invalidate', 'search results');
     assert.equal(invalidated.status, 0, invalidated.stderr);
-    assert.match(invalidated.stdout, /^invalidated 0 no longer valid entries\nsearch results \(memory\): .*, [1-9]\d*\/64 entries, .*; dropped: none; /);
+    assert.match(invalidated.stdout, /^0 no longer valid entries dropped\nsearch results \(memory\): .*, [1-9]\d*\/64 entries, .*; dropped: none; /);
     const json = JSON.parse(q('cache', 'invalidate', 'query vectors', '--json').stdout) as { cache: { name: string }; dropped: number; byCause: Record<string, number> };
     assert.deepEqual([json.cache.name, json.dropped, json.byCause.model, json.byCause.ttl], ['query vectors', 0, 0, 0]);
     const refused = q('cache', 'invalidate', 'unchanged-file skips');

@@ -53,3 +53,9 @@ export function formatRunStage(stage: IndexRunReport['stages'][number]): string 
   const rate = stage.done === 0 ? '' : `, ${stage.rate.toFixed(stage.rate < 10 ? 1 : 0)} ${stage.unit}/s`;
   return `${stage.phase} ${stage.done} ${unit} in ${formatDuration(stage.ms)}${rate}`;
 }
+
+/** What a cache invalidation dropped: "3 no longer valid entries dropped (generation 2, ttl 1)". */
+export function formatInvalidated(dropped: number, byCause: Readonly<Record<string, number>>): string {
+  const causes = Object.entries(byCause).filter(([, n]) => n > 0).map(([cause, n]) => `${cause} ${n}`);
+  return `${dropped} no longer valid ${dropped === 1 ? 'entry' : 'entries'} dropped${causes.length > 0 ? ` (${causes.join(', ')})` : ''}`;
+}

@@ -129,7 +129,7 @@ describe('quarry mcp (SDK client over real stdio, engine started on demand)', ()
     assert.equal(invalidated.data.dropped, Object.values(byCause).reduce((sum, n) => sum + n, 0));
     assert.equal(byCause.manual, 0, 'not a clear');
     assert.equal((invalidated.data.cache as { entries: number }).entries, caches[0]!.entries - (invalidated.data.dropped as number), 'the valid rankings stay');
-    assert.match(invalidated.text, /^invalidated \d+ entr(y|ies)/);
+    assert.match(invalidated.text, /^\d+ no longer valid entr(y|ies) dropped/);
     const refused = await call('invalidate_cache', { name: 'stored embeddings' });
     assert.equal(refused.isError, true);
     assert.match(refused.text, /^UNSUPPORTED: stored embeddings cannot be invalidated/);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { readGitHead } from '../../core/indexing/git-head.js';
 import { isQuarryError } from '../../shared/errors.js';
 import type { CacheStats, FolderInfo, SearchResult } from '../../shared/types.js';
+import { formatInvalidated } from '../../shared/format.js';
 import { formatCache, formatProgress, formatSummary } from '../cli-format.js';
 import type { CliBackend } from '../cli-commands.js';
 import { followRuns, requestIndexing } from '../follow-runs.js';
@@ -333,10 +334,9 @@ export function createMcpServer(backend: CliBackend): McpServer {
     },
     async (args) => {
       const { cache, dropped, byCause } = await api.invalidateCache({ name: args.name });
-      const causes = Object.entries(byCause).filter(([, n]) => n > 0).map(([cause, n]) => `${cause} ${n}`);
       return {
         structured: { cache: cacheStructured(cache), dropped, by_cause: byCause },
-        text: `invalidated ${dropped} ${dropped === 1 ? 'entry' : 'entries'}${causes.length > 0 ? ` (${causes.join(', ')})` : ''}\n${formatCache(cache)}`,
+        text: `${formatInvalidated(dropped, byCause)}\n${formatCache(cache)}`,
       };
     },
   );

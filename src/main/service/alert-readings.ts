@@ -5,7 +5,6 @@ import { bucketPercentile, emptyBuckets } from '../../core/observability/latency
 import type { HistorySample } from '../../core/observability/metrics-history.js';
 import { median } from '../../core/observability/metrics.js';
 import type { AlertRule, Settings } from '../../shared/contract.js';
-import { SettingsStore } from '../settings-store.js';
 import { SERIES } from './trends.js';
 
 /** Samples kept for windowed metrics: the longest window a rule may have (an hour) at the default rate. */
@@ -32,7 +31,7 @@ export class AlertReadings {
     private readonly scheduler: IndexScheduler,
     private readonly dataDir: string,
     private readonly folders: { watcherFailures(): number; staleFolders(): Promise<number> },
-    private readonly settings: { read(): Promise<Pick<Settings, 'memoryBudgetMb'>> } = new SettingsStore(dataDir),
+    private readonly settings: { read(): Promise<Pick<Settings, 'memoryBudgetMb'>> },
   ) {}
 
   /**

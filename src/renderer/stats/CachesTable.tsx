@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { CacheReport } from '../../shared/contract';
-import { formatBytes } from '../../shared/format';
+import { formatBytes, formatInvalidated } from '../../shared/format';
 import { api, errorMessage, subscribe } from '../api';
 
 const percent = (value: number | null): string => (value === null ? '–' : `${Math.round(value)}%`);
@@ -72,10 +72,7 @@ export function CachesTable({ notify }: { notify(message: string): void }) {
                 )}
                 {cache.actions.includes('invalidate') && (
                   <button type="button" className="link" title="Drop only the entries no longer valid: past index generations, a model not in use, past their time to live"
-                    onClick={() => run(api.invalidateCache({ name: cache.name }), (r: { dropped: number; byCause: Record<string, number> }) => {
-                      const causes = Object.entries(r.byCause).filter(([, n]) => n > 0).map(([cause, n]) => `${cause} ${n}`);
-                      return `${cache.name}: ${r.dropped} no longer valid ${r.dropped === 1 ? 'entry' : 'entries'} dropped${causes.length > 0 ? ` (${causes.join(', ')})` : ''}`;
-                    })}>Invalidate</button>
+                    onClick={() => run(api.invalidateCache({ name: cache.name }), (r: { dropped: number; byCause: Record<string, number> }) => `${cache.name}: ${formatInvalidated(r.dropped, r.byCause)}`)}>Invalidate</button>
                 )}
                 {cache.actions.includes('warm') && (
                   <button type="button" className="link" onClick={() => run(api.warmCache({}), (r: { warmed: number }) => `Warmed ${r.warmed} frequent queries`)}>Warm</button>
