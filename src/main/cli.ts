@@ -42,7 +42,7 @@ Commands:
                             skips): hits, misses, entries, bytes, entries dropped by cause, settings, what each can do
   cache clear <name>        empty one; "unchanged-file skips" makes every folder's next run re-read each file
   cache invalidate <name>   drop only the entries no longer valid, by cause: rankings of past index generations,
-                            query vectors of a model not in use, entries past their TTL (memory caches only)
+                            entries past their TTL (memory caches only)
   cache configure <name>    --max-entries N, --ttl SECS|none, while the engine runs
   cache warm                rank the week's most frequent queries into the result cache now (done at start too)
   cache gc [--dry-run]      delete the stored vectors no chunk uses, saying how many and the bytes freed

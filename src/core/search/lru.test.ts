@@ -19,6 +19,20 @@ describe('Lru', () => {
     });
   });
 
+  it('expires the entries past their time to live on its own clock, keeping the younger ones, and none without a TTL', () => {
+    let now = 0;
+    const lru = new Lru<string, number>('test', 10, size, () => now);
+    lru.set('old', 1);
+    now = 1_000;
+    lru.set('new', 2);
+    assert.equal(lru.expire(), 0, 'no time to live: nothing expires');
+    lru.configure({ ttlSeconds: 1.5 });
+    now = 2_000;
+    assert.equal(lru.expire(), 1);
+    assert.equal(lru.get('new'), 2);
+    assert.equal(lru.stats().invalidations.ttl, 1);
+  });
+
   it('drops entries older than its time to live on their next use, counted as ttl invalidations', () => {
     let now = 0;
     const lru = new Lru<string, number>('test', 10, size, () => now);

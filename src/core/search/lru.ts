@@ -36,7 +36,7 @@ export class Lru<K, V> {
 
   get(key: K): V | undefined {
     const entry = this.entries.get(key);
-    if (entry !== undefined && this.ttlMs !== null && this.now() - entry.at > this.ttlMs) {
+    if (entry !== undefined && this.expired(entry.at)) {
       this.remove(key, 'ttl');
     } else if (entry !== undefined) {
       this.hits++;
@@ -70,6 +70,15 @@ export class Lru<K, V> {
       dropped++;
     }
     return dropped;
+  }
+
+  /** Drops the entries past their time to live now (otherwise dropped when next looked up); returns how many. */
+  expire(): number {
+    return this.invalidate('ttl', (_key, at) => this.expired(at));
+  }
+
+  private expired(at: number): boolean {
+    return this.ttlMs !== null && this.now() - at > this.ttlMs;
   }
 
   /** Drops every entry, counted under `cause` (a user's request unless said otherwise). */

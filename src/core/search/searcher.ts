@@ -138,21 +138,15 @@ export class Searcher {
 
   /**
    * Drops the entries of the cache called `name` that are no longer valid and keeps the rest:
-   * rankings of past index generations (kept a while for cursors, which then expire), query
-   * vectors of a model no tier uses now, and in both, entries past their time to live (otherwise
-   * dropped only when next looked up). Returns how many it dropped, by cause.
+   * rankings of past index generations (kept a while for cursors, which then expire), and in both
+   * caches, entries past their time to live (otherwise dropped only when next looked up). A model
+   * switch drops its query vectors itself (`dropModel`). Returns how many it dropped, by cause.
    */
   invalidateCache(name: string): Partial<Record<CacheInvalidationCause, number>> {
-    const cache = this.cache(name);
-    const { ttlSeconds } = cache.stats();
-    const expiredBefore = ttlSeconds === null ? -Infinity : Date.now() - ttlSeconds * 1000;
-    const ttl = cache.invalidate('ttl', (_key, at) => at < expiredBefore);
-    if (name === RESULT_CACHE) {
-      const current = this.store.generation;
-      return { ttl, generation: this.results.invalidate('generation', (key) => Number(key.slice(0, key.indexOf('\0'))) !== current) };
-    }
-    const models = this.tiers().map((tier) => `${tier.pack.key}\0`);
-    return { ttl, model: this.queryVectors.invalidate('model', (key) => !models.some((prefix) => key.startsWith(prefix))) };
+    const ttl = this.cache(name).expire();
+    if (name !== RESULT_CACHE) return { ttl };
+    const current = this.store.generation;
+    return { ttl, generation: this.results.invalidate('generation', (key) => keyGeneration(key) !== current) };
   }
 
   configureCache(name: string, settings: CacheSettings): CacheStats {
@@ -173,7 +167,7 @@ export class Searcher {
     this.lastDrop = { generation: current, at: now };
     const cutoff = now - CURSOR_GRACE_MS;
     this.results.invalidate('generation', (key, at) => {
-      const generation = Number(key.slice(0, key.indexOf('\0')));
+      const generation = keyGeneration(key);
       return generation !== current && (at < cutoff || current - generation > CURSOR_GRACE_GENERATIONS);
     });
   }
@@ -409,4 +403,9 @@ function resultSetBytes(set: ResultSet): number {
     for (const line of hit.snippet) bytes += 48 + line.text.length * 2 + line.highlights.length * 16;
   }
   return bytes;
+}
+
+/** The index generation a result-cache key was ranked at (keys start with it). */
+function keyGeneration(key: string): number {
+  return Number(key.slice(0, key.indexOf('\0')));
 }

@@ -326,7 +326,7 @@ export function createMcpServer(backend: CliBackend): McpServer {
       title: 'Invalidate a cache',
       description:
         'Drops only the entries of one cache that are no longer valid and keeps the rest (clear_cache drops all): ' +
-        'for search results, rankings of past index generations; for query vectors, those of a model not in use; for both, entries past their time to live. ' +
+        'for search results, rankings of past index generations; for both memory caches, entries past their time to live. ' +
         "Says how many it dropped, by cause. Only caches whose actions include 'invalidate' offer it.",
       input: { name: z.string().min(1).max(100) },
       output: { cache: cacheSchema, dropped: z.number(), by_cause: z.record(z.string(), z.number()) },

@@ -71,7 +71,7 @@ export function CachesTable({ notify }: { notify(message: string): void }) {
                   <button type="button" className="link" onClick={() => run(api.clearCache({ name: cache.name }), () => `${cache.name} cleared`)}>Clear</button>
                 )}
                 {cache.actions.includes('invalidate') && (
-                  <button type="button" className="link" title="Drop only the entries no longer valid: past index generations, a model not in use, past their time to live"
+                  <button type="button" className="link" title="Drop only the entries no longer valid: rankings of past index generations, entries past their time to live"
                     onClick={() => run(api.invalidateCache({ name: cache.name }), (r: { dropped: number; byCause: Record<string, number> }) => `${cache.name}: ${formatInvalidated(r.dropped, r.byCause)}`)}>Invalidate</button>
                 )}
                 {cache.actions.includes('warm') && (
