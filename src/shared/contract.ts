@@ -493,8 +493,8 @@ export const methods = {
   /**
    * Drops only the entries of one cache that are no longer valid, keeping the valid ones, and says
    * how many by cause: for search results, rankings of past index generations (a cursor still
-   * paging through one expires); for query vectors, those of a model no tier uses now; for both,
-   * entries past their time to live. The stored caches refuse it (UNSUPPORTED); a cache's
+   * paging through one expires), and in both memory caches entries past their time to live
+   * (a model switch drops its query vectors itself). The stored caches refuse it (UNSUPPORTED); a cache's
    * `actions` say whether it offers `invalidate`.
    */
   invalidateCache: method(z.strictObject({ name: z.string().min(1).max(100) }), z.object({ cache: cacheReport, dropped: count, byCause: invalidationCounts })),
