@@ -235,6 +235,7 @@ export class Engine {
     const refined = yield* indexFolder(this.store, folder, this.processor, { ...common, refine: true });
     summary.chunksWritten += refined.chunksWritten;
     // A file the syntax pass could not re-read (changed meanwhile, or its worker died) is this run's skip too.
+    summary.filesSkipped += refined.filesSkipped;
     noteSkips(summary, refined.skippedByReason ?? {});
     for (const file of refined.slowestFiles) noteSlowFile(summary.slowestFiles, file);
     if (await recorded) await fs.rename(pending, snapshot).catch(() => undefined);
