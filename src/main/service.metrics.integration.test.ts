@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { eventually } from '../../test/support/eventually.js';
 import { tempDir, writeFile } from '../../test/support/fixtures.js';
 import { openTestService, type TestService } from '../../test/support/service.js';
 import { Engine } from '../core/engine.js';
 import { InProcessFileProcessor } from '../core/indexing/in-process.js';
 import type { AlertRule, AlertStatus, StatsSample } from '../shared/contract.js';
+import { formatAlertEventValue } from '../shared/format.js';
 import { QuarryService } from './service.js';
+import { HISTORY_FILE } from './service/metrics.js';
 import { DEFAULT_ALERT_RULES, SettingsStore } from './settings-store.js';
 
 describe('QuarryService metrics, and alert rules over them', () => {
@@ -139,6 +142,25 @@ describe('QuarryService metrics, and alert rules over them', () => {
     assert.deepEqual(history.slice(0, 3), ['resolved', 'acknowledged', 'firing'], 'the history, newest first');
   });
 
+  it("keeps each alert event in its own metric's unit after the rule is renamed and watches another metric", async () => {
+    const measured = async () => (await service.alertHistory({})).filter((e) => e.ruleId === 'slow-searches').map((e) => [e.name, e.state, formatAlertEventValue(e)]);
+    const searchEvents = await measured();
+    assert.ok(searchEvents.length >= 3 && searchEvents.every(([name, , value]) => name === 'Searches are slow' && / ms$/.test(value!)), JSON.stringify(searchEvents));
+    // Renamed, and over memory in MB: it fires at once.
+    await setRule('slow-searches', { name: 'Memory in MB', metric: 'rssMb', threshold: 0, forSeconds: 0 });
+    await eventually(async () => (await measured()).some(([name, state]) => name === 'Memory in MB' && state === 'firing'), 'the renamed rule fires over MB');
+    // Renamed again, and over memory as a share of the budget: the change resolves it, as it was measured.
+    await setRule('slow-searches', { name: 'Memory as a share', metric: 'rssBudgetShare', threshold: 60_000 });
+    await eventually(async () => (await measured()).some(([name, state]) => name === 'Memory in MB' && state === 'resolved'), 'the change resolves it');
+    const events = await measured();
+    const newer = events.slice(0, events.length - searchEvents.length);
+    assert.deepEqual(newer.map(([name, state]) => [name, state]), [['Memory in MB', 'resolved'], ['Memory in MB', 'firing']]);
+    assert.ok(newer.every(([, , value]) => /^\d+ MB$/.test(value!)), `in MB, not as a share: ${JSON.stringify(newer)}`);
+    assert.deepEqual(events.slice(newer.length), searchEvents, 'the search events still in ms, under their old name');
+    const slow = DEFAULT_ALERT_RULES.find((rule) => rule.id === 'slow-searches')!;
+    await setRule('slow-searches', { name: slow.name, metric: slow.metric, threshold: 60_000 });
+  });
+
   it('fires when the result cache stops hitting over its window, and resolves once repeats hit again', async () => {
     await setRule('low-hit-rate', { windowSeconds: 5, minEvents: 4, forSeconds: 0 });
     for (let i = 0; i < 4; i++) await service.search({ requestId: `miss${i}`, query: `neverBefore${i}`, mode: 'lexical' });
@@ -199,6 +221,41 @@ describe('QuarryService metrics, and alert rules over them', () => {
 });
 
 describe('the metrics history across a restart', () => {
+  it("opens a history file from before alert events kept their metric: its events show without a unit, new ones with their metric's", async () => {
+    const { dir, cleanup } = await tempDir();
+    const dataDir = path.join(dir, 'data');
+    try {
+      await fs.mkdir(dataDir, { recursive: true });
+      // The alert events as an older version kept them: no metric column.
+      const instance = await DuckDBInstance.create(path.join(dataDir, HISTORY_FILE));
+      const db = await instance.connect();
+      await db.run('CREATE TABLE alert_events (at_ms BIGINT, rule_id VARCHAR, name VARCHAR, state VARCHAR, value DOUBLE)');
+      await db.run("INSERT INTO alert_events VALUES (?, 'high-memory', 'Memory is high', 'firing', 1700)", [Date.now() - 60_000]);
+      db.closeSync();
+      instance.closeSync();
+
+      const engine = await Engine.open({ dataDir, processor: await InProcessFileProcessor.create() });
+      const service = new QuarryService(engine, new SettingsStore(dataDir), null, null, { sampleMs: 40 });
+      try {
+        const [old] = await service.alertHistory({});
+        assert.deepEqual([old?.name, old?.metric, formatAlertEventValue(old!)], ['Memory is high', null, '1700'], 'the old event, migrated, without a unit');
+        // A rule of the user's own over memory in MB fires at once.
+        await service.updateSettings({ alertRules: DEFAULT_ALERT_RULES.map((r) => (r.id === 'slow-searches' ? { ...r, metric: 'rssMb' as const, threshold: 0, forSeconds: 0 } : r)) });
+        await eventually(async () => (await service.alertHistory({})).some((e) => e.ruleId === 'slow-searches'), 'a new event');
+        const events = await service.alertHistory({});
+        const fired = events.find((e) => e.ruleId === 'slow-searches')!;
+        assert.deepEqual([fired.state, fired.metric], ['firing', 'rssMb']);
+        assert.match(formatAlertEventValue(fired), /^\d+ MB$/);
+        assert.equal(formatAlertEventValue(events.at(-1)!), '1700', 'the old event still without one');
+      } finally {
+        await service.stop();
+        engine.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('shows the history, the runs and the alert history of the last session after the engine reopens, and warms the result cache from its queries', async () => {
     const { dir, cleanup } = await tempDir();
     const dataDir = path.join(dir, 'data');

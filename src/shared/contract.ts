@@ -326,7 +326,14 @@ const alertEvent = z.object({
   ruleId: z.string(),
   name: z.string(),
   state: z.enum(['pending', 'firing', 'resolved', 'acknowledged']),
+  /** Measured in `metric`'s unit. */
   value: z.number().nullable(),
+  /**
+   * The metric the rule watched when its state changed, which the value is in: a rule's metric can
+   * change later (the memory rule's did, from MB to a share of the budget). Null (or absent) when
+   * not known: an event kept before the history stored it, or under a metric no longer offered.
+   */
+  metric: alertMetric.nullable().optional(),
 });
 export type AlertEvent = z.infer<typeof alertEvent>;
 

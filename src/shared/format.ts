@@ -1,5 +1,5 @@
 /** Display helpers every front end shares (CLI and renderer). */
-import { ALERT_METRICS, type AlertMetric, type AlertStatus, type IndexRunReport } from './contract.js';
+import { ALERT_METRICS, type AlertEvent, type AlertMetric, type AlertStatus, type IndexRunReport } from './contract.js';
 import type { IndexPhase } from './types.js';
 
 /** What a folder's indexing is doing, as a verb for status lines. */
@@ -39,6 +39,15 @@ export function formatAlertValue(metric: AlertMetric, value: number): string {
   if (unit === '%') return `${Math.round(value * 10) / 10}%`;
   if (unit === 'folders') return String(value);
   return `${Math.round(value)} ${unit}`;
+}
+
+/**
+ * A past alert event's value in the unit of the metric it was measured in (kept with the event: the
+ * rule may watch another metric now), and without a unit when that metric is not known.
+ */
+export function formatAlertEventValue(event: Pick<AlertEvent, 'metric' | 'value'>): string {
+  if (event.value === null) return '–';
+  return event.metric ? formatAlertValue(event.metric, event.value) : String(Math.round(event.value * 10) / 10);
 }
 
 /** An alert in one line, for banners, toasts and notifications: "hybrid search time p95 over the window: 320 ms, above 200 ms". */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { tempDir } from '../../../test/support/fixtures.js';
 import { bucketOf, bucketPercentile, emptyBuckets } from './latency-histogram.js';
 import { HISTORY_TIERS, MetricsHistory, type HistorySample } from './metrics-history.js';
@@ -82,6 +83,47 @@ describe('MetricsHistory', () => {
       assert.deepEqual((await history.runs(START + 10_000, START + 2 * HOUR, 10)).map((run) => run.folder), ['b'], 'only runs overlapping the range');
     } finally {
       await history.close();
+    }
+  });
+
+  it('keeps each alert event with the metric its value was measured in, newest first', async () => {
+    const file = path.join(dir, 'alerts.duckdb');
+    let history = await MetricsHistory.open(file);
+    await history.recordAlertEvent({ at: START, ruleId: 'high-memory', name: 'Memory is high', state: 'firing', value: 1700, metric: 'rssMb' });
+    await history.recordAlertEvent({ at: START + MINUTE, ruleId: 'high-memory', name: 'Memory', state: 'resolved', value: 40, metric: 'rssBudgetShare' });
+    await history.close();
+    history = await MetricsHistory.open(file);
+    try {
+      assert.deepEqual((await history.alertEvents(10)).map((event) => [event.name, event.value, event.metric]), [
+        ['Memory', 40, 'rssBudgetShare'],
+        ['Memory is high', 1700, 'rssMb'],
+      ]);
+    } finally {
+      await history.close();
+    }
+  });
+
+  it('adds the metric to the alert events of a file from before it was kept: old events read null, new ones their metric', async () => {
+    const file = path.join(dir, 'old-alerts.duckdb');
+    // The table as older versions created it, with an event in it.
+    const instance = await DuckDBInstance.create(file);
+    const db = await instance.connect();
+    await db.run('CREATE TABLE alert_events (at_ms BIGINT, rule_id VARCHAR, name VARCHAR, state VARCHAR, value DOUBLE)');
+    await db.run("INSERT INTO alert_events VALUES (?, 'high-memory', 'Memory is high', 'firing', 1700)", [START]);
+    db.closeSync();
+    instance.closeSync();
+
+    for (let opening = 0; opening < 2; opening++) {
+      const history = await MetricsHistory.open(file);
+      try {
+        if (opening === 0) await history.recordAlertEvent({ at: START + MINUTE, ruleId: 'high-memory', name: 'Memory', state: 'resolved', value: 40, metric: 'rssBudgetShare' });
+        assert.deepEqual((await history.alertEvents(10)).map((event) => [event.at, event.value, event.metric]), [
+          [START + MINUTE, 40, 'rssBudgetShare'],
+          [START, 1700, null],
+        ], opening === 0 ? 'migrated on opening' : 'and opens again as it is');
+      } finally {
+        await history.close();
+      }
     }
   });
 

@@ -64,7 +64,10 @@ const SCHEMA = [
   // Rows of the tier below `tier` older than `until` have been rolled into it.
   'CREATE TABLE IF NOT EXISTS rollups (tier UTINYINT PRIMARY KEY, until BIGINT)',
   'CREATE TABLE IF NOT EXISTS runs (folder VARCHAR, started_at BIGINT, ended_at BIGINT, report VARCHAR)',
-  'CREATE TABLE IF NOT EXISTS alert_events (at_ms BIGINT, rule_id VARCHAR, name VARCHAR, state VARCHAR, value DOUBLE)',
+  // metric: the id of the metric the rule watched (its unit follows from it); NULL for rows kept before it was.
+  'CREATE TABLE IF NOT EXISTS alert_events (at_ms BIGINT, rule_id VARCHAR, name VARCHAR, state VARCHAR, value DOUBLE, metric VARCHAR)',
+  // A file from before the column: its old rows read NULL.
+  'ALTER TABLE alert_events ADD COLUMN IF NOT EXISTS metric VARCHAR',
   'CREATE TABLE IF NOT EXISTS benchmarks (at_ms BIGINT, profile VARCHAR, commit VARCHAR, figures VARCHAR)',
   'CREATE TABLE IF NOT EXISTS queries (day BIGINT, query VARCHAR, mode VARCHAR, searches BIGINT, PRIMARY KEY (day, query, mode))',
 ];
@@ -94,6 +97,8 @@ export interface StoredAlertEvent {
   name: string;
   state: string;
   value: number | null;
+  /** The id of the metric the rule watched when the state changed (a rule's metric can change later); null when unknown (kept before the history stored it). */
+  metric: string | null;
 }
 
 /**
@@ -243,7 +248,10 @@ export class MetricsHistory {
 
   recordAlertEvent(event: StoredAlertEvent): Promise<void> {
     return this.exclusive(async () => {
-      await this.db.run('INSERT INTO alert_events VALUES (?, ?, ?, ?, ?)', [event.at, event.ruleId, event.name, event.state, event.value]);
+      await this.db.run(
+        'INSERT INTO alert_events (at_ms, rule_id, name, state, value, metric) VALUES (?, ?, ?, ?, ?, ?)',
+        [event.at, event.ruleId, event.name, event.state, event.value, event.metric],
+      );
       await this.keepNewest('alert_events', 'at_ms', ALERT_EVENTS_KEPT);
     });
   }
@@ -251,13 +259,14 @@ export class MetricsHistory {
   /** The latest alert events, newest first. */
   alertEvents(limit: number): Promise<StoredAlertEvent[]> {
     return this.exclusive(async () => {
-      const rows = (await this.db.runAndReadAll('SELECT at_ms, rule_id, name, state, value FROM alert_events ORDER BY at_ms DESC LIMIT ?', [limit])).getRowObjects();
+      const rows = (await this.db.runAndReadAll('SELECT at_ms, rule_id, name, state, value, metric FROM alert_events ORDER BY at_ms DESC LIMIT ?', [limit])).getRowObjects();
       return rows.map((row) => ({
         at: Number(row.at_ms),
         ruleId: String(row.rule_id),
         name: String(row.name),
         state: String(row.state),
         value: row.value === null ? null : Number(row.value),
+        metric: row.metric === null ? null : String(row.metric),
       }));
     });
   }

@@ -6,7 +6,7 @@ import { AlertEvaluator, alertEvent } from '../../core/observability/alert-evalu
 import { bucketOf, emptyBuckets, type BucketCounts } from '../../core/observability/latency-histogram.js';
 import { MetricsHistory, type HistorySample, type QueryCount } from '../../core/observability/metrics-history.js';
 import { LatencyWindow } from '../../core/observability/metrics.js';
-import { indexRunReport, isSearchMode, type AlertEvent, type AlertStatus, type IndexRunReport, type MethodInput, type MethodOutput, type QuarryApi, type Settings, type StatsSample, type TrendsReport } from '../../shared/contract.js';
+import { ALERT_METRICS, indexRunReport, isSearchMode, type AlertEvent, type AlertMetric, type AlertStatus, type IndexRunReport, type MethodInput, type MethodOutput, type QuarryApi, type Settings, type StatsSample, type TrendsReport } from '../../shared/contract.js';
 import type { CacheStats, IndexProgress, SearchMode, SearchResult } from '../../shared/types.js';
 import { embeddedShare } from '../../shared/coverage.js';
 import { QuarryError } from '../../shared/errors.js';
@@ -146,7 +146,12 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
 
   async alertHistory(input: MethodInput<'alertHistory'>): Promise<AlertEvent[]> {
     const stored = (await (await this.history)?.alertEvents(input.limit ?? 100)) ?? [];
-    return stored.map((event) => ({ ...event, state: event.state as AlertEvent['state'] }));
+    return stored.map((event) => ({
+      ...event,
+      state: event.state as AlertEvent['state'],
+      // Unknown: a row kept before the history stored metrics, or a metric since withdrawn.
+      metric: event.metric !== null && Object.hasOwn(ALERT_METRICS, event.metric) ? (event.metric as AlertMetric) : null,
+    }));
   }
 
   /** The queries searched most in the last `days`, most first, with the mode they asked for: what the result cache is warmed with. */
@@ -205,7 +210,8 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
   /** An alert changed state: an `alert` event for the front ends and the tray, and a line in the history. */
   private async announce(status: AlertStatus): Promise<void> {
     const event = alertEvent(status, Date.now());
-    if (event) await (await this.history)?.recordAlertEvent(event).catch((error: unknown) => console.warn(`quarry: could not keep an alert event: ${(error as Error).message}`));
+    // With the metric the rule watches now: its value is in that metric's unit, whatever the rule watches later.
+    if (event) await (await this.history)?.recordAlertEvent({ ...event, metric: status.rule.metric }).catch((error: unknown) => console.warn(`quarry: could not keep an alert event: ${(error as Error).message}`));
     // After the history has it: a front end that reloads the history on this event finds it there.
     this.emit('alert', status);
   }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ALERT_METRICS, type AlertEvent, type AlertRule, type AlertStatus } from '../../shared/contract';
-import { formatAlertValue } from '../../shared/format';
+import { formatAlertEventValue, formatAlertValue } from '../../shared/format';
 import { api, errorMessage, subscribe } from '../api';
 
 type NumberField = 'threshold' | 'forSeconds' | 'windowSeconds' | 'minEvents';
@@ -92,18 +92,13 @@ export function AlertsPage({ alerts, reload, acknowledge, notify }: {
         <thead><tr><th>When</th><th>Rule</th><th>State</th><th>Value</th></tr></thead>
         <tbody>
           {history.length === 0 && <tr><td colSpan={4} className="muted">No alert has changed state yet.</td></tr>}
-          {history.map((event) => {
-            // An event kept under another name than its rule's now may have measured another metric (the memory
-            // rule read MB before it read a share of the budget), so its value is shown without a unit.
-            const rule = alerts.find((a) => a.rule.id === event.ruleId)?.rule;
-            const metric = rule?.name === event.name ? rule.metric : undefined;
-            return (
-              <tr key={`${event.at}-${event.ruleId}-${event.state}`}>
-                <td>{new Date(event.at).toLocaleString()}</td><td>{event.name}</td><td>{event.state}</td>
-                <td>{event.value === null ? '–' : metric ? formatAlertValue(metric, event.value) : Math.round(event.value * 10) / 10}</td>
-              </tr>
-            );
-          })}
+          {history.map((event) => (
+            // Each value in the unit of the metric it was measured in, which the rule may no longer watch.
+            <tr key={`${event.at}-${event.ruleId}-${event.state}`}>
+              <td>{new Date(event.at).toLocaleString()}</td><td>{event.name}</td><td>{event.state}</td>
+              <td>{formatAlertEventValue(event)}</td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </form>
