@@ -330,10 +330,10 @@ const alertEvent = z.object({
   value: z.number().nullable(),
   /**
    * The metric the rule watched when its state changed, which the value is in: a rule's metric can
-   * change later (the memory rule's did, from MB to a share of the budget). Null (or absent) when
+   * change later (the memory rule's did, from MB to a share of the budget). Null when
    * not known: an event kept before the history stored it, or under a metric no longer offered.
    */
-  metric: alertMetric.nullable().optional(),
+  metric: alertMetric.nullable(),
 });
 export type AlertEvent = z.infer<typeof alertEvent>;
 

@@ -108,7 +108,7 @@ export class AlertEvaluator {
 export function alertEvent(status: AlertStatus, at: number): AlertEvent | null {
   const state = status.state === 'firing' && status.acknowledgedAt !== null ? 'acknowledged' : status.state;
   if (state === 'ok' || state === 'disabled') return null;
-  return { at, ruleId: status.rule.id, name: status.rule.name, state, value: status.value };
+  return { at, ruleId: status.rule.id, name: status.rule.name, state, value: status.value, metric: status.rule.metric };
 }
 
 function initialStatus(rule: AlertRule, now: number): AlertStatus {

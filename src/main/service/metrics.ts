@@ -211,7 +211,7 @@ export class ServiceMetrics implements Pick<QuarryApi, 'alerts' | 'acknowledgeAl
   private async announce(status: AlertStatus): Promise<void> {
     const event = alertEvent(status, Date.now());
     // With the metric the rule watches now: its value is in that metric's unit, whatever the rule watches later.
-    if (event) await (await this.history)?.recordAlertEvent({ ...event, metric: status.rule.metric }).catch((error: unknown) => console.warn(`quarry: could not keep an alert event: ${(error as Error).message}`));
+    if (event) await (await this.history)?.recordAlertEvent(event).catch((error: unknown) => console.warn(`quarry: could not keep an alert event: ${(error as Error).message}`));
     // After the history has it: a front end that reloads the history on this event finds it there.
     this.emit('alert', status);
   }
