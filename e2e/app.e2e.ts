@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { serveApp, type ServedApp } from './serve';
 
 const SAMPLE_REPO = fileURLToPath(new URL('../test/fixtures/sample-repo', import.meta.url));
@@ -17,6 +17,9 @@ let app: ServedApp;
 let page: Page;
 
 const folderRow = (name: string) => page.getByRole('listitem', { name, exact: true });
+/** The Stats page's caches table, column by column: a cache's figure is found by its column's header. */
+const CACHE_COLUMNS = ['Cache', 'Hit rate', 'Last 15 min', 'Hits', 'Misses', 'Entries', 'Size', 'Dropped', 'TTL'];
+const cacheCell = (row: Locator, column: string) => row.getByRole('cell').nth(CACHE_COLUMNS.indexOf(column));
 const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 
 test.beforeAll(async ({ browser }) => {
@@ -103,7 +106,8 @@ test('searches in every mode, with results streaming in and a preview of the cod
   for (const mode of ['Hybrid', 'Lexical', 'Semantic']) {
     await page.getByRole('radio', { name: mode }).click();
     await expect(page.getByRole('radio', { name: mode })).toHaveAttribute('aria-checked', 'true');
-    await expect(page.locator('.search-meta')).toContainText(mode.toLowerCase());
+    // The mode the result was ranked in (a hybrid search's partial result says "lexical first" too).
+    await expect(page.locator('.search-meta > span').first()).toHaveText(new RegExp(` · ${mode.toLowerCase()}$`));
     await expect(results.getByRole('listitem').first()).toBeVisible();
     if (mode !== 'Semantic') await expect(results.getByRole('listitem').first()).toContainText('src/http/request-parser.ts');
   }
@@ -217,6 +221,12 @@ test('stats list every cache with its actions, live counts and the index runs; s
   // Live metrics arrive with the service's next sample (every few seconds), the searches above among them.
   const now = page.getByRole('table', { name: 'Now' }).getByRole('row').nth(1);
   await expect(now).toContainText(/^\d+\d+\.\d ms\d+\.\d ms\d+ MB\d+ MB$/, { timeout: 15_000 });
+  // The index on disk: the database of the one folder left, in the data directory it was served from.
+  const onDisk = page.getByText(/^Index on disk:/);
+  await expect(onDisk).toContainText(`in ${path.join(work, 'data')}.`);
+  const [, size, unit] = /Index on disk: ([\d.]+) (B|KiB|MiB|GiB) /.exec((await onDisk.textContent())!)!;
+  expect(Number(size) * 1024 ** ['B', 'KiB', 'MiB', 'GiB'].indexOf(unit!)).toBeGreaterThan(10 * 1024);
+  expect(unit).not.toBe('GiB');
   await shot('stats');
 
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
@@ -233,10 +243,80 @@ test('stats list every cache with its actions, live counts and the index runs; s
   await shot('settings');
 });
 
+test('caches: Warm fills the result cache from the query log, Invalidate drops only a past generation\'s rankings, size and time to live are set', async () => {
+  // The rules saved above queued a run of every folder. Let it end: every run moves the index to a new generation,
+  // and the rankings warmed below are only found in the generation they were ranked in.
+  await page.getByRole('button', { name: 'Folders', exact: true }).click();
+  await expect(folderRow('sample')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(page.getByLabel('Indexing status')).toContainText('Idle');
+  await page.getByRole('button', { name: 'Stats', exact: true }).click();
+  const caches = page.getByRole('table', { name: 'Caches' });
+  await expect(caches.getByRole('columnheader')).toHaveText([...CACHE_COLUMNS, '']);
+  const results = caches.getByRole('row', { name: 'search results' });
+  const vectors = caches.getByRole('row', { name: 'query vectors' });
+  // Only the caches in memory can hold entries gone stale; the stored ones are cleared or collected instead.
+  for (const [name, offered] of [['search results', 1], ['query vectors', 1], ['stored embeddings', 0], ['unchanged-file skips', 0]] as const) {
+    await expect(caches.getByRole('row', { name }).getByRole('button', { name: 'Invalidate' })).toHaveCount(offered);
+  }
+  // Cleared in the test before: Warm ranks the week's most frequent queries (the searches above) into it again.
+  await expect(cacheCell(results, 'Entries')).toHaveText(/^0 \//);
+  await results.getByRole('button', { name: 'Warm' }).click();
+  await expect(page.getByRole('status')).toContainText(/Warmed [1-9]\d* frequent queries/);
+  await expect(cacheCell(results, 'Entries')).toHaveText(/^[1-9]\d* \//);
+  // A warmed query is answered from the cache the first time it is asked: this one was searched (lexically) above.
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('radio', { name: 'Lexical' }).click();
+  await page.getByLabel('Search query').fill('where are incoming bytes fed to the parser');
+  await expect(page.getByRole('list', { name: 'Results' }).getByRole('listitem').first()).toContainText('src/http/request-parser.ts');
+  await page.getByRole('button', { name: 'timings' }).click();
+  await expect(page.getByLabel('Timings')).toContainText('results cache hit');
+
+  // A change re-indexed moves the index to a new generation: the warmed rankings belong to the past one.
+  await page.getByRole('button', { name: 'Folders', exact: true }).click();
+  const files = Number(/([\d,]+) files/.exec((await folderRow('sample').textContent())!)![1]!.replace(/,/g, ''));
+  await fs.writeFile(path.join(work, 'sample', 'src', 'generation.ts'), 'export const generation = 2;\n');
+  await folderRow('sample').getByRole('button', { name: 'Re-index' }).click();
+  await expect(folderRow('sample')).toContainText(`${files + 1} files`, { timeout: 60_000 });
+  await expect(folderRow('sample')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Stats', exact: true }).click();
+  await expect(cacheCell(vectors, 'Entries')).toHaveText(/^[1-9]\d* \//);
+  await results.getByRole('button', { name: 'Invalidate' }).click();
+  await expect(page.getByRole('status')).toContainText(/search results: [1-9]\d* no longer valid entr(y|ies) dropped \(generation [1-9]\d*\)/);
+  await expect(cacheCell(results, 'Entries')).toHaveText(/^0 \//);
+  await expect(cacheCell(results, 'Dropped')).toContainText(/generation [1-9]/);
+  // The query vectors are all the model's in use: none is dropped.
+  await vectors.getByRole('button', { name: 'Invalidate' }).click();
+  await expect(page.getByRole('status')).toContainText('query vectors: 0 no longer valid entries dropped');
+  await expect(cacheCell(vectors, 'Entries')).toHaveText(/^[1-9]\d* \//);
+
+  // Two entries at most (and a ten-minute time to live, read back below): warming again evicts all but two, by size.
+  await page.getByLabel('search results max entries').fill('2');
+  await page.getByLabel('search results time to live').fill('600');
+  await results.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('status')).toContainText('search results configured');
+  await results.getByRole('button', { name: 'Warm' }).click();
+  await expect(cacheCell(results, 'Entries')).toHaveText(/^2 \//);
+  await expect(cacheCell(results, 'Dropped')).toContainText(/size [1-9]/);
+  // The settings are the engine's: a reloaded page reads them back.
+  await page.reload();
+  await page.getByRole('button', { name: 'Stats', exact: true }).click();
+  await expect(page.getByLabel('search results max entries')).toHaveValue('2');
+  await expect(page.getByLabel('search results time to live')).toHaveValue('600');
+  await expect(results.getByRole('button', { name: 'Save settings' })).toBeDisabled();
+  // Back to the defaults, for the tests after this one.
+  await page.getByLabel('search results max entries').fill('64');
+  await page.getByLabel('search results time to live').fill('');
+  await results.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('status')).toContainText('search results configured');
+  await expect(page.getByLabel('search results max entries')).toHaveValue('64');
+  await expect(page.getByLabel('search results time to live')).toHaveValue('');
+  await expect(results.getByRole('button', { name: 'Save settings' })).toBeDisabled();
+});
+
 test('trends draw search times, throughput, cache hit rates and memory from the history, with index runs as spans', async () => {
   await page.getByRole('button', { name: 'Trends', exact: true }).click();
   const figure = (title: string) => page.getByRole('figure', { name: title });
-  for (const title of ['Search time p95 by mode', 'Search time p50 by mode', 'Indexing throughput by stage', 'Cache hit rate', 'Memory']) {
+  for (const title of ['Search time p95 by mode', 'Search time p50 by mode', 'Indexing throughput by stage', 'Cache hit rate', 'Memory', 'Index size', 'Embedding coverage']) {
     await expect(figure(title)).toBeVisible({ timeout: 15_000 });
   }
   // Memory has a value in every sample: once two samples fall in different steps, its line is drawn.
@@ -244,6 +324,8 @@ test('trends draw search times, throughput, cache hit rates and memory from the 
   await page.getByRole('radio', { name: '15 min' }).check();
   await expect(figure('Memory').locator('path.recharts-line-curve').first()).toHaveAttribute('d', /^M[\d.,-]+[LC]/, { timeout: 15_000 });
   await expect(figure('Search time p95 by mode').locator('.recharts-legend-item')).toContainText(['lexical (ms)']);
+  await expect(figure('Index size').locator('.recharts-legend-item')).toHaveText(['index on disk (MB)']);
+  await expect(figure('Embedding coverage').locator('.recharts-legend-item')).toHaveText(['chunks with a vector (%)']);
   // The folders indexed earlier are shaded as runs.
   await expect(figure('Indexing throughput by stage').locator('.recharts-reference-area').first()).toBeAttached();
   // A benchmark run recorded as `npm run bench -- --record` does, through the API.
@@ -276,6 +358,9 @@ test('an alert rule fires over real searches, shows above every page, and resolv
   const banner = page.getByRole('alert').filter({ hasText: 'Alert firing' });
   // The service samples its metrics every few seconds.
   await expect(banner).toContainText('Searches are slow', { timeout: 15_000 });
+  // In a browser the firing also raises a toast with the rule's name and its reading; it goes by itself.
+  const toast = page.getByRole('status').getByText(/^Alert firing: Searches are slow\. search time p95 over the window, every mode: [\d.]+ ms, above 0 ms$/);
+  await expect(toast).toBeVisible();
   await expect(page.getByRole('button', { name: /^Alerts/ }).getByLabel(/alerts firing/)).toBeVisible();
   await banner.getByRole('button', { name: 'Show alerts' }).click();
   await expect(slow).toContainText('firing');
@@ -288,6 +373,8 @@ test('an alert rule fires over real searches, shows above every page, and resolv
   await page.getByLabel('Searches are slow threshold').fill('60000');
   await page.getByRole('button', { name: 'Save rules' }).click();
   await expect(slow).toContainText('ok');
+  // Acknowledging stops the banner calling; the toast was a notice only, gone a few seconds after it came.
+  await expect(toast).toBeHidden();
 });
 
 test('switches the embedding model in Settings, and semantic search goes on with it', async () => {
@@ -327,4 +414,23 @@ test('the history outlives a restart of the engine: the trends of the last sessi
   const searchTimes = page.getByRole('figure', { name: 'Search time p95 by mode' });
   await expect(searchTimes).toBeVisible();
   await expect(searchTimes.locator('path.recharts-line-curve').first()).toHaveAttribute('d', /^M[\d.,-]+/);
+});
+
+test('trends read the index size and embedding coverage from the engine: the index on disk, every chunk embedded', async () => {
+  // Both are read with the status every 30 s, first at the engine's first sample: wait for a reading with every folder embedded.
+  await page.getByRole('radio', { name: '15 min' }).check();
+  // A line ends at its latest reading: hovering there shows that reading in the tooltip.
+  const latest = async (title: string): Promise<string> => {
+    const figure = page.getByRole('figure', { name: title });
+    const line = (await figure.locator('path.recharts-line-curve').getAttribute('d')) ?? '';
+    const [x, y] = (line.match(/-?\d+(?:\.\d+)?/g) ?? []).slice(-2).map(Number);
+    await figure.locator('.recharts-wrapper').hover({ position: { x: x!, y: y! }, force: true });
+    return (await figure.locator('.recharts-tooltip-wrapper').textContent()) ?? '';
+  };
+  await expect(async () => {
+    expect(await latest('Embedding coverage')).toMatch(/chunks with a vector \(%\) : 100\.0$/);
+    const [, megabytes] = /index on disk \(MB\) : ([\d.]+)$/.exec(await latest('Index size')) ?? [];
+    expect(Number(megabytes)).toBeGreaterThan(0);
+    expect(Number(megabytes)).toBeLessThan(1024);
+  }).toPass({ timeout: 20_000 });
 });
