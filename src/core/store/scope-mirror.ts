@@ -88,6 +88,8 @@ export class ScopeMirror {
   removeFolder(folderId: number, chunkIds: Iterable<number>): void {
     for (const [id, file] of this.files) if (file.folderId === folderId) this.removeFile(id);
     this.removeChunks(chunkIds);
+    // The cache would otherwise keep a removed folder's directories for as long as the engine runs.
+    this.directoryHashes.clear();
   }
 
   /** Directories' term hashes, shared by the files in them: splitting each file's whole path made opening a large index a quarter slower. */
