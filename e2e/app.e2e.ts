@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { serveApp, type ServedApp } from './serve';
 
 const SAMPLE_REPO = fileURLToPath(new URL('../test/fixtures/sample-repo', import.meta.url));
@@ -17,9 +17,6 @@ let app: ServedApp;
 let page: Page;
 
 const folderRow = (name: string) => page.getByRole('listitem', { name, exact: true });
-/** The Stats page's caches table, column by column: a cache's figure is found by its column's header. */
-const CACHE_COLUMNS = ['Cache', 'Hit rate', 'Last 15 min', 'Hits', 'Misses', 'Entries', 'Size', 'Dropped', 'TTL'];
-const cacheCell = (row: Locator, column: string) => row.getByRole('cell').nth(CACHE_COLUMNS.indexOf(column));
 const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 
 test.beforeAll(async ({ browser }) => {
@@ -241,76 +238,6 @@ test('stats list every cache with its actions, live counts and the index runs; s
   await expect(page.getByPlaceholder('code -g {file}:{line}')).toHaveValue('vim +{line} {file}');
   await expect(rules).toHaveValue('*.snap\nfixtures/big/');
   await shot('settings');
-});
-
-test('caches: Warm fills the result cache from the query log, Invalidate drops only a past generation\'s rankings, size and time to live are set', async () => {
-  // The rules saved above queued a run of every folder. Let it end: every run moves the index to a new generation,
-  // and the rankings warmed below are only found in the generation they were ranked in.
-  await page.getByRole('button', { name: 'Folders', exact: true }).click();
-  await expect(folderRow('sample')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
-  await expect(page.getByLabel('Indexing status')).toContainText('Idle');
-  await page.getByRole('button', { name: 'Stats', exact: true }).click();
-  const caches = page.getByRole('table', { name: 'Caches' });
-  await expect(caches.getByRole('columnheader')).toHaveText([...CACHE_COLUMNS, '']);
-  const results = caches.getByRole('row', { name: 'search results' });
-  const vectors = caches.getByRole('row', { name: 'query vectors' });
-  // Only the caches in memory can hold entries gone stale; the stored ones are cleared or collected instead.
-  for (const [name, offered] of [['search results', 1], ['query vectors', 1], ['stored embeddings', 0], ['unchanged-file skips', 0]] as const) {
-    await expect(caches.getByRole('row', { name }).getByRole('button', { name: 'Invalidate' })).toHaveCount(offered);
-  }
-  // Cleared in the test before: Warm ranks the week's most frequent queries (the searches above) into it again.
-  await expect(cacheCell(results, 'Entries')).toHaveText(/^0 \//);
-  await results.getByRole('button', { name: 'Warm' }).click();
-  await expect(page.getByRole('status')).toContainText(/Warmed [1-9]\d* frequent queries/);
-  await expect(cacheCell(results, 'Entries')).toHaveText(/^[1-9]\d* \//);
-  // A warmed query is answered from the cache the first time it is asked: this one was searched (lexically) above.
-  await page.getByRole('button', { name: 'Search', exact: true }).click();
-  await page.getByRole('radio', { name: 'Lexical' }).click();
-  await page.getByLabel('Search query').fill('where are incoming bytes fed to the parser');
-  await expect(page.getByRole('list', { name: 'Results' }).getByRole('listitem').first()).toContainText('src/http/request-parser.ts');
-  await page.getByRole('button', { name: 'timings' }).click();
-  await expect(page.getByLabel('Timings')).toContainText('results cache hit');
-
-  // A change re-indexed moves the index to a new generation: the warmed rankings belong to the past one.
-  await page.getByRole('button', { name: 'Folders', exact: true }).click();
-  const files = Number(/([\d,]+) files/.exec((await folderRow('sample').textContent())!)![1]!.replace(/,/g, ''));
-  await fs.writeFile(path.join(work, 'sample', 'src', 'generation.ts'), 'export const generation = 2;\n');
-  await folderRow('sample').getByRole('button', { name: 'Re-index' }).click();
-  await expect(folderRow('sample')).toContainText(`${files + 1} files`, { timeout: 60_000 });
-  await expect(folderRow('sample')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
-  await page.getByRole('button', { name: 'Stats', exact: true }).click();
-  await expect(cacheCell(vectors, 'Entries')).toHaveText(/^[1-9]\d* \//);
-  await results.getByRole('button', { name: 'Invalidate' }).click();
-  await expect(page.getByRole('status')).toContainText(/search results: [1-9]\d* no longer valid entr(y|ies) dropped \(generation [1-9]\d*\)/);
-  await expect(cacheCell(results, 'Entries')).toHaveText(/^0 \//);
-  await expect(cacheCell(results, 'Dropped')).toContainText(/generation [1-9]/);
-  // The query vectors are all the model's in use: none is dropped.
-  await vectors.getByRole('button', { name: 'Invalidate' }).click();
-  await expect(page.getByRole('status')).toContainText('query vectors: 0 no longer valid entries dropped');
-  await expect(cacheCell(vectors, 'Entries')).toHaveText(/^[1-9]\d* \//);
-
-  // Two entries at most (and a ten-minute time to live, read back below): warming again evicts all but two, by size.
-  await page.getByLabel('search results max entries').fill('2');
-  await page.getByLabel('search results time to live').fill('600');
-  await results.getByRole('button', { name: 'Save settings' }).click();
-  await expect(page.getByRole('status')).toContainText('search results configured');
-  await results.getByRole('button', { name: 'Warm' }).click();
-  await expect(cacheCell(results, 'Entries')).toHaveText(/^2 \//);
-  await expect(cacheCell(results, 'Dropped')).toContainText(/size [1-9]/);
-  // The settings are the engine's: a reloaded page reads them back.
-  await page.reload();
-  await page.getByRole('button', { name: 'Stats', exact: true }).click();
-  await expect(page.getByLabel('search results max entries')).toHaveValue('2');
-  await expect(page.getByLabel('search results time to live')).toHaveValue('600');
-  await expect(results.getByRole('button', { name: 'Save settings' })).toBeDisabled();
-  // Back to the defaults, for the tests after this one.
-  await page.getByLabel('search results max entries').fill('64');
-  await page.getByLabel('search results time to live').fill('');
-  await results.getByRole('button', { name: 'Save settings' }).click();
-  await expect(page.getByRole('status')).toContainText('search results configured');
-  await expect(page.getByLabel('search results max entries')).toHaveValue('64');
-  await expect(page.getByLabel('search results time to live')).toHaveValue('');
-  await expect(results.getByRole('button', { name: 'Save settings' })).toBeDisabled();
 });
 
 test('trends draw search times, throughput, cache hit rates and memory from the history, with index runs as spans', async () => {
