@@ -37,4 +37,14 @@ describe('query word analysis', () => {
     assert.ok(wordVariants('ctx').includes('context') && wordVariants('configuration').includes('cfg'));
     assert.ok(!wordVariants('status').includes('statu'));
   });
+
+  it('gives both words of a two-word term the short name code writes it as, in either number', () => {
+    const { content, variants } = analyzeWords('turning path patterns into regular expressions'.split(' '));
+    const at = (word: string) => variants[content.indexOf(word)]!;
+    assert.ok(at('regular').includes('regex') && at('expressions').includes('regex'));
+    assert.ok(at('expressions').includes('expression'), 'a word keeps its own forms');
+    assert.ok(!at('patterns').includes('regex'), 'only the two words of the term');
+    assert.ok(analyzeWords('parse the command line'.split(' ')).variants.every((v, i) => i === 0 || v.includes('argv')));
+    assert.ok(!analyzeWords('line command'.split(' ')).variants.some((v) => v.includes('argv')), 'in the order the term is written');
+  });
 });

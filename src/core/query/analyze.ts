@@ -8,6 +8,8 @@ export interface WordAnalysis {
   content: string[];
   /** A plain-language question: several content words, none shaped like an identifier. */
   descriptive: boolean;
+  /** Per content word, the other forms it also matches: its own (`wordVariants`) and those of the two-word terms it is part of. */
+  variants: string[][];
 }
 
 /**
@@ -39,8 +41,52 @@ export function analyzeWords(words: readonly string[]): WordAnalysis {
   const kept = words.filter((w) => !isStopWord(w));
   // A query of stop words alone (`this`, `is`) means them.
   const content = kept.length > 0 ? kept : [...words];
-  return { content, descriptive: content.length >= DESCRIPTIVE_WORDS && !content.some(looksLikeIdentifier) };
+  const variants = content.map(wordVariants);
+  // Two adjacent words that code writes as one short name: each word also matches the name, so a chunk holding it covers both.
+  for (let i = 0; i + 1 < content.length; i++) {
+    const named = COMPOUNDS.get(`${baseForm(content[i]!, variants[i]!)} ${baseForm(content[i + 1]!, variants[i + 1]!)}`);
+    if (named) for (const at of [i, i + 1]) variants[at] = [...new Set([...variants[at]!, ...named])];
+  }
+  return { content, descriptive: content.length >= DESCRIPTIVE_WORDS && !content.some(looksLikeIdentifier), variants };
 }
+
+/** A word in the singular, as the compounds table spells it: `expressions` → `expression`. */
+function baseForm(word: string, variants: readonly string[]): string {
+  const w = word.toLowerCase();
+  return w.endsWith('s') && variants.includes(w.slice(0, -1)) ? w.slice(0, -1) : w;
+}
+
+/**
+ * Two-word terms of programming that code writes as one short name (`regular expression` →
+ * `regex`, `command line` → `argv`). General usage, like the short forms below, not any one codebase's.
+ */
+const COMPOUNDS = new Map<string, string[]>(Object.entries({
+  'regular expression': ['regex', 'regexp', 'regexes', 'regexps'],
+  'command line': ['cli', 'argv', 'cmdline', 'commandline'],
+  'syntax tree': ['ast'],
+  'source map': ['sourcemap', 'sourcemaps'],
+  'environment variable': ['env', 'environ', 'envvar'],
+  'file system': ['fs', 'filesystem'],
+  'standard input': ['stdin'],
+  'standard output': ['stdout'],
+  'standard error': ['stderr'],
+  'user agent': ['useragent'],
+  'garbage collection': ['gc'],
+  'operating system': ['os'],
+  'process id': ['pid'],
+  'virtual machine': ['vm'],
+  'user interface': ['ui'],
+  'certificate authority': ['ca'],
+  'byte order': ['bom'],
+  'white space': ['whitespace'],
+  'time out': ['timeout'],
+  'host name': ['hostname'],
+  'file name': ['filename'],
+  'path name': ['pathname'],
+  'time stamp': ['timestamp'],
+  'look up': ['lookup'],
+  'new line': ['newline'],
+}));
 
 /**
  * Words code shortens, each with its usual short forms (both ways: `connection pool` finds

@@ -73,7 +73,8 @@ const highlightings = new WeakMap<ParsedQuery, { forms: string[][]; matcher: Lin
 function highlighting(query: ParsedQuery): { forms: string[][]; matcher: LineMatcher } {
   let known = highlightings.get(query);
   if (!known) {
-    const forms = wordsOf(query).content.map((w) => [...new Set([w, ...wordVariants(w), ...distinctTerms(w)].map((f) => f.toLowerCase()))]);
+    const { content, variants } = wordsOf(query);
+    const forms = content.map((w, i) => [...new Set([w, ...variants[i]!, ...distinctTerms(w)].map((f) => f.toLowerCase()))]);
     highlightings.set(query, (known = { forms, matcher: termMatcher(forms.flat(), query.phrases) }));
   }
   return known;
@@ -188,7 +189,7 @@ async function listMatching(store: Store, filters: Condition, phrases: Condition
 /** Whole identifiers weigh 1, their camelCase/snake_case parts less; one group per query word. */
 function queryTerms(query: ParsedQuery): QueryTerm[] {
   const terms: QueryTerm[] = [];
-  const { content } = wordsOf(query);
+  const { content, variants } = wordsOf(query);
   [...content, ...query.phrases].slice(0, MAX_GROUPS).forEach((text, group) => {
     const wholes = new Set((text.match(IDENTIFIER) ?? []).map((w) => w.toLowerCase()));
     for (const term of distinctTerms(text)) {
@@ -196,7 +197,7 @@ function queryTerms(query: ParsedQuery): QueryTerm[] {
       terms.push({ hash: termHash(term), weight: whole ? 1 : PART_WEIGHT, group, whole });
     }
     // A plain word also matches its other forms, as a whole word, a little below the form typed.
-    if (group < content.length) for (const variant of wordVariants(text)) terms.push({ hash: termHash(variant), weight: VARIANT_WEIGHT, group, whole: true });
+    if (group < content.length) for (const variant of variants[group]!) terms.push({ hash: termHash(variant), weight: VARIANT_WEIGHT, group, whole: true });
   });
   return terms;
 }
@@ -315,6 +316,7 @@ function pathMatches(store: Store, query: ParsedQuery): PathMatches {
   const files = new Map<number, { weight: number; groups: number }>();
   content.slice(0, MAX_GROUPS).forEach((word, group) => {
     const weights = new Map<number, number>();
+    // A word's own forms only: a two-word term's short name in a directory (`crates/regex`) marks a whole subsystem, rarely the answer.
     for (const form of [word, ...wordVariants(word)]) {
       const holders = store.scope.filesWithPathTerm(termHash(form.toLowerCase()));
       if (holders.size === 0 || holders.size > fileCount * PATH_TERM_MAX_SHARE) continue;
