@@ -16,6 +16,10 @@ describe('implementation first', () => {
     const repo = await copyDocsFirstRepo(path.join(work, 'repo'));
     // A test that uses the name too: it must not be taken for the definition.
     await writeFile(repo, 'test/retry.test.ts', 'import { backoffDelay } from "../src/retry";\nexport function backoffDelay_caps() { return backoffDelay(9, { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 5 }, null); }\n');
+    // A test that describes the behaviour in the question's own words, more often than the code does.
+    await writeFile(repo, 'test/pool.test.ts', "import { ConnectionPool } from '../src/pool';\n// Idle connections are closed once the idle timeout has passed.\nexport function idleConnectionsAreClosedAfterTheTimeout(pool: ConnectionPool): void {\n  // after the timeout an idle connection is closed; closed idle connections are not reused after the timeout\n}\n");
+    // Code that turns patterns into regular expressions, in none of the question's words but the short name.
+    await writeFile(repo, 'src/glob.ts', "export function globToRegex(glob: string): RegExp {\n  return new RegExp(`^${glob.split('*').join('[^/]*')}$`);\n}\n");
     engine = await Engine.open({ dataDir: path.join(work, 'data'), processor: await InProcessFileProcessor.create() });
     await drain(engine.index(await engine.addFolder(repo)));
   });
@@ -39,6 +43,18 @@ describe('implementation first', () => {
     assert.equal((await paths('how are idle connections closed after a timeout'))[0], 'src/pool.ts');
     assert.equal((await paths('limit how many requests are sent per second'))[0], 'src/rate_limit.py');
     assert.equal((await paths('searching parent directories for the configuration file'))[0], 'src/config.ts');
+  });
+
+  it('ranks the code above a test that describes the same behaviour in more of the question\'s words', async () => {
+    const hits = await paths('how are idle connections closed after a timeout');
+    assert.equal(hits[0], 'src/pool.ts');
+    assert.ok(hits.includes('test/pool.test.ts'), 'the test is still found');
+  });
+
+  it('matches a two-word term by the short name code writes it as', async () => {
+    const result = await engine.search('turning globs into regular expressions', { mode: 'lexical', fresh: true });
+    assert.equal(result.hits[0]?.path, 'src/glob.ts');
+    assert.ok(result.hits[0]!.snippet.some((line) => line.highlights.some(([start, end]) => /^regexp?$/i.test(line.text.slice(start, end)))), 'the short name is highlighted');
   });
 
   it('keeps docs first when the query asks for them, by word or by filter', async () => {

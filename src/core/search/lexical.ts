@@ -29,6 +29,9 @@ const PATH_CANDIDATES = 30;
 const DESCRIPTIVE_COVERAGE_POWER = 1.5;
 /** The boost for a definition whose name is a plain word of a descriptive question. */
 const DESCRIPTIVE_SYMBOL_BOOST = 1.2;
+/** Tests, fixtures, docs and examples, unless asked for: below source, and further below for a question about how something works. */
+const AUXILIARY_FACTOR = 0.6;
+const DESCRIPTIVE_AUXILIARY_FACTOR = 0.4;
 
 const DEFINITION_KINDS = new Set(['function', 'class', 'method']);
 /** Manifests, settings and data: they configure or feed the implementation, rarely are it. */
@@ -274,7 +277,7 @@ function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
     if (spelled > 0) factor *= 1 + pathWeight * spelled;
     if (demote) {
       if (isChangeLog(row.path)) factor *= CHANGELOG_FACTOR;
-      else if (isAuxiliaryPath(row.path)) factor *= 0.6;
+      else if (isAuxiliaryPath(row.path)) factor *= analysis.descriptive ? DESCRIPTIVE_AUXILIARY_FACTOR : AUXILIARY_FACTOR;
       else if (isProse(row) || DATA_LANGUAGES.has(row.language)) factor *= 0.8;
     }
     return factor;
