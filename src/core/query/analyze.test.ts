@@ -36,6 +36,8 @@ describe('query word analysis', () => {
     assert.ok(wordVariants('connection').includes('conn'), 'connection pool finds connPool');
     assert.ok(wordVariants('ctx').includes('context') && wordVariants('configuration').includes('cfg'));
     assert.ok(!wordVariants('status').includes('statu'));
+    assert.ok(wordVariants('randomising').includes('randomize') && wordVariants('behaviour').includes('behavior'), 'British spellings find American ones');
+    assert.ok(!wordVariants('four').includes('for'), 'short words ending in -our are not spellings');
   });
 
   it('gives both words of a two-word term the short name code writes it as, in either number', () => {

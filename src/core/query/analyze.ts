@@ -131,6 +131,9 @@ export function wordVariants(word: string): string[] {
     if (suffix === 'ing') out.add(`${stem}er`).add(`${stem}or`);
   }
   for (const form of [...out, w]) for (const other of [...(SHORT_FORMS[form] ?? []), ...(LONG_FORMS.get(form) ?? [])]) out.add(other);
+  // British spellings, as code is mostly written in American ones: `serialising` finds `serializer`, `behaviour` finds `behavior`.
+  const american = w.replace(/is(e|es|ed|ing|er|ers|ation|ations)$/, 'iz$1').replace(/our(s|ed|ing)?$/, 'or$1');
+  if (american !== w && w.length >= 6) for (const form of [american, ...wordVariants(american)]) out.add(form);
   out.delete(w);
   return [...out];
 }
