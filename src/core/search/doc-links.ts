@@ -6,19 +6,19 @@ import { isProse } from './filters.js';
 import { chunkMeta, type ChunkMeta } from './hits.js';
 import type { RankedChunk } from './lexical.js';
 
-/** Prose chunks among this many best candidates may lend their score. */
+/** Prose and test chunks among this many best candidates may lend their score. */
 const LENDERS = 12;
-/** Identifiers taken from one prose chunk: the first it names where it speaks of the query. */
+/** Identifiers taken from one lender: the first it names where it speaks of the query. */
 const NAMES_PER_LENDER = 8;
 /** Chunks read per named identifier, best BM25 first, to find its definition among. */
 const DEFINITION_CANDIDATES = 24;
-/** The share of a prose chunk's score its definitions receive. */
+/** The share of a lender's score its definitions receive. */
 const LEND_SHARE = 0.9;
 
 const CODE_SPAN = /`([^`\n]{1,120})`/g;
 const WORD = /[\p{L}_$][\p{L}\p{N}_$]*(?:(?:\.|::)[\p{L}_$][\p{L}\p{N}_$]*)*/gu;
 
-/** Where an explanation of a hit is: the prose chunk that named the hit's definition, and the name. */
+/** Where an explanation of a hit is: the prose or test chunk that named the hit's definition, and the name. */
 export interface Explanation {
   path: string;
   startLine: number;
@@ -27,10 +27,10 @@ export interface Explanation {
 
 /**
  * Implementation first. Prose that answers a question names the code that does the work, in code
- * spans or as identifiers; the best prose candidates lend most of their score to the chunks that
- * define those names, which then rank beside or above the page, and the page stays one click away
- * as the definition's explanation. The prose itself drops just below the best definition it
- * lent to: definitions outrank mentions.
+ * spans or as identifiers, and a test that describes it calls that code; the best such candidates
+ * lend most of their score to the chunks that define those names, which then rank beside or above
+ * the page or test, and it stays one click away as the definition's explanation. The lender
+ * itself drops just below the best definition it lent to: definitions outrank mentions.
  */
 export function lendToDefinitions(
   store: Store,
@@ -73,9 +73,13 @@ export function lendToDefinitions(
     .sort((a, b) => b.score - a.score || a.row.path.localeCompare(b.row.path));
 }
 
-/** The candidates that lend if their text names definitions: the prose among the best. */
+/**
+ * The candidates that lend if their text names definitions: the prose and the tests among the
+ * best. A test that matches a question describes the behaviour and calls the code that has it;
+ * other code names what it uses, not what it is, and does not lend.
+ */
 export function possibleLenders<T extends { row: ChunkMeta }>(ranked: readonly T[]): T[] {
-  return ranked.slice(0, LENDERS).filter((r) => isProse(r.row));
+  return ranked.slice(0, LENDERS).filter((r) => isProse(r.row) || isAuxiliaryPath(r.row.path));
 }
 
 /**

@@ -20,6 +20,9 @@ describe('implementation first', () => {
     await writeFile(repo, 'test/pool.test.ts', "import { ConnectionPool } from '../src/pool';\n// Idle connections are closed once the idle timeout has passed.\nexport function idleConnectionsAreClosedAfterTheTimeout(pool: ConnectionPool): void {\n  // after the timeout an idle connection is closed; closed idle connections are not reused after the timeout\n}\n");
     // Code that turns patterns into regular expressions, in none of the question's words but the short name.
     await writeFile(repo, 'src/glob.ts', "export function globToRegex(glob: string): RegExp {\n  return new RegExp(`^${glob.split('*').join('[^/]*')}$`);\n}\n");
+    // A test that says in words what the code it calls does, in none of the code's own words.
+    await writeFile(repo, 'src/spread.ts', 'export function spreadDelay(base: number, random: () => number): number {\n  return base * (0.5 + random());\n}\n');
+    await writeFile(repo, 'test/spread.test.ts', "import { spreadDelay } from '../src/spread';\nit('staggers the wait so that many clients do not all reconnect in lockstep', () => {\n  expect(spreadDelay(100, () => 0)).toBe(50);\n});\n");
     engine = await Engine.open({ dataDir: path.join(work, 'data'), processor: await InProcessFileProcessor.create() });
     await drain(engine.index(await engine.addFolder(repo)));
   });
@@ -55,6 +58,13 @@ describe('implementation first', () => {
     const result = await engine.search('turning globs into regular expressions', { mode: 'lexical', fresh: true });
     assert.equal(result.hits[0]?.path, 'src/glob.ts');
     assert.ok(result.hits[0]!.snippet.some((line) => line.highlights.some(([start, end]) => /^regexp?$/i.test(line.text.slice(start, end)))), 'the short name is highlighted');
+  });
+
+  it('puts the code a matching test calls above the test, with the test as its explanation', async () => {
+    const result = await engine.search('staggering the wait so many clients do not reconnect in lockstep', { mode: 'lexical', fresh: true });
+    assert.equal(result.hits[0]?.path, 'src/spread.ts');
+    assert.equal(result.hits[0]?.explainedBy?.path, 'test/spread.test.ts');
+    assert.ok(result.hits.some((h) => h.path === 'test/spread.test.ts'), 'the test stays in the list');
   });
 
   it('keeps docs first when the query asks for them, by word or by filter', async () => {

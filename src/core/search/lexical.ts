@@ -44,7 +44,7 @@ type Condition = { sql: string; params: DuckDBValue[] };
 export interface RankedChunk {
   row: ChunkMeta & { text?: string };
   score: number;
-  /** The prose that named this definition and lent it score, shown beside it. */
+  /** The prose or test that named this definition and lent it score, shown beside it. */
   explainedBy?: Explanation | null;
   /** Where the chunk's meaning stands against the query's background, when it was searched by meaning. */
   semantic?: { z: number; evidence: number };
@@ -93,7 +93,7 @@ function wordsHeld(query: ParsedQuery, matcher = highlighting(query).matcher): (
   };
 }
 
-/** The evidence behind a hit, in words: how much of the query its text holds, what it defines, its path, the prose naming it, its meaning. */
+/** The evidence behind a hit, in words: how much of the query its text holds, what it defines, its path, the prose or test naming it, its meaning. */
 function signalsOf(store: Store, entry: RankedChunk, text: string, named: string | null, query: ParsedQuery, matcher: LineMatcher): HitSignal[] {
   const { forms } = highlighting(query);
   const signals: HitSignal[] = [];
@@ -147,7 +147,7 @@ export async function rankLexical(
     .sort(byScore)
     .slice(0, Math.max(TEXT_CANDIDATES, limit * 3));
   // Texts are read where they are looked at: every candidate's when the query names an identifier
-  // (the exact-case boost), else only the prose that may lend; the hits' own come with their snippets.
+  // (the exact-case boost), else only the prose and tests that may lend; the hits' own come with their snippets.
   const lone = wordsOf(query).content.length === 1;
   const lends = !lone && !asksForDocs(query);
   const readers = namedWords(query).length > 0 ? boosted : lends ? possibleLenders(boosted) : [];
@@ -160,7 +160,7 @@ export async function rankLexical(
     .sort(byScore);
   // A lone name: its definition comes before the places that use it.
   if (lone) return definitionFirst(scored, query);
-  // A question, not a request for docs: the prose it matches points at the implementation.
+  // A question, not a request for docs: the prose and tests it matches point at the implementation.
   return lends ? lendToDefinitions(store, scored, admissible, wordsHeld(query)) : scored;
 }
 
