@@ -2,7 +2,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import type { IndexingState } from '../src/shared/contract';
+import { readEvents } from '../test/support/sse';
 import { serveApp, type ServedApp } from './serve';
 
 const SAMPLE_REPO = fileURLToPath(new URL('../test/fixtures/sample-repo', import.meta.url));
@@ -18,6 +20,22 @@ let page: Page;
 
 const folderRow = (name: string) => page.getByRole('listitem', { name, exact: true });
 const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+/** The Stats page's caches table, column by column: a cache's figure is found by its column's header. */
+const CACHE_COLUMNS = ['Cache', 'Hit rate', 'Last 15 min', 'Hits', 'Misses', 'Entries', 'Size', 'Dropped', 'TTL'];
+const cacheCell = (row: Locator, column: string) => row.getByRole('cell').nth(CACHE_COLUMNS.indexOf(column));
+
+/** Calls the API from the test, as the page does, with the token of the printed URL. */
+async function callApi(method: string, input: object = {}): Promise<unknown> {
+  const url = new URL(app.url);
+  const response = await fetch(`${url.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${url.searchParams.get('token')}` },
+    body: JSON.stringify(input),
+  });
+  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
 
 test.beforeAll(async ({ browser }) => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'quarry-e2e-'));
@@ -188,6 +206,36 @@ test('pauses and resumes all indexing; rebuilds a folder', async () => {
   await expect(page.getByLabel('Indexing status')).toContainText('Idle');
 });
 
+test('a run that ends before a reloaded page\'s event stream connects is shown ended: the page reads the jobs again once the stream listens', async () => {
+  await expect(folderRow('widgets')).toHaveAttribute('data-state', 'done');
+  // Indexing held, with a run of widgets waiting: the jobs a page reads as it loads.
+  await callApi('pause');
+  await callApi('reindexFolder', { folder: 'widgets', verify: true });
+  // The reloaded page's event stream is held back until that run has ended, so no event of it can reach the page:
+  // only a read of the jobs made once the stream listens can show the run ended. (Unheld, a page's stream still
+  // connects after its first reads, on a connection of its own, and a dropped stream reconnects: a run can end in between.)
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const isEventStream = (url: URL) => url.pathname === '/api/events';
+  await page.route(isEventStream, async (route) => {
+    await held;
+    await route.continue();
+  });
+  try {
+    await page.reload();
+    await page.getByRole('button', { name: 'Folders', exact: true }).click();
+    await expect(folderRow('widgets')).toHaveAttribute('data-state', 'queued');
+    await expect(page.getByLabel('Indexing status')).toContainText('Paused');
+    await callApi('resume');
+    await expect.poll(async () => ((await callApi('indexing')) as IndexingState).jobs.find((job) => job.folder === 'widgets')?.state, { timeout: 60_000 }).toBe('done');
+  } finally {
+    release();
+  }
+  await expect(folderRow('widgets')).toHaveAttribute('data-state', 'done');
+  await expect(page.getByLabel('Indexing status')).toContainText('Idle');
+  await page.unroute(isEventStream);
+});
+
 test('removes a folder after confirmation, leaving its files alone', async () => {
   await folderRow('widgets').getByRole('button', { name: 'Remove…' }).click();
   await folderRow('widgets').getByRole('button', { name: 'Remove', exact: true }).click();
@@ -238,6 +286,104 @@ test('stats list every cache with its actions, live counts and the index runs; s
   await expect(page.getByPlaceholder('code -g {file}:{line}')).toHaveValue('vim +{line} {file}');
   await expect(rules).toHaveValue('*.snap\nfixtures/big/');
   await shot('settings');
+});
+
+test('caches: Warm fills the result cache from the query log, Invalidate drops only a past generation\'s rankings, size and time to live are set', async () => {
+  // The rules saved above queued a run of every folder. Let it end: every run moves the index to a new generation,
+  // and the rankings warmed below are only found in the generation they were ranked in.
+  await page.getByRole('button', { name: 'Folders', exact: true }).click();
+  await expect(folderRow('sample')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(page.getByLabel('Indexing status')).toContainText('Idle');
+  await page.getByRole('button', { name: 'Stats', exact: true }).click();
+  const caches = page.getByRole('table', { name: 'Caches' });
+  await expect(caches.getByRole('columnheader')).toHaveText([...CACHE_COLUMNS, '']);
+  const results = caches.getByRole('row', { name: 'search results' });
+  const vectors = caches.getByRole('row', { name: 'query vectors' });
+  // Only the caches in memory can hold entries gone stale; the stored ones are cleared or collected instead.
+  for (const [name, offered] of [['search results', 1], ['query vectors', 1], ['stored embeddings', 0], ['unchanged-file skips', 0]] as const) {
+    await expect(caches.getByRole('row', { name }).getByRole('button', { name: 'Invalidate' })).toHaveCount(offered);
+  }
+  // Warm ranks the week's most frequent queries (the query log's 20 most searched) into the cache. Which of the
+  // searches above are among them is a matter of ties, so one question is asked more often than any other query,
+  // and the query log holds those searches once the service has taken its next sample (the `stats` event follows its write).
+  const question = 'where are incoming bytes fed to the parser';
+  const origin = new URL(app.url).origin;
+  const samples = await readEvents(`${origin}/api/events?token=${new URL(app.url).searchParams.get('token')}`);
+  try {
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('radio', { name: 'Lexical' }).click();
+    for (let i = 0; i < 5; i++) {
+      await page.getByLabel('Search query').fill('');
+      await expect(page.getByText('Type to search')).toBeVisible();
+      await page.getByLabel('Search query').fill(question);
+      await expect(page.getByRole('list', { name: 'Results' }).getByRole('listitem').first()).toContainText('src/http/request-parser.ts');
+    }
+    const searched = Date.now();
+    await samples.waitFor((e) => e.event === 'stats' && (e.data as { at: number }).at > searched, 20_000);
+  } finally {
+    samples.close();
+  }
+  // Those searches filled the cache: empty it, so what is in it after Warm is what Warm put there.
+  await page.getByRole('button', { name: 'Stats', exact: true }).click();
+  await results.getByRole('button', { name: 'Clear' }).click();
+  await expect(page.getByRole('status')).toContainText('search results cleared');
+  await expect(cacheCell(results, 'Entries')).toHaveText(/^0 \//);
+  await results.getByRole('button', { name: 'Warm' }).click();
+  await expect(page.getByRole('status')).toContainText(/Warmed [1-9]\d* frequent queries/);
+  await expect(cacheCell(results, 'Entries')).toHaveText(/^[1-9]\d* \//);
+  // Warming is no lookup. The question, asked again, is answered from the cache the first time: a hit, no miss.
+  const hits = Number(await cacheCell(results, 'Hits').textContent());
+  const misses = Number(await cacheCell(results, 'Misses').textContent());
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('radio', { name: 'Lexical' }).click();
+  await page.getByLabel('Search query').fill(question);
+  await expect(page.getByRole('list', { name: 'Results' }).getByRole('listitem').first()).toContainText('src/http/request-parser.ts');
+  await page.getByRole('button', { name: 'timings' }).click();
+  await expect(page.getByLabel('Timings')).toContainText('results cache hit');
+  await page.getByRole('button', { name: 'Stats', exact: true }).click();
+  await expect(cacheCell(results, 'Hits')).toHaveText(String(hits + 1));
+  await expect(cacheCell(results, 'Misses')).toHaveText(String(misses));
+
+  // A change re-indexed moves the index to a new generation: the warmed rankings belong to the past one.
+  await page.getByRole('button', { name: 'Folders', exact: true }).click();
+  const files = Number(/([\d,]+) files/.exec((await folderRow('sample').textContent())!)![1]!.replace(/,/g, ''));
+  await fs.writeFile(path.join(work, 'sample', 'src', 'generation.ts'), 'export const generation = 2;\n');
+  await folderRow('sample').getByRole('button', { name: 'Re-index' }).click();
+  await expect(folderRow('sample')).toContainText(`${files + 1} files`, { timeout: 60_000 });
+  await expect(folderRow('sample')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Stats', exact: true }).click();
+  await expect(cacheCell(vectors, 'Entries')).toHaveText(/^[1-9]\d* \//);
+  await results.getByRole('button', { name: 'Invalidate' }).click();
+  await expect(page.getByRole('status')).toContainText(/search results: [1-9]\d* no longer valid entr(y|ies) dropped \(generation [1-9]\d*\)/);
+  await expect(cacheCell(results, 'Entries')).toHaveText(/^0 \//);
+  await expect(cacheCell(results, 'Dropped')).toContainText(/generation [1-9]/);
+  // The query vectors are all the model's in use: none is dropped.
+  await vectors.getByRole('button', { name: 'Invalidate' }).click();
+  await expect(page.getByRole('status')).toContainText('query vectors: 0 no longer valid entries dropped');
+  await expect(cacheCell(vectors, 'Entries')).toHaveText(/^[1-9]\d* \//);
+
+  // Two entries at most (and a ten-minute time to live, read back below): warming again evicts all but two, by size.
+  await page.getByLabel('search results max entries').fill('2');
+  await page.getByLabel('search results time to live').fill('600');
+  await results.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('status')).toContainText('search results configured');
+  await results.getByRole('button', { name: 'Warm' }).click();
+  await expect(cacheCell(results, 'Entries')).toHaveText(/^2 \//);
+  await expect(cacheCell(results, 'Dropped')).toContainText(/size [1-9]/);
+  // The settings are the engine's: a reloaded page reads them back.
+  await page.reload();
+  await page.getByRole('button', { name: 'Stats', exact: true }).click();
+  await expect(page.getByLabel('search results max entries')).toHaveValue('2');
+  await expect(page.getByLabel('search results time to live')).toHaveValue('600');
+  await expect(results.getByRole('button', { name: 'Save settings' })).toBeDisabled();
+  // Back to the defaults, for the tests after this one.
+  await page.getByLabel('search results max entries').fill('64');
+  await page.getByLabel('search results time to live').fill('');
+  await results.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('status')).toContainText('search results configured');
+  await expect(page.getByLabel('search results max entries')).toHaveValue('64');
+  await expect(page.getByLabel('search results time to live')).toHaveValue('');
+  await expect(results.getByRole('button', { name: 'Save settings' })).toBeDisabled();
 });
 
 test('trends draw search times, throughput, cache hit rates and memory from the history, with index runs as spans', async () => {

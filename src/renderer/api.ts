@@ -4,8 +4,9 @@
  */
 import {
   events, METHOD_NAMES, methods,
-  type ApiError, type Envelope, type EventListener, type EventName, type MethodName, type QuarryApi, type QuarryBridge,
+  type ApiError, type Envelope, type EventListener, type EventName, type EventPayload, type MethodName, type QuarryApi, type QuarryBridge,
 } from '../shared/contract';
+import { followState } from './follow';
 
 declare global {
   interface Window {
@@ -25,6 +26,11 @@ export class ApiCallError extends Error {
 interface Transport {
   call(method: MethodName, input: unknown): Promise<Envelope<unknown>>;
   on(event: EventName, listener: (payload: unknown) => void): () => void;
+  /**
+   * Calls `listener` each time the event stream opens again: events sent while it was not open
+   * (before it first connected, or while it reconnected) never arrive.
+   */
+  onOpen(listener: () => void): () => void;
 }
 
 const TOKEN_KEY = 'quarry-token';
@@ -39,7 +45,12 @@ function httpTransport(): Transport {
     history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
   }
   const token = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  // One stream for every subscription, opened by the first. It connects after the page's first
+  // calls have been sent (and may wait for one of the browser's few connections to this server),
+  // and reconnects by itself after a drop; an event the service sends meanwhile is not replayed.
+  // The server starts listening as it answers, so every event sent after `open` fires arrives.
   let source: EventSource | null = null;
+  const stream = (): EventSource => (source ??= new EventSource(`/api/events?token=${encodeURIComponent(token)}`));
   return {
     async call(method, input) {
       const response = await fetch(`/api/${method}`, {
@@ -52,10 +63,15 @@ function httpTransport(): Transport {
       return (await response.json()) as Envelope<unknown>;
     },
     on(event, listener) {
-      source ??= new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+      const events = stream();
       const handler = (message: MessageEvent<string>): void => listener(JSON.parse(message.data));
-      source.addEventListener(event, handler);
-      return () => source?.removeEventListener(event, handler);
+      events.addEventListener(event, handler);
+      return () => events.removeEventListener(event, handler);
+    },
+    onOpen(listener) {
+      const events = stream();
+      events.addEventListener('open', listener);
+      return () => events.removeEventListener('open', listener);
     },
   };
 }
@@ -64,6 +80,8 @@ function ipcTransport(bridge: QuarryBridge): Transport {
   return {
     call: (method, input) => (bridge[method] as (input: unknown) => Promise<Envelope<unknown>>)(input ?? {}),
     on: (event, listener) => bridge.on(event, listener as never),
+    // The preload receives every event from the page's start: there is no stream to (re)open.
+    onOpen: () => () => undefined,
   };
 }
 
@@ -86,6 +104,19 @@ export const api = Object.fromEntries(
 /** Subscribes to a push event; returns the unsubscribe function. */
 export function subscribe<E extends EventName>(event: E, listener: EventListener<E>): () => void {
   return transport.on(event, (payload) => listener(events[event].parse(payload) as Parameters<EventListener<E>>[0]));
+}
+
+/**
+ * Calls `listener` whenever the event stream opens again (browser mode): state read before then
+ * may have changed without an event arriving, so read it again. Returns the unsubscribe function.
+ */
+export function onEventStreamOpen(listener: () => void): () => void {
+  return transport.onOpen(listener);
+}
+
+/** Follows the state an event carries whole, read again whenever the event stream opens (see `followState`). */
+export function follow<E extends EventName>(event: E, load: () => Promise<EventPayload<E>>, apply: (state: EventPayload<E>) => void): () => void {
+  return followState({ on: (listener) => subscribe(event, listener as EventListener<E>), onOpen: onEventStreamOpen }, load, apply);
 }
 
 /** A dropped file's absolute path; only the desktop app can know it. */

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { IndexingState } from '../../shared/contract';
 import type { IndexProgress } from '../../shared/types';
-import { api, subscribe } from '../api';
+import { api, follow, subscribe } from '../api';
 
 export interface IndexingView extends IndexingState {
   /** The latest progress of each folder, by name. */
@@ -10,17 +10,18 @@ export interface IndexingView extends IndexingState {
   busy: boolean;
 }
 
-/** Indexing jobs and their live progress, kept current by push events. */
+/**
+ * Indexing jobs and their live progress, kept current by push events. The jobs are read again
+ * whenever the event stream opens: a run that ended before it listened sends no event this page
+ * receives, and its row would stay running.
+ */
 export function useIndexing(): IndexingView {
   const [state, setState] = useState<IndexingState>({ paused: false, jobs: [] });
   const [progress, setProgress] = useState<Record<string, IndexProgress>>({});
   useEffect(() => {
-    let live = true;
-    void api.indexing({}).then((initial) => live && setState(initial), () => undefined);
-    const offJobs = subscribe('indexing', setState);
+    const offJobs = follow('indexing', () => api.indexing({}), setState);
     const offProgress = subscribe('progress', (p) => setProgress((all) => ({ ...all, [p.folder]: p })));
     return () => {
-      live = false;
       offJobs();
       offProgress();
     };

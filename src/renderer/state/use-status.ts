@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { StatusReport } from '../../shared/types';
-import { api, errorMessage, subscribe } from '../api';
+import { api, errorMessage, onEventStreamOpen, subscribe } from '../api';
 
 export interface StatusView {
   status: StatusReport | null;
@@ -11,7 +11,7 @@ export interface StatusView {
 /** While folders are indexing, counts change with every commit: refresh this often. */
 const BUSY_REFRESH_MS = 1500;
 
-/** Folders, counts, model and caches; refreshed after index runs, and steadily while busy. */
+/** Folders, counts, model and caches; refreshed after index runs, when the event stream (re)opens, and steadily while busy. */
 export function useStatus(busy: boolean): StatusView {
   const [status, setStatus] = useState<StatusReport | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -37,12 +37,15 @@ export function useStatus(busy: boolean): StatusView {
     });
   }, []);
   useEffect(() => {
-    reload();
     const offIndexed = subscribe('indexed', reload);
     const offJobs = subscribe('indexing', reload);
+    // A run that ended before the event stream listened announced its counts to no one here.
+    const offOpen = onEventStreamOpen(reload);
+    reload();
     return () => {
       offIndexed();
       offJobs();
+      offOpen();
     };
   }, [reload]);
   useEffect(() => {
