@@ -40,6 +40,7 @@ export function lendToDefinitions(
 ): RankedChunk[] {
   const explanations = new Map<number, Explanation>();
   const scores = new Map(ranked.map((r) => [r.row.chunk_id, r.score]));
+  // Only the lenders whose text was read: the caller decides whose are worth reading.
   const lenders = possibleLenders(ranked).filter((r) => r.row.text !== undefined);
   if (lenders.length === 0) return [...ranked];
   const definitionsOf = new Map<string, number[]>();
@@ -74,12 +75,12 @@ export function lendToDefinitions(
 }
 
 /**
- * The candidates that lend if their text names definitions: the prose and the tests among the
- * best. A test that matches a question describes the behaviour and calls the code that has it;
- * other code names what it uses, not what it is, and does not lend.
+ * The candidates that lend if their text names definitions: the prose among the best, and with
+ * `tests` the tests too. A test that matches a question describes the behaviour and calls the code
+ * that has it; other code names what it uses, not what it is, and does not lend.
  */
-export function possibleLenders<T extends { row: ChunkMeta }>(ranked: readonly T[]): T[] {
-  return ranked.slice(0, LENDERS).filter((r) => isProse(r.row) || isAuxiliaryPath(r.row.path));
+export function possibleLenders<T extends { row: ChunkMeta }>(ranked: readonly T[], tests = true): T[] {
+  return ranked.slice(0, LENDERS).filter((r) => isProse(r.row) || (tests && isAuxiliaryPath(r.row.path)));
 }
 
 /**

@@ -147,10 +147,12 @@ export async function rankLexical(
     .sort(byScore)
     .slice(0, Math.max(TEXT_CANDIDATES, limit * 3));
   // Texts are read where they are looked at: every candidate's when the query names an identifier
-  // (the exact-case boost), else only the prose and tests that may lend; the hits' own come with their snippets.
+  // (the exact-case boost), else only those that may lend: the prose, and for a question the tests
+  // (two plain words name a thing as often as they ask, and reading tests cost them 2 ms at 100K
+  // chunks); the hits' own come with their snippets.
   const lone = wordsOf(query).content.length === 1;
   const lends = !lone && !asksForDocs(query);
-  const readers = namedWords(query).length > 0 ? boosted : lends ? possibleLenders(boosted) : [];
+  const readers = namedWords(query).length > 0 ? boosted : lends ? possibleLenders(boosted, wordsOf(query).descriptive) : [];
   const texts = await chunkTexts(store, readers.map((b) => b.row.chunk_id));
   const scored = boosted
     .map(({ row, score }) => {
