@@ -23,6 +23,9 @@ describe('implementation first', () => {
     // A test that says in words what the code it calls does, in none of the code's own words.
     await writeFile(repo, 'src/spread.ts', 'export function spreadDelay(base: number, random: () => number): number {\n  return base * (0.5 + random());\n}\n');
     await writeFile(repo, 'test/spread.test.ts', "import { spreadDelay } from '../src/spread';\nit('staggers the wait so that many clients do not all reconnect in lockstep', () => {\n  expect(spreadDelay(100, () => 0)).toBe(50);\n});\n");
+    // Two definitions of `send`: a qualified name asks for the one filed under its qualifier.
+    await writeFile(repo, 'src/transport.ts', 'export class Transport {\n  send(body: string): number {\n    return body.length;\n  }\n}\n');
+    await writeFile(repo, 'src/send.ts', "import { Transport } from './transport';\n/** Sends through a new Transport: `send(body)` is Transport's send for one request. */\nexport function send(body: string): number {\n  return new Transport().send(body);\n}\n");
     engine = await Engine.open({ dataDir: path.join(work, 'data'), processor: await InProcessFileProcessor.create() });
     await drain(engine.index(await engine.addFolder(repo)));
   });
@@ -78,6 +81,15 @@ describe('implementation first', () => {
     assert.equal(first, 'src/retry.ts');
     assert.ok(rest.includes('src/client.ts') && rest.includes('test/retry.test.ts'));
     assert.equal((await paths('ConnectionPool'))[0], 'src/pool.ts');
+  });
+
+  it('finds a qualified name\'s definition in the file its qualifier names, for each way of writing it', async () => {
+    for (const query of ['Transport.send', 'Transport::send', 'Transport#send']) {
+      const [first] = (await engine.search(query, { mode: 'lexical', fresh: true })).hits;
+      assert.equal(first?.path, 'src/transport.ts', query);
+      assert.equal(first?.symbol, 'send', query);
+    }
+    assert.equal((await paths('send'))[0], 'src/send.ts', 'unqualified, the function named so');
   });
 
   it('leaves release notes below the code unless they are asked for', async () => {

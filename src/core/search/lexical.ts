@@ -393,11 +393,41 @@ function namedWords(query: ParsedQuery): string[] {
   return (content.length === 1 ? content : content.filter(looksLikeIdentifier)).filter((w) => w.length >= 3 && /[\p{L}_$]/u.test(w));
 }
 
-/** The chunk's definition the query names, so a hit reports the method asked for, not its class. */
+/**
+ * The chunk's definition the query names, so a hit reports the method asked for, not its class. A
+ * qualified name (`Session.request`, `Searcher::search_path`) names a definition of its last part
+ * in a file whose path holds the qualifier, as classes and modules are usually filed.
+ */
 function matchedSymbol(row: ChunkMeta, query: ParsedQuery): string | null {
   if (row.symbols === '') return null;
   const words = lowerWords(query);
-  return row.symbols.split(' ').find((s) => words.has(s.toLowerCase())) ?? null;
+  const qualified = qualifiedNames(query);
+  return (
+    row.symbols.split(' ').find((s) => {
+      const name = s.toLowerCase();
+      if (words.has(name)) return true;
+      const qualifiers = qualified.get(name);
+      return qualifiers !== undefined && qualifiers.some((q) => squash(row.path.toLowerCase()).includes(q));
+    }) ?? null
+  );
+}
+
+const qualifiedByQuery = new WeakMap<ParsedQuery, ReadonlyMap<string, string[]>>();
+
+/** Per last part of each qualified word, in lower case, the qualifiers before it (`a.b.c` → c: [b, a]); once per query. */
+function qualifiedNames(query: ParsedQuery): ReadonlyMap<string, string[]> {
+  let names = qualifiedByQuery.get(query);
+  if (!names) {
+    const built = new Map<string, string[]>();
+    for (const word of wordsOf(query).content) {
+      const parts = word.toLowerCase().split(/\.|::|#|->/).filter((p) => p.length > 0);
+      if (parts.length < 2) continue;
+      const last = parts.pop()!;
+      built.set(last, [...(built.get(last) ?? []), ...parts.reverse().map(squash)]);
+    }
+    qualifiedByQuery.set(query, (names = built));
+  }
+  return names;
 }
 
 function containsIdentifier(text: string, identifier: string): boolean {
