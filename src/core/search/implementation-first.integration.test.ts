@@ -26,6 +26,9 @@ describe('implementation first', () => {
     // Two definitions of `send`: a qualified name asks for the one filed under its qualifier.
     await writeFile(repo, 'src/transport.ts', 'export class Transport {\n  send(body: string): number {\n    return body.length;\n  }\n}\n');
     await writeFile(repo, 'src/send.ts', "import { Transport } from './transport';\n/** Sends through a new Transport: `send(body)` is Transport's send for one request. */\nexport function send(body: string): number {\n  return new Transport().send(body);\n}\n");
+    // A name's definition, and code that uses it amid more of a question's words.
+    await writeFile(repo, 'src/memo.ts', 'export function makeCache<K extends object, V>(compute: (key: K) => V): (key: K) => V {\n  const seen = new WeakMap<K, V>();\n  return (key) => (seen.has(key) ? seen.get(key)! : (seen.set(key, compute(key)), seen.get(key)!));\n}\n');
+    await writeFile(repo, 'src/settings.ts', "import { makeCache } from './memo';\n// Configuration results are memoized per input object: each loader result is computed once.\nexport const loadConfiguration = makeCache((input: object) => ({ input, results: [] }));\nexport const configurationResults = makeCache((input: object) => [input]);\n");
     engine = await Engine.open({ dataDir: path.join(work, 'data'), processor: await InProcessFileProcessor.create() });
     await drain(engine.index(await engine.addFolder(repo)));
   });
@@ -90,6 +93,12 @@ describe('implementation first', () => {
       assert.equal(first?.symbol, 'send', query);
     }
     assert.equal((await paths('send'))[0], 'src/send.ts', 'unqualified, the function named so');
+  });
+
+  it('answers a question about a typed name with its definition, above code that uses it in more of the question\'s words', async () => {
+    const hits = await paths('makeCache memoizing configuration results per input object');
+    assert.equal(hits[0], 'src/memo.ts');
+    assert.ok(hits.includes('src/settings.ts'));
   });
 
   it('leaves release notes below the code unless they are asked for', async () => {

@@ -163,12 +163,15 @@ export async function rankLexical(
   // A lone name: its definition comes before the places that use it.
   if (lone) return definitionFirst(scored, query);
   // A question, not a request for docs: the prose and tests it matches point at the implementation.
-  return lends ? lendToDefinitions(store, scored, admissible, wordsHeld(query)) : scored;
+  const lent = lends ? lendToDefinitions(store, scored, admissible, wordsHeld(query)) : scored;
+  // A question about a typed name (`makeWeakCache memoizing results`) is answered where it is defined.
+  const named = namedWords(query);
+  return named.length > 0 ? definitionFirst(lent, query, new Set(named.map((w) => w.toLowerCase()))) : lent;
 }
 
-/** Chunks that only mention the name rank below the best code (not a test, not prose) that defines it. */
-function definitionFirst(ranked: RankedChunk[], query: ParsedQuery): RankedChunk[] {
-  const defines = (r: RankedChunk) => matchedSymbol(r.row, query) !== null && !isProse(r.row) && !isAuxiliaryPath(r.row.path);
+/** Chunks that only mention the name (one of `words`) rank below the best code (not a test, not prose) that defines it. */
+function definitionFirst(ranked: RankedChunk[], query: ParsedQuery, words = lowerWords(query)): RankedChunk[] {
+  const defines = (r: RankedChunk) => matchedSymbol(r.row, query, words) !== null && !isProse(r.row) && !isAuxiliaryPath(r.row.path);
   const definition = ranked.find(defines);
   if (!definition) return ranked;
   const ceiling = definition.score * 0.99;
@@ -398,9 +401,8 @@ function namedWords(query: ParsedQuery): string[] {
  * qualified name (`Session.request`, `Searcher::search_path`) names a definition of its last part
  * in a file whose path holds the qualifier, as classes and modules are usually filed.
  */
-function matchedSymbol(row: ChunkMeta, query: ParsedQuery): string | null {
+function matchedSymbol(row: ChunkMeta, query: ParsedQuery, words = lowerWords(query)): string | null {
   if (row.symbols === '') return null;
-  const words = lowerWords(query);
   const qualified = qualifiedNames(query);
   return (
     row.symbols.split(' ').find((s) => {
