@@ -3,7 +3,7 @@ import { termHash } from '../lexical/tokenize.js';
 import { looksLikeIdentifier } from '../query/analyze.js';
 import type { Store } from '../store/store.js';
 import { isProse } from './filters.js';
-import { chunkMeta, type ChunkMeta } from './hits.js';
+import { chunkMeta, definedNames, type ChunkMeta } from './hits.js';
 import type { RankedChunk } from './lexical.js';
 
 /** Prose and test chunks among this many best candidates may lend their score. */
@@ -110,9 +110,9 @@ function lineOf(text: string, name: string, startLine: number): number {
   return at === -1 ? startLine : startLine + (text.slice(0, at).match(/\n/g)?.length ?? 0);
 }
 
-/** `Scope.getOwnBinding` is defined as `getOwnBinding`. */
-function lastSegment(word: string): string {
-  return word.split(/\.|::/).at(-1)!;
+/** `Scope.getOwnBinding` is defined as `getOwnBinding` (and `a::b`, `A#b`, `a->b` as `b`). */
+export function lastSegment(word: string): string {
+  return word.split(/\.|::|#|->/).at(-1)!;
 }
 
 function cachedDefinitions(store: Store, name: string, allowed: ((chunkId: number) => boolean) | null, cache: Map<string, number[]>): number[] {
@@ -121,11 +121,14 @@ function cachedDefinitions(store: Store, name: string, allowed: ((chunkId: numbe
   return ids;
 }
 
-/** Code chunks, outside tests and fixtures, that define `name` (it is among their definitions' names), from the chunks that hold it. */
-function definitions(store: Store, name: string, allowed: ((chunkId: number) => boolean) | null): number[] {
+/**
+ * Code chunks, outside tests and fixtures, that define `name` (it is among their definitions'
+ * names; with `pieces`, also the pieces of a definition split across chunks), from the chunks that hold it.
+ */
+export function definitions(store: Store, name: string, allowed: ((chunkId: number) => boolean) | null, pieces = false): number[] {
   const holding = store.postings.holders(termHash(name.toLowerCase()), { allowed, limit: DEFINITION_CANDIDATES });
   const lower = name.toLowerCase();
   return [...chunkMeta(store, holding.map((h) => h.chunkId)).values()]
-    .filter((row) => !isProse(row) && !isAuxiliaryPath(row.path) && row.symbols.split(' ').some((s) => s.toLowerCase() === lower))
+    .filter((row) => !isProse(row) && !isAuxiliaryPath(row.path) && (pieces ? definedNames(row) : row.symbols.split(' ')).some((s) => s.toLowerCase() === lower))
     .map((row) => row.chunk_id);
 }

@@ -20,6 +20,15 @@ export interface ChunkRow extends ChunkMeta {
   text: string;
 }
 
+/**
+ * The names a chunk defines or is part of: its definitions, and the definition it is a piece of
+ * (a function too long for one chunk is split, and its pieces carry its name as `symbol`).
+ */
+export function definedNames(row: Pick<ChunkMeta, 'symbol' | 'symbols'>): string[] {
+  const names = row.symbols === '' ? [] : row.symbols.split(' ');
+  return row.symbol !== null && !names.includes(row.symbol) ? [...names, row.symbol] : names;
+}
+
 /** Columns selecting a ChunkMeta from chunks `c`, files `f` and folders `d`. */
 export const CHUNK_META_COLUMNS =
   'c.id AS chunk_id, c.file_id, d.name AS folder, f.path, f.language, c.start_line, c.end_line, c.kind, c.symbol, c.symbols';

@@ -29,6 +29,10 @@ describe('implementation first', () => {
     // A name's definition, and code that uses it amid more of a question's words.
     await writeFile(repo, 'src/memo.ts', 'export function makeCache<K extends object, V>(compute: (key: K) => V): (key: K) => V {\n  const seen = new WeakMap<K, V>();\n  return (key) => (seen.has(key) ? seen.get(key)! : (seen.set(key, compute(key)), seen.get(key)!));\n}\n');
     await writeFile(repo, 'src/settings.ts', "import { makeCache } from './memo';\n// Configuration results are memoized per input object: each loader result is computed once.\nexport const loadConfiguration = makeCache((input: object) => ({ input, results: [] }));\nexport const configurationResults = makeCache((input: object) => [input]);\n");
+    // A function too long for one chunk (its pieces carry its name), and a caller in the question's words.
+    const steps = Array.from({ length: 160 }, (_, i) => `  records = applyStep(records, 'step-${i}', ${i});`).join('\n');
+    await writeFile(repo, 'src/migrate.ts', `export function migrateRecords(records: string[]): string[] {\n${steps}\n  return records;\n}\nfunction applyStep(records: string[], name: string, at: number): string[] {\n  return [...records, name + at];\n}\n`);
+    await writeFile(repo, 'src/upgrade.ts', "import { migrateRecords } from './migrate';\n// Keeps going after a failed step: a failed step is logged, and the upgrade keeps going.\nexport function upgrade(records: string[]): string[] {\n  try { return migrateRecords(records); } catch { return records; } // keeps going after a failed step\n}\n");
     engine = await Engine.open({ dataDir: path.join(work, 'data'), processor: await InProcessFileProcessor.create() });
     await drain(engine.index(await engine.addFolder(repo)));
   });
@@ -99,6 +103,12 @@ describe('implementation first', () => {
     const hits = await paths('makeCache memoizing configuration results per input object');
     assert.equal(hits[0], 'src/memo.ts');
     assert.ok(hits.includes('src/settings.ts'));
+  });
+
+  it('counts the pieces of a definition split across chunks as its definition', async () => {
+    const [first] = (await engine.search('how migrateRecords keeps going after a failed step', { mode: 'lexical', fresh: true })).hits;
+    assert.equal(first?.path, 'src/migrate.ts');
+    assert.equal(first?.symbol, 'migrateRecords');
   });
 
   it('leaves release notes below the code unless they are asked for', async () => {

@@ -6,9 +6,9 @@ import { distinctTerms, termHash } from '../lexical/tokenize.js';
 import { analyzeWords, looksLikeIdentifier, wordVariants, type WordAnalysis } from '../query/analyze.js';
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
-import { lendToDefinitions, possibleLenders, type Explanation } from './doc-links.js';
+import { definitions, lastSegment, lendToDefinitions, possibleLenders, type Explanation } from './doc-links.js';
 import { asksForDocs, fileMatcher, filterClause, isProse, wantsAuxiliaryFiles } from './filters.js';
-import { chunkMeta, CHUNK_ROW_COLUMNS, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
+import { chunkMeta, CHUNK_ROW_COLUMNS, definedNames, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
 import type { StageCounts } from './profile.js';
 import { escapeRegex, rememberingMatcher, termMatcher, type LineMatcher } from './snippet.js';
 
@@ -146,11 +146,14 @@ export async function rankLexical(
     })
     .sort(byScore)
     .slice(0, Math.max(TEXT_CANDIDATES, limit * 3));
+  const lone = wordsOf(query).content.length === 1;
+  // A name typed among other words: its definitions are candidates even where they hold none of the
+  // other words (`definitionFirst` then puts the best of them first).
+  if (!lone) boosted.push(...namedDefinitions(store, query, admissible, boosted));
   // Texts are read where they are looked at: every candidate's when the query names an identifier
   // (the exact-case boost), else only those that may lend: the prose, and for a question the tests
   // (two plain words name a thing as often as they ask, and reading tests cost them 2 ms at 100K
   // chunks); the hits' own come with their snippets.
-  const lone = wordsOf(query).content.length === 1;
   const lends = !lone && !asksForDocs(query);
   const readers = namedWords(query).length > 0 ? boosted : lends ? possibleLenders(boosted, wordsOf(query).descriptive) : [];
   const texts = await chunkTexts(store, readers.map((b) => b.row.chunk_id));
@@ -169,13 +172,24 @@ export async function rankLexical(
   return named.length > 0 ? definitionFirst(lent, query, new Set(named.map((w) => w.toLowerCase()))) : lent;
 }
 
-/** Chunks that only mention the name (one of `words`) rank below the best code (not a test, not prose) that defines it. */
+/** The definitions of the query's typed names that are not among the candidates yet, with no score of their own. */
+function namedDefinitions(store: Store, query: ParsedQuery, admissible: Admissible | null, candidates: ReadonlyArray<{ row: ChunkMeta }>): Array<{ row: ChunkMeta; score: number }> {
+  const known = new Set(candidates.map((c) => c.row.chunk_id));
+  const ids = new Set(namedWords(query).flatMap((name) => definitions(store, lastSegment(name), admissible, true)).filter((id) => !known.has(id)));
+  return [...chunkMeta(store, [...ids]).values()].map((row) => ({ row, score: 0 }));
+}
+
+/**
+ * The best code (not a test, not prose) that defines the name (one of `words`) is lifted above the
+ * chunks that only mention it, which keep their order.
+ */
 function definitionFirst(ranked: RankedChunk[], query: ParsedQuery, words = lowerWords(query)): RankedChunk[] {
-  const defines = (r: RankedChunk) => matchedSymbol(r.row, query, words) !== null && !isProse(r.row) && !isAuxiliaryPath(r.row.path);
+  const defines = (r: RankedChunk) => matchedSymbol(r.row, query, words, definedNames(r.row)) !== null && !isProse(r.row) && !isAuxiliaryPath(r.row.path);
   const definition = ranked.find(defines);
-  if (!definition) return ranked;
-  const ceiling = definition.score * 0.99;
-  return ranked.map((r) => (r.score > ceiling && !defines(r) ? { ...r, score: ceiling } : r)).sort(byScore);
+  const best = ranked[0];
+  if (!definition || !best || best === definition) return ranked;
+  const lifted = { ...definition, score: best.score / 0.99 };
+  return [lifted, ...ranked.filter((r) => r !== definition)];
 }
 
 function byScore(a: { row: ChunkMeta; score: number }, b: { row: ChunkMeta; score: number }): number {
@@ -401,11 +415,10 @@ function namedWords(query: ParsedQuery): string[] {
  * qualified name (`Session.request`, `Searcher::search_path`) names a definition of its last part
  * in a file whose path holds the qualifier, as classes and modules are usually filed.
  */
-function matchedSymbol(row: ChunkMeta, query: ParsedQuery, words = lowerWords(query)): string | null {
-  if (row.symbols === '') return null;
+function matchedSymbol(row: ChunkMeta, query: ParsedQuery, words = lowerWords(query), names = row.symbols === '' ? [] : row.symbols.split(' ')): string | null {
   const qualified = qualifiedNames(query);
   return (
-    row.symbols.split(' ').find((s) => {
+    names.find((s) => {
       const name = s.toLowerCase();
       if (words.has(name)) return true;
       const qualifiers = qualified.get(name);
@@ -422,10 +435,10 @@ function qualifiedNames(query: ParsedQuery): ReadonlyMap<string, string[]> {
   if (!names) {
     const built = new Map<string, string[]>();
     for (const word of wordsOf(query).content) {
-      const parts = word.toLowerCase().split(/\.|::|#|->/).filter((p) => p.length > 0);
-      if (parts.length < 2) continue;
-      const last = parts.pop()!;
-      built.set(last, [...(built.get(last) ?? []), ...parts.reverse().map(squash)]);
+      const last = lastSegment(word).toLowerCase();
+      if (last === word.toLowerCase() || last === '') continue;
+      const qualifiers = word.toLowerCase().slice(0, -last.length).split(/\.|::|#|->/).filter((p) => p.length > 0);
+      built.set(last, [...(built.get(last) ?? []), ...qualifiers.map(squash)]);
     }
     qualifiedByQuery.set(query, (names = built));
   }
