@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeWords, looksLikeIdentifier, wordVariants } from './analyze.js';
+import { analyzeWords, looksLikeIdentifier, nameParts, wordVariants } from './analyze.js';
 
 describe('query word analysis', () => {
   it('drops the function words of a question, keeping what carries it', () => {
@@ -19,6 +19,7 @@ describe('query word analysis', () => {
       assert.ok(looksLikeIdentifier(word), word);
     }
     for (const word of ['pool', 'Connection', 'HTTP', 'retry', 'double-click']) assert.ok(!looksLikeIdentifier(word), word);
+    for (const word of ['Transport#send', 'conn->close', 'a::b']) assert.ok(looksLikeIdentifier(word), word);
     assert.equal(analyzeWords('how Scope.crawl collects bindings'.split(' ')).descriptive, false);
     assert.equal(analyzeWords(['retry', 'delay']).descriptive, false, 'two words are a name as often as a question');
   });
@@ -48,5 +49,13 @@ describe('query word analysis', () => {
     assert.ok(!at('patterns').includes('regex'), 'only the two words of the term');
     assert.ok(analyzeWords('parse the command line'.split(' ')).variants.every((v, i) => i === 0 || v.includes('argv')));
     assert.ok(!analyzeWords('line command'.split(' ')).variants.some((v) => v.includes('argv')), 'in the order the term is written');
+  });
+
+  it('splits a qualified name into its parts, however it is written, and leaves a plain word whole', () => {
+    assert.deepEqual(nameParts('Scope.getOwnBinding'), ['Scope', 'getOwnBinding']);
+    assert.deepEqual(nameParts('a::b#c->d'), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(nameParts('::send'), ['send']);
+    assert.deepEqual(nameParts('::'), ['::'], 'nothing but separators is kept as typed');
+    assert.deepEqual(nameParts('send'), ['send']);
   });
 });

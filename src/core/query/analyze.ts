@@ -32,9 +32,18 @@ function isStopWord(word: string): boolean {
   return STOP_WORDS.has(word.toLowerCase());
 }
 
-/** camelCase or PascalCase with an inner capital, snake_case, a dotted or `::` path, `$`, or letters with digits. */
+/** What separates the parts of a qualified name: `a.b`, `a::b`, `A#b`, `a->b`. */
+const QUALIFIER_SEPARATOR = /\.|::|#|->/;
+
+/** The parts of a qualified name (`Scope.getOwnBinding` → `Scope`, `getOwnBinding`); a plain word is one part. */
+export function nameParts(word: string): string[] {
+  const parts = word.split(QUALIFIER_SEPARATOR).filter((part) => part.length > 0);
+  return parts.length > 0 ? parts : [word];
+}
+
+/** camelCase or PascalCase with an inner capital, snake_case, a qualified name, `$`, or letters with digits. */
 export function looksLikeIdentifier(word: string): boolean {
-  return /\p{Ll}\p{Lu}|\p{Lu}{2,}\p{Ll}|[_$]|\p{L}[.:]+\p{L}|\p{L}\d|\d\p{L}/u.test(word);
+  return /\p{Ll}\p{Lu}|\p{Lu}{2,}\p{Ll}|[_$]|\p{L}(?:\.|::|#|->)\p{L}|\p{L}\d|\d\p{L}/u.test(word);
 }
 
 export function analyzeWords(words: readonly string[]): WordAnalysis {
@@ -116,7 +125,7 @@ export function wordVariants(word: string): string[] {
   if (word.length < 2 || !/^(\p{Lu}+|\p{Lu}?\p{Ll}+)$/u.test(word)) return [];
   const w = word.toLowerCase();
   const out = new Set<string>();
-  if (w.length < 4) return LONG_FORMS.get(w) ?? [];
+  if (w.length < 4) return [...(LONG_FORMS.get(w) ?? [])];
   if (w.endsWith('ies') && w.length > 4) out.add(`${w.slice(0, -3)}y`);
   else if (/(s|x|z|ch|sh)es$/.test(w)) out.add(w.slice(0, -2));
   else if (w.endsWith('s') && !/(ss|us|is)$/.test(w)) out.add(w.slice(0, -1));

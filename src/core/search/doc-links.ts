@@ -1,6 +1,6 @@
 import { isAuxiliaryPath } from '../files/auxiliary-path.js';
 import { termHash } from '../lexical/tokenize.js';
-import { looksLikeIdentifier } from '../query/analyze.js';
+import { looksLikeIdentifier, nameParts } from '../query/analyze.js';
 import type { Store } from '../store/store.js';
 import { isProse } from './filters.js';
 import { chunkMeta, definedNames, type ChunkMeta } from './hits.js';
@@ -37,16 +37,16 @@ export function lendToDefinitions(
   ranked: readonly RankedChunk[],
   allowed: ((chunkId: number) => boolean) | null,
   evidenceIn: (text: string) => number,
+  testsLend: boolean,
 ): RankedChunk[] {
   const explanations = new Map<number, Explanation>();
   const scores = new Map(ranked.map((r) => [r.row.chunk_id, r.score]));
-  // Only the lenders whose text was read: the caller decides whose are worth reading.
-  const lenders = possibleLenders(ranked).filter((r) => r.row.text !== undefined);
+  const lenders = possibleLenders(ranked, testsLend).filter((r) => r.row.text !== undefined);
   if (lenders.length === 0) return [...ranked];
   const definitionsOf = new Map<string, number[]>();
   const lentTo = new Map<number, number[]>();
   for (const lender of lenders) {
-    const names = namedIdentifiers(lender.row.text!, evidenceIn);
+    const names = namedIdentifiers(lender.row.text!, evidenceIn, isProse(lender.row));
     const definitions = new Map<number, string>();
     for (const name of names) for (const id of cachedDefinitions(store, name, allowed, definitionsOf)) if (!definitions.has(id)) definitions.set(id, name);
     definitions.delete(lender.row.chunk_id);
@@ -79,16 +79,17 @@ export function lendToDefinitions(
  * `tests` the tests too. A test that matches a question describes the behaviour and calls the code
  * that has it; other code names what it uses, not what it is, and does not lend.
  */
-export function possibleLenders<T extends { row: ChunkMeta }>(ranked: readonly T[], tests = true): T[] {
+export function possibleLenders<T extends { row: ChunkMeta }>(ranked: readonly T[], tests: boolean): T[] {
   return ranked.slice(0, LENDERS).filter((r) => isProse(r.row) || (tests && isAuxiliaryPath(r.row.path)));
 }
 
 /**
- * The identifiers a prose chunk names where it speaks of the query: the paragraphs holding the
- * most query evidence first, and in each its code spans, then its identifier-shaped words. A page
- * on several topics lends only to the names of the one asked about.
+ * The identifiers a lender names where it speaks of the query: the paragraphs holding the most
+ * query evidence first, and in each its code spans (in prose only: in code, backticks quote
+ * strings), then its identifier-shaped words. A page on several topics lends only to the names of
+ * the one asked about.
  */
-export function namedIdentifiers(text: string, evidenceIn: (text: string) => number): string[] {
+export function namedIdentifiers(text: string, evidenceIn: (text: string) => number, prose: boolean): string[] {
   const paragraphs = text
     .split(/\n\s*\n|\n(?=#)/)
     .map((paragraph) => ({ paragraph, evidence: evidenceIn(paragraph) }))
@@ -96,7 +97,7 @@ export function namedIdentifiers(text: string, evidenceIn: (text: string) => num
     .sort((a, b) => b.evidence - a.evidence);
   const names = new Set<string>();
   for (const { paragraph } of paragraphs) {
-    for (const span of paragraph.matchAll(CODE_SPAN)) {
+    if (prose) for (const span of paragraph.matchAll(CODE_SPAN)) {
       for (const word of span[1]!.match(WORD) ?? []) if (word.length >= 3) names.add(lastSegment(word));
     }
     for (const word of paragraph.match(WORD) ?? []) if (looksLikeIdentifier(word) && word.length >= 3) names.add(lastSegment(word));
@@ -112,7 +113,7 @@ function lineOf(text: string, name: string, startLine: number): number {
 
 /** `Scope.getOwnBinding` is defined as `getOwnBinding` (and `a::b`, `A#b`, `a->b` as `b`). */
 export function lastSegment(word: string): string {
-  return word.split(/\.|::|#|->/).at(-1)!;
+  return nameParts(word).at(-1)!;
 }
 
 function cachedDefinitions(store: Store, name: string, allowed: ((chunkId: number) => boolean) | null, cache: Map<string, number[]>): number[] {

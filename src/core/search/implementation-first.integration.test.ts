@@ -75,6 +75,7 @@ describe('implementation first', () => {
     assert.equal(result.hits[0]?.path, 'src/spread.ts');
     assert.equal(result.hits[0]?.explainedBy?.path, 'test/spread.test.ts');
     assert.ok(result.hits.some((h) => h.path === 'test/spread.test.ts'), 'the test stays in the list');
+    assert.equal((await paths('tests staggering the wait so many clients do not reconnect in lockstep'))[0], 'test/spread.test.ts', 'asked for, the test comes first');
   });
 
   it('keeps docs first when the query asks for them, by word or by filter', async () => {
@@ -91,7 +92,7 @@ describe('implementation first', () => {
   });
 
   it('finds a qualified name\'s definition in the file its qualifier names, for each way of writing it', async () => {
-    for (const query of ['Transport.send', 'Transport::send', 'Transport#send']) {
+    for (const query of ['Transport.send', 'Transport::send', 'Transport#send', 'Transport->send']) {
       const [first] = (await engine.search(query, { mode: 'lexical', fresh: true })).hits;
       assert.equal(first?.path, 'src/transport.ts', query);
       assert.equal(first?.symbol, 'send', query);
@@ -103,6 +104,8 @@ describe('implementation first', () => {
     const hits = await paths('makeCache memoizing configuration results per input object');
     assert.equal(hits[0], 'src/memo.ts');
     assert.ok(hits.includes('src/settings.ts'));
+    const docs = await paths('backoffDelay docs');
+    assert.ok(docs[0]!.startsWith('docs/') || docs[0] === 'README.md', `asked for, the docs come first: ${docs.join(', ')}`);
   });
 
   it('counts the pieces of a definition split across chunks as its definition', async () => {

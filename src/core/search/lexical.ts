@@ -3,7 +3,7 @@ import type { HitSignal, SearchHit } from '../../shared/types.js';
 import { isAuxiliaryPath } from '../files/auxiliary-path.js';
 import { MAX_GROUPS, type QueryTerm } from '../lexical/postings-index.js';
 import { distinctTerms, termHash } from '../lexical/tokenize.js';
-import { analyzeWords, looksLikeIdentifier, wordVariants, type WordAnalysis } from '../query/analyze.js';
+import { analyzeWords, looksLikeIdentifier, nameParts, wordVariants, type WordAnalysis } from '../query/analyze.js';
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { definitions, lastSegment, lendToDefinitions, possibleLenders, type Explanation } from './doc-links.js';
@@ -147,15 +147,18 @@ export async function rankLexical(
     .sort(byScore)
     .slice(0, Math.max(TEXT_CANDIDATES, limit * 3));
   const lone = wordsOf(query).content.length === 1;
-  // A name typed among other words: its definitions are candidates even where they hold none of the
-  // other words (`definitionFirst` then puts the best of them first).
-  if (!lone) boosted.push(...namedDefinitions(store, query, admissible, boosted));
-  // Texts are read where they are looked at: every candidate's when the query names an identifier
-  // (the exact-case boost), else only those that may lend: the prose, and for a question the tests
-  // (two plain words name a thing as often as they ask, and reading tests cost them 2 ms at 100K
-  // chunks); the hits' own come with their snippets.
   const lends = !lone && !asksForDocs(query);
-  const readers = namedWords(query).length > 0 ? boosted : lends ? possibleLenders(boosted, wordsOf(query).descriptive) : [];
+  // Unless docs or tests are asked for, code is the answer: a name typed among other words is
+  // answered where it is defined, and its definitions are candidates even where they hold none of
+  // the other words (`definitionFirst` then puts the best of them first).
+  const codeFirst = lends && !wantsAuxiliaryFiles(query.filters, query.words);
+  if (codeFirst) boosted.push(...namedDefinitions(store, query, admissible, boosted));
+  // Tests lend for a question of plain words (two plain words name a thing as often as they ask,
+  // and reading tests' texts cost them 2 ms at 100K chunks) that does not ask for tests.
+  const testsLend = codeFirst && wordsOf(query).descriptive;
+  // Texts are read where they are looked at: every candidate's when the query names an identifier
+  // (the exact-case boost), else only those that may lend; the hits' own come with their snippets.
+  const readers = namedWords(query).length > 0 ? boosted : lends ? possibleLenders(boosted, testsLend) : [];
   const texts = await chunkTexts(store, readers.map((b) => b.row.chunk_id));
   const scored = boosted
     .map(({ row, score }) => {
@@ -166,16 +169,19 @@ export async function rankLexical(
   // A lone name: its definition comes before the places that use it.
   if (lone) return definitionFirst(scored, query);
   // A question, not a request for docs: the prose and tests it matches point at the implementation.
-  const lent = lends ? lendToDefinitions(store, scored, admissible, wordsHeld(query)) : scored;
+  const lent = lends ? lendToDefinitions(store, scored, admissible, wordsHeld(query), testsLend) : scored;
   // A question about a typed name (`makeWeakCache memoizing results`) is answered where it is defined.
   const named = namedWords(query);
-  return named.length > 0 ? definitionFirst(lent, query, new Set(named.map((w) => w.toLowerCase()))) : lent;
+  return codeFirst && named.length > 0 ? definitionFirst(lent, query, new Set(named.map((w) => w.toLowerCase()))) : lent;
 }
 
 /** The definitions of the query's typed names that are not among the candidates yet, with no score of their own. */
 function namedDefinitions(store: Store, query: ParsedQuery, admissible: Admissible | null, candidates: ReadonlyArray<{ row: ChunkMeta }>): Array<{ row: ChunkMeta; score: number }> {
   const known = new Set(candidates.map((c) => c.row.chunk_id));
-  const ids = new Set(namedWords(query).flatMap((name) => definitions(store, lastSegment(name), admissible, true)).filter((id) => !known.has(id)));
+  // An unqualified name a candidate already defines needs no lookup; a qualified one may be defined elsewhere too.
+  const defined = (word: string) => nameParts(word).length === 1 && candidates.some((c) => definedNames(c.row).includes(word));
+  const names = [...new Set(namedWords(query).filter((word) => !defined(word)).map(lastSegment))].slice(0, MAX_GROUPS);
+  const ids = new Set(names.flatMap((name) => definitions(store, name, admissible, true)).filter((id) => !known.has(id)));
   return [...chunkMeta(store, [...ids]).values()].map((row) => ({ row, score: 0 }));
 }
 
@@ -422,23 +428,32 @@ function matchedSymbol(row: ChunkMeta, query: ParsedQuery, words = lowerWords(qu
       const name = s.toLowerCase();
       if (words.has(name)) return true;
       const qualifiers = qualified.get(name);
-      return qualifiers !== undefined && qualifiers.some((q) => squash(row.path.toLowerCase()).includes(q));
+      return qualifiers !== undefined && qualifiers.some((q) => pathNames(row.path, q));
     }) ?? null
   );
 }
 
+/** Whether a path files a qualifier's definitions: a directory or the file's name (or a dotted part of it) is the qualifier or its plural. */
+function pathNames(path: string, qualifier: string): boolean {
+  return path
+    .toLowerCase()
+    .split(/[/.]/)
+    .map(squash)
+    .some((part) => part === qualifier || part === `${qualifier}s`);
+}
+
 const qualifiedByQuery = new WeakMap<ParsedQuery, ReadonlyMap<string, string[]>>();
 
-/** Per last part of each qualified word, in lower case, the qualifiers before it (`a.b.c` → c: [b, a]); once per query. */
+/** Per last part of each qualified word, in lower case, the qualifier just before it (`a.b.c` → c: [b]); once per query. */
 function qualifiedNames(query: ParsedQuery): ReadonlyMap<string, string[]> {
   let names = qualifiedByQuery.get(query);
   if (!names) {
     const built = new Map<string, string[]>();
     for (const word of wordsOf(query).content) {
-      const last = lastSegment(word).toLowerCase();
-      if (last === word.toLowerCase() || last === '') continue;
-      const qualifiers = word.toLowerCase().slice(0, -last.length).split(/\.|::|#|->/).filter((p) => p.length > 0);
-      built.set(last, [...(built.get(last) ?? []), ...qualifiers.map(squash)]);
+      const parts = nameParts(word.toLowerCase());
+      if (parts.length < 2) continue;
+      const last = parts.at(-1)!;
+      built.set(last, [...(built.get(last) ?? []), squash(parts.at(-2)!)]);
     }
     qualifiedByQuery.set(query, (names = built));
   }
