@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseQuery } from '../query/parse.js';
 import type { FileScope } from '../store/scope-mirror.js';
-import { fileMatcher, filterClause } from './filters.js';
+import { fileMatcher, filterClause, wantsAuxiliaryFiles } from './filters.js';
 
 const FOLDERS = new Map([
   [1, 'Quarry'],
@@ -50,5 +50,14 @@ describe('search filters', () => {
       assert.ok(inDuckDb.length < FILES.length || input.includes('-'), `${input} filters something`);
     }
     db.closeSync();
+  });
+
+  it('tell a request for tests, docs or examples from "for example"', () => {
+    const wants = (query: string) => wantsAuxiliaryFiles(parseQuery(query, 'lexical').filters, query.split(' '));
+    assert.equal(wants('retry tests'), true);
+    assert.equal(wants('an example of retries'), true);
+    assert.equal(wants('exiting early, for example when piping into head'), false);
+    assert.equal(wants('path:src retry'), true, 'a path filter chooses the files itself');
+    assert.equal(wants('retry delay'), false);
   });
 });

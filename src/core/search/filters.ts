@@ -65,9 +65,9 @@ const AUXILIARY_WORD = /^(tests?|spec|specs|fixtures?|docs?|examples?|mocks?|ben
 const DOCS_WORD = /^(docs?|documentation|guides?|readme|tutorials?|manual|faq|changelog|howto)$/i;
 const PROSE_LANGUAGES = new Set(['markdown', 'text']);
 
-/** True when the query asks for tests, docs or fixtures explicitly, so they are not demoted. */
+/** True when the query asks for tests, docs or fixtures explicitly, so they are not demoted ("for example" asks for nothing). */
 export function wantsAuxiliaryFiles(filters: QueryFilters, words: readonly string[]): boolean {
-  return filters.paths.length > 0 || words.some((w) => AUXILIARY_WORD.test(w));
+  return filters.paths.length > 0 || words.some((w, i) => AUXILIARY_WORD.test(w) && !(/^example$/i.test(w) && words[i - 1]?.toLowerCase() === 'for'));
 }
 
 /** Documentation and other prose: Markdown and plain text, and whatever sits in a docs folder. */
