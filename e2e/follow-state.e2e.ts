@@ -19,9 +19,9 @@ function harness() {
       return () => openers.delete(listener);
     },
   };
-  const reads: Array<(state: Jobs) => void> = [];
+  const reads: Array<{ resolve: (state: Jobs) => void; reject: (error: Error) => void }> = [];
   const shown: Jobs[] = [];
-  const stop = followState(events, () => new Promise<Jobs>((resolve) => reads.push(resolve)), (state) => shown.push(state));
+  const stop = followState(events, () => new Promise<Jobs>((resolve, reject) => reads.push({ resolve, reject })), (state) => shown.push(state));
   return {
     shown,
     reads,
@@ -31,7 +31,12 @@ function harness() {
     listening: () => listeners.size + openers.size,
     /** Answers the `index`th read, and lets its answer be applied. */
     answer: async (index: number, state: Jobs) => {
-      reads[index]!(state);
+      reads[index]!.resolve(state);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    },
+    /** Fails the `index`th read. */
+    fail: async (index: number) => {
+      reads[index]!.reject(new Error('connection lost'));
       await new Promise((resolve) => setTimeout(resolve, 0));
     },
   };
@@ -73,6 +78,14 @@ test.describe('following a state its events carry whole', () => {
     await h.answer(1, 'done');
     await h.answer(0, 'running');
     expect(h.shown).toEqual(['done']);
+  });
+
+  test('a newer read that fails does not keep out an older read\'s answer', async () => {
+    const h = harness();
+    h.open();
+    await h.fail(1);
+    await h.answer(0, 'running');
+    expect(h.shown).toEqual(['running']);
   });
 
   test('a read asked after an event is applied: it is the newer', async () => {
