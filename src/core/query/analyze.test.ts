@@ -9,6 +9,12 @@ describe('query word analysis', () => {
     assert.equal(analysis.descriptive, true);
   });
 
+  it('takes a sentence\'s punctuation off its words, and keeps a query of punctuation alone as typed', () => {
+    assert.deepEqual(analyzeWords('how does (migrateRecords, `applyStep`) fail?'.split(' ')).content, ['migrateRecords', 'applyStep', 'fail']);
+    assert.deepEqual(analyzeWords(['Scope.getOwnBinding.']).content, ['Scope.getOwnBinding']);
+    assert.deepEqual(analyzeWords(['::']).content, ['::']);
+  });
+
   it('keeps a query of stop words alone, since then they are what is meant', () => {
     assert.deepEqual(analyzeWords(['this']).content, ['this']);
     assert.deepEqual(analyzeWords(['is', 'a']).content, ['is', 'a']);

@@ -46,10 +46,16 @@ export function looksLikeIdentifier(word: string): boolean {
   return /\p{Ll}\p{Lu}|\p{Lu}{2,}\p{Ll}|[_$]|\p{L}(?:\.|::|#|->)\p{L}|\p{L}\d|\d\p{L}/u.test(word);
 }
 
-export function analyzeWords(words: readonly string[]): WordAnalysis {
+/** A word without the punctuation that sentences put around it (`migrateRecords,`, `(see`, `` `fn` ``). */
+function trimmed(word: string): string {
+  return word.replace(/^[(\[{<"'`]+/, '').replace(/[)\]}>"'`,.;:!?]+$/, '');
+}
+
+export function analyzeWords(typed: readonly string[]): WordAnalysis {
+  const words = typed.map(trimmed).filter((w) => w !== '');
   const kept = words.filter((w) => !isStopWord(w));
   // A query of stop words alone (`this`, `is`) means them.
-  const content = kept.length > 0 ? kept : [...words];
+  const content = kept.length > 0 ? kept : words.length > 0 ? words : [...typed];
   const variants = content.map(wordVariants);
   // Two adjacent words that code writes as one short name: each word also matches the name, so a chunk holding it covers both.
   for (let i = 0; i + 1 < content.length; i++) {

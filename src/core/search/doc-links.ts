@@ -105,10 +105,15 @@ export function namedIdentifiers(text: string, evidenceIn: (text: string) => num
   return [...names].slice(0, NAMES_PER_LENDER);
 }
 
-/** The line of the chunk where the name first appears. */
+/** An import of a name says nothing about it: `import`, `from … import`, `use`, `using`, `require(…)`, `#include`. */
+const IMPORT_LINE = /^\s*(import|from|use|using|#include|(const|let|var)\s.*=\s*require\()/;
+
+/** The line of the chunk where the name first appears, other than in an import (a test imports what it then calls). */
 function lineOf(text: string, name: string, startLine: number): number {
-  const at = text.indexOf(name);
-  return at === -1 ? startLine : startLine + (text.slice(0, at).match(/\n/g)?.length ?? 0);
+  const lines = text.split('\n');
+  const at = lines.findIndex((line) => line.includes(name) && !IMPORT_LINE.test(line));
+  const first = at !== -1 ? at : lines.findIndex((line) => line.includes(name));
+  return first === -1 ? startLine : startLine + first;
 }
 
 /** `Scope.getOwnBinding` is defined as `getOwnBinding` (and `a::b`, `A#b`, `a->b` as `b`). */

@@ -73,7 +73,7 @@ describe('implementation first', () => {
   it('puts the code a matching test calls above the test, with the test as its explanation', async () => {
     const result = await engine.search('staggering the wait so many clients do not reconnect in lockstep', { mode: 'lexical', fresh: true });
     assert.equal(result.hits[0]?.path, 'src/spread.ts');
-    assert.equal(result.hits[0]?.explainedBy?.path, 'test/spread.test.ts');
+    assert.deepEqual(result.hits[0]?.explainedBy, { path: 'test/spread.test.ts', startLine: 3 }, 'the line that calls it, not the import');
     assert.ok(result.hits.some((h) => h.path === 'test/spread.test.ts'), 'the test stays in the list');
     assert.equal((await paths('tests staggering the wait so many clients do not reconnect in lockstep'))[0], 'test/spread.test.ts', 'asked for, the test comes first');
   });

@@ -410,10 +410,17 @@ function exactIdentifierBoost(text: string, query: ParsedQuery): number {
   return namedWords(query).some((w) => containsIdentifier(text, w)) ? 1.3 : 1;
 }
 
-/** The words typed as names: a lone word, or among several only identifier-shaped ones (a prose word occurs everywhere). */
+const namedByQuery = new WeakMap<ParsedQuery, string[]>();
+
+/** The words typed as names: a lone word, or among several only identifier-shaped ones (a prose word occurs everywhere); once per query. */
 function namedWords(query: ParsedQuery): string[] {
-  const { content } = wordsOf(query);
-  return (content.length === 1 ? content : content.filter(looksLikeIdentifier)).filter((w) => w.length >= 3 && /[\p{L}_$]/u.test(w));
+  let named = namedByQuery.get(query);
+  if (!named) {
+    const { content } = wordsOf(query);
+    named = (content.length === 1 ? content : content.filter(looksLikeIdentifier)).filter((w) => w.length >= 3 && /[\p{L}_$]/u.test(w));
+    namedByQuery.set(query, named);
+  }
+  return named;
 }
 
 /**
