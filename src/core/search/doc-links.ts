@@ -3,7 +3,7 @@ import { termHash } from '../lexical/tokenize.js';
 import { looksLikeIdentifier, nameParts } from '../query/analyze.js';
 import type { Store } from '../store/store.js';
 import { isProse } from './filters.js';
-import { chunkMeta, definedNames, type ChunkMeta } from './hits.js';
+import { chunkMeta, definedNames, symbolNames, type ChunkMeta } from './hits.js';
 import type { RankedChunk } from './lexical.js';
 
 /** Prose and test chunks among this many best candidates may lend their score. */
@@ -135,6 +135,6 @@ export function definitions(store: Store, name: string, allowed: ((chunkId: numb
   const holding = store.postings.holders(termHash(name.toLowerCase()), { allowed, limit: DEFINITION_CANDIDATES });
   const lower = name.toLowerCase();
   return [...chunkMeta(store, holding.map((h) => h.chunkId)).values()]
-    .filter((row) => !isProse(row) && !isAuxiliaryPath(row.path) && (pieces ? definedNames(row) : row.symbols.split(' ')).some((s) => s.toLowerCase() === lower))
+    .filter((row) => !isProse(row) && !isAuxiliaryPath(row.path) && (pieces ? definedNames(row) : symbolNames(row)).some((s) => s.toLowerCase() === lower))
     .map((row) => row.chunk_id);
 }

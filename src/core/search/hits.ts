@@ -20,12 +20,17 @@ export interface ChunkRow extends ChunkMeta {
   text: string;
 }
 
+/** The names of the definitions a chunk holds. */
+export function symbolNames(row: Pick<ChunkMeta, 'symbols'>): string[] {
+  return row.symbols === '' ? [] : row.symbols.split(' ');
+}
+
 /**
  * The names a chunk defines or is part of: its definitions, and the definition it is a piece of
  * (a function too long for one chunk is split, and its pieces carry its name as `symbol`).
  */
 export function definedNames(row: Pick<ChunkMeta, 'symbol' | 'symbols'>): string[] {
-  const names = row.symbols === '' ? [] : row.symbols.split(' ');
+  const names = symbolNames(row);
   return row.symbol !== null && !names.includes(row.symbol) ? [...names, row.symbol] : names;
 }
 

@@ -8,7 +8,7 @@ import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { definitions, lastSegment, lendToDefinitions, possibleLenders, type Explanation } from './doc-links.js';
 import { asksForDocs, fileMatcher, filterClause, isProse, wantsAuxiliaryFiles } from './filters.js';
-import { chunkMeta, CHUNK_ROW_COLUMNS, definedNames, foldByFile, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
+import { chunkMeta, CHUNK_ROW_COLUMNS, definedNames, foldByFile, symbolNames, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
 import type { StageCounts } from './profile.js';
 import { escapeRegex, rememberingMatcher, termMatcher, type LineMatcher } from './snippet.js';
 
@@ -179,7 +179,7 @@ export async function rankLexical(
 function namedDefinitions(store: Store, query: ParsedQuery, admissible: Admissible | null, candidates: ReadonlyArray<{ row: ChunkMeta }>): Array<{ row: ChunkMeta; score: number }> {
   const known = new Set(candidates.map((c) => c.row.chunk_id));
   // An unqualified name a candidate already defines needs no lookup; a qualified one may be defined elsewhere too.
-  const defined = (word: string) => nameParts(word).length === 1 && candidates.some((c) => definedNames(c.row).includes(word));
+  const defined = (word: string) => nameParts(word).length === 1 && candidates.some((c) => definedNames(c.row).some((name) => name.toLowerCase() === word.toLowerCase()));
   const names = [...new Set(namedWords(query).filter((word) => !defined(word)).map(lastSegment))].slice(0, MAX_GROUPS);
   const ids = new Set(names.flatMap((name) => definitions(store, name, admissible, true)).filter((id) => !known.has(id)));
   return [...chunkMeta(store, [...ids]).values()].map((row) => ({ row, score: 0 }));
@@ -428,7 +428,7 @@ function namedWords(query: ParsedQuery): string[] {
  * qualified name (`Session.request`, `Searcher::search_path`) names a definition of its last part
  * in a file whose path holds the qualifier, as classes and modules are usually filed.
  */
-function matchedSymbol(row: ChunkMeta, query: ParsedQuery, words = lowerWords(query), names = row.symbols === '' ? [] : row.symbols.split(' ')): string | null {
+function matchedSymbol(row: ChunkMeta, query: ParsedQuery, words = lowerWords(query), names = symbolNames(row)): string | null {
   const qualified = qualifiedNames(query);
   return (
     names.find((s) => {
