@@ -164,6 +164,7 @@ describe('quarry CLI', () => {
       [['frobnicate'], /Unknown command "frobnicate"/, 2],
       [['search', 'x', '--bogus'], /Unknown option '--bogus'/, 2],
       [['index', '--max-file-size', 'huge'], /--max-file-size needs a size/, 2],
+      [['index', '--max-file-size', '4constructor'], /--max-file-size needs a size/, 2],
     ];
     for (const [args, message, code] of cases) {
       const result = q(...args);

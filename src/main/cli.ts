@@ -408,11 +408,11 @@ function parseBudget(budget: string | undefined): ResourceBudget | undefined {
   throw new UsageError(`Unknown --budget "${budget}": use economy or full`);
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+const SIZE_UNITS = new Map(Object.entries({ '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 }));
 
 function parseSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
-  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  const unit = match ? SIZE_UNITS.get(match[2]!.toLowerCase()) : undefined;
   if (!match || unit === undefined || Number(match[1]) <= 0) {
     throw new UsageError(`--max-file-size needs a size such as 512KiB or 4MiB, not "${text}"`);
   }

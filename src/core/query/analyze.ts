@@ -107,7 +107,8 @@ const COMPOUNDS = new Map<string, string[]>(Object.entries({
  * Words code shortens, each with its usual short forms (both ways: `connection pool` finds
  * `connPool`, and `ctx` finds `context`). General programming usage, not any one codebase's.
  */
-const SHORT_FORMS: Record<string, string[]> = {
+// A Map, not an object literal: a query word such as `constructor` must not find Object.prototype's members.
+const SHORT_FORMS = new Map<string, string[]>(Object.entries({
   argument: ['arg'], arguments: ['args'], attribute: ['attr'], attributes: ['attrs'], authentication: ['auth'], authorization: ['auth', 'authz'],
   buffer: ['buf'], button: ['btn'], callback: ['cb'], character: ['char'], column: ['col'], command: ['cmd'], config: ['cfg', 'conf'],
   configuration: ['config', 'cfg', 'conf'], connection: ['conn'], context: ['ctx'], current: ['cur', 'curr'], database: ['db'],
@@ -118,9 +119,9 @@ const SHORT_FORMS: Record<string, string[]> = {
   previous: ['prev'], process: ['proc'], reference: ['ref'], references: ['refs'], repository: ['repo'], request: ['req'], response: ['res', 'resp'],
   source: ['src'], specification: ['spec'], statement: ['stmt'], string: ['str'], temporary: ['tmp', 'temp'], utility: ['util'], utilities: ['utils'],
   value: ['val'], variable: ['var'], window: ['win'],
-};
+}));
 const LONG_FORMS = new Map<string, string[]>();
-for (const [long, shorts] of Object.entries(SHORT_FORMS)) for (const short of shorts) LONG_FORMS.set(short, [...(LONG_FORMS.get(short) ?? []), long]);
+for (const [long, shorts] of SHORT_FORMS) for (const short of shorts) LONG_FORMS.set(short, [...(LONG_FORMS.get(short) ?? []), long]);
 
 /**
  * Other forms of a plain English word that code spells the same idea with: singular and plural,
@@ -145,7 +146,7 @@ export function wordVariants(word: string): string[] {
     if (/([^aeiou])\1$/.test(stem)) out.add(stem.slice(0, -1));
     if (suffix === 'ing') out.add(`${stem}er`).add(`${stem}or`);
   }
-  for (const form of [...out, w]) for (const other of [...(SHORT_FORMS[form] ?? []), ...(LONG_FORMS.get(form) ?? [])]) out.add(other);
+  for (const form of [...out, w]) for (const other of [...(SHORT_FORMS.get(form) ?? []), ...(LONG_FORMS.get(form) ?? [])]) out.add(other);
   // British spellings, as code is mostly written in American ones: `serialising` finds `serializer`, `behaviour` finds `behavior`.
   const american = w.replace(/is(e|es|ed|ing|er|ers|ation|ations)$/, 'iz$1').replace(/our(s|ed|ing)?$/, 'or$1');
   if (american !== w && w.length >= 6) for (const form of [american, ...wordVariants(american)]) out.add(form);
