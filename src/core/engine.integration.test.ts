@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +10,7 @@ import type { FolderInfo, IndexSummary, SearchHit } from '../shared/types.js';
 import { DATABASE_FILE, Engine } from './engine.js';
 import { InProcessFileProcessor } from './indexing/in-process.js';
 import { DEFAULT_MAX_FILE_BYTES, indexFolder } from './indexing/indexer.js';
+import { MIGRATIONS } from './store/schema.js';
 import { Store } from './store/store.js';
 
 
@@ -159,6 +161,22 @@ describe('Engine on a real DuckDB file', () => {
     assert.equal(run.filesIndexed, 0);
     assert.equal(run.chunksWritten, 0);
     assert.equal((await drain(engine.index(folder))).filesUnchanged, first.filesIndexed, 'the new mtime was recorded');
+  });
+
+  it('re-chunks the code files of an index written before the last migration, and only once', async () => {
+    engine.close();
+    const db = await DuckDBInstance.create(path.join(workDir, 'data', DATABASE_FILE));
+    const connection = await db.connect();
+    await connection.run(`UPDATE meta SET value = '${MIGRATIONS.length - 1}' WHERE key = 'schema_version'`);
+    connection.closeSync();
+    db.closeSync();
+    engine = await Engine.open({ dataDir: path.join(workDir, 'data'), processor: await InProcessFileProcessor.create() });
+    const upgraded = await drain(engine.index(folder));
+    assert.ok(upgraded.filesIndexed >= 7, `re-chunked ${upgraded.filesIndexed}`);
+    assert.ok(upgraded.filesUnchanged > 0, 'prose and data files are not re-read');
+    assert.equal(upgraded.filesIndexed + upgraded.filesUnchanged, first.filesIndexed);
+    assert.equal((await drain(engine.index(folder))).filesUnchanged, first.filesIndexed);
+    assert.equal((await engine.search('parseHTTPRequest')).hits[0]?.path, 'src/http/request-parser.ts');
   });
 
   it('picks up edits, new files and deletions', async () => {

@@ -67,6 +67,8 @@ describe('Chunker', () => {
     assert.ok(wrapParts.length >= 2, 'the wrap method is split');
     assert.ok(wrapParts.every((c) => c.symbol === 'wrap'));
     assert.ok(wrapParts[0]!.text.trimStart().startsWith('def wrap('), 'its first part opens with the signature');
+    assert.ok(wrapParts[0]!.symbols.includes('wrap'), 'the part holding the signature names the definition');
+    assert.ok(wrapParts.slice(1).every((c) => !c.symbols.includes('wrap')), 'the other parts only belong to it');
     const init = chunks.find((c) => c.symbols.includes('__init__'));
     assert.equal(init?.context, 'class TextWrapper:');
   });
@@ -90,6 +92,16 @@ describe('Chunker', () => {
     const chunks = await chunker.chunk(source, 'javascript');
     assertTiles(source, chunks);
     assert.ok(chunks.length > 1);
+  });
+
+  it('names a definition whose doc comment is longer than a chunk', async () => {
+    const doc = Array.from({ length: 60 }, (_, i) => `   * Line ${i} of a long explanation, with an example of how to call it.`).join('\n');
+    const source = `public class Adapter {\n  /**\n${doc}\n   */\n  public final Adapter nullSafe() {\n    return this;\n  }\n}\n`;
+    const chunks = await chunker.chunk(source, 'java');
+    assertTiles(source, chunks);
+    const named = chunks.filter((c) => c.symbols.includes('nullSafe'));
+    assert.equal(named.length, 1, JSON.stringify(chunks.map((c) => [c.startLine, c.endLine, c.symbols])));
+    assert.ok(named[0]!.text.includes('nullSafe() {'), 'the chunk that names it holds its signature');
   });
 
   it('chunks Markdown by line windows, breaking at headings and naming chunks by them', async () => {

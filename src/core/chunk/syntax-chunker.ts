@@ -9,6 +9,8 @@ interface Enclosing {
   name: string | null;
   kind: DefinitionKind;
   header: string;
+  /** The definition's first row: the piece holding it names the definition. */
+  row: number;
 }
 
 /** Sibling nodes that share rows (or a comment and what it documents) form one indivisible item. */
@@ -35,7 +37,9 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
       .map(unwrapDefinition)
       .map((node) => ({ node, kind: definitionKind(node) }))
       .filter((d): d is { node: Node; kind: DefinitionKind } => d.kind !== null);
-    const names = [...new Set(nestedDefinitionNames(nodes))];
+    // A split definition is named by the piece that holds its signature, as a whole one is by its chunk.
+    const opened = enclosing.filter((e) => e.name !== null && e.row >= first && e.row <= last).map((e) => e.name!);
+    const names = [...new Set([...opened, ...nestedDefinitionNames(nodes)])];
     const parent = enclosing[enclosing.length - 1];
     let kind: ChunkKind = 'block';
     let symbol: string | null = parent?.name ?? null;
@@ -99,9 +103,10 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
     const biggest = item.nodes.reduce((a, b) => (rowsOf(b) > rowsOf(a) ? b : a));
     const hasMultiRowChildren = biggest.children.some((c) => c !== null && c.endPosition.row > c.startPosition.row);
     if (!hasMultiRowChildren) {
-      const windows = lineWindows(index, item.first, item.last, limits);
-      windows.forEach(([first, last], i) =>
-        i === 0 && carry ? emit(carry.first, last, carry.nodes, enclosing) : emit(first, last, [], enclosing),
+      // Each window carries the nodes that start in it, so a definition behind a long doc comment keeps its name.
+      const startingIn = (first: number, last: number) => item.nodes.filter((n) => n.startPosition.row >= first && n.startPosition.row <= last);
+      lineWindows(index, item.first, item.last, limits).forEach(([first, last], i) =>
+        i === 0 && carry ? emit(carry.first, last, [...carry.nodes, ...startingIn(first, last)], enclosing) : emit(first, last, startingIn(first, last), enclosing),
       );
       return;
     }
@@ -114,7 +119,7 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
         ? { first: carry?.first ?? item.first, last: targetFirst - 1, nodes: carry?.nodes ?? [] }
         : carry;
     const kind = definitionKind(target);
-    const inner = kind ? [...enclosing, { name: definitionName(target), kind, header: headerOf(index, targetFirst) }] : enclosing;
+    const inner = kind ? [...enclosing, { name: definitionName(target), kind, header: headerOf(index, targetFirst), row: targetFirst }] : enclosing;
     splitChildren(target, inner, lead);
   };
 
