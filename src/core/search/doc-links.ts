@@ -131,8 +131,13 @@ function cachedDefinitions(store: Store, name: string, allowed: ((chunkId: numbe
  * Code chunks, outside tests and fixtures, that define `name` (it is among their definitions'
  * names; with `pieces`, also the pieces of a definition split across chunks), from the chunks that hold it.
  */
-export function definitions(store: Store, name: string, allowed: ((chunkId: number) => boolean) | null, pieces = false): number[] {
-  const holding = store.postings.holders(termHash(name.toLowerCase()), { allowed, limit: DEFINITION_CANDIDATES });
+export function definitions(
+  store: Store,
+  name: string,
+  allowed: ((chunkId: number) => boolean) | null,
+  { pieces = false, candidates = DEFINITION_CANDIDATES }: { pieces?: boolean; candidates?: number } = {},
+): number[] {
+  const holding = store.postings.holders(termHash(name.toLowerCase()), { allowed, limit: candidates });
   const lower = name.toLowerCase();
   return [...chunkMeta(store, holding.map((h) => h.chunkId)).values()]
     .filter((row) => !isProse(row) && !isAuxiliaryPath(row.path) && (pieces ? definedNames(row) : symbolNames(row)).some((s) => s.toLowerCase() === lower))

@@ -26,6 +26,12 @@ describe('implementation first', () => {
     // Two definitions of `send`: a qualified name asks for the one filed under its qualifier.
     await writeFile(repo, 'src/transport.ts', 'export class Transport {\n  send(body: string): number {\n    return body.length;\n  }\n}\n');
     await writeFile(repo, 'src/send.ts', "import { Transport } from './transport';\n/** Sends through a new Transport: `send(body)` is Transport's send for one request. */\nexport function send(body: string): number {\n  return new Transport().send(body);\n}\n");
+    // A method qualified by a type defined in the same file, under a name that is not the type's (Rust's mod.rs), and a caller whose name is part of it.
+    await writeFile(repo, 'src/exec/mod.rs', 'pub struct CommandSet {\n    commands: Vec<String>,\n}\n\nimpl CommandSet {\n    pub fn execute_batch(&self) -> usize {\n        self.commands.len()\n    }\n}\n');
+    await writeFile(repo, 'src/exec/job.rs', 'use super::CommandSet;\n\n/// Runs a batch: execute_batch on the CommandSet, then execute_batch again for the rest.\npub fn batch(cmd: &CommandSet) -> usize {\n    cmd.execute_batch() + cmd.execute_batch()\n}\n');
+    // A package named like a method of another file's type: `render.secureJson` asks for the package's.
+    await writeFile(repo, 'src/render/json.ts', 'export function secureJson(value: unknown): string {\n  return `while(1);${JSON.stringify(value)}`;\n}\n');
+    await writeFile(repo, 'src/context.ts', "import { secureJson as encode } from './render/json';\nexport class Context {\n  Render(body: string): string {\n    return body;\n  }\n  secureJson(value: unknown): string {\n    // secureJson renders through the render package's secureJson\n    return this.Render(encode(value));\n  }\n}\n");
     // A name's definition, and code that uses it amid more of a question's words.
     await writeFile(repo, 'src/memo.ts', 'export function makeCache<K extends object, V>(compute: (key: K) => V): (key: K) => V {\n  const seen = new WeakMap<K, V>();\n  return (key) => (seen.has(key) ? seen.get(key)! : (seen.set(key, compute(key)), seen.get(key)!));\n}\n');
     await writeFile(repo, 'src/settings.ts', "import { makeCache } from './memo';\n// Configuration results are memoized per input object: each loader result is computed once.\nexport const loadConfiguration = makeCache((input: object) => ({ input, results: [] }));\nexport const configurationResults = makeCache((input: object) => [input]);\n");
@@ -98,6 +104,13 @@ describe('implementation first', () => {
       assert.equal(first?.symbol, 'send', query);
     }
     assert.equal((await paths('send'))[0], 'src/send.ts', 'unqualified, the function named so');
+  });
+
+  it('finds a qualified name\'s definition in the file that defines its qualifier, the qualifier as typed', async () => {
+    const [method] = (await engine.search('CommandSet::execute_batch', { mode: 'lexical', fresh: true })).hits;
+    assert.equal(method?.path, 'src/exec/mod.rs');
+    assert.equal(method?.symbol, 'execute_batch');
+    assert.equal((await paths('render.secureJson'))[0], 'src/render/json.ts', 'a `Render` method does not make its file the `render` package');
   });
 
   it('answers a question about a typed name with its definition, above code that uses it in more of the question\'s words', async () => {

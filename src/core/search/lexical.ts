@@ -64,7 +64,7 @@ export async function rankedHits(store: Store, ranked: readonly RankedChunk[], q
   return folded.map(({ row, more }) => {
     const entry = byId.get(row.chunk_id)!;
     const text = row.text ?? texts.get(row.chunk_id) ?? '';
-    const named = matchedSymbol(row, query) ?? entry.explainedBy?.name ?? null;
+    const named = matchedSymbol(store, row, query) ?? entry.explainedBy?.name ?? null;
     const hit = toHit({ ...row, text }, entry.score, more, matcher, { best, signals: signalsOf(store, entry, text, named, query, matcher), explainedBy: entry.explainedBy && { path: entry.explainedBy.path, startLine: entry.explainedBy.startLine } });
     return { ...hit, symbol: named ?? row.symbol };
   });
@@ -99,7 +99,7 @@ function signalsOf(store: Store, entry: RankedChunk, text: string, named: string
   const signals: HitSignal[] = [];
   const held = wordsHeld(query, matcher)(text);
   if (held > 0) signals.push({ kind: 'text', detail: `holds ${held} of ${forms.length} ${forms.length === 1 ? 'word' : 'words'}` });
-  if (named && matchedSymbol(entry.row, query)) signals.push({ kind: 'definition', detail: `defines ${named}` });
+  if (named && matchedSymbol(store, entry.row, query)) signals.push({ kind: 'definition', detail: `defines ${named}` });
   const spelled = pathWords(store, entry.row.file_id, query);
   if (spelled.length > 0) signals.push({ kind: 'path', detail: `path spells ${spelled.join(', ')}` });
   if (entry.explainedBy) signals.push({ kind: 'doc', detail: `${entry.explainedBy.name} is named in ${entry.explainedBy.path}:${entry.explainedBy.startLine}` });
@@ -167,12 +167,12 @@ export async function rankLexical(
     })
     .sort(byScore);
   // A lone name: its definition comes before the places that use it.
-  if (lone) return definitionFirst(scored, query);
+  if (lone) return definitionFirst(store, scored, query);
   // A question, not a request for docs: the prose and tests it matches point at the implementation.
   const lent = lends ? lendToDefinitions(store, scored, admissible, wordsHeld(query), testsLend) : scored;
   // A question about a typed name (`makeWeakCache memoizing results`) is answered where it is defined.
   const named = namedWords(query);
-  return codeFirst && named.length > 0 ? definitionFirst(lent, query, new Set(named.map((w) => w.toLowerCase()))) : lent;
+  return codeFirst && named.length > 0 ? definitionFirst(store, lent, query, new Set(named.map((w) => w.toLowerCase()))) : lent;
 }
 
 /** The definitions of the query's typed names that are not among the candidates yet, with no score of their own. */
@@ -181,7 +181,7 @@ function namedDefinitions(store: Store, query: ParsedQuery, admissible: Admissib
   // An unqualified name a candidate already defines needs no lookup; a qualified one may be defined elsewhere too.
   const defined = (word: string) => nameParts(word).length === 1 && candidates.some((c) => definedNames(c.row).some((name) => name.toLowerCase() === word.toLowerCase()));
   const names = [...new Set(namedWords(query).filter((word) => !defined(word)).map(lastSegment))].slice(0, MAX_GROUPS);
-  const ids = new Set(names.flatMap((name) => definitions(store, name, admissible, true)).filter((id) => !known.has(id)));
+  const ids = new Set(names.flatMap((name) => definitions(store, name, admissible, { pieces: true })).filter((id) => !known.has(id)));
   return [...chunkMeta(store, [...ids]).values()].map((row) => ({ row, score: 0 }));
 }
 
@@ -189,8 +189,8 @@ function namedDefinitions(store: Store, query: ParsedQuery, admissible: Admissib
  * The best code (not a test, not prose) that defines the name (one of `words`) is lifted above the
  * chunks that only mention it, which keep their order.
  */
-function definitionFirst(ranked: RankedChunk[], query: ParsedQuery, words = lowerWords(query)): RankedChunk[] {
-  const defines = (r: RankedChunk) => matchedSymbol(r.row, query, words, definedNames(r.row)) !== null && !isProse(r.row) && !isAuxiliaryPath(r.row.path);
+function definitionFirst(store: Store, ranked: RankedChunk[], query: ParsedQuery, words = lowerWords(query)): RankedChunk[] {
+  const defines = (r: RankedChunk) => matchedSymbol(store, r.row, query, words, definedNames(r.row)) !== null && !isProse(r.row) && !isAuxiliaryPath(r.row.path);
   const definition = ranked.find(defines);
   const best = ranked[0];
   if (!definition || !best || best === definition) return ranked;
@@ -294,7 +294,7 @@ function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
     let factor = 1;
     // A plain word of a question that happens to be a definition's name (`options`, `state`) names it far less surely than a typed identifier.
     if (words.has(row.symbol?.toLowerCase() ?? '')) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 2.5;
-    else if (matchedSymbol(row, query)) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 1.8;
+    else if (matchedSymbol(store, row, query)) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 1.8;
     if (DEFINITION_KINDS.has(row.kind)) factor *= 1.15;
     const base = row.path.slice(row.path.lastIndexOf('/') + 1).toLowerCase();
     if (squashed.has(squash(base.includes('.') ? base.slice(0, base.indexOf('.')) : base))) factor *= 1.4;
@@ -400,8 +400,8 @@ function wordsOf(query: ParsedQuery): WordAnalysis {
 }
 
 /** How directly the query names this chunk: 2 one of its definitions, 1 an identifier it uses, exactly as typed, else 0. */
-export function namingStrength(row: RankedChunk['row'], query: ParsedQuery): number {
-  if (matchedSymbol(row, query) !== null) return 2;
+export function namingStrength(store: Store, row: RankedChunk['row'], query: ParsedQuery): number {
+  if (matchedSymbol(store, row, query) !== null) return 2;
   return row.text !== undefined && exactIdentifierBoost(row.text, query) > 1 ? 1 : 0;
 }
 
@@ -426,16 +426,17 @@ function namedWords(query: ParsedQuery): string[] {
 /**
  * The chunk's definition the query names, so a hit reports the method asked for, not its class. A
  * qualified name (`Session.request`, `Searcher::search_path`) names a definition of its last part
- * in a file whose path holds the qualifier, as classes and modules are usually filed.
+ * in a file whose path holds the qualifier, as classes and modules are usually filed, or in a file
+ * that defines the qualifier too (`impl CommandSet`, a Java class and its methods).
  */
-function matchedSymbol(row: ChunkMeta, query: ParsedQuery, words = lowerWords(query), names = symbolNames(row)): string | null {
-  const qualified = qualifiedNames(query);
+function matchedSymbol(store: Store, row: ChunkMeta, query: ParsedQuery, words = lowerWords(query), names = symbolNames(row)): string | null {
+  const qualified = qualifiedNames(store, query);
   return (
     names.find((s) => {
       const name = s.toLowerCase();
       if (words.has(name)) return true;
       const qualifiers = qualified.get(name);
-      return qualifiers !== undefined && qualifiers.some((q) => pathNames(row.path, q));
+      return qualifiers !== undefined && qualifiers.some((q) => q.files.has(row.file_id) || pathNames(row.path, q.squashed));
     }) ?? null
   );
 }
@@ -449,18 +450,32 @@ function pathNames(path: string, qualifier: string): boolean {
     .some((part) => part === qualifier || part === `${qualifier}s`);
 }
 
-const qualifiedByQuery = new WeakMap<ParsedQuery, ReadonlyMap<string, string[]>>();
+const QUALIFIER_CANDIDATES = 400;
+
+interface Qualifier {
+  /** As path parts are compared: lower case, separators squashed. */
+  squashed: string;
+  /** The files that define it. */
+  files: ReadonlySet<number>;
+}
+
+const qualifiedByQuery = new WeakMap<ParsedQuery, ReadonlyMap<string, Qualifier[]>>();
 
 /** Per last part of each qualified word, in lower case, the qualifier just before it (`a.b.c` → c: [b]); once per query. */
-function qualifiedNames(query: ParsedQuery): ReadonlyMap<string, string[]> {
+function qualifiedNames(store: Store, query: ParsedQuery): ReadonlyMap<string, Qualifier[]> {
   let names = qualifiedByQuery.get(query);
   if (!names) {
-    const built = new Map<string, string[]>();
+    const built = new Map<string, Qualifier[]>();
     for (const word of wordsOf(query).content) {
-      const parts = nameParts(word.toLowerCase());
+      const parts = nameParts(word);
       if (parts.length < 2) continue;
-      const last = parts.at(-1)!;
-      built.set(last, [...(built.get(last) ?? []), squash(parts.at(-2)!)]);
+      const last = parts.at(-1)!.toLowerCase();
+      const qualifier = parts.at(-2)!;
+      // As typed: `render.JSON` names the package, not the files that define a `Render` method. A
+      // type's name is used far more than it is defined (`opts` in every function), hence the wide look.
+      const defining = [...chunkMeta(store, definitions(store, qualifier, null, { candidates: QUALIFIER_CANDIDATES })).values()].filter((row) => symbolNames(row).includes(qualifier));
+      const files = new Set(defining.map((row) => row.file_id));
+      built.set(last, [...(built.get(last) ?? []), { squashed: squash(qualifier.toLowerCase()), files }]);
     }
     qualifiedByQuery.set(query, (names = built));
   }

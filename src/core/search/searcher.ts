@@ -328,7 +328,7 @@ export class Searcher {
       timings.vector = performance.now() - v;
     }
     const f = performance.now();
-    const ranked = mode === 'hybrid' ? fuse(lexical, nearest, (row) => namingStrength(row, query)) : nearest;
+    const ranked = mode === 'hybrid' ? fuse(lexical, nearest, (row) => namingStrength(this.store, row, query)) : nearest;
     timings.fuse = performance.now() - f;
     const s = performance.now();
     const hits = await rankedHits(this.store, ranked, query, window);
