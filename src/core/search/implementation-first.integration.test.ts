@@ -32,6 +32,9 @@ describe('implementation first', () => {
     // A package named like a method of another file's type: `render.secureJson` asks for the package's.
     await writeFile(repo, 'src/render/json.ts', 'export function secureJson(value: unknown): string {\n  return `while(1);${JSON.stringify(value)}`;\n}\n');
     await writeFile(repo, 'src/context.ts', "import { secureJson as encode } from './render/json';\nexport class Context {\n  Render(body: string): string {\n    return body;\n  }\n  secureJson(value: unknown): string {\n    // secureJson renders through the render package's secureJson\n    return this.Render(encode(value));\n  }\n}\n");
+    // Two definitions whose names differ only in case; the function's file says the class's name more often.
+    await writeFile(repo, 'src/progress_impl.ts', 'export class ProgressBar {\n  constructor(readonly total: number) {}\n}\n');
+    await writeFile(repo, 'src/termui.ts', "import { ProgressBar } from './progress_impl';\n/** Makes a ProgressBar: progressbar(10) is a ProgressBar of ten steps. */\nexport function progressbar(total: number): ProgressBar {\n  return new ProgressBar(total);\n}\n");
     // A name's definition, and code that uses it amid more of a question's words.
     await writeFile(repo, 'src/memo.ts', 'export function makeCache<K extends object, V>(compute: (key: K) => V): (key: K) => V {\n  const seen = new WeakMap<K, V>();\n  return (key) => (seen.has(key) ? seen.get(key)! : (seen.set(key, compute(key)), seen.get(key)!));\n}\n');
     await writeFile(repo, 'src/settings.ts', "import { makeCache } from './memo';\n// Configuration results are memoized per input object: each loader result is computed once.\nexport const loadConfiguration = makeCache((input: object) => ({ input, results: [] }));\nexport const configurationResults = makeCache((input: object) => [input]);\n");
@@ -104,6 +107,11 @@ describe('implementation first', () => {
       assert.equal(first?.symbol, 'send', query);
     }
     assert.equal((await paths('send'))[0], 'src/send.ts', 'unqualified, the function named so');
+  });
+
+  it('puts the definition spelt as typed first when names differ only in case', async () => {
+    assert.equal((await paths('ProgressBar'))[0], 'src/progress_impl.ts');
+    assert.equal((await paths('progressbar'))[0], 'src/termui.ts');
   });
 
   it('finds a qualified name\'s definition in the file that defines its qualifier, the qualifier as typed', async () => {

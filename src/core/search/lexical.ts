@@ -190,8 +190,10 @@ function namedDefinitions(store: Store, query: ParsedQuery, admissible: Admissib
  * chunks that only mention it, which keep their order.
  */
 function definitionFirst(store: Store, ranked: RankedChunk[], query: ParsedQuery, words = lowerWords(query)): RankedChunk[] {
-  const defines = (r: RankedChunk) => matchedSymbol(store, r.row, query, words, definedNames(r.row)) !== null && !isProse(r.row) && !isAuxiliaryPath(r.row.path);
-  const definition = ranked.find(defines);
+  const named = (r: RankedChunk) => (isProse(r.row) || isAuxiliaryPath(r.row.path) ? null : matchedSymbol(store, r.row, query, words, definedNames(r.row)));
+  // Spelt as typed first (smart case): `ProgressBar` is the class, `progressbar` the function that makes one.
+  const typed = new Set(namedWords(query).map(lastSegment));
+  const definition = ranked.find((r) => typed.has(named(r) ?? '')) ?? ranked.find((r) => named(r) !== null);
   const best = ranked[0];
   if (!definition || !best || best === definition) return ranked;
   const lifted = { ...definition, score: best.score / 0.99 };
