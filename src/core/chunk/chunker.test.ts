@@ -104,6 +104,13 @@ describe('Chunker', () => {
     assert.ok(named[0]!.text.includes('nullSafe() {'), 'the chunk that names it holds its signature');
   });
 
+  it('names functions defined as object properties or assigned to one, and function-like macros', async () => {
+    const js = "export default {\n  getAdapter: (names) => names[0],\n  'not-a-name': () => 1,\n  known: {},\n};\nexports.parse = function (text) {\n  return text;\n};\nmodule.exports = function () {};\nlet handler;\nhandler = function () {};\n";
+    assert.deepEqual((await chunker.chunk(js, 'javascript')).flatMap((c) => c.symbols), ['getAdapter', 'parse']);
+    const c = '#define SET_TCP(opts, ip) do { (opts)->ip = (ip); } while (0)\n#define MAX_DEPTH 8\n';
+    assert.deepEqual((await chunker.chunk(c, 'c')).flatMap((c) => c.symbols), ['SET_TCP']);
+  });
+
   it('chunks Markdown by line windows, breaking at headings and naming chunks by them', async () => {
     const section = (title: string): string => `## ${title}\n\n${'Some prose about the topic. '.repeat(6)}\n`;
     const source = `# Guide\n\n${section('Install')}\n${section('Configure')}\n${section('Search')}`;

@@ -28,6 +28,12 @@ export function definitionKind(node: Node): DefinitionKind | null {
     const value = declarator?.childForFieldName('value');
     return value && FUNCTION_VALUE.test(value.type) ? 'function' : null;
   }
+  // `{ getAdapter: (a) => … }` and `Foo.prototype.bar = function …` define functions too, as does a C function-like macro.
+  if (type === 'pair' || type === 'assignment_expression') {
+    const value = node.childForFieldName(type === 'pair' ? 'value' : 'right');
+    return value && FUNCTION_VALUE.test(value.type) && definitionName(node) !== null ? 'function' : null;
+  }
+  if (type === 'preproc_function_def') return 'function';
   if (FUNCTION_TYPE.test(type)) return type.endsWith('_signature') && !node.childForFieldName('body') ? null : 'function';
   if (CLASS_TYPE.test(type)) {
     // `struct foo x;` names a type without defining it.
@@ -47,6 +53,16 @@ export function definitionName(node: Node): string | null {
   if (node.type === 'lexical_declaration' || node.type === 'variable_declaration') {
     const declarator = node.namedChildren.find((c) => c?.type === 'variable_declarator');
     return declarator?.childForFieldName('name')?.text ?? null;
+  }
+  if (node.type === 'pair') {
+    const key = node.childForFieldName('key');
+    return key && /identifier$/.test(key.type) ? key.text : null;
+  }
+  if (node.type === 'assignment_expression') {
+    // A property of something (`exports.parse`, `Foo.prototype.bar`), not a variable reassigned; `module.exports` names nothing.
+    const left = node.childForFieldName('left');
+    const property = left?.type === 'member_expression' ? left.childForFieldName('property') : null;
+    return property && property.text !== 'exports' ? property.text : null;
   }
   if (node.type === 'impl_item') return node.childForFieldName('type')?.text ?? null;
   if (node.type === 'type_declaration') {

@@ -35,6 +35,9 @@ describe('implementation first', () => {
     // Two definitions whose names differ only in case; the function's file says the class's name more often.
     await writeFile(repo, 'src/progress_impl.ts', 'export class ProgressBar {\n  constructor(readonly total: number) {}\n}\n');
     await writeFile(repo, 'src/termui.ts', "import { ProgressBar } from './progress_impl';\n/** Makes a ProgressBar: progressbar(10) is a ProgressBar of ten steps. */\nexport function progressbar(total: number): ProgressBar {\n  return new ProgressBar(total);\n}\n");
+    // A class implemented in JavaScript and declared, more wordily, in a declaration file.
+    await writeFile(repo, 'lib/core.js', 'export class RetryQueue {\n  constructor(limit) {\n    this.items = [];\n    this.limit = limit;\n  }\n  push(item) {\n    if (this.items.length < this.limit) this.items.push(item);\n  }\n}\n');
+    await writeFile(repo, 'index.d.ts', '/** A RetryQueue holds requests to retry: RetryQueue.push adds one. */\nexport declare class RetryQueue {\n  /** Items of the RetryQueue, as the RetryQueue keeps them. */\n  items: RetryQueue[];\n}\n');
     // A name's definition, and code that uses it amid more of a question's words.
     await writeFile(repo, 'src/memo.ts', 'export function makeCache<K extends object, V>(compute: (key: K) => V): (key: K) => V {\n  const seen = new WeakMap<K, V>();\n  return (key) => (seen.has(key) ? seen.get(key)! : (seen.set(key, compute(key)), seen.get(key)!));\n}\n');
     await writeFile(repo, 'src/settings.ts', "import { makeCache } from './memo';\n// Configuration results are memoized per input object: each loader result is computed once.\nexport const loadConfiguration = makeCache((input: object) => ({ input, results: [] }));\nexport const configurationResults = makeCache((input: object) => [input]);\n");
@@ -112,6 +115,12 @@ describe('implementation first', () => {
   it('puts the definition spelt as typed first when names differ only in case', async () => {
     assert.equal((await paths('ProgressBar'))[0], 'src/progress_impl.ts');
     assert.equal((await paths('progressbar'))[0], 'src/termui.ts');
+  });
+
+  it('puts the implementation above a declaration file that declares the same name', async () => {
+    const hits = await paths('RetryQueue');
+    assert.equal(hits[0], 'lib/core.js');
+    assert.ok(hits.includes('index.d.ts'));
   });
 
   it('finds a qualified name\'s definition in the file that defines its qualifier, the qualifier as typed', async () => {

@@ -185,15 +185,28 @@ function namedDefinitions(store: Store, query: ParsedQuery, admissible: Admissib
   return [...chunkMeta(store, [...ids]).values()].map((row) => ({ row, score: 0 }));
 }
 
+/** TypeScript declaration files: they declare what is implemented elsewhere. */
+const DECLARATION_FILE = /\.d\.[cm]?ts$/;
+
 /**
  * The best code (not a test, not prose) that defines the name (one of `words`) is lifted above the
- * chunks that only mention it, which keep their order.
+ * chunks that only mention it, which keep their order. Spelt as typed comes first (smart case:
+ * `ProgressBar` is the class, `progressbar` the function that makes one), then an implementation
+ * before a declaration file's definition of the same name.
  */
 function definitionFirst(store: Store, ranked: RankedChunk[], query: ParsedQuery, words = lowerWords(query)): RankedChunk[] {
-  const named = (r: RankedChunk) => (isProse(r.row) || isAuxiliaryPath(r.row.path) ? null : matchedSymbol(store, r.row, query, words, definedNames(r.row)));
-  // Spelt as typed first (smart case): `ProgressBar` is the class, `progressbar` the function that makes one.
   const typed = new Set(namedWords(query).map(lastSegment));
-  const definition = ranked.find((r) => typed.has(named(r) ?? '')) ?? ranked.find((r) => named(r) !== null);
+  const preference = (r: RankedChunk) => {
+    const name = isProse(r.row) || isAuxiliaryPath(r.row.path) ? null : matchedSymbol(store, r.row, query, words, definedNames(r.row));
+    return name === null ? -1 : (typed.has(name) ? 2 : 0) + (DECLARATION_FILE.test(r.row.path) ? 0 : 1);
+  };
+  let definition: RankedChunk | undefined;
+  let preferred = -1;
+  for (const r of ranked) {
+    const p = preference(r);
+    if (p > preferred) [definition, preferred] = [r, p];
+    if (preferred === 3) break;
+  }
   const best = ranked[0];
   if (!definition || !best || best === definition) return ranked;
   const lifted = { ...definition, score: best.score / 0.99 };

@@ -82,8 +82,9 @@ export const MIGRATIONS: readonly string[][] = [
     'DROP INDEX chunks_by_hash',
   ],
   [
-    // The syntax chunker now names a split definition in the piece holding its signature, and a
-    // definition behind a doc comment longer than a chunk: the next run re-chunks those files.
+    // The syntax chunker now names a split definition in the piece holding its signature, a
+    // definition behind a doc comment longer than a chunk, functions defined as object properties
+    // or assigned to one (JavaScript) and function-like macros (C): the next run re-chunks those files.
     `UPDATE files SET mtime_ms = -1, hash = NULL
      WHERE status = 'indexed' AND language IN ('typescript', 'tsx', 'javascript', 'python', 'go', 'rust', 'java', 'c', 'cpp',
        'c_sharp', 'ruby', 'php', 'kotlin', 'swift', 'scala', 'lua')`,
