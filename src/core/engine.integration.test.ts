@@ -173,7 +173,7 @@ describe('Engine on a real DuckDB file', () => {
     engine = await Engine.open({ dataDir: path.join(workDir, 'data'), processor: await InProcessFileProcessor.create() });
     const upgraded = await drain(engine.index(folder));
     assert.ok(upgraded.filesIndexed >= 7, `re-chunked ${upgraded.filesIndexed}`);
-    assert.ok(upgraded.filesUnchanged > 0, 'prose and data files are not re-read');
+    assert.ok(upgraded.filesUnchanged > 0, 'Markdown files are not re-read');
     assert.equal(upgraded.filesIndexed + upgraded.filesUnchanged, first.filesIndexed);
     assert.equal((await drain(engine.index(folder))).filesUnchanged, first.filesIndexed);
     assert.equal((await engine.search('parseHTTPRequest')).hits[0]?.path, 'src/http/request-parser.ts');

@@ -24,7 +24,7 @@ export class Chunker {
 
   /** `syntax: false` chunks by lines even where a grammar exists: the fast first pass of a large build. */
   async chunk(text: string, language: string, syntax = true): Promise<Chunk[]> {
-    const index = new LineIndex(text);
+    const index = new LineIndex(text, language === 'markdown');
     if (!syntax || !SYNTAX_LANGUAGES.has(language)) return capLength(chunkByLines(index, this.limits));
     const parser = await this.parserFor(language).catch((error: unknown) => {
       this.warnOnce(language, error);

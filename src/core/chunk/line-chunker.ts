@@ -10,7 +10,11 @@ export class LineIndex {
   /** Offset of each line's first character, and one past the end. */
   private readonly starts: Int32Array;
 
-  constructor(private readonly source: string) {
+  /** `markdown`: whether `#` opens a heading; elsewhere (TOML, shell, YAML) it opens a comment. */
+  constructor(
+    private readonly source: string,
+    private readonly markdown = false,
+  ) {
     let count = 1;
     for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) count++;
     // A final newline ends the last line rather than starting another.
@@ -50,7 +54,7 @@ export class LineIndex {
 
   /** The title of a Markdown heading on this row, if it is one. */
   heading(row: number): string | null {
-    if (this.source.charCodeAt(this.starts[row]!) !== HASH) return null;
+    if (!this.markdown || this.source.charCodeAt(this.starts[row]!) !== HASH) return null;
     return HEADING.exec(this.line(row))?.[1]?.trim() || null;
   }
 }

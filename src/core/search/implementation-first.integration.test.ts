@@ -38,6 +38,11 @@ describe('implementation first', () => {
     // A class implemented in JavaScript and declared, more wordily, in a declaration file.
     await writeFile(repo, 'lib/core.js', 'export class RetryQueue {\n  constructor(limit) {\n    this.items = [];\n    this.limit = limit;\n  }\n  push(item) {\n    if (this.items.length < this.limit) this.items.push(item);\n  }\n}\n');
     await writeFile(repo, 'index.d.ts', '/** A RetryQueue holds requests to retry: RetryQueue.push adds one. */\nexport declare class RetryQueue {\n  /** Items of the RetryQueue, as the RetryQueue keeps them. */\n  items: RetryQueue[];\n}\n');
+    // A question's words as a README heading and a manifest key: neither is a definition.
+    await writeFile(repo, 'FINDER.md', '## Directories\n\nDirectories that hold a marker file are skipped: skip directories with a marker file.\n');
+    await writeFile(repo, 'Cargo.toml', '[package]\nname = "finder"\n\n# FIXME: use the system allocator on macOS\n[target.macos.dependencies]\nlibc = "0.2"\n');
+    await writeFile(repo, 'src/walk.rs', '/// Skips a directory that holds a marker file.\npub fn holds_marker(dir: &std::path::Path) -> bool {\n    dir.join("CACHEDIR.TAG").exists()\n}\n');
+    await writeFile(repo, 'src/listing.rs', '/// The ls program for the long listing: on macOS and BSD it is gls when installed.\npub fn long_listing_program() -> &\'static str {\n    if cfg!(target_os = "macos") { "gls" } else { "ls" }\n}\n');
     // A name's definition, and code that uses it amid more of a question's words.
     await writeFile(repo, 'src/memo.ts', 'export function makeCache<K extends object, V>(compute: (key: K) => V): (key: K) => V {\n  const seen = new WeakMap<K, V>();\n  return (key) => (seen.has(key) ? seen.get(key)! : (seen.set(key, compute(key)), seen.get(key)!));\n}\n');
     await writeFile(repo, 'src/settings.ts', "import { makeCache } from './memo';\n// Configuration results are memoized per input object: each loader result is computed once.\nexport const loadConfiguration = makeCache((input: object) => ({ input, results: [] }));\nexport const configurationResults = makeCache((input: object) => [input]);\n");
@@ -88,6 +93,14 @@ describe('implementation first', () => {
     assert.deepEqual(result.hits[0]?.explainedBy, { path: 'test/spread.test.ts', startLine: 3 }, 'the line that calls it, not the import');
     assert.ok(result.hits.some((h) => h.path === 'test/spread.test.ts'), 'the test stays in the list');
     assert.equal((await paths('tests staggering the wait so many clients do not reconnect in lockstep'))[0], 'test/spread.test.ts', 'asked for, the test comes first');
+  });
+
+  it('takes neither a doc heading nor a manifest key for a definition the question names', async () => {
+    const { hits } = await engine.search('skip directories that hold a marker file', { mode: 'lexical', fresh: true });
+    assert.equal(hits[0]?.path, 'src/walk.rs');
+    const doc = hits.find((h) => h.path === 'FINDER.md');
+    assert.ok(doc && !doc.signals?.some((s) => s.kind === 'definition'), `a heading defines nothing: ${JSON.stringify(doc?.signals)}`);
+    assert.equal((await paths('which ls program does the long listing on macOS'))[0], 'src/listing.rs');
   });
 
   it('keeps docs first when the query asks for them, by word or by filter', async () => {

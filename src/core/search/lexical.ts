@@ -99,7 +99,7 @@ function signalsOf(store: Store, entry: RankedChunk, text: string, named: string
   const signals: HitSignal[] = [];
   const held = wordsHeld(query, matcher)(text);
   if (held > 0) signals.push({ kind: 'text', detail: `holds ${held} of ${forms.length} ${forms.length === 1 ? 'word' : 'words'}` });
-  if (named && matchedSymbol(store, entry.row, query)) signals.push({ kind: 'definition', detail: `defines ${named}` });
+  if (named && !definesNothing(entry.row) && matchedSymbol(store, entry.row, query)) signals.push({ kind: 'definition', detail: `defines ${named}` });
   const spelled = pathWords(store, entry.row.file_id, query);
   if (spelled.length > 0) signals.push({ kind: 'path', detail: `path spells ${spelled.join(', ')}` });
   if (entry.explainedBy) signals.push({ kind: 'doc', detail: `${entry.explainedBy.name} is named in ${entry.explainedBy.path}:${entry.explainedBy.startLine}` });
@@ -189,7 +189,7 @@ function namedDefinitions(store: Store, query: ParsedQuery, admissible: Admissib
 const DECLARATION_FILE = /\.d\.[cm]?ts$/;
 
 /**
- * The best code (not a test, not prose) that defines the name (one of `words`) is lifted above the
+ * The best code (not a test, prose or data) that defines the name (one of `words`) is lifted above the
  * chunks that only mention it, which keep their order. Spelt as typed comes first (smart case:
  * `ProgressBar` is the class, `progressbar` the function that makes one), then an implementation
  * before a declaration file's definition of the same name.
@@ -197,7 +197,7 @@ const DECLARATION_FILE = /\.d\.[cm]?ts$/;
 function definitionFirst(store: Store, ranked: RankedChunk[], query: ParsedQuery, words = lowerWords(query)): RankedChunk[] {
   const typed = new Set(namedWords(query).map(lastSegment));
   const preference = (r: RankedChunk) => {
-    const name = isProse(r.row) || isAuxiliaryPath(r.row.path) ? null : matchedSymbol(store, r.row, query, words, definedNames(r.row));
+    const name = definesNothing(r.row) || isAuxiliaryPath(r.row.path) ? null : matchedSymbol(store, r.row, query, words, definedNames(r.row));
     return name === null ? -1 : (typed.has(name) ? 2 : 0) + (DECLARATION_FILE.test(r.row.path) ? 0 : 1);
   };
   let definition: RankedChunk | undefined;
@@ -305,10 +305,13 @@ function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
   const pathGroups = pathMatches(store, query).groups;
   const pathWeight = (analysis.descriptive ? PATH_WEIGHT : PATH_WEIGHT / 2) / analysis.content.length;
   const demote = !wantsAuxiliaryFiles(query.filters, query.words);
+  // A doc's heading or a data file's key is named like a definition; it counts only when docs are asked for.
+  const headingsName = asksForDocs(query);
   return (row) => {
     let factor = 1;
     // A plain word of a question that happens to be a definition's name (`options`, `state`) names it far less surely than a typed identifier.
-    if (words.has(row.symbol?.toLowerCase() ?? '')) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 2.5;
+    if (!headingsName && definesNothing(row)) factor *= 1;
+    else if (words.has(row.symbol?.toLowerCase() ?? '')) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 2.5;
     else if (matchedSymbol(store, row, query)) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 1.8;
     if (DEFINITION_KINDS.has(row.kind)) factor *= 1.15;
     const base = row.path.slice(row.path.lastIndexOf('/') + 1).toLowerCase();
@@ -318,10 +321,15 @@ function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
     if (demote) {
       if (isChangeLog(row.path)) factor *= CHANGELOG_FACTOR;
       else if (isAuxiliaryPath(row.path)) factor *= analysis.descriptive ? DESCRIPTIVE_AUXILIARY_FACTOR : AUXILIARY_FACTOR;
-      else if (isProse(row) || DATA_LANGUAGES.has(row.language)) factor *= 0.8;
+      else if (definesNothing(row)) factor *= 0.8;
     }
     return factor;
   };
+}
+
+/** Prose and data files: a heading or a key is named like a definition, but defines nothing. */
+function definesNothing(row: ChunkMeta): boolean {
+  return isProse(row) || DATA_LANGUAGES.has(row.language);
 }
 
 /** `file_name` and `file-name` are `filename`. */

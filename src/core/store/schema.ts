@@ -82,11 +82,11 @@ export const MIGRATIONS: readonly string[][] = [
     'DROP INDEX chunks_by_hash',
   ],
   [
-    // The syntax chunker now names a split definition in the piece holding its signature, a
-    // definition behind a doc comment longer than a chunk, functions defined as object properties
-    // or assigned to one (JavaScript) and function-like macros (C): the next run re-chunks those files.
-    `UPDATE files SET mtime_ms = -1, hash = NULL
-     WHERE status = 'indexed' AND language IN ('typescript', 'tsx', 'javascript', 'python', 'go', 'rust', 'java', 'c', 'cpp',
-       'c_sharp', 'ruby', 'php', 'kotlin', 'swift', 'scala', 'lua')`,
+    // Chunking changed for every kind of file but Markdown: the syntax chunker now names a split
+    // definition in the piece holding its signature, a definition behind a doc comment longer than
+    // a chunk, functions defined as object properties or assigned to one (JavaScript) and
+    // function-like macros (C); outside Markdown, a line opening with # is no longer taken for a
+    // heading (a TOML or shell comment named its chunk). The next run re-chunks those files.
+    `UPDATE files SET mtime_ms = -1, hash = NULL WHERE status = 'indexed' AND language IS DISTINCT FROM 'markdown'`,
   ],
 ];
