@@ -43,6 +43,9 @@ describe('implementation first', () => {
     await writeFile(repo, 'Cargo.toml', '[package]\nname = "finder"\n\n# FIXME: use the system allocator on macOS\n[target.macos.dependencies]\nlibc = "0.2"\n');
     await writeFile(repo, 'src/walk.rs', '/// Skips a directory that holds a marker file.\npub fn holds_marker(dir: &std::path::Path) -> bool {\n    dir.join("CACHEDIR.TAG").exists()\n}\n');
     await writeFile(repo, 'src/listing.rs', '/// The ls program for the long listing: on macOS and BSD it is gls when installed.\npub fn long_listing_program() -> &\'static str {\n    if cfg!(target_os = "macos") { "gls" } else { "ls" }\n}\n');
+    // Source named like release notes, and upgrade notes in the question's words.
+    await writeFile(repo, 'src/history.ts', 'export function recordStep(steps: string[], step: string): string[] {\n  // keeps the last 50 undo steps\n  return [...steps, step].slice(-50);\n}\n');
+    await writeFile(repo, 'UPGRADING.md', '## 2.0\n\nThe number of undo steps kept is now 50.\n');
     // A name's definition, and code that uses it amid more of a question's words.
     await writeFile(repo, 'src/memo.ts', 'export function makeCache<K extends object, V>(compute: (key: K) => V): (key: K) => V {\n  const seen = new WeakMap<K, V>();\n  return (key) => (seen.has(key) ? seen.get(key)! : (seen.set(key, compute(key)), seen.get(key)!));\n}\n');
     await writeFile(repo, 'src/settings.ts', "import { makeCache } from './memo';\n// Configuration results are memoized per input object: each loader result is computed once.\nexport const loadConfiguration = makeCache((input: object) => ({ input, results: [] }));\nexport const configurationResults = makeCache((input: object) => [input]);\n");
@@ -101,6 +104,12 @@ describe('implementation first', () => {
     const doc = hits.find((h) => h.path === 'FINDER.md');
     assert.ok(doc && !doc.signals?.some((s) => s.kind === 'definition'), `a heading defines nothing: ${JSON.stringify(doc?.signals)}`);
     assert.equal((await paths('which ls program does the long listing on macOS'))[0], 'src/listing.rs');
+  });
+
+  it('demotes upgrade notes like release notes, and never source named like them', async () => {
+    const hits = await paths('how many undo steps are kept');
+    assert.equal(hits[0], 'src/history.ts');
+    assert.ok(hits.indexOf('UPGRADING.md') > 0, hits.join(', '));
   });
 
   it('keeps docs first when the query asks for them, by word or by filter', async () => {

@@ -319,7 +319,7 @@ function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
     const spelled = bitCount(pathGroups.get(row.file_id) ?? 0);
     if (spelled > 0) factor *= 1 + pathWeight * spelled;
     if (demote) {
-      if (isChangeLog(row.path)) factor *= CHANGELOG_FACTOR;
+      if (isChangeLog(row)) factor *= CHANGELOG_FACTOR;
       else if (isAuxiliaryPath(row.path)) factor *= analysis.descriptive ? DESCRIPTIVE_AUXILIARY_FACTOR : AUXILIARY_FACTOR;
       else if (definesNothing(row)) factor *= 0.8;
     }
@@ -397,11 +397,12 @@ function pathWords(store: Store, fileId: number, query: ParsedQuery): string[] {
 }
 
 /** Release notes tell the history of every feature in the words of its users: rarely the answer to how it works now. */
-const CHANGELOG = /(^|\/)(change_?logs?|changes|history|news|release[-_]?notes|releases)([-_.][^/]*)?$/i;
+const CHANGELOG = /(^|\/)(change_?logs?|changes|history|news|release[-_]?notes|releases|upgrading|migrating|migrations?)([-_.][^/]*)?$/i;
 const CHANGELOG_FACTOR = 0.4;
 
-function isChangeLog(relPath: string): boolean {
-  return CHANGELOG.test(relPath);
+/** Release and upgrade notes: prose named so (`CHANGELOG.md`, `HISTORY.rst`, `UPGRADING.md`), never code (`history.ts`). */
+function isChangeLog(row: ChunkMeta): boolean {
+  return isProse(row) && CHANGELOG.test(row.path);
 }
 
 const lowered = new WeakMap<ParsedQuery, ReadonlySet<string>>();
