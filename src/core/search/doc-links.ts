@@ -48,12 +48,13 @@ export function lendToDefinitions(
   for (const lender of lenders) {
     const names = namedIdentifiers(lender.row.text!, evidenceIn, isProse(lender.row));
     const definitions = new Map<number, string>();
-    for (const name of names) for (const id of cachedDefinitions(store, name, allowed, definitionsOf)) if (!definitions.has(id)) definitions.set(id, name);
+    for (const name of names.keys()) for (const id of cachedDefinitions(store, name, allowed, definitionsOf)) if (!definitions.has(id)) definitions.set(id, name);
     definitions.delete(lender.row.chunk_id);
     if (definitions.size === 0) continue;
     // A page naming many definitions says less about each of them.
-    const share = (lender.score * LEND_SHARE) / Math.sqrt(definitions.size);
+    const full = (lender.score * LEND_SHARE) / Math.sqrt(definitions.size);
     for (const [id, name] of definitions) {
+      const share = full * names.get(name)!;
       const before = scores.get(id) ?? 0;
       if (share <= before * 0.05) continue;
       scores.set(id, before + share);
@@ -87,22 +88,26 @@ export function possibleLenders<T extends { row: ChunkMeta }>(ranked: readonly T
  * The identifiers a lender names where it speaks of the query: the paragraphs holding the most
  * query evidence first, and in each its code spans (in prose only: in code, backticks quote
  * strings), then its identifier-shaped words. A page on several topics lends only to the names of
- * the one asked about.
+ * the one asked about, and a name counts as much as its paragraph speaks of the query: its
+ * weight is that paragraph's evidence against the best paragraph's, squared (as coverage is).
  */
-export function namedIdentifiers(text: string, evidenceIn: (text: string) => number, prose: boolean): string[] {
+export function namedIdentifiers(text: string, evidenceIn: (text: string) => number, prose: boolean): Map<string, number> {
   const paragraphs = text
     .split(/\n\s*\n|\n(?=#)/)
     .map((paragraph) => ({ paragraph, evidence: evidenceIn(paragraph) }))
     .filter((p) => p.evidence > 0)
     .sort((a, b) => b.evidence - a.evidence);
-  const names = new Set<string>();
-  for (const { paragraph } of paragraphs) {
-    if (prose) for (const span of paragraph.matchAll(CODE_SPAN)) {
-      for (const word of span[1]!.match(WORD) ?? []) if (word.length >= 3) names.add(lastSegment(word));
-    }
-    for (const word of paragraph.match(WORD) ?? []) if (looksLikeIdentifier(word) && word.length >= 3) names.add(lastSegment(word));
+  const names = new Map<string, number>();
+  const best = paragraphs[0]?.evidence ?? 1;
+  const name = (word: string, weight: number) => {
+    if (word.length >= 3 && names.size < NAMES_PER_LENDER && !names.has(lastSegment(word))) names.set(lastSegment(word), weight);
+  };
+  for (const { paragraph, evidence } of paragraphs) {
+    const weight = (evidence / best) ** 2;
+    if (prose) for (const span of paragraph.matchAll(CODE_SPAN)) for (const word of span[1]!.match(WORD) ?? []) name(word, weight);
+    for (const word of paragraph.match(WORD) ?? []) if (looksLikeIdentifier(word)) name(word, weight);
   }
-  return [...names].slice(0, NAMES_PER_LENDER);
+  return names;
 }
 
 /** An import of a name says nothing about it: `import`, `from … import`, `use`, `using`, `require(…)`, `#include`. */

@@ -46,6 +46,10 @@ describe('implementation first', () => {
     // Source named like release notes, and upgrade notes in the question's words.
     await writeFile(repo, 'src/history.ts', 'export function recordStep(steps: string[], step: string): string[] {\n  // keeps the last 50 undo steps\n  return [...steps, step].slice(-50);\n}\n');
     await writeFile(repo, 'UPGRADING.md', '## 2.0\n\nThe number of undo steps kept is now 50.\n');
+    // A page naming the code that answers in one paragraph, and other code in a paragraph that shares a word with the question.
+    await writeFile(repo, 'docs/sessions.md', '# Sessions\n\nStale sessions are evicted from the session cache by `evictStale`, once their lease expires.\n\nThe cache itself comes from `createCache`.\n');
+    await writeFile(repo, 'src/evict.ts', 'export function evictStale(entries: Map<string, number>, now: number): void {\n  for (const [key, lease] of entries) if (lease < now) entries.delete(key);\n}\n');
+    await writeFile(repo, 'src/cache.ts', '/** A cache: the cache map, sized for the cache of each session. */\nexport function createCache(): Map<string, number> {\n  return new Map(); // an empty cache\n}\n');
     // A name's definition, and code that uses it amid more of a question's words.
     await writeFile(repo, 'src/memo.ts', 'export function makeCache<K extends object, V>(compute: (key: K) => V): (key: K) => V {\n  const seen = new WeakMap<K, V>();\n  return (key) => (seen.has(key) ? seen.get(key)! : (seen.set(key, compute(key)), seen.get(key)!));\n}\n');
     await writeFile(repo, 'src/settings.ts', "import { makeCache } from './memo';\n// Configuration results are memoized per input object: each loader result is computed once.\nexport const loadConfiguration = makeCache((input: object) => ({ input, results: [] }));\nexport const configurationResults = makeCache((input: object) => [input]);\n");
@@ -110,6 +114,12 @@ describe('implementation first', () => {
     const hits = await paths('how many undo steps are kept');
     assert.equal(hits[0], 'src/history.ts');
     assert.ok(hits.indexOf('UPGRADING.md') > 0, hits.join(', '));
+  });
+
+  it('lends most to the names of the paragraph that speaks of the question', async () => {
+    const hits = await paths('how are stale sessions evicted from the cache');
+    assert.equal(hits[0], 'src/evict.ts');
+    assert.ok(hits.indexOf('src/cache.ts') > 0, hits.join(', '));
   });
 
   it('keeps docs first when the query asks for them, by word or by filter', async () => {
