@@ -9,6 +9,12 @@ describe('isAuxiliaryPath', () => {
     }
   });
 
+  it('knows benchmarks and CI configuration', () => {
+    for (const path of ['benches/parse.rs', 'metrics/src/ParseBenchmark.java', 'bench/startup_benchmark.py', '.github/workflows/build.yml', '.circleci/config.yml']) {
+      assert.ok(isAuxiliaryPath(path), path);
+    }
+  });
+
   it('leaves source whose name merely contains "test" alone', () => {
     for (const path of ['src/latest.c', 'contest.py', 'src/testing.go', 'attest.rs', 'lib/tester/run.js', 'src/testament.ts']) {
       assert.ok(!isAuxiliaryPath(path), path);
