@@ -287,7 +287,8 @@ export class Engine {
   async *catchUp(folder: FolderInfo, options: Omit<IndexOptions, 'changed'> = {}): AsyncGenerator<IndexProgress, IndexSummary> {
     const snapshot = this.snapshotFile(folder);
     const changed = await changesSince(folder.root, snapshot).catch(() => null);
-    if (changed === null) return yield* this.index(folder, options);
+    // Forgotten stamps (a migration that re-chunks, invalidated skips) are read again only by a full walk.
+    if (changed === null || (await this.store.hasForgottenStamps(folder.id))) return yield* this.index(folder, options);
     const summary = yield* this.index(folder, { ...options, changed });
     await writeSnapshot(folder.root, snapshot);
     return summary;

@@ -141,6 +141,12 @@ export async function countCatalog(reads: CommittedReads): Promise<{ files: numb
   return { files: Number(row!.files), bytes: Number(row!.bytes ?? 0) };
 }
 
+/** Whether a folder holds files whose stamps were forgotten: only a full walk reads them again. */
+export async function hasForgottenStamps(reads: CommittedReads, folderId: number): Promise<boolean> {
+  const rows = await reads.all('SELECT 1 FROM files WHERE folder_id = ? AND mtime_ms = -1 LIMIT 1', [folderId]);
+  return rows.length > 0;
+}
+
 /**
  * Forgets every file's size and time stamp, so the next run reads and hashes each file instead of
  * trusting an unchanged stamp (content that still matches its hash is not re-chunked). Returns

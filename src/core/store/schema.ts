@@ -86,7 +86,8 @@ export const MIGRATIONS: readonly string[][] = [
     // definition in the piece holding its signature, a definition behind a doc comment longer than
     // a chunk, functions defined as object properties or assigned to one (JavaScript) and
     // function-like macros (C); outside Markdown, a line opening with # is no longer taken for a
-    // heading (a TOML or shell comment named its chunk). The next run re-chunks those files.
+    // heading (a TOML or shell comment named its chunk). Forgotten stamps make the next full walk
+    // (the start's catch-up is one while any remain) re-chunk those files.
     `UPDATE files SET mtime_ms = -1, hash = NULL WHERE status = 'indexed' AND language IS DISTINCT FROM 'markdown'`,
   ],
 ];

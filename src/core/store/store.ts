@@ -19,7 +19,7 @@ import {
   selectEmbeddingCounters,
   selectEmbeddingCoverage,
 } from './embedding-tables.js';
-import { countCatalog, forgetFileStamps, readFileCatalog, writeBatch, type BatchWritten, type FileRow, type FolderBatch, type NextIds } from './file-tables.js';
+import { countCatalog, forgetFileStamps, hasForgottenStamps, readFileCatalog, writeBatch, type BatchWritten, type FileRow, type FolderBatch, type NextIds } from './file-tables.js';
 import { deleteFolderContent, insertFolder, selectFolders, updateFolderIndexed } from './folder-table.js';
 import { loadMirrors } from './load-mirrors.js';
 import { IDLE_MEMORY_LIMIT, openInstance, VECTOR_LOADING_MEMORY_LIMIT, WRITING_MEMORY_LIMIT } from './open-database.js';
@@ -311,6 +311,11 @@ export class Store {
   /** The file catalog's size: what lets a run skip unchanged files. */
   catalogSize(): Promise<{ files: number; bytes: number }> {
     return countCatalog(this.committed);
+  }
+
+  /** Whether the folder has files whose stamps were forgotten (a migration, cache invalidation): a catch-up must walk it all. */
+  hasForgottenStamps(folderId: number): Promise<boolean> {
+    return hasForgottenStamps(this.committed, folderId);
   }
 
   /** Makes the next run of every folder read and hash each file; returns how many stamps it forgot. */
