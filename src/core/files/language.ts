@@ -1,6 +1,7 @@
 /** Maps file names to a language id; ids with a tree-sitter grammar are chunked along their syntax tree. */
 
-const BY_EXTENSION: Record<string, string> = {
+// Maps, not object literals: a file named `x.constructor` must not find Object.prototype's members.
+const BY_EXTENSION = new Map<string, string>(Object.entries({
   ts: 'typescript', mts: 'typescript', cts: 'typescript',
   tsx: 'tsx',
   js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'javascript',
@@ -27,13 +28,13 @@ const BY_EXTENSION: Record<string, string> = {
   sql: 'sql',
   xml: 'xml',
   txt: 'text', rst: 'text',
-};
+}));
 
-const BY_NAME: Record<string, string> = {
+const BY_NAME = new Map<string, string>(Object.entries({
   dockerfile: 'dockerfile',
   makefile: 'make',
   'cmakelists.txt': 'cmake',
-};
+}));
 
 /** Languages chunked with a tree-sitter grammar (the grammar file is tree-sitter-<id>.wasm). */
 export const SYNTAX_LANGUAGES: ReadonlySet<string> = new Set([
@@ -43,9 +44,9 @@ export const SYNTAX_LANGUAGES: ReadonlySet<string> = new Set([
 
 export function languageOf(fileName: string): string {
   const base = fileName.slice(fileName.lastIndexOf('/') + 1).toLowerCase();
-  const byName = BY_NAME[base];
+  const byName = BY_NAME.get(base);
   if (byName) return byName;
   const dot = base.lastIndexOf('.');
   if (dot <= 0) return 'text';
-  return BY_EXTENSION[base.slice(dot + 1)] ?? 'text';
+  return BY_EXTENSION.get(base.slice(dot + 1)) ?? 'text';
 }

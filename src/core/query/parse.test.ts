@@ -18,6 +18,12 @@ describe('parseQuery', () => {
     assert.equal(q.regex, null);
   });
 
+  it("takes Object.prototype's names for the words and values they are", () => {
+    const q = parseQuery('constructor:x lang:constructor toString', 'lexical');
+    assert.deepEqual(q.words, ['constructor:x', 'toString']);
+    assert.deepEqual(q.filters.languages, ['constructor']);
+  });
+
   it('reads quoted filter values and escaped quotes in phrases', () => {
     const q = parseQuery('path:"my dir/" "say \\"hi\\""', 'lexical');
     assert.deepEqual(q.filters.paths, ['my dir/']);

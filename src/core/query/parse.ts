@@ -19,7 +19,8 @@ export interface ParsedQuery {
   filters: QueryFilters;
 }
 
-const LANGUAGE_ALIASES: Record<string, string[]> = {
+// Maps, not object literals: `lang:constructor` and `constructor:x` must not find Object.prototype's members.
+const LANGUAGE_ALIASES = new Map<string, string[]>(Object.entries({
   ts: ['typescript', 'tsx'], typescript: ['typescript', 'tsx'], tsx: ['tsx'],
   js: ['javascript'], javascript: ['javascript'], jsx: ['javascript'],
   py: ['python'], python: ['python'],
@@ -34,13 +35,13 @@ const LANGUAGE_ALIASES: Record<string, string[]> = {
   md: ['markdown'], markdown: ['markdown'],
   sh: ['shell'], bash: ['shell'], shell: ['shell'],
   yml: ['yaml'], yaml: ['yaml'],
-};
+}));
 
-const FILTER_KEYS: Record<string, 'languages' | 'paths' | 'repos'> = {
+const FILTER_KEYS = new Map<string, 'languages' | 'paths' | 'repos'>(Object.entries({
   lang: 'languages', language: 'languages',
   path: 'paths', file: 'paths', f: 'paths',
   repo: 'repos', folder: 'repos', r: 'repos',
-};
+} as const));
 
 const EXCLUDED: Record<'languages' | 'paths' | 'repos', 'excludeLanguages' | 'excludePaths' | 'excludeRepos'> = {
   languages: 'excludeLanguages', paths: 'excludePaths', repos: 'excludeRepos',
@@ -79,7 +80,7 @@ export function parseQuery(input: string, mode: SearchMode): ParsedQuery {
       }
     }
     const filter = /^(-?)([a-z]+):/.exec(text.slice(i));
-    const key = filter ? FILTER_KEYS[filter[2]!] : undefined;
+    const key = filter ? FILTER_KEYS.get(filter[2]!) : undefined;
     if (filter && key) {
       const filterStart = i;
       i += filter[0].length;
@@ -87,7 +88,7 @@ export function parseQuery(input: string, mode: SearchMode): ParsedQuery {
       if (value === '') throw new QuarryError('BAD_QUERY', `Filter ${filter[2]}: needs a value`);
       const target = filter[1] === '-' ? EXCLUDED[key] : key;
       if (key === 'languages') {
-        filters[target].push(...(LANGUAGE_ALIASES[value.toLowerCase()] ?? [value.toLowerCase()]));
+        filters[target].push(...(LANGUAGE_ALIASES.get(value.toLowerCase()) ?? [value.toLowerCase()]));
       } else {
         filters[target].push(value);
       }
