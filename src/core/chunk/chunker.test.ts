@@ -102,6 +102,13 @@ describe('Chunker', () => {
     const named = chunks.filter((c) => c.symbols.includes('nullSafe'));
     assert.equal(named.length, 1, JSON.stringify(chunks.map((c) => [c.startLine, c.endLine, c.symbols])));
     assert.ok(named[0]!.text.includes('nullSafe() {'), 'the chunk that names it holds its signature');
+    // A body too long for one chunk is split along its statements, each piece under the method.
+    const statements = Array.from({ length: 40 }, (_, i) => `    int step${i} = compute(${i}, this.offset, "a label for the step");`).join('\n');
+    const long = `public class Adapter {\n  /**\n${doc}\n   */\n  public final int nullSafe() {\n${statements}\n    return 0;\n  }\n}\n`;
+    const pieces = await chunker.chunk(long, 'java');
+    assertTiles(long, pieces);
+    const body = pieces.filter((c) => c.text.includes('int step'));
+    assert.ok(body.length >= 2 && body.every((c) => c.symbol === 'nullSafe'), JSON.stringify(pieces.map((c) => [c.startLine, c.endLine, c.symbol])));
   });
 
   it('names functions defined as object properties or assigned to one, and function-like macros', async () => {

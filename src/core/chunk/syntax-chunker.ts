@@ -37,9 +37,10 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
       .map(unwrapDefinition)
       .map((node) => ({ node, kind: definitionKind(node) }))
       .filter((d): d is { node: Node; kind: DefinitionKind } => d.kind !== null);
-    // A split definition is named by the piece that holds its signature, as a whole one is by its chunk.
+    // A split definition is named by the piece that holds its signature, as a whole one is by its
+    // chunk; after the chunk's own definitions, whose first names the chunk when it is one.
     const opened = enclosing.filter((e) => e.name !== null && e.row >= first && e.row <= last).map((e) => e.name!);
-    const names = [...new Set([...opened, ...nestedDefinitionNames(nodes)])];
+    const names = [...new Set([...nestedDefinitionNames(nodes), ...opened])];
     const parent = enclosing[enclosing.length - 1];
     let kind: ChunkKind = 'block';
     let symbol: string | null = parent?.name ?? null;
@@ -99,8 +100,10 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
   };
 
   const splitOversized = (item: Item, enclosing: readonly Enclosing[], carry: Item | null): void => {
-    // Descend into the biggest node of the item; its siblings on the same rows ride along.
-    const biggest = item.nodes.reduce((a, b) => (rowsOf(b) > rowsOf(a) ? b : a));
+    // Descend into the biggest node of the item that is not a comment (a doc comment longer than
+    // the definition it documents must not decide how that is split); its siblings ride along.
+    const code = item.nodes.filter((node) => !isComment(node));
+    const biggest = (code.length > 0 ? code : item.nodes).reduce((a, b) => (rowsOf(b) > rowsOf(a) ? b : a));
     const hasMultiRowChildren = biggest.children.some((c) => c !== null && c.endPosition.row > c.startPosition.row);
     if (!hasMultiRowChildren) {
       // Each window carries the nodes that start in it, so a definition behind a long doc comment keeps its name.
