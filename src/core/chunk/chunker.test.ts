@@ -112,8 +112,8 @@ describe('Chunker', () => {
   });
 
   it('names functions defined as object properties or assigned to one, and function-like macros', async () => {
-    const js = "export default {\n  getAdapter: (names) => names[0],\n  'not-a-name': () => 1,\n  known: {},\n};\nexports.parse = function (text) {\n  return text;\n};\nmodule.exports = function () {};\nlet handler;\nhandler = function () {};\n";
-    assert.deepEqual((await chunker.chunk(js, 'javascript')).flatMap((c) => c.symbols), ['getAdapter', 'parse']);
+    const js = "export default {\n  getAdapter: (names) => names[0],\n  'not-a-name': () => 1,\n  known: {},\n};\nexports.parse = function (text) {\n  return text;\n};\nexports.isString = (v) => typeof v === 'string';\nmodule.exports = function () {\n  return 1;\n};\nlet handler;\nhandler = function () {\n  return 2;\n};\n";
+    assert.deepEqual((await chunker.chunk(js, 'javascript')).flatMap((c) => c.symbols), ['getAdapter', 'parse', 'isString']);
     const c = '#define SET_TCP(opts, ip) do { (opts)->ip = (ip); } while (0)\n#define MAX_DEPTH 8\n';
     assert.deepEqual((await chunker.chunk(c, 'c')).flatMap((c) => c.symbols), ['SET_TCP']);
   });

@@ -7,12 +7,14 @@ const CLASS_TYPE = /(^|_)(class|struct|interface|trait|enum|impl|module|namespac
 const SPECIFIER = /_specifier$/;
 const FUNCTION_VALUE = /^(arrow_function|function_expression|function|generator_function)$/;
 
-/** Unwraps nodes that only decorate a definition (export, decorators, templates). */
+/** Unwraps nodes that only decorate or hold a definition (export, decorators, templates, an assignment statement). */
 export function unwrapDefinition(node: Node): Node {
   const inner =
     node.type === 'export_statement' ? node.childForFieldName('declaration')
     : node.type === 'decorated_definition' ? node.childForFieldName('definition')
     : node.type === 'template_declaration' ? node.namedChildren.find((c) => c !== null && definitionKind(c) !== null) ?? null
+    // `exports.parse = function …;` on one line is a statement holding a definition.
+    : node.type === 'expression_statement' ? node.namedChildren.find((c) => c?.type === 'assignment_expression' && definitionKind(c) !== null) ?? null
     : null;
   return inner ?? node;
 }

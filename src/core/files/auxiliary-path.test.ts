@@ -15,8 +15,8 @@ describe('isAuxiliaryPath', () => {
     }
   });
 
-  it('leaves source whose name merely contains "test" alone', () => {
-    for (const path of ['src/latest.c', 'contest.py', 'src/testing.go', 'attest.rs', 'lib/tester/run.js', 'src/testament.ts']) {
+  it('leaves alone source whose name merely contains "test", and a benchmarking library\'s own source', () => {
+    for (const path of ['src/latest.c', 'contest.py', 'src/testing.go', 'attest.rs', 'lib/tester/run.js', 'src/testament.ts', 'src/test_and_set.c', 'src/benchmark.cc']) {
       assert.ok(!isAuxiliaryPath(path), path);
     }
   });

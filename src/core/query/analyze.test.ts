@@ -43,7 +43,7 @@ describe('query word analysis', () => {
     assert.ok(wordVariants('connection').includes('conn'), 'connection pool finds connPool');
     assert.ok(wordVariants('ctx').includes('context') && wordVariants('configuration').includes('cfg'));
     assert.ok(!wordVariants('status').includes('statu'));
-    assert.deepEqual(wordVariants('constructor'), ['constructors'], "Object.prototype's names are words like any other");
+    assert.ok(wordVariants('constructor').includes('constructors'), "Object.prototype's names are words like any other");
     assert.ok(wordVariants('randomising').includes('randomize') && wordVariants('behaviour').includes('behavior'), 'British spellings find American ones');
     assert.ok(!wordVariants('four').includes('for'), 'short words ending in -our are not spellings');
   });

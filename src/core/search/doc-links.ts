@@ -100,14 +100,16 @@ export function namedIdentifiers(text: string, evidenceIn: (text: string) => num
   const names = new Map<string, number>();
   const best = paragraphs[0]?.evidence ?? 1;
   const name = (word: string, weight: number) => {
-    if (word.length >= 3 && names.size < NAMES_PER_LENDER && !names.has(lastSegment(word))) names.set(lastSegment(word), weight);
+    const last = lastSegment(word);
+    if (word.length >= 3 && !names.has(last)) names.set(last, weight);
   };
   for (const { paragraph, evidence } of paragraphs) {
+    if (names.size >= NAMES_PER_LENDER) break;
     const weight = (evidence / best) ** 2;
     if (prose) for (const span of paragraph.matchAll(CODE_SPAN)) for (const word of span[1]!.match(WORD) ?? []) name(word, weight);
     for (const word of paragraph.match(WORD) ?? []) if (looksLikeIdentifier(word)) name(word, weight);
   }
-  return names;
+  return new Map([...names].slice(0, NAMES_PER_LENDER));
 }
 
 /** An import of a name says nothing about it: `import`, `from … import`, `use`, `using`, `require(…)`, `#include`. */
@@ -140,11 +142,21 @@ export function definitions(
   store: Store,
   name: string,
   allowed: ((chunkId: number) => boolean) | null,
-  { pieces = false, candidates = DEFINITION_CANDIDATES }: { pieces?: boolean; candidates?: number } = {},
+  options: { pieces?: boolean; candidates?: number } = {},
 ): number[] {
+  return definingRows(store, name, allowed, options).map((row) => row.chunk_id);
+}
+
+/** The chunks `definitions` finds, as rows. */
+export function definingRows(
+  store: Store,
+  name: string,
+  allowed: ((chunkId: number) => boolean) | null,
+  { pieces = false, candidates = DEFINITION_CANDIDATES }: { pieces?: boolean; candidates?: number } = {},
+): ChunkMeta[] {
   const holding = store.postings.holders(termHash(name.toLowerCase()), { allowed, limit: candidates });
   const lower = name.toLowerCase();
-  return [...chunkMeta(store, holding.map((h) => h.chunkId)).values()]
-    .filter((row) => !isProse(row) && !isAuxiliaryPath(row.path) && (pieces ? definedNames(row) : symbolNames(row)).some((s) => s.toLowerCase() === lower))
-    .map((row) => row.chunk_id);
+  return [...chunkMeta(store, holding.map((h) => h.chunkId)).values()].filter(
+    (row) => !isProse(row) && !isAuxiliaryPath(row.path) && (pieces ? definedNames(row) : symbolNames(row)).some((s) => s.toLowerCase() === lower),
+  );
 }

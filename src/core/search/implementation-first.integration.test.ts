@@ -50,6 +50,9 @@ describe('implementation first', () => {
     await writeFile(repo, 'docs/sessions.md', '# Sessions\n\nStale sessions are evicted from the session cache by `evictStale`, once their lease expires.\n\nThe cache itself comes from `createCache`.\n');
     await writeFile(repo, 'src/evict.ts', 'export function evictStale(entries: Map<string, number>, now: number): void {\n  for (const [key, lease] of entries) if (lease < now) entries.delete(key);\n}\n');
     await writeFile(repo, 'src/cache.ts', '/** A cache: the cache map, sized for the cache of each session. */\nexport function createCache(): Map<string, number> {\n  return new Map(); // an empty cache\n}\n');
+    // A class the code uses everywhere, and a stray function of the same name in lower case.
+    await writeFile(repo, 'src/settings/Loader.ts', '/** The Loader reads settings; a Loader caches what it read. */\nexport class Loader {\n  load(): Loader {\n    return this; // Loader\n  }\n}\n');
+    await writeFile(repo, 'src/old/helpers.ts', 'export function loader(): number {\n  return 1;\n}\n');
     // A name's definition, and code that uses it amid more of a question's words.
     await writeFile(repo, 'src/memo.ts', 'export function makeCache<K extends object, V>(compute: (key: K) => V): (key: K) => V {\n  const seen = new WeakMap<K, V>();\n  return (key) => (seen.has(key) ? seen.get(key)! : (seen.set(key, compute(key)), seen.get(key)!));\n}\n');
     await writeFile(repo, 'src/settings.ts', "import { makeCache } from './memo';\n// Configuration results are memoized per input object: each loader result is computed once.\nexport const loadConfiguration = makeCache((input: object) => ({ input, results: [] }));\nexport const configurationResults = makeCache((input: object) => [input]);\n");
@@ -144,9 +147,11 @@ describe('implementation first', () => {
     assert.equal((await paths('send'))[0], 'src/send.ts', 'unqualified, the function named so');
   });
 
-  it('puts the definition spelt as typed first when names differ only in case', async () => {
+  it('puts the definition spelt as typed first when a name typed with a capital differs from another only in case', async () => {
     assert.equal((await paths('ProgressBar'))[0], 'src/progress_impl.ts');
     assert.equal((await paths('progressbar'))[0], 'src/termui.ts');
+    // Smart case: typed in lower case, a name asks for no spelling, and the best definition comes first.
+    assert.equal((await paths('loader'))[0], 'src/settings/Loader.ts');
   });
 
   it('puts the implementation above a declaration file that declares the same name', async () => {

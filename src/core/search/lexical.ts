@@ -6,7 +6,7 @@ import { distinctTerms, termHash } from '../lexical/tokenize.js';
 import { analyzeWords, looksLikeIdentifier, nameParts, wordVariants, type WordAnalysis } from '../query/analyze.js';
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
-import { definitions, lastSegment, lendToDefinitions, possibleLenders, type Explanation } from './doc-links.js';
+import { definingRows, definitions, lastSegment, lendToDefinitions, possibleLenders, type Explanation } from './doc-links.js';
 import { asksForDocs, fileMatcher, filterClause, isProse, wantsAuxiliaryFiles } from './filters.js';
 import { chunkMeta, CHUNK_ROW_COLUMNS, definedNames, foldByFile, symbolNames, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
 import type { StageCounts } from './profile.js';
@@ -185,27 +185,33 @@ function namedDefinitions(store: Store, query: ParsedQuery, admissible: Admissib
   return [...chunkMeta(store, [...ids]).values()].map((row) => ({ row, score: 0 }));
 }
 
-/** TypeScript declaration files: they declare what is implemented elsewhere. */
-const DECLARATION_FILE = /\.d\.[cm]?ts$/;
+/** Declaration files (TypeScript's `.d.ts`, Python's `.pyi` stubs): they declare what is implemented elsewhere. */
+const DECLARATION_FILE = /\.d\.[cm]?ts$|\.pyi$/;
+
+/** Spelt as typed, and not in a declaration file: no definition is preferred to it. */
+const BEST_PREFERENCE = 3;
 
 /**
  * The best code (not a test, prose or data) that defines the name (one of `words`) is lifted above the
- * chunks that only mention it, which keep their order. Spelt as typed comes first (smart case:
- * `ProgressBar` is the class, `progressbar` the function that makes one), then an implementation
- * before a declaration file's definition of the same name.
+ * chunks that only mention it, which keep their order. Spelt as typed comes first when typed with
+ * a capital (`ProgressBar` is the class, not the function `progressbar` that makes one), then an
+ * implementation before a declaration file's definition of the same name.
  */
 function definitionFirst(store: Store, ranked: RankedChunk[], query: ParsedQuery, words = lowerWords(query)): RankedChunk[] {
-  const typed = new Set(namedWords(query).map(lastSegment));
+  // Smart case, as for phrases: only a name typed with a capital asks for its exact spelling.
+  const typed = new Set(namedWords(query).map(lastSegment).filter((name) => /\p{Lu}/u.test(name)));
   const preference = (r: RankedChunk) => {
-    const name = definesNothing(r.row) || isAuxiliaryPath(r.row.path) ? null : matchedSymbol(store, r.row, query, words, definedNames(r.row));
-    return name === null ? -1 : (typed.has(name) ? 2 : 0) + (DECLARATION_FILE.test(r.row.path) ? 0 : 1);
+    if (definesNothing(r.row) || isAuxiliaryPath(r.row.path)) return -1;
+    const names = definedNames(r.row);
+    if (matchedSymbol(store, r.row, query, words, names) === null) return -1;
+    return (names.some((name) => typed.has(name)) ? 2 : 0) + (DECLARATION_FILE.test(r.row.path) ? 0 : 1);
   };
   let definition: RankedChunk | undefined;
   let preferred = -1;
   for (const r of ranked) {
     const p = preference(r);
     if (p > preferred) [definition, preferred] = [r, p];
-    if (preferred === 3) break;
+    if (preferred === BEST_PREFERENCE) break;
   }
   const best = ranked[0];
   if (!definition || !best || best === definition) return ranked;
@@ -305,14 +311,14 @@ function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
   const pathGroups = pathMatches(store, query).groups;
   const pathWeight = (analysis.descriptive ? PATH_WEIGHT : PATH_WEIGHT / 2) / analysis.content.length;
   const demote = !wantsAuxiliaryFiles(query.filters, query.words);
-  // A doc's heading or a data file's key is named like a definition; it counts only when docs are asked for.
-  const headingsName = asksForDocs(query);
+  const docsAsked = asksForDocs(query);
   return (row) => {
     let factor = 1;
     // A plain word of a question that happens to be a definition's name (`options`, `state`) names it far less surely than a typed identifier.
-    if (!headingsName && definesNothing(row)) factor *= 1;
-    else if (words.has(row.symbol?.toLowerCase() ?? '')) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 2.5;
-    else if (matchedSymbol(store, row, query)) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 1.8;
+    if (canBeNamed(row, docsAsked)) {
+      if (words.has(row.symbol?.toLowerCase() ?? '')) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 2.5;
+      else if (matchedSymbol(store, row, query)) factor *= analysis.descriptive ? DESCRIPTIVE_SYMBOL_BOOST : 1.8;
+    }
     if (DEFINITION_KINDS.has(row.kind)) factor *= 1.15;
     const base = row.path.slice(row.path.lastIndexOf('/') + 1).toLowerCase();
     if (squashed.has(squash(base.includes('.') ? base.slice(0, base.indexOf('.')) : base))) factor *= 1.4;
@@ -330,6 +336,11 @@ function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
 /** Prose and data files: a heading or a key is named like a definition, but defines nothing. */
 function definesNothing(row: ChunkMeta): boolean {
   return isProse(row) || DATA_LANGUAGES.has(row.language);
+}
+
+/** Whether the query can name the chunk by its symbols: code always, a doc's headings and a data file's keys only when docs are asked for. */
+function canBeNamed(row: ChunkMeta, docsAsked: boolean): boolean {
+  return docsAsked || !definesNothing(row);
 }
 
 /** `file_name` and `file-name` are `filename`. */
@@ -397,7 +408,7 @@ function pathWords(store: Store, fileId: number, query: ParsedQuery): string[] {
 }
 
 /** Release notes tell the history of every feature in the words of its users: rarely the answer to how it works now. */
-const CHANGELOG = /(^|\/)(change_?logs?|changes|history|news|release[-_]?notes|releases|upgrading|migrating|migrations?)([-_.][^/]*)?$/i;
+const CHANGELOG = /(^|\/)(change_?logs?|changes|history|news|release[-_]?notes|releases|upgrading|migrating|migration[-_]?guide)([-_.][^/]*)?$/i;
 const CHANGELOG_FACTOR = 0.4;
 
 /** Release and upgrade notes: prose named so (`CHANGELOG.md`, `HISTORY.rst`, `UPGRADING.md`), never code (`history.ts`). */
@@ -425,7 +436,7 @@ function wordsOf(query: ParsedQuery): WordAnalysis {
 
 /** How directly the query names this chunk: 2 one of its definitions, 1 an identifier it uses, exactly as typed, else 0. */
 export function namingStrength(store: Store, row: RankedChunk['row'], query: ParsedQuery): number {
-  if (matchedSymbol(store, row, query) !== null) return 2;
+  if (canBeNamed(row, asksForDocs(query)) && matchedSymbol(store, row, query) !== null) return 2;
   return row.text !== undefined && exactIdentifierBoost(row.text, query) > 1 ? 1 : 0;
 }
 
@@ -490,15 +501,20 @@ function qualifiedNames(store: Store, query: ParsedQuery): ReadonlyMap<string, Q
   let names = qualifiedByQuery.get(query);
   if (!names) {
     const built = new Map<string, Qualifier[]>();
-    for (const word of wordsOf(query).content) {
+    const filesDefining = new Map<string, ReadonlySet<number>>();
+    // As many words as are scored: a pasted stack trace is not hundreds of lookups.
+    for (const word of wordsOf(query).content.slice(0, MAX_GROUPS)) {
       const parts = nameParts(word);
       if (parts.length < 2) continue;
       const last = parts.at(-1)!.toLowerCase();
       const qualifier = parts.at(-2)!;
-      // As typed: `render.JSON` names the package, not the files that define a `Render` method. A
-      // type's name is used far more than it is defined (`opts` in every function), hence the wide look.
-      const defining = [...chunkMeta(store, definitions(store, qualifier, null, { candidates: QUALIFIER_CANDIDATES })).values()].filter((row) => symbolNames(row).includes(qualifier));
-      const files = new Set(defining.map((row) => row.file_id));
+      let files = filesDefining.get(qualifier);
+      if (!files) {
+        // As typed: `render.JSON` names the package, not the files that define a `Render` method. A
+        // type's name is used far more than it is defined (`opts` in every function), hence the wide look.
+        const defining = definingRows(store, qualifier, null, { candidates: QUALIFIER_CANDIDATES }).filter((row) => symbolNames(row).includes(qualifier));
+        filesDefining.set(qualifier, (files = new Set(defining.map((row) => row.file_id))));
+      }
       built.set(last, [...(built.get(last) ?? []), { squashed: squash(qualifier.toLowerCase()), files }]);
     }
     qualifiedByQuery.set(query, (names = built));
