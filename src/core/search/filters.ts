@@ -1,6 +1,7 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { QueryFilters } from '../query/parse.js';
 import type { FileScope } from '../store/scope-mirror.js';
+import { escapeRegex } from './snippet.js';
 
 type Condition = { sql: string; params: DuckDBValue[] };
 
@@ -37,15 +38,18 @@ export function filterClause(filters: QueryFilters): Condition {
  * without a query. DuckDB's GLOB: `*` any run of characters (`/` included), `?` one, `[...]` a class.
  */
 export function fileMatcher(filters: QueryFilters, folderNames: ReadonlyMap<number, string>): (file: FileScope) => boolean {
-  const globs = new Map<string, RegExp>();
+  // One pattern per value, compiled once: a search tests every file's path (tens of thousands), and
+  // lower-casing each path for a substring test made garbage of them all.
+  const patterns = new Map<string, RegExp>();
   const pathMatches = (path: string, value: string): boolean => {
-    if (!/[*?]/.test(value)) return path.toLowerCase().includes(value.toLowerCase());
-    let glob = globs.get(value);
-    if (!glob) {
-      glob = new RegExp(`^${value.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
-      globs.set(value, glob);
+    let pattern = patterns.get(value);
+    if (!pattern) {
+      pattern = /[*?]/.test(value)
+        ? new RegExp(`^${value.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's')
+        : new RegExp(escapeRegex(value), 'i');
+      patterns.set(value, pattern);
     }
-    return glob.test(path);
+    return pattern.test(path);
   };
   const folderIs = (file: FileScope, value: string): boolean => folderNames.get(file.folderId)?.toLowerCase() === value.toLowerCase();
   const checks: Array<(file: FileScope) => boolean> = [];

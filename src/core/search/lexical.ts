@@ -271,9 +271,17 @@ export async function admissibleChunks(store: Store, query: ParsedQuery): Promis
   if (filters.sql === 'TRUE' && phrases.sql === 'TRUE') return null;
   if (phrases.sql === 'TRUE') {
     const matches = fileMatcher(query.filters, store.scope.folderNames);
-    const allowed = new Set<number>();
-    for (const [id, file] of store.scope.files) if (matches(file)) allowed.add(id);
-    return (chunkId) => allowed.has(store.postings.fileOf(chunkId));
+    const passing: number[] = [];
+    let highest = 0;
+    for (const [id, file] of store.scope.files) {
+      if (!matches(file)) continue;
+      passing.push(id);
+      highest = Math.max(highest, id);
+    }
+    // A flag per file id: this is asked for every posting the scorer visits.
+    const allowed = new Uint8Array(highest + 1);
+    for (const id of passing) allowed[id] = 1;
+    return (chunkId) => allowed[store.postings.fileOf(chunkId)] === 1;
   }
   const rows = await store.all<{ id: number; hash: string }>(
     `SELECT c.id, c.hash FROM chunks c JOIN files f ON f.id = c.file_id JOIN folders d ON d.id = c.folder_id
