@@ -50,6 +50,10 @@ describe('implementation first', () => {
     await writeFile(repo, 'docs/sessions.md', '# Sessions\n\nStale sessions are evicted from the session cache by `evictStale`, once their lease expires.\n\nThe cache itself comes from `createCache`.\n');
     await writeFile(repo, 'src/evict.ts', 'export function evictStale(entries: Map<string, number>, now: number): void {\n  for (const [key, lease] of entries) if (lease < now) entries.delete(key);\n}\n');
     await writeFile(repo, 'src/cache.ts', '/** A cache: the cache map, sized for the cache of each session. */\nexport function createCache(): Map<string, number> {\n  return new Map(); // an empty cache\n}\n');
+    // A Go method filed apart from its type, and code that says its qualified name more often.
+    await writeFile(repo, 'cli/command.go', 'package cli\n\ntype Command struct {\n\tName string\n}\n');
+    await writeFile(repo, 'cli/command_run.go', 'package cli\n\nfunc (cmd *Command) Run(args []string) error {\n\treturn nil\n}\n');
+    await writeFile(repo, 'cli/all.go', 'package cli\n\n// RunAll calls Command.Run on each Command: Command.Run, then the next Command.Run.\nfunc RunAll(cmds []*Command) {\n\tfor _, c := range cmds {\n\t\t_ = c.Run(nil)\n\t}\n}\n');
     // A class the code uses everywhere, and a stray function of the same name in lower case.
     await writeFile(repo, 'src/settings/Loader.ts', '/** The Loader reads settings; a Loader caches what it read. */\nexport class Loader {\n  load(): Loader {\n    return this; // Loader\n  }\n}\n');
     await writeFile(repo, 'src/old/helpers.ts', 'export function loader(): number {\n  return 1;\n}\n');
@@ -165,6 +169,7 @@ describe('implementation first', () => {
     assert.equal(method?.path, 'src/exec/mod.rs');
     assert.equal(method?.symbol, 'execute_batch');
     assert.equal((await paths('render.secureJson'))[0], 'src/render/json.ts', 'a `Render` method does not make its file the `render` package');
+    assert.equal((await paths('Command.Run'))[0], 'cli/command_run.go', "a Go method names its receiver's type in its signature");
   });
 
   it('answers a question about a typed name with its definition, above code that uses it in more of the question\'s words', async () => {

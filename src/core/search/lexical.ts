@@ -469,17 +469,21 @@ function namedWords(query: ParsedQuery): string[] {
 /**
  * The chunk's definition the query names, so a hit reports the method asked for, not its class. A
  * qualified name (`Session.request`, `Searcher::search_path`) names a definition of its last part
- * in a file whose path holds the qualifier, as classes and modules are usually filed, or in a file
- * that defines the qualifier too (`impl CommandSet`, a Java class and its methods).
+ * in a file whose path holds the qualifier, as classes and modules are usually filed, in a file
+ * that defines the qualifier too (`impl CommandSet`, a Java class and its methods), or with the
+ * qualifier in its signature (Go's `func (c *Command) Run(`, C++'s `void Command::Run(`), where its text was read.
  */
-function matchedSymbol(store: Store, row: ChunkMeta, query: ParsedQuery, words = lowerWords(query), names = symbolNames(row)): string | null {
+function matchedSymbol(store: Store, row: RankedChunk['row'], query: ParsedQuery, words = lowerWords(query), names = symbolNames(row)): string | null {
   const qualified = qualifiedNames(store, query);
   return (
     names.find((s) => {
       const name = s.toLowerCase();
       if (words.has(name)) return true;
       const qualifiers = qualified.get(name);
-      return qualifiers !== undefined && qualifiers.some((q) => q.files.has(row.file_id) || pathNames(row.path, q.squashed));
+      return (
+        qualifiers !== undefined &&
+        qualifiers.some((q) => q.files.has(row.file_id) || pathNames(row.path, q.squashed) || (row.text !== undefined && q.signature.test(row.text)))
+      );
     }) ?? null
   );
 }
@@ -500,6 +504,8 @@ interface Qualifier {
   squashed: string;
   /** The files that define it. */
   files: ReadonlySet<number>;
+  /** A line naming the qualifier, then the name opening a parameter list: a method's signature. */
+  signature: RegExp;
 }
 
 const qualifiedByQuery = new WeakMap<ParsedQuery, ReadonlyMap<string, Qualifier[]>>();
@@ -523,7 +529,8 @@ function qualifiedNames(store: Store, query: ParsedQuery): ReadonlyMap<string, Q
         const defining = definingRows(store, qualifier, null, { candidates: QUALIFIER_CANDIDATES }).filter((row) => symbolNames(row).includes(qualifier));
         filesDefining.set(qualifier, (files = new Set(defining.map((row) => row.file_id))));
       }
-      built.set(last, [...(built.get(last) ?? []), { squashed: squash(qualifier.toLowerCase()), files }]);
+      const signature = new RegExp(`\\b${escapeRegex(qualifier)}\\b[^\\n]*\\b${escapeRegex(parts.at(-1)!)}\\s*[(<]`);
+      built.set(last, [...(built.get(last) ?? []), { squashed: squash(qualifier.toLowerCase()), files, signature }]);
     }
     qualifiedByQuery.set(query, (names = built));
   }
