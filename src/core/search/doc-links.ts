@@ -14,6 +14,8 @@ const NAMES_PER_LENDER = 8;
 const DEFINITION_CANDIDATES = 24;
 /** The share of a lender's score its definitions receive. */
 const LEND_SHARE = 0.9;
+/** What prose among the lenders keeps of its score when it names no definition. */
+const SILENT_PROSE_FACTOR = 0.5;
 
 const CODE_SPAN = /`([^`\n]{1,120})`/g;
 const WORD = /[\p{L}_$][\p{L}\p{N}_$]*(?:(?:\.|::)[\p{L}_$][\p{L}\p{N}_$]*)*/gu;
@@ -30,7 +32,8 @@ export interface Explanation {
  * spans or as identifiers, and a test that describes it calls that code; the best such candidates
  * lend most of their score to the chunks that define those names, which then rank beside or above
  * the page or test, and it stays one click away as the definition's explanation. The lender
- * itself drops just below the best definition it lent to: definitions outrank mentions.
+ * itself drops just below the best definition it lent to: definitions outrank mentions. Prose
+ * among the lenders that names no definition keeps half its score.
  */
 export function lendToDefinitions(
   store: Store,
@@ -64,6 +67,8 @@ export function lendToDefinitions(
       else lentTo.set(lender.row.chunk_id, [id]);
     }
   }
+  // Prose that points at no code is no answer to a question about code: it goes below the code.
+  for (const { row } of lenders) if (isProse(row) && !lentTo.has(row.chunk_id)) scores.set(row.chunk_id, scores.get(row.chunk_id)! * SILENT_PROSE_FACTOR);
   for (const [lender, ids] of lentTo) {
     const best = Math.max(...ids.map((id) => scores.get(id)!));
     scores.set(lender, Math.min(scores.get(lender)!, best * 0.99));

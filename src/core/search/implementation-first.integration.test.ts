@@ -54,6 +54,9 @@ describe('implementation first', () => {
     await writeFile(repo, 'cli/command.go', 'package cli\n\ntype Command struct {\n\tName string\n}\n');
     await writeFile(repo, 'cli/command_run.go', 'package cli\n\nfunc (cmd *Command) Run(args []string) error {\n\treturn nil\n}\n');
     await writeFile(repo, 'cli/all.go', 'package cli\n\n// RunAll calls Command.Run on each Command: Command.Run, then the next Command.Run.\nfunc RunAll(cmds []*Command) {\n\tfor _, c := range cmds {\n\t\t_ = c.Run(nil)\n\t}\n}\n');
+    // A page that answers in words only, naming no code, and the code that does it.
+    await writeFile(repo, 'TROUBLESHOOTING.md', '## Slow servers\n\nWhen a slow server takes too long to answer, the request gives up: it is aborted once the wait is too long.\n');
+    await writeFile(repo, 'src/http/deadline.ts', '/** Gives up on a request when the server takes too long: aborts it after `ms`. */\nexport function abortAfter(ms: number, controller: AbortController): void {\n  setTimeout(() => controller.abort(), ms);\n}\n');
     // A class the code uses everywhere, and a stray function of the same name in lower case.
     await writeFile(repo, 'src/settings/Loader.ts', '/** The Loader reads settings; a Loader caches what it read. */\nexport class Loader {\n  load(): Loader {\n    return this; // Loader\n  }\n}\n');
     await writeFile(repo, 'src/old/helpers.ts', 'export function loader(): number {\n  return 1;\n}\n');
@@ -121,6 +124,12 @@ describe('implementation first', () => {
     const hits = await paths('how many undo steps are kept');
     assert.equal(hits[0], 'src/history.ts');
     assert.ok(hits.indexOf('UPGRADING.md') > 0, hits.join(', '));
+  });
+
+  it('puts a page that names no code below the code that answers the question', async () => {
+    const hits = await paths('where does a request give up when the server takes too long to answer');
+    assert.equal(hits[0], 'src/http/deadline.ts');
+    assert.ok(hits.includes('TROUBLESHOOTING.md'), hits.join(', '));
   });
 
   it('lends most to the names of the paragraph that speaks of the question', async () => {
