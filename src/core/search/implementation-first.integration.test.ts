@@ -39,7 +39,7 @@ describe('implementation first', () => {
     await writeFile(repo, 'lib/core.js', 'export class RetryQueue {\n  constructor(limit) {\n    this.items = [];\n    this.limit = limit;\n  }\n  push(item) {\n    if (this.items.length < this.limit) this.items.push(item);\n  }\n}\n');
     await writeFile(repo, 'index.d.ts', '/** A RetryQueue holds requests to retry: RetryQueue.push adds one. */\nexport declare class RetryQueue {\n  /** Items of the RetryQueue, as the RetryQueue keeps them. */\n  items: RetryQueue[];\n}\n');
     // A question's words as a README heading and a manifest key: neither is a definition.
-    await writeFile(repo, 'FINDER.md', '## Directories\n\nDirectories that hold a marker file are skipped: skip directories with a marker file.\n');
+    await writeFile(repo, 'FINDER.md', '## Skipped directories\n\nDirectories that hold a marker file are skipped: skip directories with a marker file.\n');
     await writeFile(repo, 'Cargo.toml', '[package]\nname = "finder"\n\n# FIXME: use the system allocator on macOS\n[target.macos.dependencies]\nlibc = "0.2"\n');
     await writeFile(repo, 'src/walk.rs', '/// Skips a directory that holds a marker file.\npub fn holds_marker(dir: &std::path::Path) -> bool {\n    dir.join("CACHEDIR.TAG").exists()\n}\n');
     await writeFile(repo, 'src/listing.rs', '/// The ls program for the long listing: on macOS and BSD it is gls when installed.\npub fn long_listing_program() -> &\'static str {\n    if cfg!(target_os = "macos") { "gls" } else { "ls" }\n}\n');
@@ -117,6 +117,7 @@ describe('implementation first', () => {
     assert.equal(hits[0]?.path, 'src/walk.rs');
     const doc = hits.find((h) => h.path === 'FINDER.md');
     assert.ok(doc && !doc.signals?.some((s) => s.kind === 'definition'), `a heading defines nothing: ${JSON.stringify(doc?.signals)}`);
+    assert.equal(doc.symbol, 'Skipped directories', 'the hit shows its heading, not the word of it the question matched');
     assert.equal((await paths('which ls program does the long listing on macOS'))[0], 'src/listing.rs');
   });
 

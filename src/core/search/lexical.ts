@@ -64,8 +64,10 @@ export async function rankedHits(store: Store, ranked: readonly RankedChunk[], q
   return folded.map(({ row, more }) => {
     const entry = byId.get(row.chunk_id)!;
     const text = row.text ?? texts.get(row.chunk_id) ?? '';
-    const named = matchedSymbol(store, row, query) ?? entry.explainedBy?.name ?? null;
-    const hit = toHit({ ...row, text }, entry.score, more, matcher, { best, signals: signalsOf(store, entry, text, named, query, matcher), explainedBy: entry.explainedBy && { path: entry.explainedBy.path, startLine: entry.explainedBy.startLine } });
+    // A doc's heading is no definition: the hit shows the whole heading, not the word matched.
+    const defined = definesNothing(row) ? null : matchedSymbol(store, row, query);
+    const named = defined ?? entry.explainedBy?.name ?? null;
+    const hit = toHit({ ...row, text }, entry.score, more, matcher, { best, signals: signalsOf(store, entry, text, defined, query, matcher), explainedBy: entry.explainedBy && { path: entry.explainedBy.path, startLine: entry.explainedBy.startLine } });
     return { ...hit, symbol: named ?? row.symbol };
   });
 }
@@ -94,12 +96,12 @@ function wordsHeld(query: ParsedQuery, matcher = highlighting(query).matcher): (
 }
 
 /** The evidence behind a hit, in words: how much of the query its text holds, what it defines, its path, the prose or test naming it, its meaning. */
-function signalsOf(store: Store, entry: RankedChunk, text: string, named: string | null, query: ParsedQuery, matcher: LineMatcher): HitSignal[] {
+function signalsOf(store: Store, entry: RankedChunk, text: string, defined: string | null, query: ParsedQuery, matcher: LineMatcher): HitSignal[] {
   const { forms } = highlighting(query);
   const signals: HitSignal[] = [];
   const held = wordsHeld(query, matcher)(text);
   if (held > 0) signals.push({ kind: 'text', detail: `holds ${held} of ${forms.length} ${forms.length === 1 ? 'word' : 'words'}` });
-  if (named && !definesNothing(entry.row) && matchedSymbol(store, entry.row, query)) signals.push({ kind: 'definition', detail: `defines ${named}` });
+  if (defined) signals.push({ kind: 'definition', detail: `defines ${defined}` });
   const spelled = pathWords(store, entry.row.file_id, query);
   if (spelled.length > 0) signals.push({ kind: 'path', detail: `path spells ${spelled.join(', ')}` });
   if (entry.explainedBy) signals.push({ kind: 'doc', detail: `${entry.explainedBy.name} is named in ${entry.explainedBy.path}:${entry.explainedBy.startLine}` });
