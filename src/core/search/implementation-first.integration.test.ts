@@ -54,6 +54,9 @@ describe('implementation first', () => {
     await writeFile(repo, 'cli/command.go', 'package cli\n\ntype Command struct {\n\tName string\n}\n');
     await writeFile(repo, 'cli/command_run.go', 'package cli\n\nfunc (cmd *Command) Run(args []string) error {\n\treturn nil\n}\n');
     await writeFile(repo, 'cli/all.go', 'package cli\n\n// RunAll calls Command.Run on each Command: Command.Run, then the next Command.Run.\nfunc RunAll(cmds []*Command) {\n\tfor _, c := range cmds {\n\t\t_ = c.Run(nil)\n\t}\n}\n');
+    // A trait's method, and an implementation of it in a directory named after the trait that says the method's name more often.
+    await writeFile(repo, 'src/buf/buf_impl.rs', 'pub trait Buf {\n    fn chunk_count(&self) -> usize {\n        1\n    }\n}\n');
+    await writeFile(repo, 'src/buf/chain.rs', 'use super::Buf;\n\npub struct Chain<T> {\n    a: T,\n    b: T,\n}\n\nimpl<T: Buf> Buf for Chain<T> {\n    /// chunk_count of a, plus chunk_count of b.\n    fn chunk_count(&self) -> usize {\n        self.a.chunk_count() + self.b.chunk_count()\n    }\n}\n');
     // A page that answers in words only, naming no code, and the code that does it.
     await writeFile(repo, 'TROUBLESHOOTING.md', '## Slow servers\n\nWhen a slow server takes too long to answer, the request gives up: it is aborted once the wait is too long.\n');
     await writeFile(repo, 'src/http/deadline.ts', '/** Gives up on a request when the server takes too long: aborts it after `ms`. */\nexport function abortAfter(ms: number, controller: AbortController): void {\n  setTimeout(() => controller.abort(), ms);\n}\n');
@@ -180,6 +183,7 @@ describe('implementation first', () => {
     assert.equal(method?.symbol, 'execute_batch');
     assert.equal((await paths('render.secureJson'))[0], 'src/render/json.ts', 'a `Render` method does not make its file the `render` package');
     assert.equal((await paths('Command.Run'))[0], 'cli/command_run.go', "a Go method names its receiver's type in its signature");
+    assert.equal((await paths('Buf::chunk_count'))[0], 'src/buf/buf_impl.rs', 'the file that defines the trait, before one that is only in a directory named so');
   });
 
   it('answers a question about a typed name with its definition, above code that uses it in more of the question\'s words', async () => {

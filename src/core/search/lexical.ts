@@ -190,13 +190,20 @@ function namedDefinitions(store: Store, query: ParsedQuery, admissible: Admissib
 /** Declaration files (TypeScript's `.d.ts`, Python's `.pyi` stubs): they declare what is implemented elsewhere. */
 const DECLARATION_FILE = /\.d\.[cm]?ts$|\.pyi$/;
 
-/** Spelt as typed, and not in a declaration file: no definition is preferred to it. */
-const BEST_PREFERENCE = 3;
+/** How surely a qualifier places a definition: its file defines the qualifier, names it in the signature or is named after it; or only a directory is. */
+const DIRECTORY_FIT = 1;
+const FILE_FIT = 2;
+type QualifierFit = typeof DIRECTORY_FIT | typeof FILE_FIT;
+
+/** Placed by its file, spelt as typed, and not in a declaration file: no definition is preferred to it. */
+const BEST_PREFERENCE = 4 * FILE_FIT + 2 + 1;
 
 /**
  * The best code (not a test, prose or data) that defines the name (one of `words`) is lifted above the
- * chunks that only mention it, which keep their order. Spelt as typed comes first when typed with
- * a capital (`ProgressBar` is the class, not the function `progressbar` that makes one), then an
+ * chunks that only mention it, which keep their order. A qualified name's definition in a file that
+ * defines its qualifier comes before one in a directory named so (`Buf::chunks_vectored` is the
+ * trait's, not an implementation's under `buf/`); then spelt as typed when typed with a capital
+ * (`ProgressBar` is the class, not the function `progressbar` that makes one); then an
  * implementation before a declaration file's definition of the same name.
  */
 function definitionFirst(store: Store, ranked: RankedChunk[], query: ParsedQuery, words = lowerWords(query)): RankedChunk[] {
@@ -205,8 +212,9 @@ function definitionFirst(store: Store, ranked: RankedChunk[], query: ParsedQuery
   const preference = (r: RankedChunk) => {
     if (definesNothing(r.row) || isAuxiliaryPath(r.row.path)) return -1;
     const names = definedNames(r.row);
-    if (matchedSymbol(store, r.row, query, words, names) === null) return -1;
-    return (names.some((name) => typed.has(name)) ? 2 : 0) + (DECLARATION_FILE.test(r.row.path) ? 0 : 1);
+    const match = symbolMatch(store, r.row, query, words, names);
+    if (match === null) return -1;
+    return 4 * match.fit + (names.some((name) => typed.has(name)) ? 2 : 0) + (DECLARATION_FILE.test(r.row.path) ? 0 : 1);
   };
   let definition: RankedChunk | undefined;
   let preferred = -1;
@@ -334,7 +342,8 @@ function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
     if (squashed.has(squash(base.includes('.') ? base.slice(0, base.indexOf('.')) : base))) factor *= 1.4;
     const spelled = bitCount(pathGroups.get(row.file_id) ?? 0);
     if (spelled > 0) factor *= 1 + pathWeight * spelled;
-    if (demote) {
+    // Asked for ("how to configure …", "guide"), docs are what is wanted, wherever they are filed.
+    if (demote && !(docsAsked && isProse(row) && !isChangeLog(row))) {
       if (isChangeLog(row)) factor *= CHANGELOG_FACTOR;
       else if (isAuxiliaryPath(row.path)) factor *= analysis.descriptive ? DESCRIPTIVE_AUXILIARY_FACTOR : AUXILIARY_FACTOR;
       else if (definesNothing(row)) factor *= 0.8;
@@ -476,27 +485,31 @@ function namedWords(query: ParsedQuery): string[] {
  * qualifier in its signature (Go's `func (c *Command) Run(`, C++'s `void Command::Run(`), where its text was read.
  */
 function matchedSymbol(store: Store, row: RankedChunk['row'], query: ParsedQuery, words = lowerWords(query), names = symbolNames(row)): string | null {
-  const qualified = qualifiedNames(store, query);
-  return (
-    names.find((s) => {
-      const name = s.toLowerCase();
-      if (words.has(name)) return true;
-      const qualifiers = qualified.get(name);
-      return (
-        qualifiers !== undefined &&
-        qualifiers.some((q) => q.files.has(row.file_id) || pathNames(row.path, q.squashed) || (row.text !== undefined && q.signature.test(row.text)))
-      );
-    }) ?? null
-  );
+  return symbolMatch(store, row, query, words, names)?.name ?? null;
 }
 
-/** Whether a path files a qualifier's definitions: a directory or the file's name (or a dotted part of it) is the qualifier or its plural. */
-function pathNames(path: string, qualifier: string): boolean {
-  return path
-    .toLowerCase()
-    .split(/[/.]/)
-    .map(squash)
-    .some((part) => part === qualifier || part === `${qualifier}s`);
+/** The name matched, as matchedSymbol, and how surely (a name typed unqualified is sure). */
+function symbolMatch(store: Store, row: RankedChunk['row'], query: ParsedQuery, words: ReadonlySet<string>, names: readonly string[]): { name: string; fit: QualifierFit } | null {
+  const qualified = qualifiedNames(store, query);
+  let best: { name: string; fit: QualifierFit } | null = null;
+  for (const name of names) {
+    const lower = name.toLowerCase();
+    if (words.has(lower)) return { name, fit: FILE_FIT };
+    for (const q of qualified.get(lower) ?? []) {
+      const fit = qualifierFit(row, q);
+      if (fit !== null && (best === null || fit > best.fit)) best = { name, fit };
+    }
+  }
+  return best;
+}
+
+/** A directory or the file's name (or a dotted part of it) that is the qualifier or its plural places classes and modules as they are usually filed. */
+function qualifierFit(row: RankedChunk['row'], q: Qualifier): QualifierFit | null {
+  if (q.files.has(row.file_id) || (row.text !== undefined && q.signature.test(row.text))) return FILE_FIT;
+  const names = (part: string) => part.split('.').some((piece) => squash(piece) === q.squashed || squash(piece) === `${q.squashed}s`);
+  const parts = row.path.toLowerCase().split('/');
+  if (names(parts.at(-1)!)) return FILE_FIT;
+  return parts.slice(0, -1).some(names) ? DIRECTORY_FIT : null;
 }
 
 const QUALIFIER_CANDIDATES = 400;
