@@ -87,7 +87,7 @@ const searchHit = z.object({
   language: z.string(),
   startLine: z.number().int(),
   endLine: z.number().int(),
-  kind: z.enum(['function', 'class', 'method', 'block', 'text']),
+  kind: z.enum(['function', 'class', 'method', 'block', 'comment', 'text']),
   symbol: z.string().nullable(),
   score: z.number(),
   snippet: z.array(z.object({ lineNumber: z.number().int(), text: z.string(), highlights: z.array(z.tuple([z.number(), z.number()])) })),

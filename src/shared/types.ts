@@ -1,6 +1,7 @@
 /** Domain types shared by the engine and every front end (CLI, HTTP, IPC, renderer). */
 
-export type ChunkKind = 'function' | 'class' | 'method' | 'block' | 'text';
+/** `comment`: comments alone, in a code file; `text`: a line window of a file with no syntax tree. */
+export type ChunkKind = 'function' | 'class' | 'method' | 'block' | 'comment' | 'text';
 
 /** Why a path was left out of the index; listed by `quarry skipped`. */
 export type SkipReason =

@@ -111,6 +111,26 @@ describe('Chunker', () => {
     assert.ok(body.length >= 2 && body.every((c) => c.symbol === 'nullSafe'), JSON.stringify(pieces.map((c) => [c.startLine, c.endLine, c.symbol])));
   });
 
+  it('tells comments that stand alone from code, however long, and keeps a doc comment with what it documents', async () => {
+    const moduleDoc = Array.from({ length: 50 }, (_, i) => `//! Line ${i} of the crate's guide: \`Parser::parse\` reads a document.`).join('\n');
+    const rust = `${moduleDoc}\n\nuse std::io;\n\n/// Reads one.\npub fn parse(input: &str) -> usize {\n    input.len()\n}\n`;
+    const chunks = await small.chunk(rust, 'rust');
+    assertTiles(rust, chunks);
+    const guide = chunks.filter((c) => c.text.includes('//! Line'));
+    assert.ok(guide.length >= 2 && guide.every((c) => c.kind === 'comment'), JSON.stringify(chunks.map((c) => [c.startLine, c.endLine, c.kind])));
+    assert.equal(chunks.find((c) => c.symbols.includes('parse'))?.kind, 'function', 'a doc comment is part of its function');
+    // One long comment on the design, then the same comment as the doc of the function right below it.
+    const paragraphs = `/*\n${Array.from({ length: 40 }, (_, i) => ` * Paragraph ${i} explaining the design of the buffer pool.`).join('\n')}\n */\n`;
+    const code = 'int pool_size(void) {\n  return 4;\n}\n';
+    for (const [source, standalone] of [[`${paragraphs}\n${code}`, true], [`${paragraphs}${code}`, false]] as const) {
+      const cChunks = await small.chunk(source, 'c');
+      assertTiles(source, cChunks);
+      const words = cChunks.filter((c) => c.text.includes('Paragraph') && !c.text.includes('pool_size('));
+      const shown = JSON.stringify(cChunks.map((c) => [c.startLine, c.endLine, c.kind]));
+      assert.ok(standalone ? words.length >= 2 && words.every((c) => c.kind === 'comment') : words.length >= 1 && words.every((c) => c.kind !== 'comment'), shown);
+    }
+  });
+
   it('names functions defined as object properties or assigned to one, and function-like macros', async () => {
     const js = "export default {\n  getAdapter: (names) => names[0],\n  'not-a-name': () => 1,\n  known: {},\n};\nexports.parse = function (text) {\n  return text;\n};\nexports.isString = (v) => typeof v === 'string';\nmodule.exports = function () {\n  return 1;\n};\nlet handler;\nhandler = function () {\n  return 2;\n};\n";
     assert.deepEqual((await chunker.chunk(js, 'javascript')).flatMap((c) => c.symbols), ['getAdapter', 'parse', 'isString']);

@@ -29,6 +29,7 @@ const MAX_HEADER_CHARS = 200;
  */
 export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimits): Chunk[] {
   const chunks: Chunk[] = [];
+  const documenting = new Map<number, boolean>();
 
   const emit = (first: number, last: number, nodes: readonly Node[], enclosing: readonly Enclosing[]): void => {
     const text = index.text(first, last);
@@ -42,7 +43,11 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
     const opened = enclosing.filter((e) => e.name !== null && e.row >= first && e.row <= last).map((e) => e.name!);
     const names = [...new Set([...nestedDefinitionNames(nodes), ...opened])];
     const parent = enclosing[enclosing.length - 1];
-    let kind: ChunkKind = 'block';
+    // Mostly comments that are no definition's doc, defining nothing (a module's doc, a section's
+    // explanation, the docs of options declared as fields or constants): words, as docs are.
+    const commentChars = nodes.reduce((sum, node) => sum + (isComment(node) && !documentsDefinition(node, documenting) ? node.text.length : 0), 0);
+    const speaks = names.length === 0 && commentChars * 2 >= text.length;
+    let kind: ChunkKind = speaks ? 'comment' : 'block';
     let symbol: string | null = parent?.name ?? null;
     const definedRows = definitions.reduce((sum, d) => sum + rowsOf(d.node) + 1, 0);
     const isDefinition = definitions.length === 1 && definedRows * 2 >= last - first + 1;
@@ -107,7 +112,11 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
     const hasMultiRowChildren = biggest.children.some((c) => c !== null && c.endPosition.row > c.startPosition.row);
     if (!hasMultiRowChildren) {
       // Each window carries the nodes that start in it, so a definition behind a long doc comment keeps its name.
-      const startingIn = (first: number, last: number) => item.nodes.filter((n) => n.startPosition.row >= first && n.startPosition.row <= last);
+      // A window that only comments reach is comment, even where none starts in it.
+      const startingIn = (first: number, last: number) => {
+        const reaching = item.nodes.filter((n) => n.startPosition.row <= last && lastRow(n) >= first);
+        return reaching.every(isComment) ? reaching : item.nodes.filter((n) => n.startPosition.row >= first && n.startPosition.row <= last);
+      };
       lineWindows(index, item.first, item.last, limits).forEach(([first, last], i) =>
         i === 0 && carry ? emit(carry.first, last, [...carry.nodes, ...startingIn(first, last)], enclosing) : emit(first, last, startingIn(first, last), enclosing),
       );
@@ -181,6 +190,27 @@ function isComment(node: Node): boolean {
   return node.type.includes('comment');
 }
 
+/**
+ * Whether a comment runs, through the comments and attributes right below it, into a definition on
+ * the next row: its doc comment. Answers are kept per node id for the run's other comments (a long
+ * run is asked about once per chunk it spans).
+ */
+function documentsDefinition(comment: Node, known: Map<number, boolean>): boolean {
+  const run: Node[] = [];
+  let answer: boolean | undefined;
+  for (let current: Node | null = comment; answer === undefined; ) {
+    answer = known.get(current.id);
+    if (answer !== undefined) break;
+    run.push(current);
+    const next: Node | null = current.nextSibling;
+    if (next === null || next.startPosition.row > lastRow(current) + 1) answer = false;
+    else if (isComment(next) || next.type.includes('attribute')) current = next;
+    else answer = definitionKind(unwrapDefinition(next)) !== null;
+  }
+  for (const node of run) known.set(node.id, answer);
+  return answer;
+}
+
 function headerOf(index: LineIndex, row: number): string {
   const line = index.line(row).trim();
   return line.length > MAX_HEADER_CHARS ? line.slice(0, MAX_HEADER_CHARS) + '…' : line;
@@ -218,10 +248,18 @@ function joinChunks(a: Chunk, b: Chunk): Chunk {
   return {
     startLine: a.startLine,
     endLine: b.endLine,
-    kind: symbols.length > 1 ? 'block' : main.kind,
+    kind: symbols.length > 1 ? 'block' : joinedKind(a, b, main),
     symbol: main.symbol,
     symbols,
     context: a.context ?? b.context,
     text: a.text + '\n'.repeat(gap + 1) + b.text,
   };
+}
+
+/** Comments joined to code are that code's, unless they are most of a chunk that defines nothing (a module's doc and its `mod` lines). */
+function joinedKind(a: Chunk, b: Chunk, main: Chunk): ChunkKind {
+  const comment = a.kind === 'comment' ? a : b.kind === 'comment' ? b : null;
+  if (comment === null) return main.kind;
+  const other = comment === a ? b : a;
+  return other.symbols.length === 0 && comment.text.length >= other.text.length ? 'comment' : other.kind;
 }

@@ -2,7 +2,7 @@ import { isAuxiliaryPath } from '../files/auxiliary-path.js';
 import { termHash } from '../lexical/tokenize.js';
 import { looksLikeIdentifier, nameParts } from '../query/analyze.js';
 import type { Store } from '../store/store.js';
-import { isProse } from './filters.js';
+import { speaksInWords } from './filters.js';
 import { chunkMeta, definedNames, symbolNames, type ChunkMeta } from './hits.js';
 import type { RankedChunk } from './lexical.js';
 
@@ -49,7 +49,7 @@ export function lendToDefinitions(
   const definitionsOf = new Map<string, number[]>();
   const lentTo = new Map<number, number[]>();
   for (const lender of lenders) {
-    const names = namedIdentifiers(lender.row.text!, evidenceIn, isProse(lender.row));
+    const names = namedIdentifiers(lender.row.text!, evidenceIn, speaksInWords(lender.row));
     const definitions = new Map<number, string>();
     for (const name of names.keys()) for (const id of cachedDefinitions(store, name, allowed, definitionsOf)) if (!definitions.has(id)) definitions.set(id, name);
     definitions.delete(lender.row.chunk_id);
@@ -68,7 +68,7 @@ export function lendToDefinitions(
     }
   }
   // Prose that points at no code is no answer to a question about code: it goes below the code.
-  for (const { row } of lenders) if (isProse(row) && !lentTo.has(row.chunk_id)) scores.set(row.chunk_id, scores.get(row.chunk_id)! * SILENT_PROSE_FACTOR);
+  for (const { row } of lenders) if (speaksInWords(row) && !lentTo.has(row.chunk_id)) scores.set(row.chunk_id, scores.get(row.chunk_id)! * SILENT_PROSE_FACTOR);
   for (const [lender, ids] of lentTo) {
     const best = Math.max(...ids.map((id) => scores.get(id)!));
     scores.set(lender, Math.min(scores.get(lender)!, best * 0.99));
@@ -86,7 +86,7 @@ export function lendToDefinitions(
  * that has it; other code names what it uses, not what it is, and does not lend.
  */
 export function possibleLenders<T extends { row: ChunkMeta }>(ranked: readonly T[], tests: boolean): T[] {
-  return ranked.slice(0, LENDERS).filter((r) => isProse(r.row) || (tests && isAuxiliaryPath(r.row.path)));
+  return ranked.slice(0, LENDERS).filter((r) => speaksInWords(r.row) || (tests && isAuxiliaryPath(r.row.path)));
 }
 
 /**
@@ -162,6 +162,6 @@ export function definingRows(
   const holding = store.postings.holders(termHash(name.toLowerCase()), { allowed, limit: candidates });
   const lower = name.toLowerCase();
   return [...chunkMeta(store, holding.map((h) => h.chunkId)).values()].filter(
-    (row) => !isProse(row) && !isAuxiliaryPath(row.path) && (pieces ? definedNames(row) : symbolNames(row)).some((s) => s.toLowerCase() === lower),
+    (row) => !speaksInWords(row) && !isAuxiliaryPath(row.path) && (pieces ? definedNames(row) : symbolNames(row)).some((s) => s.toLowerCase() === lower),
   );
 }

@@ -79,6 +79,11 @@ export function isProse(file: { language: string; path: string }): boolean {
   return PROSE_LANGUAGES.has(file.language) || /(^|\/)docs?\//i.test(file.path);
 }
 
+/** Prose, or comments alone in a code file (a module's doc): words about code, which define nothing. */
+export function speaksInWords(row: { language: string; path: string; kind: string }): boolean {
+  return row.kind === 'comment' || isProse(row);
+}
+
 /** True when the query asks for documentation itself (`lang:md`, `path:docs`, "guide", "how to …"): prose then ranks on its own merits. */
 export function asksForDocs(query: { filters: QueryFilters; words: readonly string[] }): boolean {
   const { filters, words } = query;

@@ -57,6 +57,9 @@ describe('implementation first', () => {
     // A trait's method, and an implementation of it in a directory named after the trait that says the method's name more often.
     await writeFile(repo, 'src/buf/buf_impl.rs', 'pub trait Buf {\n    fn chunk_count(&self) -> usize {\n        1\n    }\n}\n');
     await writeFile(repo, 'src/buf/chain.rs', 'use super::Buf;\n\npub struct Chain<T> {\n    a: T,\n    b: T,\n}\n\nimpl<T: Buf> Buf for Chain<T> {\n    /// chunk_count of a, plus chunk_count of b.\n    fn chunk_count(&self) -> usize {\n        self.a.chunk_count() + self.b.chunk_count()\n    }\n}\n');
+    // A crate's doc, comments alone, that answers in words and names the code; the code says little of the question.
+    await writeFile(repo, 'src/lib.rs', '//! # Tokens\n//!\n//! Expired tokens are dropped from the token store once their deadline has passed:\n//! the store calls [`sweep`] on every expired token it holds.\n\npub mod tokens;\n');
+    await writeFile(repo, 'src/tokens.rs', 'pub fn sweep(held: &mut Vec<u64>, now: u64) {\n    held.retain(|t| *t > now);\n}\n');
     // A page that answers in words only, naming no code, and the code that does it.
     await writeFile(repo, 'TROUBLESHOOTING.md', '## Slow servers\n\nWhen a slow server takes too long to answer, the request gives up: it is aborted once the wait is too long.\n');
     await writeFile(repo, 'src/http/deadline.ts', '/** Gives up on a request when the server takes too long: aborts it after `ms`. */\nexport function abortAfter(ms: number, controller: AbortController): void {\n  setTimeout(() => controller.abort(), ms);\n}\n');
@@ -198,6 +201,12 @@ describe('implementation first', () => {
     const [first] = (await engine.search('how migrateRecords keeps going after a failed step', { mode: 'lexical', fresh: true })).hits;
     assert.equal(first?.path, 'src/migrate.ts');
     assert.equal(first?.symbol, 'migrateRecords');
+  });
+
+  it('lends the score of a code file\'s doc comment to the code it names, as a page\'s', async () => {
+    const hits = (await engine.search('where are expired tokens dropped from the token store', { mode: 'lexical', fresh: true })).hits;
+    assert.equal(hits[0]?.path, 'src/tokens.rs', JSON.stringify(hits.map((h) => [h.path, h.score])));
+    assert.equal(hits[0]?.explainedBy?.path, 'src/lib.rs');
   });
 
   it('leaves release notes below the code unless they are asked for', async () => {

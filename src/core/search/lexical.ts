@@ -7,7 +7,7 @@ import { analyzeWords, looksLikeIdentifier, nameParts, wordVariants, type WordAn
 import type { ParsedQuery } from '../query/parse.js';
 import type { Store } from '../store/store.js';
 import { definingRows, definitions, lastSegment, lendToDefinitions, possibleLenders, type Explanation } from './doc-links.js';
-import { asksForDocs, fileMatcher, filterClause, isProse, wantsAuxiliaryFiles } from './filters.js';
+import { asksForDocs, fileMatcher, filterClause, isProse, speaksInWords, wantsAuxiliaryFiles } from './filters.js';
 import { chunkMeta, CHUNK_ROW_COLUMNS, definedNames, foldByFile, symbolNames, toHit, type ChunkMeta, type ChunkRow } from './hits.js';
 import type { StageCounts } from './profile.js';
 import { escapeRegex, rememberingMatcher, termMatcher, type LineMatcher } from './snippet.js';
@@ -354,7 +354,7 @@ function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
 
 /** Prose and data files: a heading or a key is named like a definition, but defines nothing. */
 function definesNothing(row: ChunkMeta): boolean {
-  return isProse(row) || DATA_LANGUAGES.has(row.language);
+  return speaksInWords(row) || DATA_LANGUAGES.has(row.language);
 }
 
 /** Whether the query can name the chunk by its symbols: code always, a doc's headings and a data file's keys only when docs are asked for. */

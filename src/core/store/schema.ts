@@ -90,4 +90,9 @@ export const MIGRATIONS: readonly string[][] = [
     // (the start's catch-up is one while any remain) re-chunk those files.
     `UPDATE files SET mtime_ms = -1, hash = NULL WHERE status = 'indexed' AND language IS DISTINCT FROM 'markdown'`,
   ],
+  [
+    // Comments alone in a code file (a module's doc) are chunks of kind 'comment', which lend to
+    // the code they name as docs do; they were blocks, so files with blocks are re-chunked.
+    `UPDATE files SET mtime_ms = -1, hash = NULL WHERE status = 'indexed' AND id IN (SELECT file_id FROM chunks WHERE kind = 'block')`,
+  ],
 ];
