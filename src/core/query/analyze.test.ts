@@ -42,6 +42,8 @@ describe('query word analysis', () => {
     assert.deepEqual(wordVariants('run'), [], 'short words are left alone');
     assert.ok(wordVariants('connection').includes('conn'), 'connection pool finds connPool');
     assert.ok(wordVariants('ctx').includes('context') && wordVariants('configuration').includes('cfg'));
+    assert.ok(wordVariants('hexadecimal').includes('hex') && wordVariants('uppercase').includes('upper'), 'LowerHex and UpperHex');
+    assert.ok(wordVariants('certificates').includes('certs') && wordVariants('max').includes('maximum'));
     assert.ok(!wordVariants('status').includes('statu'));
     assert.ok(wordVariants('constructor').includes('constructors'), "Object.prototype's names are words like any other");
     assert.ok(wordVariants('randomising').includes('randomize') && wordVariants('behaviour').includes('behavior'), 'British spellings find American ones');

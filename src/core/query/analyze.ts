@@ -119,6 +119,16 @@ const SHORT_FORMS = new Map<string, string[]>(Object.entries({
   previous: ['prev'], process: ['proc'], reference: ['ref'], references: ['refs'], repository: ['repo'], request: ['req'], response: ['res', 'resp'],
   source: ['src'], specification: ['spec'], statement: ['stmt'], string: ['str'], temporary: ['tmp', 'temp'], utility: ['util'], utilities: ['utils'],
   value: ['val'], variable: ['var'], window: ['win'],
+  address: ['addr'], allocate: ['alloc'], allocation: ['alloc'], allocator: ['alloc'], asynchronous: ['async'], average: ['avg'],
+  binary: ['bin'], boolean: ['bool'], calculate: ['calc'], certificate: ['cert'], certificates: ['certs'], channel: ['chan'],
+  coordinate: ['coord'], count: ['cnt'], delete: ['del'], description: ['desc'], dictionary: ['dict'],
+  escape: ['esc'], exception: ['exc'], execute: ['exec'], extension: ['ext'], frequency: ['freq'],
+  generate: ['gen'], header: ['hdr'], hexadecimal: ['hex'], instance: ['inst'], integer: ['int'], iterate: ['iter'], iterator: ['iter'],
+  language: ['lang'], lowercase: ['lower'], manager: ['mgr'], maximum: ['max'], memory: ['mem'], milliseconds: ['ms'], minimum: ['min'],
+  miscellaneous: ['misc'], multiply: ['mul'], original: ['orig'],
+  packet: ['pkt'], password: ['passwd', 'pwd'], pointer: ['ptr'], receive: ['recv'], sequence: ['seq'], signature: ['sig'],
+  socket: ['sock'], standard: ['std'], statistics: ['stats'], synchronize: ['sync'], synchronous: ['sync'], system: ['sys'],
+  template: ['tmpl', 'tpl'], transaction: ['txn', 'tx'], uppercase: ['upper'], vector: ['vec'], version: ['ver'],
 }));
 const LONG_FORMS = new Map<string, string[]>();
 for (const [long, shorts] of SHORT_FORMS) for (const short of shorts) LONG_FORMS.set(short, [...(LONG_FORMS.get(short) ?? []), long]);
