@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseQuery } from '../query/parse.js';
 import type { FileScope } from '../store/scope-mirror.js';
-import { fileMatcher, filterClause, wantsAuxiliaryFiles } from './filters.js';
+import { fileMatcher, filterClause, isProse, speaksInWords, wantsAuxiliaryFiles } from './filters.js';
 
 const FOLDERS = new Map([
   [1, 'Quarry'],
@@ -59,5 +59,14 @@ describe('search filters', () => {
     assert.equal(wants('exiting early, for example when piping into head'), false);
     assert.equal(wants('path:src retry'), true, 'a path filter chooses the files itself');
     assert.equal(wants('retry delay'), false);
+  });
+
+  it('take Markdown, text and what a docs folder holds for prose, but not code there, and comments alone for words', () => {
+    assert.equal(isProse({ language: 'markdown', path: 'src/README.md' }), true);
+    assert.equal(isProse({ language: 'text', path: 'docs/guide.rst' }), true);
+    assert.equal(isProse({ language: 'go', path: 'doc/man_docs.go' }), false, "Go's doc package is code");
+    assert.equal(isProse({ language: 'yaml', path: 'docs/mkdocs.yml' }), true, "a docs site's settings are the docs' own");
+    assert.equal(speaksInWords({ language: 'rust', path: 'src/lib.rs', kind: 'comment' }), true);
+    assert.equal(speaksInWords({ language: 'rust', path: 'src/lib.rs', kind: 'block' }), false);
   });
 });

@@ -1,6 +1,7 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { QueryFilters } from '../query/parse.js';
 import type { FileScope } from '../store/scope-mirror.js';
+import { SYNTAX_LANGUAGES } from '../files/language.js';
 import { escapeRegex } from './snippet.js';
 
 type Condition = { sql: string; params: DuckDBValue[] };
@@ -74,9 +75,9 @@ export function wantsAuxiliaryFiles(filters: QueryFilters, words: readonly strin
   return filters.paths.length > 0 || words.some((w, i) => AUXILIARY_WORD.test(w) && !(/^example$/i.test(w) && words[i - 1]?.toLowerCase() === 'for'));
 }
 
-/** Documentation and other prose: Markdown and plain text, and whatever sits in a docs folder. */
+/** Documentation and other prose: Markdown and plain text, and whatever sits in a docs folder but code (Go's `doc` package, a docs site's scripts). */
 export function isProse(file: { language: string; path: string }): boolean {
-  return PROSE_LANGUAGES.has(file.language) || /(^|\/)docs?\//i.test(file.path);
+  return PROSE_LANGUAGES.has(file.language) || (/(^|\/)docs?\//i.test(file.path) && !SYNTAX_LANGUAGES.has(file.language));
 }
 
 /** Prose, or comments alone in a code file (a module's doc): words about code, which define nothing. */
