@@ -14,6 +14,7 @@ const NAMES_PER_LENDER = 8;
 const DEFINITION_CANDIDATES = 24;
 /** The share of a lender's score its definitions receive. */
 const LEND_SHARE = 0.9;
+const AMBIGUITY = (files: number) => Math.sqrt(Math.max(1, files));
 /** What prose among the lenders keeps of its score when it names no definition. */
 const SILENT_PROSE_FACTOR = 0.5;
 
@@ -46,18 +47,24 @@ export function lendToDefinitions(
   const scores = new Map(ranked.map((r) => [r.row.chunk_id, r.score]));
   const lenders = possibleLenders(ranked, testsLend).filter((r) => r.row.text !== undefined);
   if (lenders.length === 0) return [...ranked];
-  const definitionsOf = new Map<string, number[]>();
+  const definitionsOf = new Map<string, Defining>();
   const lentTo = new Map<number, number[]>();
   for (const lender of lenders) {
     const names = namedIdentifiers(lender.row.text!, evidenceIn, speaksInWords(lender.row));
     const definitions = new Map<number, string>();
-    for (const name of names.keys()) for (const id of cachedDefinitions(store, name, allowed, definitionsOf)) if (!definitions.has(id)) definitions.set(id, name);
+    const files = new Map<string, number>();
+    for (const name of names.keys()) {
+      const defining = cachedDefinitions(store, name, allowed, definitionsOf);
+      files.set(name, defining.files);
+      for (const id of defining.ids) if (!definitions.has(id)) definitions.set(id, name);
+    }
     definitions.delete(lender.row.chunk_id);
     if (definitions.size === 0) continue;
-    // A page naming many definitions says less about each of them.
+    // A page naming many definitions says less about each of them, and a name defined in several
+    // files (`__init__`, `new`) points at none of them surely.
     const full = (lender.score * LEND_SHARE) / Math.sqrt(definitions.size);
     for (const [id, name] of definitions) {
-      const share = full * names.get(name)!;
+      const share = (full * names.get(name)!) / AMBIGUITY(files.get(name)!);
       const before = scores.get(id) ?? 0;
       if (share <= before * 0.05) continue;
       scores.set(id, before + share);
@@ -133,10 +140,19 @@ export function lastSegment(word: string): string {
   return nameParts(word).at(-1)!;
 }
 
-function cachedDefinitions(store: Store, name: string, allowed: ((chunkId: number) => boolean) | null, cache: Map<string, number[]>): number[] {
-  let ids = cache.get(name);
-  if (!ids) cache.set(name, (ids = definitions(store, name, allowed)));
-  return ids;
+/** A name's definitions, and how many files they are in. */
+interface Defining {
+  ids: number[];
+  files: number;
+}
+
+function cachedDefinitions(store: Store, name: string, allowed: ((chunkId: number) => boolean) | null, cache: Map<string, Defining>): Defining {
+  let defining = cache.get(name);
+  if (!defining) {
+    const rows = definingRows(store, name, allowed);
+    cache.set(name, (defining = { ids: rows.map((row) => row.chunk_id), files: new Set(rows.map((row) => row.file_id)).size }));
+  }
+  return defining;
 }
 
 /**

@@ -60,6 +60,10 @@ describe('implementation first', () => {
     // A crate's doc, comments alone, that answers in words and names the code; the code says little of the question.
     await writeFile(repo, 'src/lib.rs', '//! # Tokens\n//!\n//! Expired tokens are dropped from the token store once their deadline has passed:\n//! the store calls [`sweep`] on every expired token it holds.\n\npub mod tokens;\n');
     await writeFile(repo, 'src/tokens.rs', 'pub fn sweep(held: &mut Vec<u64>, now: u64) {\n    held.retain(|t| *t > now);\n}\n');
+    // A page naming a name defined in many files and one defined once, in the same paragraph.
+    await writeFile(repo, 'docs/hooks.md', '# Hooks\n\nAfter the generated constructor returns, `build` calls each `fireCallbacks` callback in order.\n');
+    for (const dir of ['a', 'b', 'c']) await writeFile(repo, `src/${dir}/build.ts`, `export function build(): string {\n  return '${dir}';\n}\n`);
+    await writeFile(repo, 'src/fire.ts', 'export function fireCallbacks(fns: Array<() => void>): void {\n  for (const fn of fns) fn();\n}\n');
     // A page that answers in words only, naming no code, and the code that does it.
     await writeFile(repo, 'TROUBLESHOOTING.md', '## Slow servers\n\nWhen a slow server takes too long to answer, the request gives up: it is aborted once the wait is too long.\n');
     await writeFile(repo, 'src/http/deadline.ts', '/** Gives up on a request when the server takes too long: aborts it after `ms`. */\nexport function abortAfter(ms: number, controller: AbortController): void {\n  setTimeout(() => controller.abort(), ms);\n}\n');
@@ -207,6 +211,11 @@ describe('implementation first', () => {
     const hits = (await engine.search('where are expired tokens dropped from the token store', { mode: 'lexical', fresh: true })).hits;
     assert.equal(hits[0]?.path, 'src/tokens.rs', JSON.stringify(hits.map((h) => [h.path, h.score])));
     assert.equal(hits[0]?.explainedBy?.path, 'src/lib.rs');
+  });
+
+  it('lends most to the name a page names that is defined once, not to one defined in many files', async () => {
+    const hits = await paths('what runs after the generated constructor returns');
+    assert.equal(hits[0], 'src/fire.ts', hits.join(', '));
   });
 
   it('leaves release notes below the code unless they are asked for', async () => {
