@@ -45,7 +45,7 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
     const parent = enclosing[enclosing.length - 1];
     // Mostly comments that are no definition's doc, defining nothing (a module's doc, a section's
     // explanation, the docs of options declared as fields or constants): words, as docs are.
-    const commentChars = nodes.reduce((sum, node) => sum + (isComment(node) && !documentsDefinition(node, documenting) ? node.text.length : 0), 0);
+    const commentChars = nodes.reduce((sum, node) => sum + (isComment(node) && !documentsDefinition(node, documenting) ? node.endIndex - node.startIndex : 0), 0);
     const speaks = names.length === 0 && commentChars * 2 >= text.length;
     let kind: ChunkKind = speaks ? 'comment' : 'block';
     let symbol: string | null = parent?.name ?? null;
