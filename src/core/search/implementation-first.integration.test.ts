@@ -64,6 +64,9 @@ describe('implementation first', () => {
     await writeFile(repo, 'docs/hooks.md', '# Hooks\n\nAfter the generated constructor returns, `build` calls each `fireCallbacks` callback in order.\n');
     for (const dir of ['a', 'b', 'c']) await writeFile(repo, `src/${dir}/build.ts`, `export function build(): string {\n  return '${dir}';\n}\n`);
     await writeFile(repo, 'src/fire.ts', 'export function fireCallbacks(fns: Array<() => void>): void {\n  for (const fn of fns) fn();\n}\n');
+    // Settings that say a question's words more often than the code that does it.
+    await writeFile(repo, 'config/uploads.yaml', 'uploads:\n  limit: 10MB # larger ones are rejected\n');
+    await writeFile(repo, 'src/upload.ts', '/** Rejects an upload larger than the limit. */\nexport function overLimit(size: number, limit: number): boolean {\n  return size > limit;\n}\n');
     // A page that answers in words only, naming no code, and the code that does it.
     await writeFile(repo, 'TROUBLESHOOTING.md', '## Slow servers\n\nWhen a slow server takes too long to answer, the request gives up: it is aborted once the wait is too long.\n');
     await writeFile(repo, 'src/http/deadline.ts', '/** Gives up on a request when the server takes too long: aborts it after `ms`. */\nexport function abortAfter(ms: number, controller: AbortController): void {\n  setTimeout(() => controller.abort(), ms);\n}\n');
@@ -129,6 +132,8 @@ describe('implementation first', () => {
     assert.ok(doc && !doc.signals?.some((s) => s.kind === 'definition'), `a heading defines nothing: ${JSON.stringify(doc?.signals)}`);
     assert.equal(doc.symbol, 'Skipped directories', 'the hit shows its heading, not the word of it the question matched');
     assert.equal((await paths('which ls program does the long listing on macOS'))[0], 'src/listing.rs');
+    // A question about behaviour is answered by the code, not by the settings that configure it.
+    assert.equal((await paths('where are uploads larger than the limit rejected'))[0], 'src/upload.ts');
   });
 
   it('demotes upgrade notes like release notes, and never source named like them', async () => {

@@ -346,6 +346,8 @@ function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
     if (demote && !(docsAsked && isProse(row) && !isChangeLog(row))) {
       if (isChangeLog(row)) factor *= CHANGELOG_FACTOR;
       else if (isAuxiliaryPath(row.path)) factor *= analysis.descriptive ? DESCRIPTIVE_AUXILIARY_FACTOR : AUXILIARY_FACTOR;
+      // Manifests and settings configure the implementation; a question about behaviour is answered by it.
+      else if (DATA_LANGUAGES.has(row.language) && analysis.descriptive) factor *= DESCRIPTIVE_AUXILIARY_FACTOR;
       else if (definesNothing(row)) factor *= 0.8;
     }
     return factor;
