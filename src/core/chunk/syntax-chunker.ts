@@ -111,14 +111,14 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
     const biggest = (code.length > 0 ? code : item.nodes).reduce((a, b) => (rowsOf(b) > rowsOf(a) ? b : a));
     const hasMultiRowChildren = biggest.children.some((c) => c !== null && c.endPosition.row > c.startPosition.row);
     if (!hasMultiRowChildren) {
-      // Each window carries the nodes that start in it, so a definition behind a long doc comment keeps its name.
-      // A window that only comments reach is comment, even where none starts in it.
-      const startingIn = (first: number, last: number) => {
+      // Each window carries the nodes that start in it, so a definition behind a long doc comment
+      // keeps its name; one that only comments reach carries those, as it is theirs even where none starts in it.
+      const windowNodes = (first: number, last: number) => {
         const reaching = item.nodes.filter((n) => n.startPosition.row <= last && lastRow(n) >= first);
         return reaching.every(isComment) ? reaching : item.nodes.filter((n) => n.startPosition.row >= first && n.startPosition.row <= last);
       };
       lineWindows(index, item.first, item.last, limits).forEach(([first, last], i) =>
-        i === 0 && carry ? emit(carry.first, last, [...carry.nodes, ...startingIn(first, last)], enclosing) : emit(first, last, startingIn(first, last), enclosing),
+        i === 0 && carry ? emit(carry.first, last, [...carry.nodes, ...windowNodes(first, last)], enclosing) : emit(first, last, windowNodes(first, last), enclosing),
       );
       return;
     }
