@@ -1,6 +1,6 @@
 /** Domain types shared by the engine and every front end (CLI, HTTP, IPC, renderer). */
 
-/** `comment`: comments alone, in a code file; `text`: a line window of a file with no syntax tree. */
+/** `comment`: mostly comments that document no definition, in a code file, defining nothing; `text`: a line window of a file with no syntax tree. */
 export type ChunkKind = 'function' | 'class' | 'method' | 'block' | 'comment' | 'text';
 
 /** Why a path was left out of the index; listed by `quarry skipped`. */

@@ -131,6 +131,29 @@ describe('Chunker', () => {
     }
   });
 
+  it('keeps a doc comment that reaches its definition through attributes, and a comment in a body, out of the comment kind', async () => {
+    const doc = Array.from({ length: 20 }, (_, i) => `/// Line ${i} of what a Token holds and why it is kept.`).join('\n');
+    const rust = `${doc}\n#[derive(Debug)]\npub struct Token {\n    text: String,\n    line: usize,\n}\n`;
+    const chunks = await small.chunk(rust, 'rust');
+    assertTiles(rust, chunks);
+    assert.ok(chunks.every((c) => c.kind !== 'comment'), JSON.stringify(chunks.map((c) => [c.startLine, c.endLine, c.kind])));
+    const note = Array.from({ length: 20 }, (_, i) => `    // Step ${i} of why stale routes are pruned here.`).join('\n');
+    const body = Array.from({ length: 4 }, (_, i) => `    if routes.len() > ${i} {\n        prune(routes, ${i});\n    }`).join('\n');
+    const inBody = `fn prune_stale(routes: &mut Vec<u32>) {\n${body}\n\n${note}\n\n${body}\n}\n`;
+    const pieces = await small.chunk(inBody, 'rust');
+    assertTiles(inBody, pieces);
+    assert.ok(pieces.every((c) => c.kind !== 'comment'), JSON.stringify(pieces.map((c) => [c.startLine, c.endLine, c.kind])));
+  });
+
+  it('gives a fragment of code joined to a longer comment that defines nothing the comment kind', async () => {
+    const words = `/* ${'The pool keeps idle buffers for reuse. '.repeat(7)}*/`;
+    const c = `static int pool_count = 1;\n\n${words}\n\nint pool_take(int n) {\n${'  n = n * 2 + pool_count;\n'.repeat(14)}  return n;\n}\n`;
+    const chunks = await small.chunk(c, 'c');
+    assertTiles(c, chunks);
+    const joined = chunks.find((chunk) => chunk.text.includes('pool_count = 1') && chunk.text.includes('idle buffers'));
+    assert.equal(joined?.kind, 'comment', JSON.stringify(chunks.map((chunk) => [chunk.startLine, chunk.endLine, chunk.kind])));
+  });
+
   it('names functions defined as object properties or assigned to one, and function-like macros', async () => {
     const js = "export default {\n  getAdapter: (names) => names[0],\n  'not-a-name': () => 1,\n  known: {},\n};\nexports.parse = function (text) {\n  return text;\n};\nexports.isString = (v) => typeof v === 'string';\nmodule.exports = function () {\n  return 1;\n};\nlet handler;\nhandler = function () {\n  return 2;\n};\n";
     assert.deepEqual((await chunker.chunk(js, 'javascript')).flatMap((c) => c.symbols), ['getAdapter', 'parse', 'isString']);

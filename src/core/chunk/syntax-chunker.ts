@@ -29,7 +29,8 @@ const MAX_HEADER_CHARS = 200;
  */
 export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimits): Chunk[] {
   const chunks: Chunk[] = [];
-  const documenting = new Map<number, boolean>();
+  /** Comments (by node id) that are a definition's doc comment, marked as their siblings are split. */
+  const docComments = new Set<number>();
 
   const emit = (first: number, last: number, nodes: readonly Node[], enclosing: readonly Enclosing[]): void => {
     const text = index.text(first, last);
@@ -45,8 +46,10 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
     const parent = enclosing[enclosing.length - 1];
     // Mostly comments that are no definition's doc, defining nothing (a module's doc, a section's
     // explanation, the docs of options declared as fields or constants): words, as docs are.
-    const commentChars = nodes.reduce((sum, node) => sum + (isComment(node) && !documentsDefinition(node, documenting) ? node.endIndex - node.startIndex : 0), 0);
-    const speaks = names.length === 0 && commentChars * 2 >= text.length;
+    const speaks =
+      names.length === 0 &&
+      !enclosing.some((e) => e.kind === 'function') &&
+      nodes.reduce((sum, node) => sum + (isComment(node) && !docComments.has(node.id) ? node.endIndex - node.startIndex : 0), 0) * 2 >= text.length;
     let kind: ChunkKind = speaks ? 'comment' : 'block';
     let symbol: string | null = parent?.name ?? null;
     const definedRows = definitions.reduce((sum, d) => sum + rowsOf(d.node) + 1, 0);
@@ -72,7 +75,9 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
 
   // `carry` is a small run of rows (a signature, decorators, a doc comment) that opens the first chunk.
   const splitChildren = (node: Node, enclosing: readonly Enclosing[], carry: Item | null): void => {
-    const items = itemsOf(node.children.filter((c): c is Node => c !== null));
+    const children = node.children.filter((c): c is Node => c !== null);
+    markDocComments(children, docComments);
+    const items = itemsOf(children);
     let group: Item | null = carry;
     const flush = (): void => {
       if (group) emit(group.first, group.last, group.nodes, enclosing);
@@ -113,9 +118,11 @@ export function chunkSyntaxTree(root: Node, index: LineIndex, limits: ChunkLimit
     if (!hasMultiRowChildren) {
       // Each window carries the nodes that start in it, so a definition behind a long doc comment
       // keeps its name; one that only comments reach carries those, as it is theirs even where none starts in it.
+      const spans = item.nodes.map((node) => ({ node, first: node.startPosition.row, last: lastRow(node), comment: isComment(node) }));
       const windowNodes = (first: number, last: number) => {
-        const reaching = item.nodes.filter((n) => n.startPosition.row <= last && lastRow(n) >= first);
-        return reaching.every(isComment) ? reaching : item.nodes.filter((n) => n.startPosition.row >= first && n.startPosition.row <= last);
+        const reaching = spans.filter((span) => span.first <= last && span.last >= first);
+        const inWindow = reaching.every((span) => span.comment) ? reaching : spans.filter((span) => span.first >= first && span.first <= last);
+        return inWindow.map((span) => span.node);
       };
       lineWindows(index, item.first, item.last, limits).forEach(([first, last], i) =>
         i === 0 && carry ? emit(carry.first, last, [...carry.nodes, ...windowNodes(first, last)], enclosing) : emit(first, last, windowNodes(first, last), enclosing),
@@ -170,17 +177,21 @@ function lastRow(node: Node): number {
 
 function itemsOf(children: readonly Node[]): Item[] {
   const items: Item[] = [];
+  // Whether the last item holds comments only, kept as it grows (asking each time was quadratic in a long comment run).
+  let previousAllComments = false;
   for (const node of children) {
     const first = node.startPosition.row;
     const last = lastRow(node);
     const previous = items[items.length - 1];
     const sharesRow = previous !== undefined && first <= previous.last;
-    const documents = previous !== undefined && previous.nodes.every(isComment) && first === previous.last + 1;
+    const documents = previous !== undefined && previousAllComments && first === previous.last + 1;
     if (previous && (sharesRow || documents)) {
       previous.last = Math.max(previous.last, last);
       previous.nodes.push(node);
+      previousAllComments &&= isComment(node);
     } else {
       items.push({ first, last, nodes: [node] });
+      previousAllComments = isComment(node);
     }
   }
   return items;
@@ -191,24 +202,22 @@ function isComment(node: Node): boolean {
 }
 
 /**
- * Whether a comment runs, through the comments and attributes right below it, into a definition on
- * the next row: its doc comment. Answers are kept per node id for the run's other comments (a long
- * run is asked about once per chunk it spans).
+ * Marks the comments among siblings that run, through the comments and attributes right below
+ * them, into a definition on the next row: its doc comment. One pass from the last sibling.
  */
-function documentsDefinition(comment: Node, known: Map<number, boolean>): boolean {
-  const run: Node[] = [];
-  let answer: boolean | undefined;
-  for (let current: Node | null = comment; answer === undefined; ) {
-    answer = known.get(current.id);
-    if (answer !== undefined) break;
-    run.push(current);
-    const next: Node | null = current.nextSibling;
-    if (next === null || next.startPosition.row > lastRow(current) + 1) answer = false;
-    else if (isComment(next) || next.type.includes('attribute')) current = next;
-    else answer = definitionKind(unwrapDefinition(next)) !== null;
+function markDocComments(siblings: readonly Node[], docComments: Set<number>): void {
+  let below: { first: number; documents: boolean } | null = null;
+  for (let i = siblings.length - 1; i >= 0; i--) {
+    const node = siblings[i]!;
+    const first = node.startPosition.row;
+    if (!isComment(node) && !node.type.includes('attribute')) {
+      below = { first, documents: definitionKind(unwrapDefinition(node)) !== null };
+      continue;
+    }
+    const documents: boolean = below !== null && below.first <= lastRow(node) + 1 && below.documents;
+    if (documents && isComment(node)) docComments.add(node.id);
+    below = { first, documents };
   }
-  for (const node of run) known.set(node.id, answer);
-  return answer;
 }
 
 function headerOf(index: LineIndex, row: number): string {
@@ -261,5 +270,5 @@ function joinedKind(a: Chunk, b: Chunk, main: Chunk): ChunkKind {
   const comment = a.kind === 'comment' ? a : b.kind === 'comment' ? b : null;
   if (comment === null) return main.kind;
   const other = comment === a ? b : a;
-  return other.symbols.length === 0 && comment.text.length >= other.text.length ? 'comment' : other.kind;
+  return other.kind === 'block' && other.symbols.length === 0 && comment.text.length >= other.text.length ? 'comment' : other.kind;
 }

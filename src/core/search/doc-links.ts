@@ -6,7 +6,7 @@ import { speaksInWords } from './filters.js';
 import { chunkMeta, definedNames, symbolNames, type ChunkMeta } from './hits.js';
 import type { RankedChunk } from './lexical.js';
 
-/** Prose and test chunks among this many best candidates may lend their score. */
+/** Prose, comment and test chunks among this many best candidates may lend their score. */
 const LENDERS = 12;
 /** Identifiers taken from one lender: the first it names where it speaks of the query. */
 const NAMES_PER_LENDER = 8;
@@ -14,6 +14,7 @@ const NAMES_PER_LENDER = 8;
 const DEFINITION_CANDIDATES = 24;
 /** The share of a lender's score its definitions receive. */
 const LEND_SHARE = 0.9;
+/** How much a lent share is divided for a name defined in this many files (of its best-matching chunks). */
 const AMBIGUITY = (files: number) => Math.sqrt(Math.max(1, files));
 /** What prose among the lenders keeps of its score when it names no definition. */
 const SILENT_PROSE_FACTOR = 0.5;

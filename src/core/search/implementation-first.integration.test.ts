@@ -67,6 +67,8 @@ describe('implementation first', () => {
     // Settings that say a question's words more often than the code that does it.
     await writeFile(repo, 'config/uploads.yaml', 'uploads:\n  limit: 10MB # larger ones are rejected\n');
     await writeFile(repo, 'src/upload.ts', '/** Rejects an upload larger than the limit. */\nexport function overLimit(size: number, limit: number): boolean {\n  return size > limit;\n}\n');
+    // A guide filed with the docs, on the same settings.
+    await writeFile(repo, 'docs/guides/uploads.md', '# Uploads\n\nThe uploads limit is set in the settings file.\n');
     // A page that answers in words only, naming no code, and the code that does it.
     await writeFile(repo, 'TROUBLESHOOTING.md', '## Slow servers\n\nWhen a slow server takes too long to answer, the request gives up: it is aborted once the wait is too long.\n');
     await writeFile(repo, 'src/http/deadline.ts', '/** Gives up on a request when the server takes too long: aborts it after `ms`. */\nexport function abortAfter(ms: number, controller: AbortController): void {\n  setTimeout(() => controller.abort(), ms);\n}\n');
@@ -158,6 +160,7 @@ describe('implementation first', () => {
     assert.equal((await paths('retries guide'))[0], 'docs/retries.md');
     assert.equal((await paths('how to configure the configuration file'))[0], 'docs/configuration.md');
     assert.equal((await paths('lang:md idle connections closed'))[0], 'docs/pooling.md');
+    assert.equal((await paths('guide to the uploads limit'))[0], 'docs/guides/uploads.md', 'a guide asked for, wherever the docs are filed');
   });
 
   it('ranks a lone name\'s definition above the code and tests that use it', async () => {

@@ -347,19 +347,19 @@ function booster(store: Store, query: ParsedQuery): (row: ChunkMeta) => number {
       if (isChangeLog(row)) factor *= CHANGELOG_FACTOR;
       else if (isAuxiliaryPath(row.path)) factor *= analysis.descriptive ? DESCRIPTIVE_AUXILIARY_FACTOR : AUXILIARY_FACTOR;
       // Manifests and settings configure the implementation; a question about behaviour is answered by it.
-      else if (DATA_LANGUAGES.has(row.language) && analysis.descriptive) factor *= DESCRIPTIVE_AUXILIARY_FACTOR;
+      else if (DATA_LANGUAGES.has(row.language) && analysis.descriptive && !docsAsked) factor *= DESCRIPTIVE_AUXILIARY_FACTOR;
       else if (definesNothing(row)) factor *= 0.8;
     }
     return factor;
   };
 }
 
-/** Prose and data files: a heading or a key is named like a definition, but defines nothing. */
+/** Prose, comment chunks and data files: a heading, a comment's enclosing name or a key is named like a definition, but defines nothing. */
 function definesNothing(row: ChunkMeta): boolean {
   return speaksInWords(row) || DATA_LANGUAGES.has(row.language);
 }
 
-/** Whether the query can name the chunk by its symbols: code always, a doc's headings and a data file's keys only when docs are asked for. */
+/** Whether the query can name the chunk by its symbols: code always; a doc's headings, a comment chunk's enclosing name and a data file's keys only when docs are asked for. */
 function canBeNamed(row: ChunkMeta, docsAsked: boolean): boolean {
   return docsAsked || !definesNothing(row);
 }
@@ -508,10 +508,12 @@ function symbolMatch(store: Store, row: RankedChunk['row'], query: ParsedQuery, 
 /** A directory or the file's name (or a dotted part of it) that is the qualifier or its plural places classes and modules as they are usually filed. */
 function qualifierFit(row: RankedChunk['row'], q: Qualifier): QualifierFit | null {
   if (q.files.has(row.file_id) || (row.text !== undefined && q.signature.test(row.text))) return FILE_FIT;
-  const names = (part: string) => part.split('.').some((piece) => squash(piece) === q.squashed || squash(piece) === `${q.squashed}s`);
+  const names = (pieces: string[]) => pieces.some((piece) => squash(piece) === q.squashed || squash(piece) === `${q.squashed}s`);
   const parts = row.path.toLowerCase().split('/');
-  if (names(parts.at(-1)!)) return FILE_FIT;
-  return parts.slice(0, -1).some(names) ? DIRECTORY_FIT : null;
+  // The file's name without its extension: `ts.createProgram` is not in every `.ts` file.
+  const file = parts.at(-1)!.split('.');
+  if (names(file.length > 1 ? file.slice(0, -1) : file)) return FILE_FIT;
+  return parts.slice(0, -1).some((part) => names(part.split('.'))) ? DIRECTORY_FIT : null;
 }
 
 const QUALIFIER_CANDIDATES = 400;
