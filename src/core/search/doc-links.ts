@@ -53,19 +53,14 @@ export function lendToDefinitions(
   for (const lender of lenders) {
     const names = namedIdentifiers(lender.row.text!, evidenceIn, speaksInWords(lender.row));
     const definitions = new Map<number, string>();
-    const files = new Map<string, number>();
-    for (const name of names.keys()) {
-      const defining = cachedDefinitions(store, name, allowed, definitionsOf);
-      files.set(name, defining.files);
-      for (const id of defining.ids) if (!definitions.has(id)) definitions.set(id, name);
-    }
+    for (const name of names.keys()) for (const id of cachedDefinitions(store, name, allowed, definitionsOf).ids) if (!definitions.has(id)) definitions.set(id, name);
     definitions.delete(lender.row.chunk_id);
     if (definitions.size === 0) continue;
     // A page naming many definitions says less about each of them, and a name defined in several
     // files (`__init__`, `new`) points at none of them surely.
     const full = (lender.score * LEND_SHARE) / Math.sqrt(definitions.size);
     for (const [id, name] of definitions) {
-      const share = (full * names.get(name)!) / AMBIGUITY(files.get(name)!);
+      const share = (full * names.get(name)!) / AMBIGUITY(definitionsOf.get(name)!.files);
       const before = scores.get(id) ?? 0;
       if (share <= before * 0.05) continue;
       scores.set(id, before + share);

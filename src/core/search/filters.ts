@@ -80,7 +80,7 @@ export function isProse(file: { language: string; path: string }): boolean {
   return PROSE_LANGUAGES.has(file.language) || (/(^|\/)docs?\//i.test(file.path) && !SYNTAX_LANGUAGES.has(file.language));
 }
 
-/** Prose, or comments alone in a code file (a module's doc): words about code, which define nothing. */
+/** Prose, or a comment chunk of a code file (mostly comments that document no definition, such as a module's doc): words about code, which define nothing. */
 export function speaksInWords(row: { language: string; path: string; kind: string }): boolean {
   return row.kind === 'comment' || isProse(row);
 }
